@@ -1,0 +1,249 @@
+using System.Text.Json;
+using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask.Worker;
+using TrainingCycles.DevHost.MailSink;
+using TrainingCycles.Infrastructure;
+
+namespace TrainingCycles.DevHost;
+
+public enum AzuriteMode
+{
+    /// <summary>Data kept in <c>.azurite/</c> between runs; reuses an Azurite already on ports 10000-10002.</summary>
+    Persistent,
+
+    /// <summary>Nothing written to disk.</summary>
+    InMemory,
+}
+
+public sealed record DevHostOptions
+{
+    /// <summary>HTTP port; 7071 like Core Tools, 0 for any free port.</summary>
+    public int Port { get; init; } = 7071;
+
+    public AzuriteMode Azurite { get; init; } = AzuriteMode.Persistent;
+
+    /// <summary>Start a private Azurite on free ports instead of using/starting one on 10000-10002 (tests).</summary>
+    public bool PrivateAzurite { get; init; }
+
+    /// <summary>Folder for a persistent private Azurite (defaults to <c>.azurite/</c> in the repo).</summary>
+    public string? AzuriteLocation { get; init; }
+
+    public DurableBackend Backend { get; init; } = DurableBackend.AzureStorage;
+
+    /// <summary>Overrides the task hub name from host.json (tests: one hub per test).</summary>
+    public string? TaskHubName { get; init; }
+
+    /// <summary>Settings layered over local.settings(.sample).json, in <c>A__B</c> or <c>A:B</c> form.</summary>
+    public IReadOnlyDictionary<string, string?> Settings { get; init; } = new Dictionary<string, string?>();
+
+    /// <summary>Last word on services (tests swap the clock, count requests…).</summary>
+    public Action<IServiceCollection>? ConfigureServices { get; init; }
+
+    public LogLevel MinimumLogLevel { get; init; } = LogLevel.Information;
+
+    public string? RepoRoot { get; init; }
+}
+
+/// <summary>
+/// Hosts the function app the way the Functions host does, from functions.metadata, with Azurite, the Durable
+/// engine on Azure Storage (or in memory) behind a gRPC sidecar, and a SendGrid-compatible mail sink.
+/// </summary>
+public sealed class DevHostApp : IAsyncDisposable
+{
+    public const string FunctionKeySetting = "DevHost__FunctionKey";
+    public const string MasterKeySetting = "DevHost__MasterKey";
+
+    private readonly WebApplication _app;
+    private readonly DurableSidecar _sidecar;
+    private readonly Azurite? _azurite;
+    private bool _disposed;
+
+    private DevHostApp(WebApplication app, DurableSidecar sidecar, Azurite? azurite, string baseUrl, string functionKey, FunctionCatalog catalog, string settingsSource, string storageConnectionString, DurableHubSettings hub)
+    {
+        _app = app;
+        _sidecar = sidecar;
+        _azurite = azurite;
+        BaseUrl = baseUrl;
+        FunctionKey = functionKey;
+        Catalog = catalog;
+        SettingsSource = settingsSource;
+        StorageConnectionString = storageConnectionString;
+        Hub = hub;
+    }
+
+    public string BaseUrl { get; }
+
+    public string FunctionKey { get; }
+
+    public FunctionCatalog Catalog { get; }
+
+    public string SettingsSource { get; }
+
+    public string StorageConnectionString { get; }
+
+    internal DurableHubSettings Hub { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    public MailSinkStore Outbox => _app.Services.GetRequiredService<MailSinkStore>();
+
+    public DurableTaskClient DurableClient => _app.Services.GetRequiredService<DurableTaskClient>();
+
+    public int? AzuriteProcessId => _azurite?.ProcessId;
+
+    public IReadOnlyList<string> RouteTable => [.. _app.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>().Select(e => e.RoutePattern.RawText ?? "")];
+
+    public static async Task<DevHostApp> StartAsync(DevHostOptions options, CancellationToken cancellationToken = default)
+    {
+        var repoRoot = options.RepoRoot ?? RepoPaths.FindRoot();
+        var local = LocalSettings.Load(repoRoot);
+        var settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (key, value) in local.AsConfiguration())
+        {
+            settings[key] = value;
+        }
+
+        foreach (var (key, value) in options.Settings)
+        {
+            settings[key.Replace("__", ":", StringComparison.Ordinal)] = value;
+        }
+
+        using var bootLoggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(options.MinimumLogLevel));
+        var bootLog = bootLoggers.CreateLogger("DevHost");
+
+        var hostJson = Path.Combine(repoRoot, "host.json");
+        var hub = DurableHubSettings.FromHostJson(hostJson);
+        if (options.TaskHubName is { } hubName)
+        {
+            hub = hub.WithHubName(hubName);
+        }
+
+        var routePrefix = ReadRoutePrefix(hostJson);
+
+        Azurite? azurite = null;
+        DurableSidecar? sidecar = null;
+        try
+        {
+            var storage = settings.GetValueOrDefault(StorageAccount.SettingName);
+            if (string.Equals(storage?.Trim(), "UseDevelopmentStorage=true", StringComparison.OrdinalIgnoreCase))
+            {
+                azurite = options.PrivateAzurite
+                    ? await Azurite.StartOnFreePortsAsync(repoRoot, options.Azurite == AzuriteMode.InMemory, bootLog, cancellationToken, options.AzuriteLocation)
+                    : await Azurite.UseDefaultPortsAsync(repoRoot, options.Azurite == AzuriteMode.InMemory, bootLog, cancellationToken);
+                storage = azurite.ConnectionString;
+                settings[StorageAccount.SettingName] = storage;
+                if (!azurite.StartedByUs)
+                {
+                    azurite = null;
+                }
+            }
+
+            if (string.IsNullOrWhiteSpace(storage))
+            {
+                throw new InvalidOperationException($"Setting '{StorageAccount.SettingName}' is missing from {local.SourcePath}.");
+            }
+
+            var catalog = FunctionCatalog.Load();
+
+            var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = repoRoot, EnvironmentName = Environments.Development });
+            builder.Configuration.AddInMemoryCollection(settings);
+            builder.Logging.ClearProviders();
+            builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+            builder.Logging.SetMinimumLevel(options.MinimumLogLevel);
+            builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+            builder.Logging.AddFilter("Microsoft.DurableTask", LogLevel.Warning);
+            builder.Logging.AddFilter("DurableTask", LogLevel.Warning);
+            builder.Logging.AddFilter("Microsoft.Hosting", LogLevel.Warning);
+            builder.WebHost.UseUrls(options.Port == 0 ? "http://127.0.0.1:0" : $"http://localhost:{options.Port}");
+
+            var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
+            sidecar = await DurableSidecar.StartAsync(options.Backend, storage, hub, loggerFactory, cancellationToken);
+
+            builder.Services.AddTrainingCycles(builder.Configuration);
+            builder.Services.AddMvcCore();
+            builder.Services.AddRouting();
+            builder.Services.AddSingleton<MailSinkStore>();
+            var functionKey = settings.GetValueOrDefault(FunctionKeySetting.Replace("__", ":", StringComparison.Ordinal)) ?? "";
+            var masterKey = settings.GetValueOrDefault(MasterKeySetting.Replace("__", ":", StringComparison.Ordinal)) ?? "";
+            if (functionKey.Length < 16)
+            {
+                throw new InvalidOperationException($"Setting '{FunctionKeySetting}' must hold a function key of at least 16 characters (it guards the organizer routes locally).");
+            }
+
+            builder.Services.AddSingleton(new FunctionKeys(functionKey, masterKey));
+
+            IServiceProvider? root = null;
+            var channel = sidecar.Channel;
+            builder.Services.AddDurableTaskWorker(worker =>
+            {
+                worker.UseGrpc(channel);
+                worker.AddTasks(registry => DurableFunctionAdapters.Register(registry, catalog, () => root!));
+            });
+            builder.Services.AddDurableTaskClient(client =>
+            {
+                client.UseGrpc(channel);
+                client.RegisterDirectly();
+            });
+            options.ConfigureServices?.Invoke(builder.Services);
+
+            var app = builder.Build();
+            root = app.Services;
+            app.UseRouting();
+            HttpFunctionEndpoints.Map(app, catalog, routePrefix, app.Services.GetRequiredService<FunctionKeys>());
+            MailSinkEndpoints.Map(app);
+            await app.StartAsync(cancellationToken);
+
+            var address = app.Urls.First();
+            var baseUrl = options.Port == 0 ? address : $"http://localhost:{options.Port}";
+            return new DevHostApp(app, sidecar, azurite, baseUrl.TrimEnd('/'), functionKey, catalog, local.SourcePath, storage, hub);
+        }
+        catch
+        {
+            if (sidecar is not null)
+            {
+                await sidecar.DisposeAsync();
+            }
+
+            if (azurite is not null)
+            {
+                await azurite.DisposeAsync();
+            }
+
+            throw;
+        }
+    }
+
+    public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => _app.WaitForShutdownAsync(cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            await _app.StopAsync(timeout.Token);
+            await _app.DisposeAsync();
+        }
+        finally
+        {
+            await _sidecar.DisposeAsync();
+            if (_azurite is not null)
+            {
+                await _azurite.DisposeAsync();
+            }
+        }
+    }
+
+    private static string ReadRoutePrefix(string hostJson)
+    {
+        using var document = JsonDocument.Parse(File.ReadAllText(hostJson));
+        return document.RootElement.TryGetProperty("extensions", out var ext) && ext.TryGetProperty("http", out var http) && http.TryGetProperty("routePrefix", out var prefix)
+            ? prefix.GetString() ?? "api"
+            : "api";
+    }
+}

@@ -1,0 +1,167 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace TrainingCycles.DevHost.MailSink;
+
+/// <summary>One recipient's copy of a message, with that personalization's substitutions applied, as SendGrid would deliver it.</summary>
+public sealed record Delivery(string To, string? ToName, string Subject, string? Text, string? Html, IReadOnlyDictionary<string, string> CustomArgs, IReadOnlyList<string> Categories, IReadOnlyList<string> AttachmentNames);
+
+public sealed record ReceivedMessage(string Id, DateTimeOffset ReceivedAt, bool Sandbox, int PersonalizationCount, IReadOnlyList<Delivery> Deliveries, JsonNode Request);
+
+/// <summary>Injected failures: a share of requests (or the next N) answered with 429/5xx before anything is stored.</summary>
+public sealed record MailFaults(double FailureRate = 0, int FailNext = 0, int[]? StatusCodes = null, int? Seed = null);
+
+public sealed class MailSinkStore
+{
+    private readonly object _gate = new();
+    private readonly List<ReceivedMessage> _messages = [];
+    private MailFaults _faults = new();
+    private Random _random = new();
+    private int _rejectedRequests;
+    private int _failedRequests;
+
+    public IReadOnlyList<ReceivedMessage> Messages
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _messages];
+            }
+        }
+    }
+
+    public int AcceptedRequests
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _messages.Count;
+            }
+        }
+    }
+
+    public int FailedRequests => Volatile.Read(ref _failedRequests);
+
+    public int RejectedRequests => Volatile.Read(ref _rejectedRequests);
+
+    public IReadOnlyList<Delivery> Deliveries => [.. Messages.SelectMany(m => m.Deliveries)];
+
+    public void SetFaults(MailFaults faults)
+    {
+        lock (_gate)
+        {
+            _faults = faults;
+            _random = faults.Seed is int seed ? new Random(seed) : new Random();
+        }
+    }
+
+    public void Clear()
+    {
+        lock (_gate)
+        {
+            _messages.Clear();
+            _faults = new MailFaults();
+            _rejectedRequests = 0;
+            _failedRequests = 0;
+        }
+    }
+
+    /// <summary>Returns a status code to fail this request with, or null to accept it.</summary>
+    public int? NextInjectedFailure()
+    {
+        lock (_gate)
+        {
+            var codes = _faults.StatusCodes is { Length: > 0 } c ? c : [429, 500];
+            int? failWith = null;
+            if (_faults.FailNext > 0)
+            {
+                _faults = _faults with { FailNext = _faults.FailNext - 1 };
+                failWith = codes[_random.Next(codes.Length)];
+            }
+            else if (_faults.FailureRate > 0 && _random.NextDouble() < _faults.FailureRate)
+            {
+                failWith = codes[_random.Next(codes.Length)];
+            }
+
+            if (failWith is not null)
+            {
+                _failedRequests++;
+            }
+
+            return failWith;
+        }
+    }
+
+    public void CountRejected() => Interlocked.Increment(ref _rejectedRequests);
+
+    public ReceivedMessage Add(JsonElement request, DateTimeOffset now)
+    {
+        var message = Expand(request, now);
+        lock (_gate)
+        {
+            _messages.Add(message);
+        }
+
+        return message;
+    }
+
+    private static ReceivedMessage Expand(JsonElement root, DateTimeOffset now)
+    {
+        string? Content(string type) => root.TryGetProperty("content", out var content)
+            ? content.EnumerateArray().Where(c => string.Equals(c.GetProperty("type").GetString(), type, StringComparison.OrdinalIgnoreCase)).Select(c => c.GetProperty("value").GetString()).FirstOrDefault()
+            : null;
+
+        var globalSubject = root.TryGetProperty("subject", out var s) ? s.GetString() : null;
+        var text = Content("text/plain");
+        var html = Content("text/html");
+        var globalArgs = StringMap(root, "custom_args");
+        var categories = root.TryGetProperty("categories", out var cats) ? cats.EnumerateArray().Select(c => c.GetString()!).ToList() : [];
+        var attachments = root.TryGetProperty("attachments", out var atts) ? atts.EnumerateArray().Select(a => a.GetProperty("filename").GetString()!).ToList() : [];
+        var sandbox = root.TryGetProperty("mail_settings", out var ms) && ms.TryGetProperty("sandbox_mode", out var sb) && sb.TryGetProperty("enable", out var en) && en.ValueKind == JsonValueKind.True;
+
+        var deliveries = new List<Delivery>();
+        var personalizations = root.GetProperty("personalizations");
+        foreach (var personalization in personalizations.EnumerateArray())
+        {
+            var substitutions = StringMap(personalization, "substitutions");
+            string? Apply(string? value)
+            {
+                if (value is null)
+                {
+                    return null;
+                }
+
+                foreach (var (key, replacement) in substitutions)
+                {
+                    value = value.Replace(key, replacement, StringComparison.Ordinal);
+                }
+
+                return value;
+            }
+
+            var subject = Apply(personalization.TryGetProperty("subject", out var ps) ? ps.GetString() : globalSubject) ?? "";
+            var args = new Dictionary<string, string>(globalArgs);
+            foreach (var (key, value) in StringMap(personalization, "custom_args"))
+            {
+                args[key] = value;
+            }
+
+            foreach (var to in personalization.GetProperty("to").EnumerateArray())
+            {
+                deliveries.Add(new Delivery(
+                    to.GetProperty("email").GetString()!,
+                    to.TryGetProperty("name", out var name) ? name.GetString() : null,
+                    subject, Apply(text), Apply(html), args, categories, attachments));
+            }
+        }
+
+        return new ReceivedMessage(Guid.NewGuid().ToString("N"), now, sandbox, personalizations.GetArrayLength(), deliveries, JsonNode.Parse(root.GetRawText())!);
+    }
+
+    private static Dictionary<string, string> StringMap(JsonElement parent, string property) =>
+        parent.TryGetProperty(property, out var map) && map.ValueKind == JsonValueKind.Object
+            ? map.EnumerateObject().Where(p => p.Value.ValueKind == JsonValueKind.String).ToDictionary(p => p.Name, p => p.Value.GetString()!)
+            : [];
+}

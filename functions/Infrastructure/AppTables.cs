@@ -1,0 +1,51 @@
+using System.Collections.Concurrent;
+using Azure.Data.Tables;
+using Microsoft.Extensions.Options;
+
+namespace TrainingCycles.Infrastructure;
+
+/// <summary>The app's tables, each created on first use (once per process).</summary>
+public sealed class AppTables
+{
+    public const string Cycles = nameof(Cycles);
+    public const string Participants = nameof(Participants);
+    public const string Attendance = nameof(Attendance);
+    public const string Certificates = nameof(Certificates);
+    public const string EmailLog = nameof(EmailLog);
+    public const string AuditLog = nameof(AuditLog);
+    public const string Lookups = nameof(Lookups);
+
+    public static readonly IReadOnlyList<string> All = [Cycles, Participants, Attendance, Certificates, EmailLog, AuditLog, Lookups];
+
+    private readonly StorageAccount _account;
+    private readonly string _prefix;
+    private readonly ConcurrentDictionary<string, Lazy<Task<TableClient>>> _tables = new(StringComparer.Ordinal);
+
+    public AppTables(StorageAccount account, IOptions<TrainingCyclesOptions> options)
+    {
+        _account = account;
+        _prefix = options.Value.TablePrefix;
+    }
+
+    public string PhysicalName(string table) => _prefix + table;
+
+    public Task<TableClient> GetAsync(string table, CancellationToken cancellationToken = default) =>
+        _tables.GetOrAdd(table, name => new Lazy<Task<TableClient>>(() => CreateAsync(name, cancellationToken))).Value;
+
+    private async Task<TableClient> CreateAsync(string table, CancellationToken cancellationToken)
+    {
+        var client = _account.Tables.GetTableClient(PhysicalName(table));
+        try
+        {
+            await client.CreateIfNotExistsAsync(cancellationToken);
+        }
+        catch
+        {
+            // Do not cache a failure (e.g. storage briefly down): the next call tries again.
+            _tables.TryRemove(table, out _);
+            throw;
+        }
+
+        return client;
+    }
+}

@@ -1,0 +1,61 @@
+using System.Net.Mail;
+using Microsoft.Extensions.Options;
+
+namespace TrainingCycles.Infrastructure;
+
+/// <summary>Settings under <c>SendGrid__*</c>.</summary>
+public sealed class SendGridOptions
+{
+    public const string SectionName = "SendGrid";
+
+    public string? ApiKey { get; set; }
+
+    public string? FromEmail { get; set; }
+
+    public string FromName { get; set; } = "BPSDM Provinsi Kalimantan Tengah";
+
+    /// <summary>Only for local runs: points the official client at the dev host's SendGrid-compatible sink.</summary>
+    public string? HostOverride { get; set; }
+
+    /// <summary>SendGrid validates but does not deliver (mail_settings.sandbox_mode).</summary>
+    public bool SandboxMode { get; set; }
+
+    /// <summary>Base64 (DER) ECDSA public key from SendGrid's signed event webhook settings.</summary>
+    public string? WebhookVerificationKey { get; set; }
+}
+
+internal sealed class SendGridOptionsValidator : IValidateOptions<SendGridOptions>
+{
+    public ValidateOptionsResult Validate(string? name, SendGridOptions options)
+    {
+        var failures = new List<string>();
+        const string p = SendGridOptions.SectionName + "__";
+
+        if (string.IsNullOrWhiteSpace(options.ApiKey))
+        {
+            failures.Add($"Setting '{p}{nameof(options.ApiKey)}' is missing: the SendGrid API key (any non-empty value for the dev host's mail sink).");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.FromEmail) || !MailAddress.TryCreate(options.FromEmail, out _))
+        {
+            failures.Add($"Setting '{p}{nameof(options.FromEmail)}' must be the sender's email address (got '{options.FromEmail}').");
+        }
+
+        if (!string.IsNullOrEmpty(options.HostOverride) &&
+            (!Uri.TryCreate(options.HostOverride, UriKind.Absolute, out var host) || (host.Scheme != Uri.UriSchemeHttp && host.Scheme != Uri.UriSchemeHttps)))
+        {
+            failures.Add($"Setting '{p}{nameof(options.HostOverride)}' must be empty or an absolute http(s) URL (got '{options.HostOverride}').");
+        }
+
+        if (!string.IsNullOrEmpty(options.WebhookVerificationKey))
+        {
+            var buffer = new byte[options.WebhookVerificationKey.Length];
+            if (!Convert.TryFromBase64String(options.WebhookVerificationKey, buffer, out _))
+            {
+                failures.Add($"Setting '{p}{nameof(options.WebhookVerificationKey)}' must be the base64 public key shown by SendGrid.");
+            }
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

@@ -1,0 +1,71 @@
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Options;
+
+namespace TrainingCycles.Infrastructure;
+
+/// <summary>Application settings under <c>TrainingCycles__*</c>.</summary>
+public sealed class TrainingCyclesOptions
+{
+    public const string SectionName = "TrainingCycles";
+
+    /// <summary>Absolute base URL used in links sent to people (emails, QR codes), e.g. https://app.azurewebsites.net.</summary>
+    public string? PublicBaseUrl { get; set; }
+
+    /// <summary>Base64 secret (at least 32 bytes) that signs participant tokens.</summary>
+    public string? TokenSigningKey { get; set; }
+
+    /// <summary>Private blob container for certificate PDFs.</summary>
+    public string CertificatesContainer { get; set; } = "certificates";
+
+    /// <summary>Prefix for every table the app owns; lets several worlds (tests, demos) share one storage account.</summary>
+    public string TablePrefix { get; set; } = "";
+
+    public Uri PublicBaseUri => new(PublicBaseUrl!.TrimEnd('/') + "/");
+
+    public byte[] SigningKeyBytes => Convert.FromBase64String(TokenSigningKey!);
+}
+
+internal sealed partial class TrainingCyclesOptionsValidator : IValidateOptions<TrainingCyclesOptions>
+{
+    public ValidateOptionsResult Validate(string? name, TrainingCyclesOptions options)
+    {
+        var failures = new List<string>();
+        const string p = TrainingCyclesOptions.SectionName + "__";
+
+        if (!Uri.TryCreate(options.PublicBaseUrl, UriKind.Absolute, out var baseUri) || (baseUri.Scheme != Uri.UriSchemeHttp && baseUri.Scheme != Uri.UriSchemeHttps))
+        {
+            failures.Add($"Setting '{p}{nameof(options.PublicBaseUrl)}' must be an absolute http(s) URL, e.g. http://localhost:7071 (got '{options.PublicBaseUrl}').");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.TokenSigningKey))
+        {
+            failures.Add($"Setting '{p}{nameof(options.TokenSigningKey)}' is missing: a base64 secret of at least 32 bytes (e.g. `openssl rand -base64 32`).");
+        }
+        else
+        {
+            var bytes = new byte[options.TokenSigningKey.Length];
+            if (!Convert.TryFromBase64String(options.TokenSigningKey, bytes, out var written) || written < 32)
+            {
+                failures.Add($"Setting '{p}{nameof(options.TokenSigningKey)}' must be base64 of at least 32 bytes.");
+            }
+        }
+
+        if (!ContainerName().IsMatch(options.CertificatesContainer ?? ""))
+        {
+            failures.Add($"Setting '{p}{nameof(options.CertificatesContainer)}' must be a valid blob container name (3-63 lowercase letters, digits, hyphens).");
+        }
+
+        if (!TablePrefixPattern().IsMatch(options.TablePrefix ?? ""))
+        {
+            failures.Add($"Setting '{p}{nameof(options.TablePrefix)}' may only hold up to 20 letters and digits, starting with a letter.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    [GeneratedRegex("^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$")]
+    private static partial Regex ContainerName();
+
+    [GeneratedRegex("^([A-Za-z][A-Za-z0-9]{0,19})?$")]
+    private static partial Regex TablePrefixPattern();
+}

@@ -1,0 +1,250 @@
+targetScope = 'subscription'
+
+@minLength(1)
+@maxLength(64)
+@description('Name of the azd environment. With the subscription and region it seeds every resource name, so environments never collide.')
+param environmentName string
+
+@minLength(1)
+@description('Region for every resource. It must offer Flex Consumption: az functionapp list-flexconsumption-locations -o table')
+@metadata({
+  azd: {
+    type: 'location'
+  }
+})
+param location string
+
+@description('Object id of the principal running azd; azd fills it in. Gets data access to storage and permission to set vault secrets when grantDeployerAccess is on.')
+param principalId string = ''
+
+@description('Give the deploying principal data access for running and inspecting the system. Off in CI, where the pipeline identity only deploys.')
+param grantDeployerAccess bool = true
+
+@description('Overrides the resource group name, e.g. one an administrator created beforehand.')
+param resourceGroupName string = ''
+
+@secure()
+@minLength(44) // base64 of 32 bytes, the least the app accepts
+@description('Base64 key that signs invitation, check-in and certificate download tokens. Changing it invalidates every link already sent. Generate with: openssl rand -base64 32')
+param tokenSigningKey string
+
+@secure()
+@description('SendGrid API key with Mail Send permission. Empty keeps what is in the vault.')
+param sendGridApiKey string = ''
+
+@secure()
+@description('Public key of SendGrid\'s signed event webhook. Empty keeps what is in the vault; it only exists after the webhook is configured against the deployed app.')
+param sendGridWebhookVerificationKey string = ''
+
+@description('Sender address; SendGrid only sends from a verified sender or authenticated domain.')
+param sendGridFromEmail string = 'pelatihan@example.org'
+
+@description('Sender name shown to participants.')
+param sendGridFromName string = 'BPSDM Provinsi Kalimantan Tengah'
+
+@description('Application (client) id of an Entra ID app registration for organizer sign-in (Easy Auth). Empty leaves sign-in off.')
+param organizerSignInClientId string = ''
+
+@description('Key Vault purge protection. Irreversible, and it makes azd down --purge unable to free the vault name; turn it on for production.')
+param enableKeyVaultPurgeProtection bool = false
+
+@description('Upper bound on function app instances.')
+param maximumInstanceCount int = 100
+
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var tags = {
+  'azd-env-name': environmentName
+}
+
+var functionAppName = 'func-${resourceToken}'
+var deploymentContainerName = 'app-package'
+var certificatesContainerName = 'certificates'
+
+var secretNames = {
+  tokenSigningKey: 'TokenSigningKey'
+  sendGridApiKey: 'SendGridApiKey'
+  sendGridWebhookVerificationKey: 'SendGridWebhookVerificationKey'
+}
+
+// Versionless, so a secret set again in the vault reaches the app without a redeployment.
+func keyVaultReference(vaultUri string, secretName string) string =>
+  '@Microsoft.KeyVault(SecretUri=${vaultUri}secrets/${secretName})'
+
+resource rg 'Microsoft.Resources/resourceGroups@2025-04-01' = {
+  name: !empty(resourceGroupName) ? resourceGroupName : 'rg-${environmentName}'
+  location: location
+  tags: tags
+}
+
+module identity 'modules/identity.bicep' = {
+  name: 'identity'
+  scope: rg
+  params: {
+    name: 'id-${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module storage 'modules/storage.bicep' = {
+  name: 'storage'
+  scope: rg
+  params: {
+    name: 'st${resourceToken}'
+    location: location
+    tags: tags
+    containerNames: [
+      deploymentContainerName
+      certificatesContainerName
+    ]
+  }
+}
+
+module monitoring 'modules/monitoring.bicep' = {
+  name: 'monitoring'
+  scope: rg
+  params: {
+    logAnalyticsName: 'log-${resourceToken}'
+    applicationInsightsName: 'appi-${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module keyVault 'modules/key-vault.bicep' = {
+  name: 'keyVault'
+  scope: rg
+  params: {
+    name: 'kv-${resourceToken}'
+    location: location
+    tags: tags
+    enablePurgeProtection: enableKeyVaultPurgeProtection
+    secrets: {
+      '${secretNames.tokenSigningKey}': tokenSigningKey
+      '${secretNames.sendGridApiKey}': sendGridApiKey
+      '${secretNames.sendGridWebhookVerificationKey}': sendGridWebhookVerificationKey
+    }
+  }
+}
+
+var app = {
+  principalId: identity.outputs.principalId
+  principalType: 'ServicePrincipal'
+}
+var deployerGranted = grantDeployerAccess && !empty(principalId)
+
+// The app's identity gets exactly what the code uses; the deployer, optionally, the same data access plus
+// the right to set secrets, so the system can be run locally against Azure and the secrets filled in.
+var storageRoles = [
+  {
+    role: 'Storage Blob Data Owner'
+    // Owner rather than Contributor because the Functions host manages blob leases and containers for its
+    // own state. Both include generateUserDelegationKey, which certificate download links (user delegation
+    // SAS, since account keys are off) are signed with.
+    reason: 'Host and Durable task hub blobs, the deployment package, certificates and download-link signing'
+  }
+  {
+    role: 'Storage Queue Data Contributor'
+    reason: 'Durable task hub control and work-item queues'
+  }
+  {
+    role: 'Storage Table Data Contributor'
+    reason: 'Durable task hub history and instances; training-cycle state'
+  }
+]
+
+module access 'modules/role-assignment.bicep' = {
+  name: 'access'
+  scope: rg
+  params: {
+    storageAccountName: storage.outputs.name
+    storageGrants: concat(
+      map(storageRoles, r => union(r, app)),
+      deployerGranted ? map(storageRoles, r => { role: r.role, principalId: principalId, reason: 'Deployer: ${r.reason}' }) : []
+    )
+    keyVaultName: keyVault.outputs.name
+    keyVaultGrants: concat(
+      [
+        union(app, {
+          role: 'Key Vault Secrets User'
+          reason: 'Resolve the app settings that are Key Vault references'
+        })
+      ],
+      deployerGranted
+        ? [
+            {
+              role: 'Key Vault Secrets Officer'
+              principalId: principalId
+              reason: 'Deployer: set the SendGrid and token signing secrets'
+            }
+          ]
+        : []
+    )
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    applicationInsightsGrants: [
+      union(app, {
+        role: 'Monitoring Metrics Publisher'
+        reason: 'Send telemetry; the component accepts Entra-authenticated ingestion only'
+      })
+    ]
+  }
+}
+
+module functionApp 'modules/function-app.bicep' = {
+  name: 'functionApp'
+  scope: rg
+  params: {
+    name: functionAppName
+    planName: 'plan-${resourceToken}'
+    location: location
+    tags: tags
+    serviceName: 'api'
+    identityId: identity.outputs.id
+    deploymentContainerUrl: '${storage.outputs.blobEndpoint}${deploymentContainerName}'
+    runtimeName: 'dotnet-isolated'
+    runtimeVersion: '10.0'
+    maximumInstanceCount: maximumInstanceCount
+    signInClientId: organizerSignInClientId
+  }
+}
+
+// No connection strings and no FUNCTIONS_WORKER_RUNTIME (Flex Consumption takes the runtime from the app's
+// functionAppConfig and rejects the setting). SendGrid__HostOverride is deliberately absent: it only points
+// mail at the local dev host's sink.
+module functionAppSettings 'modules/app-settings.bicep' = {
+  name: 'functionAppSettings'
+  scope: rg
+  params: {
+    appName: functionApp.outputs.name
+    settings: {
+      AzureWebJobsStorage__accountName: storage.outputs.name
+      AzureWebJobsStorage__credential: 'managedidentity'
+      AzureWebJobsStorage__clientId: identity.outputs.clientId
+      APPLICATIONINSIGHTS_CONNECTION_STRING: monitoring.outputs.applicationInsightsConnectionString
+      APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identity.outputs.clientId};Authorization=AAD'
+      TrainingCycles__PublicBaseUrl: functionApp.outputs.url
+      TrainingCycles__TokenSigningKey: keyVaultReference(keyVault.outputs.uri, secretNames.tokenSigningKey)
+      TrainingCycles__CertificatesContainer: certificatesContainerName
+      TrainingCycles__TablePrefix: '' // the storage account serves this app alone
+      SendGrid__ApiKey: keyVaultReference(keyVault.outputs.uri, secretNames.sendGridApiKey)
+      SendGrid__FromEmail: sendGridFromEmail
+      SendGrid__FromName: sendGridFromName
+      SendGrid__SandboxMode: 'false'
+      SendGrid__WebhookVerificationKey: keyVaultReference(keyVault.outputs.uri, secretNames.sendGridWebhookVerificationKey)
+    }
+  }
+  // Identity-based connections and Key Vault references are resolved as soon as the settings land, so the
+  // role assignments have to exist first.
+  dependsOn: [
+    access
+  ]
+}
+
+output AZURE_LOCATION string = location
+output AZURE_RESOURCE_GROUP string = rg.name
+output FUNCTION_APP_NAME string = functionApp.outputs.name
+output FUNCTION_APP_URL string = functionApp.outputs.url
+output STORAGE_ACCOUNT_NAME string = storage.outputs.name
+output KEY_VAULT_NAME string = keyVault.outputs.name
+output KEY_VAULT_URI string = keyVault.outputs.uri
+output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.applicationInsightsName
