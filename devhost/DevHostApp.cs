@@ -91,6 +91,9 @@ public sealed class DevHostApp : IAsyncDisposable
 
     public int? AzuriteProcessId => _azurite?.ProcessId;
 
+    /// <summary>Orchestrator and activity names registered with the Durable worker.</summary>
+    public IReadOnlyList<string> RegisteredDurableFunctions { get; private init; } = [];
+
     public IReadOnlyList<string> RouteTable => [.. _app.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>().Select(e => e.RoutePattern.RawText ?? "")];
 
     public static async Task<DevHostApp> StartAsync(DevHostOptions options, CancellationToken cancellationToken = default)
@@ -173,11 +176,16 @@ public sealed class DevHostApp : IAsyncDisposable
             builder.Services.AddSingleton(new FunctionKeys(functionKey, masterKey));
 
             IServiceProvider? root = null;
+            var registered = new List<string>();
             var channel = sidecar.Channel;
             builder.Services.AddDurableTaskWorker(worker =>
             {
                 worker.UseGrpc(channel);
-                worker.AddTasks(registry => DurableFunctionAdapters.Register(registry, catalog, () => root!));
+                worker.AddTasks(registry =>
+                {
+                    DurableFunctionAdapters.Register(registry, catalog, () => root!);
+                    registered.AddRange(registry.GetOrchestrators().Select(o => o.Key.Name).Concat(registry.GetActivities().Select(a => a.Key.Name)));
+                });
             });
             builder.Services.AddDurableTaskClient(client =>
             {
@@ -195,7 +203,10 @@ public sealed class DevHostApp : IAsyncDisposable
 
             var address = app.Urls.First();
             var baseUrl = options.Port == 0 ? address : $"http://localhost:{options.Port}";
-            return new DevHostApp(app, sidecar, azurite, baseUrl.TrimEnd('/'), functionKey, catalog, local.SourcePath, storage, hub);
+            return new DevHostApp(app, sidecar, azurite, baseUrl.TrimEnd('/'), functionKey, catalog, local.SourcePath, storage, hub)
+            {
+                RegisteredDurableFunctions = [.. registered],
+            };
         }
         catch
         {

@@ -127,7 +127,9 @@ module keyVault 'modules/key-vault.bicep' = {
   }
 }
 
-var app = {
+var vaultUri = keyVault.outputs.uri
+
+var appIdentity = {
   principalId: identity.outputs.principalId
   principalType: 'ServicePrincipal'
 }
@@ -138,9 +140,9 @@ var deployerGranted = grantDeployerAccess && !empty(principalId)
 var storageRoles = [
   {
     role: 'Storage Blob Data Owner'
-    // Owner rather than Contributor because the Functions host manages blob leases and containers for its
-    // own state. Both include generateUserDelegationKey, which certificate download links (user delegation
-    // SAS, since account keys are off) are signed with.
+    // Owner is what Azure Functions prescribes for an identity-based AzureWebJobsStorage connection. Like
+    // Contributor it includes generateUserDelegationKey, which certificate download links need: with account
+    // keys off, their SAS can only be a user delegation SAS.
     reason: 'Host and Durable task hub blobs, the deployment package, certificates and download-link signing'
   }
   {
@@ -159,13 +161,15 @@ module access 'modules/role-assignment.bicep' = {
   params: {
     storageAccountName: storage.outputs.name
     storageGrants: concat(
-      map(storageRoles, r => union(r, app)),
-      deployerGranted ? map(storageRoles, r => { role: r.role, principalId: principalId, reason: 'Deployer: ${r.reason}' }) : []
+      map(storageRoles, r => union(r, appIdentity)),
+      deployerGranted
+        ? map(storageRoles, r => { role: r.role, principalId: principalId, reason: 'Deployer: ${r.reason}' })
+        : []
     )
     keyVaultName: keyVault.outputs.name
     keyVaultGrants: concat(
       [
-        union(app, {
+        union(appIdentity, {
           role: 'Key Vault Secrets User'
           reason: 'Resolve the app settings that are Key Vault references'
         })
@@ -175,14 +179,14 @@ module access 'modules/role-assignment.bicep' = {
             {
               role: 'Key Vault Secrets Officer'
               principalId: principalId
-              reason: 'Deployer: set the SendGrid and token signing secrets'
+              reason: 'Deployer: set the SendGrid secrets with az keyvault secret set'
             }
           ]
         : []
     )
     applicationInsightsName: monitoring.outputs.applicationInsightsName
     applicationInsightsGrants: [
-      union(app, {
+      union(appIdentity, {
         role: 'Monitoring Metrics Publisher'
         reason: 'Send telemetry; the component accepts Entra-authenticated ingestion only'
       })
@@ -223,14 +227,14 @@ module functionAppSettings 'modules/app-settings.bicep' = {
       APPLICATIONINSIGHTS_CONNECTION_STRING: monitoring.outputs.applicationInsightsConnectionString
       APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identity.outputs.clientId};Authorization=AAD'
       TrainingCycles__PublicBaseUrl: functionApp.outputs.url
-      TrainingCycles__TokenSigningKey: keyVaultReference(keyVault.outputs.uri, secretNames.tokenSigningKey)
+      TrainingCycles__TokenSigningKey: keyVaultReference(vaultUri, secretNames.tokenSigningKey)
       TrainingCycles__CertificatesContainer: certificatesContainerName
       TrainingCycles__TablePrefix: '' // the storage account serves this app alone
-      SendGrid__ApiKey: keyVaultReference(keyVault.outputs.uri, secretNames.sendGridApiKey)
+      SendGrid__ApiKey: keyVaultReference(vaultUri, secretNames.sendGridApiKey)
       SendGrid__FromEmail: sendGridFromEmail
       SendGrid__FromName: sendGridFromName
       SendGrid__SandboxMode: 'false'
-      SendGrid__WebhookVerificationKey: keyVaultReference(keyVault.outputs.uri, secretNames.sendGridWebhookVerificationKey)
+      SendGrid__WebhookVerificationKey: keyVaultReference(vaultUri, secretNames.sendGridWebhookVerificationKey)
     }
   }
   // Identity-based connections and Key Vault references are resolved as soon as the settings land, so the
