@@ -1,0 +1,89 @@
+using System.Text.Json.Serialization;
+
+namespace TrainingCycles.Cycles;
+
+/// <summary>
+/// What an organizer sends to create (or reschedule) a cycle. Times are ISO-8601 strings: with an offset
+/// (<c>2026-12-07T08:00:00+07:00</c>) or without one, in which case they are read in the cycle's time zone.
+/// Strings rather than DateTimeOffset so that a bad value gets a field-level message, not a parse failure.
+/// </summary>
+public sealed record CycleDefinition
+{
+    public string? Title { get; init; }
+    public string? OrganizerName { get; init; }
+    public string? Venue { get; init; }
+    public string? Description { get; init; }
+    public string? TimeZone { get; init; }
+    public int? Capacity { get; init; }
+    public bool InviteOnly { get; init; }
+    public string? RegistrationOpensAt { get; init; }
+    public string? RegistrationClosesAt { get; init; }
+    public IReadOnlyList<SessionDefinition>? Sessions { get; init; }
+    public ReminderOffsets? Reminders { get; init; }
+    public CompletionRule? Completion { get; init; }
+    public CertificateSettings? Certificate { get; init; }
+    public CheckInSettings? CheckIn { get; init; }
+
+    /// <summary>Regencies/cities offered on the registration form; Central Kalimantan's 14 when empty.</summary>
+    public IReadOnlyList<string>? Regencies { get; init; }
+}
+
+public sealed record SessionDefinition
+{
+    /// <summary>Stable id (letters, digits, hyphens); generated as s1, s2… when omitted.</summary>
+    public string? Id { get; init; }
+    public string? Title { get; init; }
+    public string? StartsAt { get; init; }
+    public string? EndsAt { get; init; }
+}
+
+/// <summary>ISO-8601 durations before the registration deadline and before the first session (e.g. P3D, P1D, PT2H).</summary>
+public sealed record ReminderOffsets
+{
+    public IReadOnlyList<string>? BeforeDeadline { get; init; }
+    public IReadOnlyList<string>? BeforeTraining { get; init; }
+}
+
+public sealed record CompletionRule
+{
+    public int MinimumAttendancePercent { get; init; } = 100;
+    public bool LateCounts { get; init; } = true;
+    public bool ExcusedCounts { get; init; }
+}
+
+public sealed record CertificateSettings
+{
+    /// <summary>Tokens: {seq} or {seq:000} (required), {yyyy}, {MM}, {code} (cycle code).</summary>
+    public string NumberFormat { get; init; } = "{seq:000}/PELATIHAN/{yyyy}";
+    public int TrainingHours { get; init; }
+    public string? SignatoryName { get; init; }
+    public string? SignatoryTitle { get; init; }
+    public string? SignatoryNip { get; init; }
+
+    /// <summary>Optional look: accent colour as #RRGGBB and the heading wording.</summary>
+    public string? AccentColor { get; init; }
+    public string? Heading { get; init; }
+}
+
+public sealed record CheckInSettings
+{
+    public int OpensMinutesBeforeStart { get; init; } = 30;
+    public int ClosesMinutesAfterStart { get; init; } = 60;
+    public int LateAfterMinutes { get; init; } = 15;
+}
+
+/// <summary>A field-level validation error, in both languages.</summary>
+public sealed record FieldError(string Field, string Message, string MessageEn);
+
+/// <summary>The phases of a cycle, in order.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<CyclePhase>))]
+public enum CyclePhase
+{
+    Inviting,
+    RegistrationOpen,
+    AwaitingTraining,
+    InTraining,
+    Completing,
+    Completed,
+    Cancelled,
+}
