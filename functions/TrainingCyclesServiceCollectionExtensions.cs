@@ -3,7 +3,12 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using TrainingCycles.Attendance;
+using TrainingCycles.Certificates;
+using TrainingCycles.Cycles;
 using TrainingCycles.Infrastructure;
+using TrainingCycles.Registration;
+using TrainingCycles.Reminders;
 
 namespace TrainingCycles;
 
@@ -23,6 +28,19 @@ public static class TrainingCyclesServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(_ => StorageAccount.FromConfiguration(configuration));
         services.AddSingleton<AppTables>();
+        services.AddSingleton<AuditLog>();
+        services.AddSingleton<Tokens>();
+        services.AddSingleton<CycleStore>();
+        services.AddSingleton<ParticipantStore>();
+        services.AddSingleton<AttendanceStore>();
+        services.AddSingleton<CertificateIssuer>();
+        services.AddSingleton<EmailLog>();
+        services.AddSingleton<MailComposer>();
+        services.AddSingleton<Mailer>();
+        services.AddHttpClient(nameof(Mailer), http => http.Timeout = TimeSpan.FromSeconds(30));
+        services.TryAddSingleton(sp => Mailer.CreateClient(
+            sp.GetRequiredService<IOptions<SendGridOptions>>().Value,
+            sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(Mailer))));
         services.AddHostedService<StartupChecks>();
 
         return services;

@@ -1,0 +1,195 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text.RegularExpressions;
+using Azure;
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using TrainingCycles.Certificates.Pdf;
+using TrainingCycles.Cycles;
+using TrainingCycles.Infrastructure;
+using TrainingCycles.Registration;
+
+namespace TrainingCycles.Certificates;
+
+/// <summary>
+/// Issues certificates in two idempotent steps. (1) Numbering: eligible participants get a certificate id,
+/// number and verification code in the same entity-group transaction that advances the cycle's counter — a number
+/// is assigned once, and a crash either commits a whole batch or none of it. (2) Issuing: for every numbered
+/// participant without a stored PDF, render, upload (overwrite-safe: same name, same content) and record the hash.
+/// </summary>
+public sealed partial class CertificateIssuer(
+    AppTables tables, StorageAccount storage, IOptions<TrainingCyclesOptions> options, CycleStore cycles, AuditLog audit, TimeProvider time, ILogger<CertificateIssuer> logger)
+{
+    private const int ParticipantsPerBatch = 99; // + the counters row = 100 operations
+
+    public BlobContainerClient Container => storage.Blobs.GetBlobContainerClient(options.Value.CertificatesContainer);
+
+    public static string BlobName(string cycleId, string certificateId) => $"{cycleId}/{certificateId}.pdf";
+
+    public async Task<int> AssignNumbersAsync(string cycleId, CancellationToken cancellationToken = default)
+    {
+        var cycle = await cycles.GetAsync(cycleId, cancellationToken) ?? throw new InvalidOperationException($"Cycle {cycleId} not found");
+        var table = await tables.GetAsync(AppTables.Participants, cancellationToken);
+        var assigned = 0;
+        for (var attempt = 0; attempt < 20; attempt++)
+        {
+            var pending = new List<ParticipantEntity>();
+            await foreach (var p in table.QueryAsync<ParticipantEntity>(ParticipantStore.ParticipantFilter(cycleId), cancellationToken: cancellationToken))
+            {
+                if (p.Eligible == true && p.Status == ParticipantStatus.Confirmed && p.CertificateId is null)
+                {
+                    pending.Add(p);
+                }
+            }
+
+            if (pending.Count == 0)
+            {
+                return assigned;
+            }
+
+            // Stable order (registration number, then id) so numbers follow the order people registered.
+            pending = [.. pending.OrderBy(p => p.RegistrationNumber, StringComparer.Ordinal).ThenBy(p => p.RowKey, StringComparer.Ordinal)];
+            try
+            {
+                foreach (var batch in pending.Chunk(ParticipantsPerBatch))
+                {
+                    var counters = (await table.GetEntityAsync<CountersEntity>(cycleId, CountersEntity.Key, cancellationToken: cancellationToken)).Value;
+                    var actions = new List<TableTransactionAction>();
+                    foreach (var p in batch)
+                    {
+                        p.CertificateId = Ids.New("k");
+                        p.VerificationCode = Ids.RandomString(12);
+                        p.CertificateNumber = FormatNumber(cycle.Definition.Certificate?.NumberFormat ?? new CertificateSettings().NumberFormat, counters.NextCertificateSeq++, cycle);
+                        actions.Add(new(TableTransactionActionType.UpdateReplace, p, p.ETag));
+                    }
+
+                    actions.Add(new(TableTransactionActionType.UpdateReplace, counters, counters.ETag));
+                    await table.SubmitTransactionAsync(actions, cancellationToken);
+                    assigned += batch.Length;
+                }
+
+                return assigned;
+            }
+            catch (TableTransactionFailedException e) when (e.Status == 412)
+            {
+                // A participant or the counter changed under us (a correction, a concurrent run): read again.
+            }
+        }
+
+        throw new InvalidOperationException($"Could not number the certificates of cycle {cycleId}: too many concurrent changes.");
+    }
+
+    /// <summary>Renders and stores every numbered certificate that has no stored PDF yet. Safe to run again.</summary>
+    public async Task<int> IssuePendingAsync(string cycleId, CancellationToken cancellationToken = default)
+    {
+        var cycle = await cycles.GetAsync(cycleId, cancellationToken) ?? throw new InvalidOperationException($"Cycle {cycleId} not found");
+        var participantsTable = await tables.GetAsync(AppTables.Participants, cancellationToken);
+        var certificatesTable = await tables.GetAsync(AppTables.Certificates, cancellationToken);
+        await Container.CreateIfNotExistsAsync(PublicAccessType.None, cancellationToken: cancellationToken);
+
+        var existing = new HashSet<string>(StringComparer.Ordinal);
+        await foreach (var c in certificatesTable.QueryAsync<CertificateEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {cycleId}"), select: ["RowKey"], cancellationToken: cancellationToken))
+        {
+            existing.Add(c.RowKey);
+        }
+
+        var pending = new List<ParticipantEntity>();
+        await foreach (var p in participantsTable.QueryAsync<ParticipantEntity>(ParticipantStore.ParticipantFilter(cycleId), cancellationToken: cancellationToken))
+        {
+            if (p.CertificateId is not null && !existing.Contains(p.CertificateId))
+            {
+                pending.Add(p);
+            }
+        }
+
+        var issued = 0;
+        await Parallel.ForEachAsync(pending, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(2, Environment.ProcessorCount * 2), CancellationToken = cancellationToken }, async (p, ct) =>
+        {
+            await IssueOneAsync(cycle, p, version: 1, ct);
+            Interlocked.Increment(ref issued);
+        });
+
+        if (issued > 0)
+        {
+            await audit.WriteManyAsync(cycleId, [.. pending.Select(p => new AuditEntry(time.GetUtcNow(), AuditLog.System, "certificate.issued", p.RowKey, p.CertificateNumber))], cancellationToken);
+        }
+
+        logger.LogInformation("Issued {Count} certificates for cycle {CycleId}", issued, cycleId);
+        return issued;
+    }
+
+    /// <summary>Renders, uploads and records one certificate version (idempotent for the same id).</summary>
+    public async Task<CertificateEntity> IssueOneAsync(CycleRecord cycle, ParticipantEntity p, int version, CancellationToken cancellationToken)
+    {
+        var language = p.Language == "en" ? "en" : "id";
+        var verifyUrl = new Uri(options.Value.PublicBaseUri, "api/verify/" + p.VerificationCode).ToString();
+        var certificate = cycle.Definition.Certificate ?? new CertificateSettings();
+        var dates = Formatting.DateRange(cycle.Schedule, language);
+        var pdf = CertificateRenderer.Render(new CertificateDocument(
+            Heading: certificate.Heading ?? (language == "en" ? "CERTIFICATE" : "SERTIFIKAT"),
+            HolderName: p.FullName ?? p.Email,
+            HolderNip: p.Nip ?? "",
+            HolderAgency: p.Agency ?? "",
+            TrainingTitle: cycle.Entity.Title,
+            DatesText: dates,
+            Venue: cycle.Definition.Venue ?? "",
+            TrainingHours: certificate.TrainingHours,
+            OrganizerName: cycle.Definition.OrganizerName ?? "",
+            SignatoryName: certificate.SignatoryName ?? "",
+            SignatoryTitle: certificate.SignatoryTitle ?? "",
+            SignatoryNip: certificate.SignatoryNip,
+            CertificateNumber: p.CertificateNumber!,
+            VerificationUrl: verifyUrl,
+            Language: language,
+            Template: new CertificateTemplate(AccentColor: certificate.AccentColor ?? CertificateTemplate.DefaultAccentColor, Heading: certificate.Heading)));
+
+        var blobName = BlobName(cycle.CycleId, p.CertificateId!);
+        await Container.GetBlobClient(blobName).UploadAsync(new BinaryData(pdf), new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "application/pdf", ContentDisposition = $"attachment; filename=\"sertifikat-{Safe(p.CertificateNumber!)}.pdf\"" } }, cancellationToken);
+
+        var entity = new CertificateEntity
+        {
+            PartitionKey = cycle.CycleId,
+            RowKey = p.CertificateId!,
+            ParticipantId = p.RowKey,
+            Number = p.CertificateNumber!,
+            VerificationCode = p.VerificationCode!,
+            Version = version,
+            BlobName = blobName,
+            Sha256 = Convert.ToHexString(SHA256.HashData(pdf)).ToLowerInvariant(),
+            Bytes = pdf.Length,
+            IssuedAt = time.GetUtcNow(),
+            HolderName = p.FullName ?? "",
+            TrainingTitle = cycle.Entity.Title,
+            TrainingDates = dates,
+            Language = language,
+        };
+        var certificates = await tables.GetAsync(AppTables.Certificates, cancellationToken);
+        var lookups = await tables.GetAsync(AppTables.Lookups, cancellationToken);
+        await lookups.UpsertEntityAsync(new LookupEntity { PartitionKey = LookupEntity.VerifyPartition, RowKey = entity.VerificationCode, CycleId = cycle.CycleId, CertificateId = entity.RowKey }, TableUpdateMode.Replace, cancellationToken);
+        await lookups.UpsertEntityAsync(new LookupEntity { PartitionKey = LookupEntity.CertificatePartition, RowKey = entity.RowKey, CycleId = cycle.CycleId, CertificateId = entity.RowKey }, TableUpdateMode.Replace, cancellationToken);
+        // The certificate row is written last: its presence means "PDF stored and findable".
+        await certificates.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken);
+        return entity;
+    }
+
+    public static string FormatNumber(string format, int seq, CycleRecord cycle)
+    {
+        var end = CycleSchedule.ToLocal(cycle.Schedule.TrainingEndsAt, cycle.Schedule.TimeZone);
+        var result = SeqToken().Replace(format, m => seq.ToString(m.Groups[1].Success ? m.Groups[1].Value : "0", CultureInfo.InvariantCulture));
+        return result
+            .Replace("{yyyy}", end.Year.ToString("0000", CultureInfo.InvariantCulture), StringComparison.Ordinal)
+            .Replace("{MM}", end.Month.ToString("00", CultureInfo.InvariantCulture), StringComparison.Ordinal)
+            .Replace("{code}", cycle.CycleId[1..7].ToUpperInvariant(), StringComparison.Ordinal);
+    }
+
+    private static string Safe(string number) => NotFileSafe().Replace(number, "-");
+
+    [GeneratedRegex(@"\{seq(?::(0+))?\}")]
+    private static partial Regex SeqToken();
+
+    [GeneratedRegex("[^A-Za-z0-9._-]")]
+    private static partial Regex NotFileSafe();
+}

@@ -1,0 +1,43 @@
+namespace TrainingCycles.Certificates.Pdf;
+
+/// <summary>Everything printed on one certificate. Texts are printed as given (already formatted, already localised).</summary>
+/// <param name="Heading">Printed heading; blank means the language default ("SERTIFIKAT" / "CERTIFICATE").
+/// <see cref="CertificateTemplate.Heading"/>, when set, takes precedence.</param>
+/// <param name="HolderName">Full name with academic titles, e.g. "Dr. Siti Aminah, S.Sos., M.Si.".</param>
+/// <param name="HolderNip">NIP as it should be printed; blank omits the NIP line.</param>
+/// <param name="DatesText">Already formatted, e.g. "7–10 Desember 2026".</param>
+/// <param name="TrainingHours">Jam Pelajaran (JP).</param>
+/// <param name="SignatoryNip">Blank omits the signatory's NIP line.</param>
+/// <param name="VerificationUrl">Encoded exactly in the QR code and printed under it.</param>
+/// <param name="Language">"id" (default) or "en".</param>
+public sealed record CertificateDocument(
+    string Heading,
+    string HolderName,
+    string HolderNip,
+    string HolderAgency,
+    string TrainingTitle,
+    string DatesText,
+    string Venue,
+    int TrainingHours,
+    string OrganizerName,
+    string SignatoryName,
+    string SignatoryTitle,
+    string? SignatoryNip,
+    string CertificateNumber,
+    string VerificationUrl,
+    string Language,
+    CertificateTemplate Template);
+
+/// <summary>Per-cycle look of the certificate.</summary>
+/// <param name="AccentColor">#RRGGBB for the frame and heading; anything else falls back to the default.</param>
+/// <param name="Heading">Overrides <see cref="CertificateDocument.Heading"/> when set.</param>
+/// <param name="LogoPng">Drawn top-left when PDFsharp can read it; otherwise left out.</param>
+/// <param name="Wording">Replaces the default "telah mengikuti" / "has successfully completed" sentence.</param>
+public sealed record CertificateTemplate(
+    string AccentColor = CertificateTemplate.DefaultAccentColor,
+    string? Heading = null,
+    byte[]? LogoPng = null,
+    string? Wording = null)
+{
+    public const string DefaultAccentColor = "#1F4E79";
+}

@@ -1,0 +1,29 @@
+using PdfSharp.Drawing;
+
+namespace TrainingCycles.Certificates.Pdf;
+
+/// <summary>
+/// Fixed geometry of the A4 landscape page in points, origin top-left. The header, body and footer areas do not
+/// intersect, and every text block is fitted inside its area, so nothing can overlap however long the texts are.
+/// </summary>
+internal static class CertificateLayout
+{
+    public const double PageWidth = 841.89; // 297 mm
+    public const double PageHeight = 595.28; // 210 mm
+    public const double CenterX = PageWidth / 2;
+    public const double FrameInset = 18;
+
+    public const double HeaderTop = 46;
+    public const double HeaderWidth = 560; // clear of the logo on the left
+
+    public const double BodyTop = 142;
+    public const double BodyHeight = 283;
+    public const double BodyWidth = 660;
+
+    public const double QrCaptionWidth = 260;
+    public const double SignatureSpace = 46;
+
+    public static readonly XRect LogoArea = new(44, 40, 72, 72);
+    public static readonly XRect QrArea = new(50, 441, 96, 96);
+    public static readonly XRect SignatoryArea = new(522, 430, 270, 128);
+}

@@ -1,0 +1,126 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Azure;
+using Azure.Data.Tables;
+using TrainingCycles.Infrastructure;
+
+namespace TrainingCycles.Cycles;
+
+public sealed record CycleRecord(string CycleId, CycleDefinition Definition, CycleSchedule Schedule, CycleEntity Entity)
+{
+    public CyclePhase Phase => Enum.Parse<CyclePhase>(Entity.Phase);
+}
+
+/// <summary>Reads and writes cycles. Every change that a person might ask about is audited.</summary>
+public sealed class CycleStore(AppTables tables, AuditLog audit, TimeProvider time)
+{
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public async Task<CycleRecord> CreateAsync(CycleDefinition definition, CycleSchedule schedule, CancellationToken cancellationToken = default)
+    {
+        var cycles = await tables.GetAsync(AppTables.Cycles, cancellationToken);
+        var participants = await tables.GetAsync(AppTables.Participants, cancellationToken);
+        var cycleId = Ids.New("c", 12);
+        var now = time.GetUtcNow();
+        var entity = new CycleEntity
+        {
+            RowKey = cycleId,
+            Title = definition.Title!.Trim(),
+            TimeZone = schedule.TimeZone,
+            DefinitionJson = JsonSerializer.Serialize(definition, Json),
+            ScheduleJson = JsonSerializer.Serialize(schedule, Json),
+            ScheduleVersion = 1,
+            Phase = nameof(CyclePhase.Inviting),
+            InviteOnly = definition.InviteOnly,
+            Capacity = definition.Capacity!.Value,
+            CreatedAt = now,
+            CheckInSecret = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+        };
+        await participants.AddEntityAsync(new CountersEntity { PartitionKey = cycleId }, cancellationToken);
+        await cycles.AddEntityAsync(entity, cancellationToken);
+        await audit.WriteAsync(cycleId, "organizer", "cycle.created", details: entity.Title, cancellationToken: cancellationToken);
+        return new CycleRecord(cycleId, definition, schedule, entity);
+    }
+
+    public async Task<CycleRecord?> GetAsync(string cycleId, CancellationToken cancellationToken = default)
+    {
+        if (!Ids.LooksValid(cycleId, "c", 12))
+        {
+            return null;
+        }
+
+        var cycles = await tables.GetAsync(AppTables.Cycles, cancellationToken);
+        var response = await cycles.GetEntityIfExistsAsync<CycleEntity>(CycleEntity.Partition, cycleId, cancellationToken: cancellationToken);
+        return response.HasValue ? ToRecord(response.Value!) : null;
+    }
+
+    public async Task<IReadOnlyList<CycleRecord>> ListAsync(CancellationToken cancellationToken = default)
+    {
+        var cycles = await tables.GetAsync(AppTables.Cycles, cancellationToken);
+        var result = new List<CycleRecord>();
+        await foreach (var entity in cycles.QueryAsync<CycleEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {CycleEntity.Partition}"), cancellationToken: cancellationToken))
+        {
+            result.Add(ToRecord(entity));
+        }
+
+        return [.. result.OrderByDescending(c => c.Entity.CreatedAt)];
+    }
+
+    /// <summary>Applies a change under ETag concurrency, retrying on conflicts with a fresh read.</summary>
+    public async Task<CycleRecord> UpdateAsync(string cycleId, Func<CycleEntity, bool> change, CancellationToken cancellationToken = default)
+    {
+        var cycles = await tables.GetAsync(AppTables.Cycles, cancellationToken);
+        for (var attempt = 0; ; attempt++)
+        {
+            var entity = (await cycles.GetEntityAsync<CycleEntity>(CycleEntity.Partition, cycleId, cancellationToken: cancellationToken)).Value;
+            if (!change(entity))
+            {
+                return ToRecord(entity);
+            }
+
+            try
+            {
+                var response = await cycles.UpdateEntityAsync(entity, entity.ETag, TableUpdateMode.Replace, cancellationToken);
+                entity.ETag = response.Headers.ETag ?? entity.ETag;
+                return ToRecord(entity);
+            }
+            catch (RequestFailedException e) when (e.Status == 412 && attempt < 10)
+            {
+                // Someone else changed the cycle: read again and re-apply.
+            }
+        }
+    }
+
+    public async Task<CycleCounts> CountsAsync(string cycleId, CancellationToken cancellationToken = default)
+    {
+        var participants = await tables.GetAsync(AppTables.Participants, cancellationToken);
+        var counters = await participants.GetEntityIfExistsAsync<CountersEntity>(cycleId, CountersEntity.Key, cancellationToken: cancellationToken);
+        if (!counters.HasValue)
+        {
+            return CycleCounts.Zero;
+        }
+
+        var c = counters.Value!;
+        var eligible = 0;
+        var certified = 0;
+        var cycle = await GetAsync(cycleId, cancellationToken);
+        if (cycle?.Phase is CyclePhase.Completing or CyclePhase.Completed)
+        {
+            await foreach (var p in participants.QueryAsync<ParticipantEntity>(
+                TableClient.CreateQueryFilter($"PartitionKey eq {cycleId} and RowKey ge {"p"} and RowKey lt {"q"} and Eligible eq {true}"),
+                select: [nameof(ParticipantEntity.CertificateId)], cancellationToken: cancellationToken))
+            {
+                eligible++;
+                certified += p.CertificateId is null ? 0 : 1;
+            }
+        }
+
+        return new CycleCounts(c.Invited, c.Confirmed, c.Waitlisted, c.Withdrawn, eligible, certified);
+    }
+
+    public static CycleRecord ToRecord(CycleEntity entity) => new(
+        entity.RowKey,
+        JsonSerializer.Deserialize<CycleDefinition>(entity.DefinitionJson, Json)!,
+        JsonSerializer.Deserialize<CycleSchedule>(entity.ScheduleJson, Json)!,
+        entity);
+}

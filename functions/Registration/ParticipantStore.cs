@@ -1,0 +1,148 @@
+using Azure;
+using Azure.Data.Tables;
+using TrainingCycles.Cycles;
+using TrainingCycles.Infrastructure;
+
+namespace TrainingCycles.Registration;
+
+public sealed record ImportResult(int Total, int Imported, int AlreadyInvited);
+
+/// <summary>Participants of a cycle: one partition per cycle, so a cycle's rows are one query and writes batch.</summary>
+public sealed class ParticipantStore(AppTables tables, AuditLog audit, TimeProvider time)
+{
+    // 100 operations per entity-group transaction: 49 invitees × (row + email index) + the counters row.
+    private const int InviteesPerBatch = 49;
+
+    public static string EmailIndexKey(string cycleId, string email) => "ix-email-" + Ids.IndexHash(cycleId, email.Trim().ToLowerInvariant());
+
+    public static string NipIndexKey(string cycleId, string nip) => "ix-nip-" + Ids.IndexHash(cycleId, nip);
+
+    public static string ParticipantFilter(string cycleId) => TableClient.CreateQueryFilter($"PartitionKey eq {cycleId} and RowKey ge {"p"} and RowKey lt {"q"}");
+
+    /// <summary>
+    /// Adds the invitees not yet on the list. Idempotent: re-importing the same rows changes nothing (the email
+    /// index rows are inserted, not upserted, so even two concurrent imports cannot add anyone twice).
+    /// </summary>
+    public async Task<ImportResult> ImportInviteesAsync(string cycleId, IReadOnlyList<InviteeRow> rows, string actor, CancellationToken cancellationToken = default)
+    {
+        var table = await tables.GetAsync(AppTables.Participants, cancellationToken);
+        var imported = 0;
+        var pending = rows.ToList();
+        for (var attempt = 0; pending.Count > 0; attempt++)
+        {
+            var existing = await ExistingEmailKeysAsync(table, cycleId, cancellationToken);
+            pending = [.. pending.Where(r => !existing.Contains(EmailIndexKey(cycleId, r.Email)))];
+            var failedBatch = false;
+            foreach (var batch in pending.Chunk(InviteesPerBatch))
+            {
+                var counters = (await table.GetEntityAsync<CountersEntity>(cycleId, CountersEntity.Key, cancellationToken: cancellationToken)).Value;
+                var now = time.GetUtcNow();
+                var actions = new List<TableTransactionAction>(batch.Length * 2 + 1);
+                var audits = new List<AuditEntry>(batch.Length);
+                foreach (var row in batch)
+                {
+                    var participantId = Ids.New("p");
+                    actions.Add(new(TableTransactionActionType.Add, new ParticipantEntity
+                    {
+                        PartitionKey = cycleId,
+                        RowKey = participantId,
+                        Email = row.Email,
+                        FullName = row.FullName,
+                        Nip = row.Nip,
+                        Phone = row.Phone,
+                        Agency = row.Agency,
+                        Language = row.Language,
+                        Status = ParticipantStatus.Invited,
+                        Invited = true,
+                        InvitedAt = now,
+                        UpdatedAt = now,
+                    }));
+                    actions.Add(new(TableTransactionActionType.Add, new IndexEntity { PartitionKey = cycleId, RowKey = EmailIndexKey(cycleId, row.Email), ParticipantId = participantId }));
+                    audits.Add(new AuditEntry(now, actor, "participant.invited", participantId, null));
+                }
+
+                counters.Invited += batch.Length;
+                actions.Add(new(TableTransactionActionType.UpdateReplace, counters, counters.ETag));
+                try
+                {
+                    await table.SubmitTransactionAsync(actions, cancellationToken);
+                }
+                catch (TableTransactionFailedException e) when (e.Status is 409 or 412 && attempt < 20)
+                {
+                    // A concurrent import or registration touched the same rows: re-read and go again.
+                    failedBatch = true;
+                    break;
+                }
+
+                imported += batch.Length;
+                await audit.WriteManyAsync(cycleId, audits, cancellationToken);
+            }
+
+            if (!failedBatch)
+            {
+                break;
+            }
+        }
+
+        return new ImportResult(rows.Count, imported, rows.Count - imported);
+    }
+
+    private static async Task<HashSet<string>> ExistingEmailKeysAsync(TableClient table, string cycleId, CancellationToken cancellationToken)
+    {
+        var keys = new HashSet<string>(StringComparer.Ordinal);
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {cycleId} and RowKey ge {"ix-email-"} and RowKey lt {"ix-email."}");
+        await foreach (var row in table.QueryAsync<TableEntity>(filter, select: ["RowKey"], cancellationToken: cancellationToken))
+        {
+            keys.Add(row.RowKey);
+        }
+
+        return keys;
+    }
+
+    public async Task<IReadOnlyList<ParticipantEntity>> ListAsync(string cycleId, CancellationToken cancellationToken = default)
+    {
+        var table = await tables.GetAsync(AppTables.Participants, cancellationToken);
+        var result = new List<ParticipantEntity>();
+        await foreach (var p in table.QueryAsync<ParticipantEntity>(ParticipantFilter(cycleId), cancellationToken: cancellationToken))
+        {
+            result.Add(p);
+        }
+
+        return result;
+    }
+
+    public async Task<ParticipantEntity?> GetAsync(string cycleId, string participantId, CancellationToken cancellationToken = default)
+    {
+        if (!Ids.LooksValid(participantId, "p"))
+        {
+            return null;
+        }
+
+        var table = await tables.GetAsync(AppTables.Participants, cancellationToken);
+        var response = await table.GetEntityIfExistsAsync<ParticipantEntity>(cycleId, participantId, cancellationToken: cancellationToken);
+        return response.HasValue ? response.Value : null;
+    }
+
+    /// <summary>Reads the participant rows for a set of ids (one point read each; used in batches of ≤ 1,000).</summary>
+    public async Task<IReadOnlyList<ParticipantEntity>> GetManyAsync(string cycleId, IEnumerable<string> participantIds, CancellationToken cancellationToken = default)
+    {
+        var result = new List<ParticipantEntity>();
+        foreach (var id in participantIds)
+        {
+            if (await GetAsync(cycleId, id, cancellationToken) is { } p)
+            {
+                result.Add(p);
+            }
+        }
+
+        return result;
+    }
+
+    public async Task UpdateAsync(ParticipantEntity participant, CancellationToken cancellationToken = default)
+    {
+        var table = await tables.GetAsync(AppTables.Participants, cancellationToken);
+        await table.UpdateEntityAsync(participant, participant.ETag, TableUpdateMode.Replace, cancellationToken);
+    }
+
+    public static bool IsConflict(RequestFailedException e) => e.Status is 409 or 412;
+}

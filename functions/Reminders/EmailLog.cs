@@ -1,0 +1,83 @@
+using Azure;
+using Azure.Data.Tables;
+using TrainingCycles.Infrastructure;
+
+namespace TrainingCycles.Reminders;
+
+public static class EmailStatus
+{
+    public const string Sent = nameof(Sent);
+    public const string Rejected = nameof(Rejected);
+}
+
+/// <summary>Table <c>EmailLog</c>: PK = cycle, RK = <c>{kind}|{occurrence}|{participantId}</c> — the idempotency key of every email.</summary>
+public sealed class EmailLogEntity : ITableEntity
+{
+    public string PartitionKey { get; set; } = "";
+    public string RowKey { get; set; } = "";
+    public DateTimeOffset? Timestamp { get; set; }
+    public ETag ETag { get; set; }
+    public string Kind { get; set; } = "";
+    public string Occurrence { get; set; } = "";
+    public string ParticipantId { get; set; } = "";
+    public string Status { get; set; } = "";
+    public DateTimeOffset At { get; set; }
+    public string? MessageId { get; set; }
+    public string? Error { get; set; }
+}
+
+public sealed record EmailLogRecord(string ParticipantId, string Status, string? MessageId, string? Error);
+
+public sealed class EmailLog(AppTables tables, TimeProvider time)
+{
+    public static string Key(string kind, string occurrence, string participantId) => $"{kind}|{occurrence}|{participantId}";
+
+    /// <summary>Participants for whom this (kind, occurrence) is already settled: sent, or permanently rejected.</summary>
+    public async Task<HashSet<string>> HandledAsync(string cycleId, string kind, string occurrence, CancellationToken cancellationToken = default)
+    {
+        var table = await tables.GetAsync(AppTables.EmailLog, cancellationToken);
+        var prefix = $"{kind}|{occurrence}|";
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {cycleId} and RowKey ge {prefix} and RowKey lt {prefix + "\uffff"}");
+        var handled = new HashSet<string>(StringComparer.Ordinal);
+        await foreach (var row in table.QueryAsync<EmailLogEntity>(filter, select: [nameof(EmailLogEntity.ParticipantId)], cancellationToken: cancellationToken))
+        {
+            handled.Add(row.ParticipantId);
+        }
+
+        return handled;
+    }
+
+    public async Task RecordAsync(string cycleId, string kind, string occurrence, IReadOnlyList<EmailLogRecord> records, CancellationToken cancellationToken = default)
+    {
+        var table = await tables.GetAsync(AppTables.EmailLog, cancellationToken);
+        var now = time.GetUtcNow();
+        foreach (var chunk in records.Chunk(100))
+        {
+            var actions = chunk.Select(r => new TableTransactionAction(TableTransactionActionType.UpsertReplace, new EmailLogEntity
+            {
+                PartitionKey = cycleId,
+                RowKey = Key(kind, occurrence, r.ParticipantId),
+                Kind = kind,
+                Occurrence = occurrence,
+                ParticipantId = r.ParticipantId,
+                Status = r.Status,
+                At = now,
+                MessageId = r.MessageId,
+                Error = r.Error,
+            })).ToList();
+            await table.SubmitTransactionAsync(actions, cancellationToken);
+        }
+    }
+
+    public async Task<IReadOnlyList<EmailLogEntity>> ForCycleAsync(string cycleId, CancellationToken cancellationToken = default)
+    {
+        var table = await tables.GetAsync(AppTables.EmailLog, cancellationToken);
+        var result = new List<EmailLogEntity>();
+        await foreach (var row in table.QueryAsync<EmailLogEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {cycleId}"), cancellationToken: cancellationToken))
+        {
+            result.Add(row);
+        }
+
+        return result;
+    }
+}

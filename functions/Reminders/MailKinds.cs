@@ -1,0 +1,18 @@
+namespace TrainingCycles.Reminders;
+
+/// <summary>Every kind of message the system sends; also the template file names.</summary>
+public static class MailKinds
+{
+    public const string Invitation = "invitation";
+    public const string RegistrationReminder = "registration-reminder";
+    public const string Confirmation = "confirmation";
+    public const string Waitlisted = "waitlisted";
+    public const string Promoted = "promoted";
+    public const string TrainingReminder = "training-reminder";
+    public const string ScheduleChanged = "schedule-changed";
+    public const string Cancelled = "cancelled";
+    public const string CertificateIssued = "certificate-issued";
+
+    public static readonly IReadOnlyList<string> All =
+        [Invitation, RegistrationReminder, Confirmation, Waitlisted, Promoted, TrainingReminder, ScheduleChanged, Cancelled, CertificateIssued];
+}

@@ -1,0 +1,48 @@
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Logging;
+using TrainingCycles.Cycles;
+using TrainingCycles.Registration;
+
+namespace TrainingCycles.Reminders;
+
+/// <summary>
+/// One activity per wave (invitations, reminders, notices, certificates): it reads who should get the mail now,
+/// skips everyone the email log already settled, and sends the rest in requests of up to 1,000 personalizations.
+/// A retry after a failure resumes where the log says the wave stopped.
+/// </summary>
+public sealed class MailWaveActivity(CycleStore cycles, ParticipantStore participants, EmailLog emailLog, Mailer mailer, MailComposer composer, ILogger<MailWaveActivity> logger)
+{
+    [Function(nameof(SendMailWave))]
+    public async Task<MailWaveResult> SendMailWave([ActivityTrigger] MailWave wave)
+    {
+        var cycle = await cycles.GetAsync(wave.CycleId) ?? throw new InvalidOperationException($"Cycle {wave.CycleId} not found");
+        var everyone = await participants.ListAsync(wave.CycleId);
+        var handled = await emailLog.HandledAsync(wave.CycleId, wave.Kind, wave.Occurrence);
+        var due = everyone.Where(p => MailComposer.IsRecipient(wave.Kind, p)).ToList();
+        var pending = due.Where(p => !handled.Contains(p.RowKey)).OrderBy(p => p.RowKey, StringComparer.Ordinal).ToList();
+
+        int sent = 0, rejected = 0, requests = 0;
+        foreach (var language in pending.GroupBy(p => p.Language == "en" ? "en" : "id"))
+        {
+            var rendered = composer.Render(cycle, wave.Kind, language.Key);
+            foreach (var batch in language.Chunk(Mailer.MaxRecipientsPerRequest))
+            {
+                var recipients = batch.Select(p => composer.Recipient(cycle, p, wave.Kind)).ToList();
+                var outcome = await mailer.SendAsync(wave.CycleId, wave.Kind, rendered, recipients);
+                requests += outcome.Requests;
+                var records = outcome.Sent.Select(id => new EmailLogRecord(id, EmailStatus.Sent, outcome.MessageId, null))
+                    .Concat(outcome.Rejected.Select(r => new EmailLogRecord(r.ParticipantId, EmailStatus.Rejected, null, r.Error)))
+                    .ToList();
+                // The narrow window: if the process dies after SendGrid accepted this request and before this
+                // write lands, a retry sends this batch again (at-least-once; see docs/reliability.md).
+                await emailLog.RecordAsync(wave.CycleId, wave.Kind, wave.Occurrence, records);
+                sent += outcome.Sent.Count;
+                rejected += outcome.Rejected.Count;
+            }
+        }
+
+        logger.LogInformation("Mail wave {Kind}/{Occurrence} for cycle {CycleId}: {Sent} sent, {AlreadySent} already sent, {Rejected} rejected, {Requests} requests",
+            wave.Kind, wave.Occurrence, wave.CycleId, sent, due.Count - pending.Count, rejected, requests);
+        return new MailWaveResult(due.Count, sent, due.Count - pending.Count, rejected, requests);
+    }
+}
