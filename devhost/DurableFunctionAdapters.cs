@@ -71,8 +71,17 @@ internal static class DurableFunctionAdapters
                 .Select(p => p == _input ? input : p.ParameterType == typeof(CancellationToken) ? CancellationToken.None
                     : p.ParameterType == typeof(Microsoft.DurableTask.Client.DurableTaskClient) ? services.GetRequiredService<Microsoft.DurableTask.Client.DurableTaskClient>() : null)
                 .ToArray();
-            var returned = function.Method.Invoke(CreateTarget(function.Method, services), BindingFlags.DoNotWrapExceptions, null, args, null);
-            return await ParameterBinder.AwaitResultAsync(returned);
+            try
+            {
+                var returned = function.Method.Invoke(CreateTarget(function.Method, services), BindingFlags.DoNotWrapExceptions, null, args, null);
+                return await ParameterBinder.AwaitResultAsync(returned);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // The Functions host logs failed invocations; so does the dev host (the worker retries per policy).
+                services.GetRequiredService<ILoggerFactory>().CreateLogger("Function." + function.Name).LogWarning(e, "Activity {Function} failed", function.Name);
+                throw;
+            }
         }
     }
 }

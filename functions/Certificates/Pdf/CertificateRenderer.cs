@@ -31,9 +31,10 @@ public static class CertificateRenderer
 
         using var pdf = new PdfDocument();
         pdf.Options.CompressContentStreams = true;
-        pdf.Info.Title = $"{heading} – {doc.TrainingTitle}";
-        pdf.Info.Subject = doc.CertificateNumber ?? string.Empty;
-        pdf.Info.Author = doc.OrganizerName ?? string.Empty;
+        // The holder is deliberately absent from the metadata, which indexers and mail scanners read.
+        pdf.Info.Title = TextFitter.Plain($"{heading} – {doc.TrainingTitle}");
+        pdf.Info.Subject = TextFitter.Plain(doc.CertificateNumber);
+        pdf.Info.Author = TextFitter.Plain(doc.OrganizerName);
         pdf.Info.Creator = "TrainingCycles";
 
         var page = pdf.AddPage();
@@ -99,7 +100,8 @@ public static class CertificateRenderer
         var title = TextFitter.Fit(gfx, heading, new TextSpec(XFontStyleEx.Bold, 40, 20, width, 1, 48));
         y = DrawCentered(gfx, title, new XSolidBrush(accent), CertificateLayout.CenterX, y);
 
-        var number = TextFitter.Fit(gfx, $"{words.Number} {doc.CertificateNumber}", new TextSpec(XFontStyleEx.Regular, 12, 8, width, 2, 22));
+        var numberText = string.IsNullOrWhiteSpace(doc.CertificateNumber) ? null : $"{words.Number} {doc.CertificateNumber}";
+        var number = TextFitter.Fit(gfx, numberText, new TextSpec(XFontStyleEx.Regular, 12, 8, width, 2, 22));
         y = DrawCentered(gfx, number, new XSolidBrush(Muted), CertificateLayout.CenterX, y + 2);
 
         y = Math.Min(y + 8, CertificateLayout.BodyTop - 6);

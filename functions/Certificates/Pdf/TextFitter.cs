@@ -51,7 +51,11 @@ internal static class TextFitter
             return FittedText.Empty;
         }
 
-        for (var size = spec.MaxSize; size >= spec.SingleLineFloor; size -= SizeStep)
+        // One line: width grows linearly with the size, so one measurement predicts the size that fits; the loop
+        // usually runs once, twice when rounding of glyph widths disagrees.
+        var natural = Width(gfx, clean, CreateFont(spec.Style, spec.MaxSize));
+        var predicted = Math.Floor(Math.Min(spec.MaxSize, spec.MaxSize * spec.Width / natural) / SizeStep) * SizeStep;
+        for (var size = predicted; size >= spec.SingleLineFloor; size -= SizeStep)
         {
             var font = CreateFont(spec.Style, size);
             if (Width(gfx, clean, font) <= spec.Width && font.GetHeight() <= spec.MaxHeight)
@@ -60,14 +64,30 @@ internal static class TextFitter
             }
         }
 
-        for (var size = spec.MaxSize; size >= spec.MinSize; size -= SizeStep)
+        // Wrapped: the largest size on the 0.5 pt grid whose lines fit. Smaller sizes never need more lines, so a
+        // binary search over the grid finds it.
+        var steps = (int)Math.Floor((spec.MaxSize - spec.MinSize) / SizeStep);
+        (XFont Font, List<string> Lines)? best = null;
+        var (low, high) = (0, steps);
+        while (low <= high)
         {
-            var font = CreateFont(spec.Style, size);
+            var mid = (low + high) / 2;
+            var font = CreateFont(spec.Style, spec.MaxSize - (mid * SizeStep));
             var lines = Wrap(gfx, clean, font, spec.Width, spec.BreakAnywhere);
             if (lines.Count <= spec.MaxLines && lines.Count * font.GetHeight() <= spec.MaxHeight)
             {
-                return Result(font, lines);
+                best = (font, lines);
+                high = mid - 1;
             }
+            else
+            {
+                low = mid + 1;
+            }
+        }
+
+        if (best is { } fitted)
+        {
+            return Result(fitted.Font, fitted.Lines);
         }
 
         var smallest = CreateFont(spec.Style, spec.MinSize);
@@ -126,6 +146,20 @@ internal static class TextFitter
         }
 
         return builder.ToString();
+    }
+
+    /// <summary>For document metadata: well-formed, NFC, one line, no control or format characters.</summary>
+    public static string Plain(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return string.Empty;
+        }
+
+        var runes = WellFormed(text).Normalize(NormalizationForm.FormC).EnumerateRunes()
+            .Where(r => Rune.GetUnicodeCategory(r) is not (UnicodeCategory.Format or UnicodeCategory.PrivateUse))
+            .Select(r => Rune.IsWhiteSpace(r) || Rune.IsControl(r) ? " " : r.ToString());
+        return string.Join(' ', string.Concat(runes).Split(' ', StringSplitOptions.RemoveEmptyEntries));
     }
 
     /// <summary>Drops unpaired surrogates and unassigned code points, which <see cref="string.Normalize()"/> rejects.</summary>

@@ -147,6 +147,12 @@ internal sealed record ArmResource(JsonElement Resource, JsonElement? Deployment
     public bool IsExisting => Resource.TryGetProperty("existing", out var e) && e.ValueKind == JsonValueKind.True;
 
     public JsonElement? Properties => Resource.TryGetProperty("properties", out var p) ? p : null;
+
+    /// <summary>For messages: the type, the name expression and the module it comes from.</summary>
+    public string Describe() =>
+        Deployment is { } d && d.TryGetProperty("name", out var module)
+            ? $"{Type} {Name} in module '{module.GetString()}'"
+            : $"{Type} {Name} in main.bicep";
 }
 
 internal sealed partial class CompiledTemplate(BicepResult build, JsonDocument json)

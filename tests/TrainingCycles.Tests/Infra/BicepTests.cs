@@ -59,9 +59,9 @@ public sealed class BicepTests
         {
             var props = Assert.IsType<JsonElement>(account.Properties);
             Assert.True(Is(props, "allowSharedKeyAccess", JsonValueKind.False),
-                $"Storage account {account.Name}: properties.allowSharedKeyAccess must be false (got {Show(props, "allowSharedKeyAccess")}).");
+                $"{account.Describe()}: properties.allowSharedKeyAccess must be false (got {Show(props, "allowSharedKeyAccess")}).");
             Assert.True(IsString(props, "minimumTlsVersion", "TLS1_2"),
-                $"Storage account {account.Name}: properties.minimumTlsVersion must be 'TLS1_2' (got {Show(props, "minimumTlsVersion")}).");
+                $"{account.Describe()}: properties.minimumTlsVersion must be 'TLS1_2' (got {Show(props, "minimumTlsVersion")}).");
         }
     }
 
@@ -78,7 +78,7 @@ public sealed class BicepTests
         {
             var props = Assert.IsType<JsonElement>(site.Properties);
             Assert.True(Is(props, "httpsOnly", JsonValueKind.True),
-                $"Site {site.Name}: properties.httpsOnly must be true (got {Show(props, "httpsOnly")}).");
+                $"{site.Describe()}: properties.httpsOnly must be true (got {Show(props, "httpsOnly")}).");
         }
     }
 

@@ -58,7 +58,7 @@ public sealed class TestWorld : IAsyncDisposable
             TaskHubName = "hub" + id,
             Settings = all,
             ConfigureServices = services,
-            MinimumLogLevel = LogLevel.Warning,
+            MinimumLogLevel = Environment.GetEnvironmentVariable("TEST_HOST_LOG") == "1" ? LogLevel.Information : LogLevel.Warning,
         });
         return new TestWorld(host, id);
     }

@@ -1,0 +1,197 @@
+using System.Globalization;
+using System.Text;
+using CsvHelper;
+using CsvHelper.Configuration;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask.Client;
+using TrainingCycles.Infrastructure;
+using TrainingCycles.Registration;
+
+namespace TrainingCycles.Cycles;
+
+/// <summary>Organizer API for the people of a cycle: import invitees, list and export participants.</summary>
+public sealed class ParticipantFunctions(CycleStore cycles, ParticipantStore participants, TimeProvider time)
+{
+    public const int MaxImportBytes = 8 * 1024 * 1024;
+
+    [Function(nameof(ImportInvitees))]
+    public async Task<IActionResult> ImportInvitees(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "cycles/{cycleId}/invitees")] HttpRequest request,
+        [DurableClient] DurableTaskClient durable,
+        string cycleId)
+    {
+        var cycle = await cycles.GetAsync(cycleId);
+        if (cycle is null)
+        {
+            return Http.NotFound("Pelatihan");
+        }
+
+        if (cycle.Phase is not (CyclePhase.Inviting or CyclePhase.RegistrationOpen))
+        {
+            return CycleFunctions.WrongPhase(cycle.Phase);
+        }
+
+        string? body;
+        var contentType = request.ContentType ?? "";
+        if (contentType.StartsWith("multipart/form-data", StringComparison.OrdinalIgnoreCase))
+        {
+            if (request.ContentLength > MaxImportBytes)
+            {
+                return Http.TooLarge(MaxImportBytes);
+            }
+
+            var form = await request.ReadFormAsync(request.HttpContext.RequestAborted);
+            var file = form.Files.FirstOrDefault();
+            if (file is null || file.Length > MaxImportBytes)
+            {
+                return file is null
+                    ? Http.Error(StatusCodes.Status400BadRequest, "no_file", "Pilih berkas CSV untuk diunggah.", "Choose a CSV file to upload.")
+                    : Http.TooLarge(MaxImportBytes);
+            }
+
+            using var reader = new StreamReader(file.OpenReadStream(), Encoding.UTF8);
+            body = await reader.ReadToEndAsync(request.HttpContext.RequestAborted);
+            contentType = "text/csv";
+        }
+        else
+        {
+            body = await Http.ReadBodyAsync(request, MaxImportBytes, request.HttpContext.RequestAborted);
+            if (body is null)
+            {
+                return Http.TooLarge(MaxImportBytes);
+            }
+        }
+
+        var today = DateOnly.FromDateTime(Cycles.CycleSchedule.ToLocal(time.GetUtcNow(), cycle.Schedule.TimeZone).DateTime);
+        var isJson = contentType.Contains("json", StringComparison.OrdinalIgnoreCase);
+        if (!isJson && !contentType.Contains("csv", StringComparison.OrdinalIgnoreCase) && !contentType.StartsWith("text/plain", StringComparison.OrdinalIgnoreCase))
+        {
+            return Http.Error(StatusCodes.Status415UnsupportedMediaType, "unsupported_media_type", "Kirim CSV (text/csv) atau JSON (application/json).", "Send CSV (text/csv) or JSON (application/json).");
+        }
+
+        var (rows, errors) = isJson ? InviteeImport.ParseJson(body, today) : InviteeImport.ParseCsv(body, today);
+        if (errors.Count > 0)
+        {
+            // All or nothing: a file with any bad row changes nothing, so fixing and re-uploading is always safe.
+            return Http.Error(StatusCodes.Status422UnprocessableEntity, "invalid_rows", $"{errors.Count} baris bermasalah; tidak ada yang diimpor. Perbaiki lalu unggah ulang.",
+                $"{errors.Count} rows have problems; nothing was imported. Fix them and upload again.",
+                errors.Select(e => new { line = e.Line, field = e.Field, message = e.Message, messageEn = e.MessageEn }).ToList());
+        }
+
+        if (rows.Count == 0)
+        {
+            return Http.Error(StatusCodes.Status422UnprocessableEntity, "no_rows", "Berkas tidak berisi baris data.", "The file holds no data rows.");
+        }
+
+        var result = await participants.ImportInviteesAsync(cycleId, rows, "organizer");
+        if (result.Imported > 0)
+        {
+            await durable.RaiseEventAsync(cycleId, CycleCommand.EventName, new CycleCommand(CycleCommand.InviteesImported));
+        }
+
+        return Http.Ok(new { total = result.Total, imported = result.Imported, alreadyInvited = result.AlreadyInvited });
+    }
+
+    [Function(nameof(ListParticipants))]
+    public async Task<IActionResult> ListParticipants(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "cycles/{cycleId}/participants")] HttpRequest request,
+        string cycleId)
+    {
+        var cycle = await cycles.GetAsync(cycleId);
+        if (cycle is null)
+        {
+            return Http.NotFound("Pelatihan");
+        }
+
+        var all = await participants.ListAsync(cycleId);
+        var status = request.Query["status"].ToString();
+        var search = request.Query["search"].ToString().Trim();
+        IEnumerable<ParticipantEntity> filtered = all;
+        filtered = status.ToLowerInvariant() switch
+        {
+            "" or "all" => filtered,
+            "registered" => filtered.Where(p => p.Status is ParticipantStatus.Confirmed or ParticipantStatus.Waitlisted),
+            "bounced" => filtered.Where(p => p.EmailStatus is "Bounced" or "Dropped" or "SpamReport"),
+            "eligible" => filtered.Where(p => p.Eligible == true),
+            "certified" => filtered.Where(p => p.CertificateId is not null),
+            _ => filtered.Where(p => string.Equals(p.Status, status, StringComparison.OrdinalIgnoreCase)),
+        };
+        if (search.Length > 0)
+        {
+            filtered = filtered.Where(p => Matches(p, search));
+        }
+
+        var ordered = filtered.OrderBy(p => p.FullName ?? p.Email, StringComparer.CurrentCultureIgnoreCase).ThenBy(p => p.RowKey, StringComparer.Ordinal).ToList();
+        if (string.Equals(request.Query["format"], "csv", StringComparison.OrdinalIgnoreCase))
+        {
+            return new FileContentResult(ToCsv(ordered), "text/csv; charset=utf-8") { FileDownloadName = $"peserta-{cycleId}.csv" };
+        }
+
+        var pageSize = int.TryParse(request.Query["pageSize"], NumberStyles.None, CultureInfo.InvariantCulture, out var size) ? Math.Clamp(size, 1, 500) : 100;
+        var page = int.TryParse(request.Query["page"], NumberStyles.None, CultureInfo.InvariantCulture, out var p) ? Math.Max(1, p) : 1;
+        var items = ordered.Skip((page - 1) * pageSize).Take(pageSize).Select(View).ToList();
+        return Http.Ok(new { total = ordered.Count, page, pageSize, items });
+    }
+
+    private static bool Matches(ParticipantEntity p, string search) =>
+        (p.FullName?.Contains(search, StringComparison.CurrentCultureIgnoreCase) ?? false) ||
+        p.Email.Contains(search, StringComparison.OrdinalIgnoreCase) ||
+        (p.Nip?.Contains(search, StringComparison.Ordinal) ?? false) ||
+        (p.Agency?.Contains(search, StringComparison.CurrentCultureIgnoreCase) ?? false) ||
+        (p.RegistrationNumber?.Contains(search, StringComparison.OrdinalIgnoreCase) ?? false);
+
+    public static object View(ParticipantEntity p) => new
+    {
+        participantId = p.RowKey,
+        fullName = p.FullName,
+        email = p.Email,
+        nip = p.Nip,
+        phone = p.Phone,
+        agency = p.Agency,
+        agencyLevel = p.AgencyLevel,
+        regency = p.Regency,
+        position = p.Position,
+        rank = p.Rank,
+        language = p.Language,
+        status = p.Status,
+        invited = p.Invited,
+        registrationNumber = p.RegistrationNumber,
+        invitedAt = p.InvitedAt,
+        registeredAt = p.RegisteredAt,
+        emailStatus = p.EmailStatus,
+        eligible = p.Eligible,
+        eligibilityExplanation = p.EligibilityExplanation,
+        certificateId = p.CertificateId,
+        certificateNumber = p.CertificateNumber,
+    };
+
+    /// <summary>CSV for spreadsheets: cells that start with = + - @ (formulas) are escaped by CsvHelper's injection guard.</summary>
+    public static byte[] ToCsv(IReadOnlyList<ParticipantEntity> rows)
+    {
+        var config = new CsvConfiguration(CultureInfo.InvariantCulture) { InjectionOptions = InjectionOptions.Escape };
+        using var buffer = new MemoryStream();
+        using (var writer = new StreamWriter(buffer, new UTF8Encoding(encoderShouldEmitUTF8Identifier: true)))
+        using (var csv = new CsvWriter(writer, config))
+        {
+            foreach (var header in new[] { "participant_id", "registration_number", "status", "full_name", "nip", "email", "phone", "agency", "agency_level", "regency", "position", "rank", "language", "email_status", "eligible", "eligibility", "certificate_number" })
+            {
+                csv.WriteField(header);
+            }
+
+            csv.NextRecord();
+            foreach (var p in rows)
+            {
+                foreach (var value in new[] { p.RowKey, p.RegistrationNumber, p.Status, p.FullName, p.Nip, p.Email, p.Phone, p.Agency, p.AgencyLevel, p.Regency, p.Position, p.Rank, p.Language, p.EmailStatus, p.Eligible?.ToString(), p.EligibilityExplanation, p.CertificateNumber })
+                {
+                    csv.WriteField(value ?? "");
+                }
+
+                csv.NextRecord();
+            }
+        }
+
+        return buffer.ToArray();
+    }
+}
