@@ -32,6 +32,8 @@ public static class TrainingCyclesServiceCollectionExtensions
         services.AddSingleton<Tokens>();
         services.AddSingleton<CycleStore>();
         services.AddSingleton<ParticipantStore>();
+        services.AddSingleton<RegistrationService>();
+        services.AddSingleton<FormRateLimiter>();
         services.AddSingleton<AttendanceStore>();
         services.AddSingleton<CertificateIssuer>();
         services.AddSingleton<EmailLog>();

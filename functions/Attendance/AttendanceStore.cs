@@ -14,6 +14,32 @@ public static class AttendanceStatus
     public static readonly IReadOnlyList<string> All = [Present, Late, Excused, Absent];
 
     public static string? Normalize(string? value) => All.FirstOrDefault(s => string.Equals(s, value?.Trim(), StringComparison.OrdinalIgnoreCase));
+
+    public static string Label(string status, string lang) => (status, lang) switch
+    {
+        (Present, "en") => "present",
+        (Late, "en") => "late",
+        (Excused, "en") => "excused",
+        (Absent, "en") => "absent",
+        (Present, _) => "hadir",
+        (Late, _) => "terlambat",
+        (Excused, _) => "izin",
+        (Absent, _) => "tidak hadir",
+        _ => status,
+    };
+}
+
+/// <summary>Who wrote an attendance row.</summary>
+public static class AttendanceSource
+{
+    /// <summary>The participant, with the session code (never overwrites anything).</summary>
+    public const string Self = "self";
+
+    /// <summary>An organizer through the roster.</summary>
+    public const string Organizer = "organizer";
+
+    /// <summary>The workflow: no mark when the session ended → absent.</summary>
+    public const string Auto = "auto";
 }
 
 /// <summary>Table <c>Attendance</c>: PK = cycle, RK = <c>{sessionId}|{participantId}</c>. Written by HTTP functions, not events.</summary>
@@ -30,6 +56,7 @@ public sealed class AttendanceEntity : ITableEntity
     public string Source { get; set; } = "";
     public string? MarkedBy { get; set; }
     public DateTimeOffset MarkedAt { get; set; }
+    public string? Note { get; set; }
 }
 
 public sealed class AttendanceStore(AppTables tables)
@@ -41,6 +68,20 @@ public sealed class AttendanceStore(AppTables tables)
         var table = await tables.GetAsync(AppTables.Attendance, cancellationToken);
         var result = new List<AttendanceEntity>();
         await foreach (var row in table.QueryAsync<AttendanceEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {cycleId}"), cancellationToken: cancellationToken))
+        {
+            result.Add(row);
+        }
+
+        return result;
+    }
+
+    /// <summary>The rows of one session (a key range: <c>{sessionId}|</c> up to <c>{sessionId}}</c>, since '}' follows '|').</summary>
+    public async Task<IReadOnlyList<AttendanceEntity>> ForSessionAsync(string cycleId, string sessionId, CancellationToken cancellationToken = default)
+    {
+        var table = await tables.GetAsync(AppTables.Attendance, cancellationToken);
+        var result = new List<AttendanceEntity>();
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {cycleId} and RowKey ge {sessionId + "|"} and RowKey lt {sessionId + "}"}");
+        await foreach (var row in table.QueryAsync<AttendanceEntity>(filter, cancellationToken: cancellationToken))
         {
             result.Add(row);
         }

@@ -10,7 +10,10 @@ public static class CertificateStatus
     public const string Superseded = nameof(Superseded);
 }
 
-/// <summary>Table <c>Certificates</c>: PK = cycle, RK = certificate id. One row per issued version.</summary>
+/// <summary>
+/// Table <c>Certificates</c>: PK = cycle, RK = certificate id. One row per issued version: a reissue adds a row
+/// (new id, new verification code, same number, Version + 1) and marks the previous one Superseded.
+/// </summary>
 public sealed class CertificateEntity : ITableEntity
 {
     public string PartitionKey { get; set; } = "";
@@ -25,6 +28,10 @@ public sealed class CertificateEntity : ITableEntity
     public string? RevokedReason { get; set; }
     public DateTimeOffset? RevokedAt { get; set; }
     public string? SupersededBy { get; set; }
+    public DateTimeOffset? SupersededAt { get; set; }
+
+    /// <summary>The certificate id this version replaces (null for version 1).</summary>
+    public string? Supersedes { get; set; }
     public string BlobName { get; set; } = "";
     public string Sha256 { get; set; } = "";
     public long Bytes { get; set; }

@@ -18,14 +18,67 @@ namespace TrainingCycles.Certificates;
 /// Issues certificates in two idempotent steps. (1) Numbering: eligible participants get a certificate id,
 /// number and verification code in the same entity-group transaction that advances the cycle's counter — a number
 /// is assigned once, and a crash either commits a whole batch or none of it. (2) Issuing: for every numbered
-/// participant without a stored PDF, render, upload (overwrite-safe: same name, same content) and record the hash.
+/// participant without a stored PDF, render, upload (create-only: a retry that finds the blob keeps it and records
+/// the hash of what is stored) and record the hash. Also the register's read side: find a certificate by id or code.
 /// </summary>
 public sealed partial class CertificateIssuer(
     AppTables tables, StorageAccount storage, IOptions<TrainingCyclesOptions> options, CycleStore cycles, AuditLog audit, TimeProvider time, ILogger<CertificateIssuer> logger)
 {
+    public const string CertificateIdPrefix = "k";
+    public const int VerificationCodeLength = 12;
+
     private const int ParticipantsPerBatch = 99; // + the counters row = 100 operations
 
     public BlobContainerClient Container => storage.Blobs.GetBlobContainerClient(options.Value.CertificatesContainer);
+
+    /// <summary>Read links for the stored PDFs. Owned here so one delegation-key cache serves the whole app.</summary>
+    public CertificateLinks Links { get; } = new(storage, time);
+
+    public Uri VerificationUri(string verificationCode) => new(options.Value.PublicBaseUri, "api/verify/" + verificationCode);
+
+    /// <summary>True for strings shaped like a verification code (checked before any table lookup).</summary>
+    public static bool LooksLikeCode(string? code) => Ids.LooksValid(code, "", VerificationCodeLength);
+
+    public static bool LooksLikeCertificateId(string? certificateId) => Ids.LooksValid(certificateId, CertificateIdPrefix);
+
+    public async Task<CertificateEntity?> GetAsync(string cycleId, string certificateId, CancellationToken cancellationToken = default)
+    {
+        if (!LooksLikeCertificateId(certificateId))
+        {
+            return null;
+        }
+
+        var certificates = await tables.GetAsync(AppTables.Certificates, cancellationToken);
+        var row = await certificates.GetEntityIfExistsAsync<CertificateEntity>(cycleId, certificateId, cancellationToken: cancellationToken);
+        return row.HasValue ? row.Value : null;
+    }
+
+    /// <summary>The certificate with this id, wherever its cycle; null for anything unknown or malformed.</summary>
+    public async Task<CertificateEntity?> FindAsync(string certificateId, CancellationToken cancellationToken = default) =>
+        LooksLikeCertificateId(certificateId) && await LookupAsync(LookupEntity.CertificatePartition, certificateId, cancellationToken) is { } lookup
+            ? await GetAsync(lookup.CycleId, certificateId, cancellationToken)
+            : null;
+
+    /// <summary>The certificate with this verification code; null for anything unknown or malformed.</summary>
+    public async Task<CertificateEntity?> FindByCodeAsync(string code, CancellationToken cancellationToken = default) =>
+        LooksLikeCode(code) && await LookupAsync(LookupEntity.VerifyPartition, code, cancellationToken) is { } lookup
+            ? await GetAsync(lookup.CycleId, lookup.CertificateId, cancellationToken)
+            : null;
+
+    /// <summary>Writes a changed certificate row under its ETag (412 when someone else changed it first).</summary>
+    public async Task ReplaceAsync(CertificateEntity certificate, CancellationToken cancellationToken = default)
+    {
+        var certificates = await tables.GetAsync(AppTables.Certificates, cancellationToken);
+        var response = await certificates.UpdateEntityAsync(certificate, certificate.ETag, TableUpdateMode.Replace, cancellationToken);
+        certificate.ETag = response.Headers.ETag ?? certificate.ETag;
+    }
+
+    private async Task<LookupEntity?> LookupAsync(string partition, string key, CancellationToken cancellationToken)
+    {
+        var lookups = await tables.GetAsync(AppTables.Lookups, cancellationToken);
+        var row = await lookups.GetEntityIfExistsAsync<LookupEntity>(partition, key, cancellationToken: cancellationToken);
+        return row.HasValue ? row.Value : null;
+    }
 
     public static string BlobName(string cycleId, string certificateId) => $"{cycleId}/{certificateId}.pdf";
 
@@ -60,8 +113,8 @@ public sealed partial class CertificateIssuer(
                     var actions = new List<TableTransactionAction>();
                     foreach (var p in batch)
                     {
-                        p.CertificateId = Ids.New("k");
-                        p.VerificationCode = Ids.RandomString(12);
+                        p.CertificateId = NewCertificateId();
+                        p.VerificationCode = NewVerificationCode();
                         p.CertificateNumber = FormatNumber(cycle.Definition.Certificate?.NumberFormat ?? new CertificateSettings().NumberFormat, counters.NextCertificateSeq++, cycle);
                         actions.Add(new(TableTransactionActionType.UpdateReplace, p, p.ETag));
                     }
@@ -91,9 +144,14 @@ public sealed partial class CertificateIssuer(
         await Container.CreateIfNotExistsAsync(PublicAccessType.None, cancellationToken: cancellationToken);
 
         var existing = new HashSet<string>(StringComparer.Ordinal);
-        await foreach (var c in certificatesTable.QueryAsync<CertificateEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {cycleId}"), select: ["RowKey"], cancellationToken: cancellationToken))
+        var latest = new Dictionary<string, (int Version, string Id)>(StringComparer.Ordinal);
+        await foreach (var c in certificatesTable.QueryAsync<CertificateEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {cycleId}"), select: ["RowKey", nameof(CertificateEntity.ParticipantId), nameof(CertificateEntity.Version)], cancellationToken: cancellationToken))
         {
             existing.Add(c.RowKey);
+            if (!latest.TryGetValue(c.ParticipantId, out var known) || c.Version > known.Version)
+            {
+                latest[c.ParticipantId] = (c.Version, c.RowKey);
+            }
         }
 
         var pending = new List<ParticipantEntity>();
@@ -108,7 +166,9 @@ public sealed partial class CertificateIssuer(
         var issued = 0;
         await Parallel.ForEachAsync(pending, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(2, Environment.ProcessorCount * 2), CancellationToken = cancellationToken }, async (p, ct) =>
         {
-            await IssueOneAsync(cycle, p, version: 1, ct);
+            // Normally version 1; a participant who already has a row is in the middle of a reissue.
+            var previous = latest.TryGetValue(p.RowKey, out var row) ? row : ((int Version, string? Id))(0, null);
+            await IssueOneAsync(cycle, p, previous.Version + 1, previous.Id, ct);
             Interlocked.Increment(ref issued);
         });
 
@@ -122,10 +182,10 @@ public sealed partial class CertificateIssuer(
     }
 
     /// <summary>Renders, uploads and records one certificate version (idempotent for the same id).</summary>
-    public async Task<CertificateEntity> IssueOneAsync(CycleRecord cycle, ParticipantEntity p, int version, CancellationToken cancellationToken)
+    public async Task<CertificateEntity> IssueOneAsync(CycleRecord cycle, ParticipantEntity p, int version, string? supersedes = null, CancellationToken cancellationToken = default)
     {
         var language = p.Language == "en" ? "en" : "id";
-        var verifyUrl = new Uri(options.Value.PublicBaseUri, "api/verify/" + p.VerificationCode).ToString();
+        var verifyUrl = VerificationUri(p.VerificationCode!).ToString();
         var certificate = cycle.Definition.Certificate ?? new CertificateSettings();
         var dates = Formatting.DateRange(cycle.Schedule, language);
         var pdf = CertificateRenderer.Render(new CertificateDocument(
@@ -147,7 +207,7 @@ public sealed partial class CertificateIssuer(
             Template: new CertificateTemplate(AccentColor: certificate.AccentColor ?? CertificateTemplate.DefaultAccentColor, Heading: certificate.Heading)));
 
         var blobName = BlobName(cycle.CycleId, p.CertificateId!);
-        await Container.GetBlobClient(blobName).UploadAsync(new BinaryData(pdf), new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "application/pdf", ContentDisposition = $"attachment; filename=\"sertifikat-{Safe(p.CertificateNumber!)}.pdf\"" } }, cancellationToken);
+        pdf = await StoreOnceAsync(Container.GetBlobClient(blobName), pdf, p.CertificateNumber!, cancellationToken);
 
         var entity = new CertificateEntity
         {
@@ -157,6 +217,7 @@ public sealed partial class CertificateIssuer(
             Number = p.CertificateNumber!,
             VerificationCode = p.VerificationCode!,
             Version = version,
+            Supersedes = supersedes,
             BlobName = blobName,
             Sha256 = Convert.ToHexString(SHA256.HashData(pdf)).ToLowerInvariant(),
             Bytes = pdf.Length,
@@ -173,6 +234,32 @@ public sealed partial class CertificateIssuer(
         // The certificate row is written last: its presence means "PDF stored and findable".
         await certificates.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken);
         return entity;
+    }
+
+    public static string NewCertificateId() => Ids.New(CertificateIdPrefix);
+
+    public static string NewVerificationCode() => Ids.RandomString(VerificationCodeLength);
+
+    /// <summary>
+    /// Uploads the PDF unless the blob exists, and returns the bytes that are stored. PDFsharp stamps each render
+    /// with its own time and document id, so a retry's render differs from the first: keeping the first and hashing
+    /// what is stored keeps the recorded SHA-256 true even when two runs race.
+    /// </summary>
+    private static async Task<byte[]> StoreOnceAsync(BlobClient blob, byte[] pdf, string number, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await blob.UploadAsync(new BinaryData(pdf), new BlobUploadOptions
+            {
+                HttpHeaders = new BlobHttpHeaders { ContentType = "application/pdf", ContentDisposition = $"attachment; filename=\"sertifikat-{Safe(number)}.pdf\"" },
+                Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
+            }, cancellationToken);
+            return pdf;
+        }
+        catch (RequestFailedException e) when (e.Status is 409 or 412)
+        {
+            return (await blob.DownloadContentAsync(cancellationToken)).Value.Content.ToArray();
+        }
     }
 
     public static string FormatNumber(string format, int seq, CycleRecord cycle)

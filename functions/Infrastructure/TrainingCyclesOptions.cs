@@ -20,6 +20,9 @@ public sealed class TrainingCyclesOptions
     /// <summary>Prefix for every table the app owns; lets several worlds (tests, demos) share one storage account.</summary>
     public string TablePrefix { get; set; } = "";
 
+    /// <summary>Form posts (registration, check-in) allowed per client address per minute before a friendly 429.</summary>
+    public int FormPostsPerMinute { get; set; } = 30;
+
     public Uri PublicBaseUri => new(PublicBaseUrl!.TrimEnd('/') + "/");
 
     public byte[] SigningKeyBytes => Convert.FromBase64String(TokenSigningKey!);
@@ -58,6 +61,11 @@ internal sealed partial class TrainingCyclesOptionsValidator : IValidateOptions<
         if (!TablePrefixPattern().IsMatch(options.TablePrefix ?? ""))
         {
             failures.Add($"Setting '{p}{nameof(options.TablePrefix)}' may only hold up to 20 letters and digits, starting with a letter.");
+        }
+
+        if (options.FormPostsPerMinute is < 1 or > 100_000)
+        {
+            failures.Add($"Setting '{p}{nameof(options.FormPostsPerMinute)}' must be between 1 and 100000.");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

@@ -1,0 +1,113 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+
+namespace TrainingCycles.Infrastructure;
+
+/// <summary>
+/// Server-rendered pages for participants and organizers: one layout, Bahasa Indonesia first, English on
+/// request, security headers on every page. Pages work without JavaScript; a page that needs a script passes
+/// it in and gets a CSP nonce for it.
+/// </summary>
+public static class Pages
+{
+    /// <summary>"id" unless the caller asked for English: <c>?lang=en</c>, a form field, or Accept-Language preferring en.</summary>
+    public static string Language(HttpRequest request, string? formValue = null)
+    {
+        var explicitLang = formValue ?? request.Query["lang"].FirstOrDefault();
+        if (explicitLang is "en" or "id")
+        {
+            return explicitLang;
+        }
+
+        var accept = request.GetTypedHeaders().AcceptLanguage;
+        var best = accept?.OrderByDescending(a => a.Quality ?? 1).Select(a => a.Value.Value ?? "").FirstOrDefault(v => v.StartsWith("en", StringComparison.OrdinalIgnoreCase) || v.StartsWith("id", StringComparison.OrdinalIgnoreCase) || v.StartsWith("ms", StringComparison.OrdinalIgnoreCase));
+        return best is not null && best.StartsWith("en", StringComparison.OrdinalIgnoreCase) ? "en" : "id";
+    }
+
+    /// <summary>HTML-encodes text for element content and quoted attribute values.</summary>
+    public static string H(string? text) => WebUtility.HtmlEncode(text ?? "");
+
+    public static string T(string lang, string id, string en) => lang == "en" ? en : id;
+
+    /// <summary>Sets the headers every page carries: nothing cached (personal pages), no framing, no sniffing, a strict CSP.</summary>
+    public static void SecurityHeaders(HttpResponse response, string? scriptNonce = null)
+    {
+        var headers = response.Headers;
+        headers.CacheControl = "no-store";
+        headers.Pragma = "no-cache";
+        headers["X-Content-Type-Options"] = "nosniff";
+        headers["X-Frame-Options"] = "DENY";
+        // Participant links carry tokens in the query string: never leak them to other sites through Referer.
+        headers["Referrer-Policy"] = "no-referrer";
+        headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()";
+        var script = scriptNonce is null ? "'none'" : $"'nonce-{scriptNonce}'";
+        headers.ContentSecurityPolicy = $"default-src 'none'; script-src {script}; style-src 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+    }
+
+    public static string NewNonce() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
+
+    /// <summary>A complete page. <paramref name="body"/> is trusted HTML built with <see cref="H"/>.</summary>
+    public static IActionResult Render(HttpRequest request, string lang, string title, string body, int status = StatusCodes.Status200OK, string? script = null, string? headExtra = null)
+    {
+        var nonce = script is null ? null : NewNonce();
+        SecurityHeaders(request.HttpContext.Response, nonce);
+        var html = new StringBuilder(body.Length + 4096);
+        html.Append("<!doctype html><html lang=\"").Append(lang).Append("\"><head><meta charset=\"utf-8\">")
+            .Append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">")
+            .Append("<meta name=\"robots\" content=\"noindex\">")
+            .Append("<title>").Append(H(title)).Append("</title>")
+            .Append("<style>").Append(Css).Append("</style>")
+            .Append(headExtra ?? "")
+            .Append("</head><body><a class=\"skip\" href=\"#main\">").Append(T(lang, "Langsung ke isi", "Skip to content")).Append("</a>")
+            .Append("<main id=\"main\">").Append(body).Append("</main>");
+        if (script is not null)
+        {
+            html.Append("<script nonce=\"").Append(nonce).Append("\">").Append(script).Append("</script>");
+        }
+
+        html.Append("</body></html>");
+        return new ContentResult { Content = html.ToString(), ContentType = "text/html; charset=utf-8", StatusCode = status };
+    }
+
+    /// <summary>A short page that says one thing (closed, not found, refused…), with a heading and a paragraph.</summary>
+    public static IActionResult Message(HttpRequest request, string lang, int status, string titleId, string titleEn, string textId, string textEn) =>
+        Render(request, lang, T(lang, titleId, titleEn),
+            $"<h1>{H(T(lang, titleId, titleEn))}</h1><p>{H(T(lang, textId, textEn))}</p>", status);
+
+    /// <summary>Links to the same page in the other language, keeping the query string.</summary>
+    public static string LanguageSwitch(HttpRequest request, string lang)
+    {
+        var other = lang == "en" ? "id" : "en";
+        var query = QueryString.Create(request.Query.Where(q => q.Key != "lang").SelectMany(q => q.Value.Select(v => new KeyValuePair<string, string?>(q.Key, v))).Append(new("lang", other)));
+        var label = other == "en" ? "English" : "Bahasa Indonesia";
+        return $"<p class=\"lang\"><a href=\"{H(request.Path + query.ToString())}\" hreflang=\"{other}\" lang=\"{other}\">{label}</a></p>";
+    }
+
+    public const string Css = """
+        :root{--accent:#1F4E79;--text:#1b1b1b;--muted:#4a4a4a;--error:#b00020;--ok:#1e6b34;--bg:#fff;--line:#c8c8c8}
+        *{box-sizing:border-box}body{margin:0;font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;font-size:1rem;line-height:1.5;color:var(--text);background:var(--bg)}
+        main{max-width:44rem;margin:0 auto;padding:1rem 1rem 3rem}
+        h1{font-size:1.5rem;line-height:1.25;color:var(--accent);margin:.5rem 0 1rem}h2{font-size:1.2rem;margin:1.5rem 0 .5rem}
+        a{color:var(--accent)}a:focus,button:focus,input:focus,select:focus,textarea:focus{outline:3px solid #ffbf47;outline-offset:2px}
+        .skip{position:absolute;left:-999px}.skip:focus{left:1rem;top:1rem;background:#fff;padding:.5rem;z-index:9}
+        .lang{text-align:right;margin:0}
+        .card{border:1px solid var(--line);border-radius:.5rem;padding:1rem;margin:1rem 0}
+        dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem;margin:0}dl.facts dt{font-weight:600}dl.facts dd{margin:0}
+        .field{margin:0 0 1rem}.field label,.field legend{display:block;font-weight:600;margin-bottom:.25rem}
+        .hint{display:block;color:var(--muted);font-size:.9rem;margin-bottom:.25rem}
+        input[type=text],input[type=email],input[type=tel],input[type=number],input[type=datetime-local],input[type=password],input[type=search],select,textarea{width:100%;padding:.6rem;font-size:1rem;border:2px solid #6b6b6b;border-radius:.3rem;background:#fff;color:var(--text)}
+        .field.invalid input,.field.invalid select{border-color:var(--error)}
+        .error{display:block;color:var(--error);font-weight:600;margin:.25rem 0}
+        .summary{border:3px solid var(--error);padding:1rem;border-radius:.5rem;margin:1rem 0}.summary h2{margin-top:0;color:var(--error)}
+        .success{border:3px solid var(--ok);padding:1rem;border-radius:.5rem}
+        button,.button{display:inline-block;background:var(--accent);color:#fff;border:0;border-radius:.3rem;padding:.75rem 1.25rem;font-size:1rem;font-weight:600;cursor:pointer;text-decoration:none}
+        button.secondary{background:#fff;color:var(--accent);border:2px solid var(--accent)}button.danger{background:var(--error)}
+        fieldset{border:0;padding:0;margin:0 0 1rem}.choice{display:flex;gap:.5rem;align-items:flex-start;margin:.25rem 0}.choice input{margin-top:.3rem;width:1.25rem;height:1.25rem}
+        .hp{position:absolute;left:-10000px;width:1px;height:1px;overflow:hidden}
+        table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid var(--line);padding:.4rem;text-align:left;vertical-align:top}
+        .big{font-size:4rem;font-weight:700;letter-spacing:.3rem;text-align:center;font-variant-numeric:tabular-nums}
+        """;
+}

@@ -1,0 +1,253 @@
+using System.Globalization;
+using Azure;
+using Azure.Data.Tables;
+using TrainingCycles.Cycles;
+using TrainingCycles.Infrastructure;
+
+namespace TrainingCycles.Registration;
+
+public enum RegistrationOutcome
+{
+    Confirmed,
+    Waitlisted,
+    Updated,
+    NipTaken,
+    EmailTaken,
+}
+
+public sealed record RegistrationResult(RegistrationOutcome Outcome, ParticipantEntity? Participant);
+
+public sealed record WithdrawalResult(bool Withdrawn, ParticipantEntity? Participant, ParticipantEntity? Promoted);
+
+/// <summary>
+/// Registration, change and withdrawal as entity-group transactions in the cycle's partition: the participant
+/// row, its index rows and the counters move together under ETags. Two requests racing for the last seat both
+/// read the same counters; one commits, the other's transaction fails (412) and, re-read, lands on the waitlist.
+/// </summary>
+public sealed class RegistrationService(AppTables tables, AuditLog audit, TimeProvider time)
+{
+    private const int MaxAttempts = 25;
+
+    public async Task<RegistrationResult> RegisterAsync(CycleRecord cycle, ValidatedRegistration form, string? invitedParticipantId, CancellationToken cancellationToken = default)
+    {
+        var table = await tables.GetAsync(AppTables.Participants, cancellationToken);
+        var cycleId = cycle.CycleId;
+        var nipKey = ParticipantStore.NipIndexKey(cycleId, form.Nip);
+        var emailKey = ParticipantStore.EmailIndexKey(cycleId, form.Email);
+
+        for (var attempt = 0; ; attempt++)
+        {
+            var counters = (await table.GetEntityAsync<CountersEntity>(cycleId, CountersEntity.Key, cancellationToken: cancellationToken)).Value;
+            var byNip = await IndexAsync(table, cycleId, nipKey, cancellationToken);
+            var byEmail = await IndexAsync(table, cycleId, emailKey, cancellationToken);
+
+            // Who is this? The invite link, then the NIP (same person re-registering), then the email (an invitee using the open link).
+            var participantId = invitedParticipantId ?? byNip?.ParticipantId ?? byEmail?.ParticipantId;
+            if (byNip is not null && participantId != byNip.ParticipantId)
+            {
+                return new RegistrationResult(RegistrationOutcome.NipTaken, null);
+            }
+
+            if (byEmail is not null && participantId != byEmail.ParticipantId)
+            {
+                return new RegistrationResult(RegistrationOutcome.EmailTaken, null);
+            }
+
+            ParticipantEntity? existing = null;
+            if (participantId is not null)
+            {
+                var row = await table.GetEntityIfExistsAsync<ParticipantEntity>(cycleId, participantId, cancellationToken: cancellationToken);
+                existing = row.HasValue ? row.Value : null;
+            }
+
+            var now = time.GetUtcNow();
+            var p = existing ?? new ParticipantEntity { PartitionKey = cycleId, RowKey = Ids.New("p"), Status = ParticipantStatus.Invited };
+            var previousNip = p.Nip;
+            var previousEmail = p.Email;
+            var wasRegistered = p.Status is ParticipantStatus.Confirmed or ParticipantStatus.Waitlisted;
+
+            p.FullName = form.FullName;
+            p.Nip = form.Nip;
+            p.Email = form.Email;
+            p.Phone = form.Phone;
+            p.Agency = form.Agency;
+            p.AgencyLevel = form.AgencyLevel;
+            p.Regency = form.Regency;
+            p.Position = form.Position;
+            p.Rank = form.Rank;
+            p.Language = form.Language;
+            p.ConsentAt ??= now;
+            p.UpdatedAt = now;
+
+            RegistrationOutcome outcome;
+            if (wasRegistered)
+            {
+                outcome = RegistrationOutcome.Updated;
+            }
+            else
+            {
+                if (p.Status == ParticipantStatus.Withdrawn)
+                {
+                    counters.Withdrawn--;
+                }
+
+                p.RegisteredAt = now;
+                p.WithdrawnAt = null;
+                p.RegistrationNumber ??= RegistrationNumber(cycleId, counters.NextRegistrationSeq++);
+                if (counters.Confirmed < cycle.Entity.Capacity)
+                {
+                    p.Status = ParticipantStatus.Confirmed;
+                    counters.Confirmed++;
+                    outcome = RegistrationOutcome.Confirmed;
+                }
+                else
+                {
+                    p.Status = ParticipantStatus.Waitlisted;
+                    p.WaitlistSeq = counters.NextWaitlistSeq++;
+                    counters.Waitlisted++;
+                    outcome = RegistrationOutcome.Waitlisted;
+                }
+            }
+
+            var actions = new List<TableTransactionAction>
+            {
+                existing is null
+                    ? new(TableTransactionActionType.Add, p)
+                    : new(TableTransactionActionType.UpdateReplace, p, p.ETag),
+            };
+            if (byNip is null)
+            {
+                actions.Add(new(TableTransactionActionType.Add, new IndexEntity { PartitionKey = cycleId, RowKey = nipKey, ParticipantId = p.RowKey }));
+                if (previousNip is not null && previousNip != form.Nip)
+                {
+                    actions.Add(new(TableTransactionActionType.Delete, new TableEntity(cycleId, ParticipantStore.NipIndexKey(cycleId, previousNip)), ETag.All));
+                }
+            }
+
+            if (byEmail is null)
+            {
+                actions.Add(new(TableTransactionActionType.Add, new IndexEntity { PartitionKey = cycleId, RowKey = emailKey, ParticipantId = p.RowKey }));
+                if (existing is not null && !string.IsNullOrEmpty(previousEmail) && !string.Equals(previousEmail, form.Email, StringComparison.Ordinal))
+                {
+                    actions.Add(new(TableTransactionActionType.Delete, new TableEntity(cycleId, ParticipantStore.EmailIndexKey(cycleId, previousEmail)), ETag.All));
+                }
+            }
+
+            if (outcome != RegistrationOutcome.Updated)
+            {
+                actions.Add(new(TableTransactionActionType.UpdateReplace, counters, counters.ETag));
+            }
+
+            try
+            {
+                var response = await table.SubmitTransactionAsync(actions, cancellationToken);
+                p.ETag = response.Value[0].Headers.ETag ?? p.ETag;
+            }
+            catch (TableTransactionFailedException e) when (e.Status is 404 or 409 or 412 && attempt < MaxAttempts)
+            {
+                // Lost a race (seat, index row, or an edit of the same row): read everything again and retry.
+                await Task.Delay(Random.Shared.Next(5, 25 + attempt * 10), cancellationToken);
+                continue;
+            }
+
+            await audit.WriteAsync(cycleId, "participant", outcome switch
+            {
+                RegistrationOutcome.Confirmed => "registration.confirmed",
+                RegistrationOutcome.Waitlisted => "registration.waitlisted",
+                _ => "registration.updated",
+            }, p.RowKey, p.RegistrationNumber, cancellationToken);
+            return new RegistrationResult(outcome, p);
+        }
+    }
+
+    /// <summary>Withdraws a registration; a freed seat goes to the first on the waitlist in the same transaction.</summary>
+    public async Task<WithdrawalResult> WithdrawAsync(CycleRecord cycle, string participantId, bool promote, CancellationToken cancellationToken = default)
+    {
+        var table = await tables.GetAsync(AppTables.Participants, cancellationToken);
+        var cycleId = cycle.CycleId;
+        for (var attempt = 0; ; attempt++)
+        {
+            var counters = (await table.GetEntityAsync<CountersEntity>(cycleId, CountersEntity.Key, cancellationToken: cancellationToken)).Value;
+            var row = await table.GetEntityIfExistsAsync<ParticipantEntity>(cycleId, participantId, cancellationToken: cancellationToken);
+            if (!row.HasValue || row.Value!.Status is not (ParticipantStatus.Confirmed or ParticipantStatus.Waitlisted))
+            {
+                return new WithdrawalResult(false, row.HasValue ? row.Value : null, null);
+            }
+
+            var p = row.Value!;
+            var now = time.GetUtcNow();
+            var wasConfirmed = p.Status == ParticipantStatus.Confirmed;
+            if (wasConfirmed)
+            {
+                counters.Confirmed--;
+            }
+            else
+            {
+                counters.Waitlisted--;
+            }
+
+            p.Status = ParticipantStatus.Withdrawn;
+            p.WithdrawnAt = now;
+            p.UpdatedAt = now;
+            counters.Withdrawn++;
+            var actions = new List<TableTransactionAction> { new(TableTransactionActionType.UpdateReplace, p, p.ETag) };
+
+            ParticipantEntity? promoted = null;
+            if (wasConfirmed && promote && counters.Waitlisted > 0 && counters.Confirmed < cycle.Entity.Capacity)
+            {
+                promoted = await FirstWaitlistedAsync(table, cycleId, cancellationToken);
+                if (promoted is not null)
+                {
+                    promoted.Status = ParticipantStatus.Confirmed;
+                    promoted.UpdatedAt = now;
+                    counters.Waitlisted--;
+                    counters.Confirmed++;
+                    actions.Add(new(TableTransactionActionType.UpdateReplace, promoted, promoted.ETag));
+                }
+            }
+
+            actions.Add(new(TableTransactionActionType.UpdateReplace, counters, counters.ETag));
+            try
+            {
+                await table.SubmitTransactionAsync(actions, cancellationToken);
+            }
+            catch (TableTransactionFailedException e) when (e.Status is 409 or 412 && attempt < MaxAttempts)
+            {
+                await Task.Delay(Random.Shared.Next(5, 25 + attempt * 10), cancellationToken);
+                continue;
+            }
+
+            await audit.WriteAsync(cycleId, "participant", "registration.withdrawn", p.RowKey, cancellationToken: cancellationToken);
+            if (promoted is not null)
+            {
+                await audit.WriteAsync(cycleId, AuditLog.System, "registration.promoted", promoted.RowKey, cancellationToken: cancellationToken);
+            }
+
+            return new WithdrawalResult(true, p, promoted);
+        }
+    }
+
+    public static string RegistrationNumber(string cycleId, int seq) =>
+        cycleId[1..5].ToUpperInvariant() + "-" + seq.ToString("D4", CultureInfo.InvariantCulture);
+
+    private static async Task<IndexEntity?> IndexAsync(TableClient table, string cycleId, string key, CancellationToken cancellationToken)
+    {
+        var row = await table.GetEntityIfExistsAsync<IndexEntity>(cycleId, key, cancellationToken: cancellationToken);
+        return row.HasValue ? row.Value : null;
+    }
+
+    private static async Task<ParticipantEntity?> FirstWaitlistedAsync(TableClient table, string cycleId, CancellationToken cancellationToken)
+    {
+        ParticipantEntity? first = null;
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {cycleId} and RowKey ge {"p"} and RowKey lt {"q"} and Status eq {ParticipantStatus.Waitlisted}");
+        await foreach (var p in table.QueryAsync<ParticipantEntity>(filter, cancellationToken: cancellationToken))
+        {
+            if (first is null || p.WaitlistSeq < first.WaitlistSeq)
+            {
+                first = p;
+            }
+        }
+
+        return first;
+    }
+}

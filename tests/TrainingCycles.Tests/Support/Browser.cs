@@ -1,0 +1,52 @@
+using Microsoft.Playwright;
+
+namespace TrainingCycles.Tests.Support;
+
+/// <summary>
+/// Debian's Chromium driven by Playwright (Playwright's own browser download cannot run here). One browser per
+/// test class fixture is cheap enough; each test gets its own context (cookies, storage).
+/// </summary>
+public sealed class Browser : IAsyncLifetime
+{
+    public const string ChromiumPath = "/usr/bin/chromium";
+
+    private IPlaywright? _playwright;
+
+    public IBrowser Instance { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        if (!File.Exists(ChromiumPath))
+        {
+            throw new InvalidOperationException($"Browser tests need Debian's Chromium at {ChromiumPath}: apt-get install chromium (.ci/run does this).");
+        }
+
+        _playwright = await Playwright.CreateAsync();
+        Instance = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = ChromiumPath,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run"],
+        });
+    }
+
+    public async Task<IPage> NewPageAsync(string? locale = "id-ID", ViewportSize? viewport = null)
+    {
+        var context = await Instance.NewContextAsync(new BrowserNewContextOptions
+        {
+            Locale = locale,
+            ViewportSize = viewport ?? new ViewportSize { Width = 390, Height = 844 }, // a phone
+        });
+        return await context.NewPageAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (Instance is not null)
+        {
+            await Instance.CloseAsync();
+        }
+
+        _playwright?.Dispose();
+    }
+}
