@@ -58,6 +58,7 @@ public static class Pages
         html.Append("<!doctype html><html lang=\"").Append(lang).Append("\"><head><meta charset=\"utf-8\">")
             .Append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">")
             .Append("<meta name=\"robots\" content=\"noindex\">")
+            .Append("<link rel=\"icon\" href=\"data:,\">")
             .Append("<title>").Append(H(title)).Append("</title>")
             .Append("<style>").Append(Css).Append("</style>")
             .Append(headExtra ?? "")

@@ -1,0 +1,218 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Logging;
+using TrainingCycles.Cycles;
+using TrainingCycles.Infrastructure;
+using TrainingCycles.Registration;
+using TrainingCycles.Reminders;
+
+namespace TrainingCycles.Certificates;
+
+public sealed record RevokeRequest(string? Reason);
+
+public sealed record ReissueRequest(string? FullName, string? Reason);
+
+/// <summary>
+/// The certificate links: the holder's download (a signed token → a fresh five-minute read-only SAS each click) and
+/// the organizer's corrections (revoke, reissue).
+/// </summary>
+public sealed class CertificateFunctions(
+    CertificateIssuer issuer, Tokens tokens, CycleStore cycles, ParticipantStore participants, AuditLog audit, EmailLog emailLog, Mailer mailer, MailComposer composer,
+    TimeProvider time, ILogger<CertificateFunctions> logger)
+{
+    public const int MaxCorrectionBytes = 16 * 1024;
+
+    // How far a download follows "superseded by" links (a certificate is rarely corrected more than once or twice).
+    private const int MaxVersionHops = 20;
+
+    private readonly CertificateCorrections _corrections = new(issuer, cycles, participants, audit, emailLog, mailer, composer, time);
+
+    [Function(nameof(DownloadCertificate))]
+    public async Task<IActionResult> DownloadCertificate(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "certificates/{certificateId}/download")] HttpRequest request,
+        string certificateId)
+    {
+        var lang = Pages.Language(request);
+        var problem = tokens.Validate(request.Query["token"].FirstOrDefault(), TokenPurpose.Download, out var claims);
+        if (problem == TokenProblem.Expired)
+        {
+            return Pages.Message(request, lang, StatusCodes.Status403Forbidden,
+                "Tautan unduhan sudah kedaluwarsa", "This download link has expired",
+                "Mintalah tautan baru kepada penyelenggara pelatihan. Keaslian sertifikat tetap dapat diperiksa melalui kode QR-nya.",
+                "Ask the training organizer for a new link. The certificate can still be checked through its QR code.");
+        }
+
+        if (problem != TokenProblem.None || claims!.SubjectId != certificateId)
+        {
+            return InvalidLink(request, lang);
+        }
+
+        var certificate = await issuer.FindAsync(certificateId, request.HttpContext.RequestAborted);
+        if (certificate is null)
+        {
+            return Pages.Message(request, lang, StatusCodes.Status404NotFound, "Sertifikat tidak ditemukan", "Certificate not found",
+                "Sertifikat untuk tautan ini tidak ada. Hubungi penyelenggara pelatihan.", "There is no certificate for this link. Contact the training organizer.");
+        }
+
+        if (certificate.PartitionKey != claims.CycleId)
+        {
+            return InvalidLink(request, lang);
+        }
+
+        // A corrected certificate: the old email's link brings the holder the version now in force, never the
+        // outdated PDF (whose verification page says "superseded"). Same cycle and same participant only.
+        for (var hop = 0; certificate.Status == CertificateStatus.Superseded && hop < MaxVersionHops; hop++)
+        {
+            var next = await issuer.GetAsync(certificate.PartitionKey, certificate.SupersededBy ?? "", request.HttpContext.RequestAborted);
+            if (next is null || next.ParticipantId != certificate.ParticipantId)
+            {
+                break;
+            }
+
+            certificate = next;
+        }
+
+        if (certificate.Status != CertificateStatus.Valid)
+        {
+            return Pages.Message(request, lang, StatusCodes.Status410Gone, "Sertifikat telah dicabut", "This certificate has been revoked",
+                "Sertifikat ini tidak berlaku lagi dan tidak dapat diunduh. Hubungi penyelenggara pelatihan untuk keterangan.",
+                "This certificate is no longer valid and cannot be downloaded. Contact the training organizer for details.");
+        }
+
+        var sas = await issuer.Links.ReadUriAsync(issuer.Container.GetBlobClient(certificate.BlobName), request.HttpContext.RequestAborted);
+        var headers = request.HttpContext.Response.Headers;
+        headers.CacheControl = "no-store";
+        headers["Referrer-Policy"] = "no-referrer";
+        logger.LogInformation("Certificate {CertificateId} downloaded (version {Version})", certificate.RowKey, certificate.Version);
+        return new RedirectResult(sas.ToString(), permanent: false);
+    }
+
+    [Function(nameof(RevokeCertificate))]
+    public async Task<IActionResult> RevokeCertificate(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "certificates/{certificateId}/revoke")] HttpRequest request,
+        string certificateId)
+    {
+        var body = await Http.ReadBodyAsync(request, MaxCorrectionBytes, request.HttpContext.RequestAborted);
+        if (body is null)
+        {
+            return Http.TooLarge(MaxCorrectionBytes);
+        }
+
+        if (!Http.TryParseJson<RevokeRequest>(body, out var input, out var error))
+        {
+            return error!;
+        }
+
+        var reason = input!.Reason?.Trim() ?? "";
+        if (reason.Length is 0 or > CertificateCorrections.MaxReasonLength)
+        {
+            return Http.Error(StatusCodes.Status400BadRequest, "invalid_reason",
+                $"Alasan pencabutan wajib diisi, paling banyak {CertificateCorrections.MaxReasonLength} karakter.",
+                $"A reason is required, at most {CertificateCorrections.MaxReasonLength} characters.");
+        }
+
+        var result = await _corrections.RevokeAsync(certificateId, reason, "organizer", request.HttpContext.RequestAborted);
+        return result.Outcome switch
+        {
+            RevokeOutcome.Revoked => Http.Ok(new { certificate = View(result.Certificate!), alreadyRevoked = false }),
+            RevokeOutcome.AlreadyRevoked => Http.Ok(new { certificate = View(result.Certificate!), alreadyRevoked = true }),
+            RevokeOutcome.Superseded => Http.Error(StatusCodes.Status409Conflict, "superseded",
+                "Sertifikat ini sudah diganti dengan versi baru; cabut versi yang berlaku.", "This certificate was replaced by a newer version; revoke the current one.",
+                new { currentCertificateId = result.Certificate!.SupersededBy }),
+            RevokeOutcome.Busy => Busy(),
+            _ => Http.NotFound("Sertifikat"),
+        };
+    }
+
+    [Function(nameof(ReissueCertificate))]
+    public async Task<IActionResult> ReissueCertificate(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "certificates/{certificateId}/reissue")] HttpRequest request,
+        string certificateId)
+    {
+        var body = await Http.ReadBodyAsync(request, MaxCorrectionBytes, request.HttpContext.RequestAborted);
+        if (body is null)
+        {
+            return Http.TooLarge(MaxCorrectionBytes);
+        }
+
+        var input = new ReissueRequest(null, null);
+        if (!string.IsNullOrWhiteSpace(body) && !Http.TryParseJson(body, out input, out var error))
+        {
+            return error!;
+        }
+
+        var fullName = input!.FullName is null ? null : string.Join(' ', input.FullName.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+        if (fullName is { Length: 0 or > CertificateCorrections.MaxNameLength })
+        {
+            return Http.Error(StatusCodes.Status400BadRequest, "invalid_full_name",
+                $"Nama lengkap tidak boleh kosong dan paling banyak {CertificateCorrections.MaxNameLength} karakter.",
+                $"The full name must not be empty and may have at most {CertificateCorrections.MaxNameLength} characters.");
+        }
+
+        var reason = string.IsNullOrWhiteSpace(input.Reason) ? null : input.Reason.Trim();
+        if (reason is { Length: > CertificateCorrections.MaxReasonLength })
+        {
+            return Http.Error(StatusCodes.Status400BadRequest, "invalid_reason",
+                $"Alasan paling banyak {CertificateCorrections.MaxReasonLength} karakter.", $"The reason may have at most {CertificateCorrections.MaxReasonLength} characters.");
+        }
+
+        var result = await _corrections.ReissueAsync(certificateId, fullName, reason, "organizer", request.HttpContext.RequestAborted);
+        switch (result.Outcome)
+        {
+            case ReissueOutcome.Reissued or ReissueOutcome.AlreadyReissued:
+                var view = new
+                {
+                    certificate = View(result.Current!),
+                    previous = View(result.Previous!),
+                    alreadyReissued = result.Outcome == ReissueOutcome.AlreadyReissued,
+                    email = result.Mail.ToString(),
+                };
+                return result.Mail == MailOutcome.Failed
+                    ? Http.Error(StatusCodes.Status503ServiceUnavailable, "mail_failed",
+                        "Sertifikat sudah diterbitkan ulang, tetapi email ke peserta belum terkirim. Ulangi permintaan ini untuk mengirimnya.",
+                        "The certificate was reissued but the email to the participant could not be sent yet. Repeat this request to send it.", view)
+                    : Http.Ok(view);
+            case ReissueOutcome.Revoked:
+                return Http.Error(StatusCodes.Status409Conflict, "revoked", "Sertifikat yang sudah dicabut tidak dapat diterbitkan ulang.", "A revoked certificate cannot be reissued.");
+            case ReissueOutcome.NameConflict:
+                return Http.Error(StatusCodes.Status409Conflict, "already_reissued",
+                    "Sertifikat ini sudah diterbitkan ulang dengan nama lain; terbitkan ulang versi yang berlaku.",
+                    "This certificate was already reissued with another name; reissue the current version instead.",
+                    new { currentCertificateId = result.Current!.RowKey });
+            case ReissueOutcome.Busy:
+                return Busy();
+            default:
+                return Http.NotFound("Sertifikat");
+        }
+    }
+
+    /// <summary>What organizers see of a certificate (the verification URL included; the PDF itself is behind the holder's link).</summary>
+    private object View(CertificateEntity c) => new
+    {
+        certificateId = c.RowKey,
+        cycleId = c.PartitionKey,
+        participantId = c.ParticipantId,
+        number = c.Number,
+        version = c.Version,
+        status = c.Status,
+        holderName = c.HolderName,
+        issuedAt = c.IssuedAt,
+        revokedAt = c.RevokedAt,
+        revokedReason = c.RevokedReason,
+        supersededBy = c.SupersededBy,
+        supersededAt = c.SupersededAt,
+        supersedes = c.Supersedes,
+        sha256 = c.Sha256,
+        bytes = c.Bytes,
+        verificationUrl = issuer.VerificationUri(c.VerificationCode).ToString(),
+    };
+
+    private static IActionResult Busy() => Http.Error(StatusCodes.Status409Conflict, "busy",
+        "Sertifikat ini sedang diubah oleh permintaan lain. Coba lagi sebentar lagi.", "Another request is changing this certificate. Try again shortly.");
+
+    private static IActionResult InvalidLink(HttpRequest request, string lang) =>
+        Pages.Message(request, lang, StatusCodes.Status403Forbidden, "Tautan unduhan tidak valid", "This download link is not valid",
+            "Pastikan Anda membuka tautan lengkap dari email sertifikat Anda. Jika masih gagal, hubungi penyelenggara pelatihan.",
+            "Make sure you opened the complete link from your certificate email. If it still fails, contact the training organizer.");
+}
