@@ -1,4 +1,6 @@
 using Azure;
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Logging;
 using TrainingCycles.Cycles;
 using TrainingCycles.Infrastructure;
 using TrainingCycles.Registration;
@@ -38,12 +40,10 @@ public enum ReissueOutcome
 public enum MailOutcome
 {
     NotSent,
-    Sent,
-    AlreadySent,
-    Rejected,
 
-    /// <summary>SendGrid did not take it (429, 5xx, timeout): repeating the request sends it.</summary>
-    Failed,
+    /// <summary>Handed to the one-person mail orchestration (SendGrid retries, one message per email-log key).</summary>
+    Scheduled,
+    AlreadySent,
 }
 
 /// <param name="Current">The version now in force (the new one after a reissue).</param>
@@ -53,16 +53,17 @@ public sealed record ReissueResult(ReissueOutcome Outcome, CertificateEntity? Cu
 /// <summary>
 /// Organizer corrections. Revoke marks a certificate revoked (final). Reissue makes a new version for the same
 /// participant: new certificate id and verification code, the SAME certificate number, Version + 1, a new PDF; the
-/// old version is marked superseded and the participant is emailed the new download link.
+/// old version is marked superseded and the participant is emailed the new download link (through
+/// <see cref="ParticipantMail"/>, keyed <c>certificate-issued / reissue-v{version}</c> in the email log).
 /// <para>
 /// Reissue is resumable. Its first write records the new id and code (and a corrected name) on the participant row
-/// under the row's ETag; everything after that — PDF, certificate row, superseding the old row, the email (keyed in
-/// the email log by <c>reissue-v{version}</c>) — converges when the same request is repeated after a crash, and a
-/// repeat after success issues nothing and sends nothing.
+/// under the row's ETag; everything after that (PDF, certificate row, superseding the old row, scheduling the email)
+/// converges when the same request is repeated after a crash, and a repeat after success issues nothing and sends
+/// nothing.
 /// </para>
 /// </summary>
 public sealed class CertificateCorrections(
-    CertificateIssuer issuer, CycleStore cycles, ParticipantStore participants, AuditLog audit, EmailLog emailLog, Mailer mailer, MailComposer composer, TimeProvider time)
+    CertificateIssuer issuer, CycleStore cycles, ParticipantStore participants, AuditLog audit, EmailLog emailLog, TimeProvider time, ILogger logger)
 {
     public const int MaxReasonLength = 500;
     public const int MaxNameLength = 200;
@@ -104,7 +105,7 @@ public sealed class CertificateCorrections(
         return new RevokeResult(RevokeOutcome.Busy, null);
     }
 
-    public async Task<ReissueResult> ReissueAsync(string certificateId, string? fullName, string? reason, string actor, CancellationToken cancellationToken = default)
+    public async Task<ReissueResult> ReissueAsync(string certificateId, string? fullName, string? reason, string actor, DurableTaskClient durable, CancellationToken cancellationToken = default)
     {
         for (var attempt = 0; attempt < Attempts; attempt++)
         {
@@ -135,7 +136,7 @@ public sealed class CertificateCorrections(
                 }
 
                 // A repeat: make sure the holder got the link (the first attempt may have died before mailing).
-                return new ReissueResult(ReissueOutcome.AlreadyReissued, successor, old, await NotifyAsync(cycle, p, successor, cancellationToken));
+                return new ReissueResult(ReissueOutcome.AlreadyReissued, successor, old, await NotifyAsync(durable, cycle, p, successor, cancellationToken));
             }
 
             if (p.CertificateId == old.RowKey)
@@ -186,41 +187,27 @@ public sealed class CertificateCorrections(
 
             var details = $"{old.RowKey} v{old.Version} -> {next.RowKey} v{next.Version}" + (fullName is null ? "" : "; name corrected") + (string.IsNullOrWhiteSpace(reason) ? "" : "; " + reason);
             await audit.WriteAsync(cycle.CycleId, actor, "certificate.reissued", p.RowKey, details, cancellationToken);
-            return new ReissueResult(ReissueOutcome.Reissued, next, old, await NotifyAsync(cycle, p, next, cancellationToken));
+            return new ReissueResult(ReissueOutcome.Reissued, next, old, await NotifyAsync(durable, cycle, p, next, cancellationToken));
         }
 
         return new ReissueResult(ReissueOutcome.Busy, null, null);
     }
 
-    /// <summary>Emails the holder the link to <paramref name="current"/> once (email log key: kind, reissue-v{version}, participant).</summary>
-    private async Task<MailOutcome> NotifyAsync(CycleRecord cycle, ParticipantEntity p, CertificateEntity current, CancellationToken cancellationToken)
+    /// <summary>Emails the holder the link to <paramref name="current"/>, once (email log key: kind, reissue-v{version}, participant).</summary>
+    private async Task<MailOutcome> NotifyAsync(DurableTaskClient durable, CycleRecord cycle, ParticipantEntity p, CertificateEntity current, CancellationToken cancellationToken)
     {
         if (current.Status != CertificateStatus.Valid || p.CertificateId != current.RowKey)
         {
             return MailOutcome.NotSent; // replaced or revoked since: a link to it would help no one
         }
 
-        const string kind = MailKinds.CertificateIssued;
         var occurrence = MailOccurrence(current.Version);
-        if ((await emailLog.HandledAsync(cycle.CycleId, kind, occurrence, cancellationToken)).Contains(p.RowKey))
+        if ((await emailLog.HandledAsync(cycle.CycleId, MailKinds.CertificateIssued, occurrence, cancellationToken)).Contains(p.RowKey))
         {
             return MailOutcome.AlreadySent;
         }
 
-        SendOutcome outcome;
-        try
-        {
-            outcome = await mailer.SendAsync(cycle.CycleId, kind, composer.Render(cycle, kind, p.Language == "en" ? "en" : "id"), [composer.Recipient(cycle, p, kind)], cancellationToken: cancellationToken);
-        }
-        catch (TransientMailException)
-        {
-            return MailOutcome.Failed;
-        }
-
-        var records = outcome.Sent.Select(id => new EmailLogRecord(id, EmailStatus.Sent, outcome.MessageId, null))
-            .Concat(outcome.Rejected.Select(r => new EmailLogRecord(r.ParticipantId, EmailStatus.Rejected, null, r.Error)))
-            .ToList();
-        await emailLog.RecordAsync(cycle.CycleId, kind, occurrence, records, cancellationToken);
-        return outcome.Sent.Count > 0 ? MailOutcome.Sent : MailOutcome.Rejected;
+        await ParticipantMail.ScheduleAsync(durable, new ParticipantMailRequest(cycle.CycleId, p.RowKey, MailKinds.CertificateIssued, occurrence), logger);
+        return MailOutcome.Scheduled;
     }
 }

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging;
 using TrainingCycles.Cycles;
 using TrainingCycles.Infrastructure;
@@ -18,15 +19,15 @@ public sealed record ReissueRequest(string? FullName, string? Reason);
 /// the organizer's corrections (revoke, reissue).
 /// </summary>
 public sealed class CertificateFunctions(
-    CertificateIssuer issuer, Tokens tokens, CycleStore cycles, ParticipantStore participants, AuditLog audit, EmailLog emailLog, Mailer mailer, MailComposer composer,
-    TimeProvider time, ILogger<CertificateFunctions> logger)
+    CertificateIssuer issuer, Tokens tokens, CycleStore cycles, ParticipantStore participants, AuditLog audit, EmailLog emailLog, TimeProvider time,
+    ILogger<CertificateFunctions> logger)
 {
     public const int MaxCorrectionBytes = 16 * 1024;
 
     // How far a download follows "superseded by" links (a certificate is rarely corrected more than once or twice).
     private const int MaxVersionHops = 20;
 
-    private readonly CertificateCorrections _corrections = new(issuer, cycles, participants, audit, emailLog, mailer, composer, time);
+    private readonly CertificateCorrections _corrections = new(issuer, cycles, participants, audit, emailLog, time, logger);
 
     [Function(nameof(DownloadCertificate))]
     public async Task<IActionResult> DownloadCertificate(
@@ -128,6 +129,7 @@ public sealed class CertificateFunctions(
     [Function(nameof(ReissueCertificate))]
     public async Task<IActionResult> ReissueCertificate(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "certificates/{certificateId}/reissue")] HttpRequest request,
+        [DurableClient] DurableTaskClient durable,
         string certificateId)
     {
         var body = await Http.ReadBodyAsync(request, MaxCorrectionBytes, request.HttpContext.RequestAborted);
@@ -157,22 +159,17 @@ public sealed class CertificateFunctions(
                 $"Alasan paling banyak {CertificateCorrections.MaxReasonLength} karakter.", $"The reason may have at most {CertificateCorrections.MaxReasonLength} characters.");
         }
 
-        var result = await _corrections.ReissueAsync(certificateId, fullName, reason, "organizer", request.HttpContext.RequestAborted);
+        var result = await _corrections.ReissueAsync(certificateId, fullName, reason, "organizer", durable, request.HttpContext.RequestAborted);
         switch (result.Outcome)
         {
             case ReissueOutcome.Reissued or ReissueOutcome.AlreadyReissued:
-                var view = new
+                return Http.Ok(new
                 {
                     certificate = View(result.Current!),
                     previous = View(result.Previous!),
                     alreadyReissued = result.Outcome == ReissueOutcome.AlreadyReissued,
                     email = result.Mail.ToString(),
-                };
-                return result.Mail == MailOutcome.Failed
-                    ? Http.Error(StatusCodes.Status503ServiceUnavailable, "mail_failed",
-                        "Sertifikat sudah diterbitkan ulang, tetapi email ke peserta belum terkirim. Ulangi permintaan ini untuk mengirimnya.",
-                        "The certificate was reissued but the email to the participant could not be sent yet. Repeat this request to send it.", view)
-                    : Http.Ok(view);
+                });
             case ReissueOutcome.Revoked:
                 return Http.Error(StatusCodes.Status409Conflict, "revoked", "Sertifikat yang sudah dicabut tidak dapat diterbitkan ulang.", "A revoked certificate cannot be reissued.");
             case ReissueOutcome.NameConflict:

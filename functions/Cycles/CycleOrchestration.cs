@@ -14,7 +14,7 @@ namespace TrainingCycles.Cycles;
 /// </summary>
 public static class CycleOrchestration
 {
-    /// <summary>A reminder that fires later than this after its time (host down, reschedule) is skipped, not sent late.</summary>
+    /// <summary>A reminder timer that fires later than this after its time (the host was down) is skipped, not sent late.</summary>
     public static readonly TimeSpan ReminderGrace = TimeSpan.FromMinutes(30);
 
     [Function(nameof(CycleOrchestrator))]
@@ -195,7 +195,7 @@ public static class CycleOrchestration
         return input.Phase;
     }
 
-    /// <summary>The earliest reminder not yet handled whose time is not already long past.</summary>
+    /// <summary>The earliest reminder not yet handled whose time is still ahead.</summary>
     private static (DateTimeOffset At, string Key)? NextReminder(TaskOrchestrationContext context, IReadOnlyList<TimeSpan> offsets, DateTimeOffset anchor, string kind, IReadOnlyList<string> sent)
     {
         var now = new DateTimeOffset(context.CurrentUtcDateTime, TimeSpan.Zero);
@@ -205,7 +205,8 @@ public static class CycleOrchestration
             var at = anchor - offset;
             // The key names the anchor time: after a reschedule the same offset is a new reminder.
             var key = string.Create(CultureInfo.InvariantCulture, $"{kind}-{System.Xml.XmlConvert.ToString(offset)}@{anchor.UtcDateTime:yyyyMMddTHHmmssZ}");
-            if (sent.Contains(key) || at < now - ReminderGrace || at >= anchor)
+            // A reminder whose time has already passed when we plan (a reschedule moved the anchor) is never sent.
+            if (sent.Contains(key) || at < now || at >= anchor)
             {
                 continue;
             }
