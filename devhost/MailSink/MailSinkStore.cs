@@ -9,7 +9,7 @@ public sealed record Delivery(string To, string? ToName, string Subject, string?
 public sealed record ReceivedMessage(string Id, DateTimeOffset ReceivedAt, bool Sandbox, int PersonalizationCount, IReadOnlyList<Delivery> Deliveries, JsonNode Request);
 
 /// <summary>Injected failures: a share of requests (or the next N) answered with 429/5xx before anything is stored.</summary>
-public sealed record MailFaults(double FailureRate = 0, int FailNext = 0, int[]? StatusCodes = null, int? Seed = null);
+public sealed record MailFaults(double FailureRate = 0, int FailNext = 0, int[]? StatusCodes = null, int? Seed = null, int SucceedFirst = 0);
 
 public sealed class MailSinkStore
 {
@@ -75,7 +75,11 @@ public sealed class MailSinkStore
         {
             var codes = _faults.StatusCodes is { Length: > 0 } c ? c : [429, 500];
             int? failWith = null;
-            if (_faults.FailNext > 0)
+            if (_faults.SucceedFirst > 0)
+            {
+                _faults = _faults with { SucceedFirst = _faults.SucceedFirst - 1 };
+            }
+            else if (_faults.FailNext > 0)
             {
                 _faults = _faults with { FailNext = _faults.FailNext - 1 };
                 failWith = codes[_random.Next(codes.Length)];

@@ -14,8 +14,9 @@ public sealed class AppTables
     public const string EmailLog = nameof(EmailLog);
     public const string AuditLog = nameof(AuditLog);
     public const string Lookups = nameof(Lookups);
+    public const string EmailEvents = nameof(EmailEvents);
 
-    public static readonly IReadOnlyList<string> All = [Cycles, Participants, Attendance, Certificates, EmailLog, AuditLog, Lookups];
+    public static readonly IReadOnlyList<string> All = [Cycles, Participants, Attendance, Certificates, EmailLog, AuditLog, Lookups, EmailEvents];
 
     private readonly StorageAccount _account;
     private readonly string _prefix;

@@ -22,6 +22,8 @@ public sealed class SendGridOptions
 
     /// <summary>Base64 (DER) ECDSA public key from SendGrid's signed event webhook settings.</summary>
     public string? WebhookVerificationKey { get; set; }
+
+    public bool WebhookConfigured => !string.IsNullOrWhiteSpace(WebhookVerificationKey) && !WebhookVerificationKey.StartsWith("@Microsoft.KeyVault(", StringComparison.Ordinal);
 }
 
 internal sealed class SendGridOptionsValidator : IValidateOptions<SendGridOptions>
@@ -47,7 +49,9 @@ internal sealed class SendGridOptionsValidator : IValidateOptions<SendGridOption
             failures.Add($"Setting '{p}{nameof(options.HostOverride)}' must be empty or an absolute http(s) URL (got '{options.HostOverride}').");
         }
 
-        if (!string.IsNullOrEmpty(options.WebhookVerificationKey))
+        // An unresolved Key Vault reference (the secret is not set yet) means "webhook not configured", not a
+        // broken app: the webhook refuses events until the key exists, everything else keeps working.
+        if (!string.IsNullOrEmpty(options.WebhookVerificationKey) && !options.WebhookVerificationKey.StartsWith("@Microsoft.KeyVault(", StringComparison.Ordinal))
         {
             var buffer = new byte[options.WebhookVerificationKey.Length];
             if (!Convert.TryFromBase64String(options.WebhookVerificationKey, buffer, out _))

@@ -31,9 +31,11 @@ public sealed class TestWorld : IAsyncDisposable
         DurableBackend backend = DurableBackend.AzureStorage,
         IDictionary<string, string?>? settings = null,
         Action<IServiceCollection>? services = null,
-        bool ownAzurite = false)
+        bool ownAzurite = false,
+        string? reuseId = null)
     {
-        var id = "t" + Guid.NewGuid().ToString("N")[..12];
+        // reuseId: a second dev host over the same tables, container and task hub (a restart).
+        var id = reuseId ?? "t" + Guid.NewGuid().ToString("N")[..12];
         var port = Azurite.FreePort();
         var baseUrl = $"http://127.0.0.1:{port}";
         var all = new Dictionary<string, string?>
