@@ -106,6 +106,18 @@ public sealed class DevHostApp : IAsyncDisposable
             settings[key] = value;
         }
 
+        // Like Core Tools: a variable already in the environment wins over the file; the app's own sections may
+        // also come from the environment alone (how the crash tests and benchmarks configure a dev host process).
+        foreach (System.Collections.DictionaryEntry variable in Environment.GetEnvironmentVariables())
+        {
+            var name = (string)variable.Key;
+            if (local.Values.ContainsKey(name) || name.StartsWith("TrainingCycles__", StringComparison.Ordinal) || name.StartsWith("SendGrid__", StringComparison.Ordinal) ||
+                name.StartsWith("DevHost__", StringComparison.Ordinal) || name.StartsWith("AzureWebJobsStorage", StringComparison.Ordinal))
+            {
+                settings[name.Replace("__", ":", StringComparison.Ordinal)] = (string?)variable.Value;
+            }
+        }
+
         foreach (var (key, value) in options.Settings)
         {
             settings[key.Replace("__", ":", StringComparison.Ordinal)] = value;

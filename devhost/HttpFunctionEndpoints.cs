@@ -66,6 +66,12 @@ internal static class HttpFunctionEndpoints
             var returned = function.Method.Invoke(target, BindingFlags.DoNotWrapExceptions, null, args, null);
             result = await ParameterBinder.AwaitResultAsync(returned) as IActionResult;
         }
+        catch (Exception e) when (!context.RequestAborted.IsCancellationRequested && TrainingCycles.Infrastructure.DependencyFailures.IsUnavailable(e))
+        {
+            // Same answer as the function app's middleware: storage or the engine is briefly away → 503, not 500.
+            logger.LogWarning(e, "Function {Function} could not reach a dependency; answering 503", function.Name);
+            result = TrainingCycles.Infrastructure.DependencyFailures.Result(context.Request);
+        }
         catch (Exception e) when (!context.RequestAborted.IsCancellationRequested)
         {
             // Like the Functions host: the details go to the log, never to the caller.

@@ -14,6 +14,9 @@ public static class Program
                   --in-memory            keep Azurite's data in memory instead of .azurite/
                   --durable-in-memory    run orchestrations on the in-memory engine instead of Azure Storage
                   --quiet                only warnings and errors in the log
+                  --task-hub NAME        task hub name (default: host.json's hubName)
+
+                Settings: environment variables win over the settings file, as with Core Tools.
 
                 Settings: functions/local.settings.json if present, else local.settings.sample.json.
                 """);
@@ -26,6 +29,7 @@ public static class Program
             Azurite = args.Contains("--in-memory") ? AzuriteMode.InMemory : AzuriteMode.Persistent,
             Backend = args.Contains("--durable-in-memory") ? DurableBackend.InMemory : DurableBackend.AzureStorage,
             MinimumLogLevel = args.Contains("--quiet") ? LogLevel.Warning : LogLevel.Information,
+            TaskHubName = ArgValue(args, "--task-hub"),
         };
 
         using var stopping = new CancellationTokenSource();

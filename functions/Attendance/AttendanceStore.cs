@@ -35,8 +35,8 @@ public static class AttendanceSource
     /// <summary>The participant, with the session code (never overwrites anything).</summary>
     public const string Self = "self";
 
-    /// <summary>An organizer through the roster.</summary>
-    public const string Organizer = "organizer";
+    /// <summary>An organizer through the roster (<c>PUT …/sessions/{sessionId}/attendance</c>).</summary>
+    public const string Roster = "roster";
 
     /// <summary>The workflow: no mark when the session ended → absent.</summary>
     public const string Auto = "auto";

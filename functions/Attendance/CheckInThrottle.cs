@@ -23,7 +23,7 @@ public sealed class CheckInLimitEntity : ITableEntity
 /// right or wrong, is refused until the window ends, so the lock is no oracle. Kept in a table row rather than in
 /// memory: Flex Consumption runs many instances and starts new ones at will, and an in-memory count would be
 /// per instance and forgotten on every cold start. With 2 valid codes among 10⁶ and a personal link required,
-/// 10 tries per 10 minutes leave a guesser about 1 chance in 5,000 over a 90-minute window.
+/// 10 tries per 10 minutes leave a guesser about 1 chance in 5,500 over a 90-minute window.
 /// </summary>
 public sealed class CheckInThrottle(AppTables tables, TimeProvider time)
 {

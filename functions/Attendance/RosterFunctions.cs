@@ -346,7 +346,7 @@ public sealed class RosterFunctions(
                             ParticipantId = x.Mark.ParticipantId,
                             Status = x.Mark.Status,
                             CheckedInAt = x.Row?.CheckedInAt,
-                            Source = AttendanceSource.Organizer,
+                            Source = AttendanceSource.Roster,
                             MarkedBy = actor,
                             MarkedAt = now,
                             Note = x.Mark.Note,

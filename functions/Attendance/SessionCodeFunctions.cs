@@ -53,12 +53,18 @@ public sealed class SessionCodeFunctions(CycleStore cycles, IOptions<TrainingCyc
         var lang = Language(request);
         var zone = cycle.Schedule.TimeZone;
         // Reload one second after the code rotates (never sooner than 2 s, so a slow clock cannot make it spin).
+        // ?refresh=off stops it (WCAG 2.2.1: a timed change the user can turn off), e.g. for a screen reader user.
+        var paused = string.Equals(request.Query["refresh"], "off", StringComparison.OrdinalIgnoreCase);
         var refresh = Math.Max(2, (int)Math.Ceiling((code.ValidUntil - now).TotalSeconds) + 1);
         var checkInUrl = new Uri(options.Value.PublicBaseUri, $"api/cycles/{cycleId}/checkin").ToString();
         var state = window.IsOpen(now)
             ? T(lang, "Presensi sedang dibuka.", "Check-in is open.")
             : now < window.OpensAt ? T(lang, "Presensi belum dibuka.", "Check-in has not opened yet.") : T(lang, "Presensi sudah ditutup.", "Check-in has closed.");
         var index = cycle.Schedule.Sessions.ToList().FindIndex(s => s.Id == sessionId);
+        var refreshText = paused
+            ? T(lang, "Pembaruan otomatis dihentikan: muat ulang halaman untuk kode terbaru.", "Auto-refresh is off: reload the page for the latest code.")
+            : T(lang, $"Halaman ini memperbarui diri dalam {refresh} detik.", $"This page refreshes itself in {refresh} seconds.");
+        var toggle = $"<a href=\"{H(WithRefresh(request, paused ? null : "off"))}\">{H(paused ? T(lang, "Nyalakan pembaruan otomatis", "Turn auto-refresh on") : T(lang, "Hentikan pembaruan otomatis", "Stop auto-refresh"))}</a>";
         var body = new StringBuilder(8192)
             .Append(LanguageSwitch(request, lang))
             .Append("<h1>").Append(H(cycle.Entity.Title)).Append("</h1>")
@@ -66,8 +72,9 @@ public sealed class SessionCodeFunctions(CycleStore cycles, IOptions<TrainingCyc
             .Append("<h2 id=\"code-label\">").Append(H(T(lang, "Kode sesi", "Session code"))).Append("</h2>")
             .Append("<p class=\"big\" aria-labelledby=\"code-label\" data-valid-until=\"").Append(code.ValidUntil.ToString("O", CultureInfo.InvariantCulture)).Append("\">").Append(code.Code).Append("</p>")
             .Append("<p>").Append(H(T(lang,
-                $"Kode berganti setiap {SessionCodes.Step.TotalSeconds:0} detik (kode sebelumnya masih diterima satu menit lagi). Halaman ini memperbarui diri dalam {refresh} detik.",
-                $"The code changes every {SessionCodes.Step.TotalSeconds:0} seconds (the previous code is still accepted for one more minute). This page refreshes itself in {refresh} seconds."))).Append("</p>")
+                $"Kode berganti setiap {SessionCodes.Step.TotalSeconds:0} detik (kode sebelumnya masih diterima satu menit lagi).",
+                $"The code changes every {SessionCodes.Step.TotalSeconds:0} seconds (the previous code is still accepted for one more minute)."))).Append(' ')
+            .Append(H(refreshText)).Append(' ').Append(toggle).Append("</p>")
             .Append("<div class=\"card\"><p><strong>").Append(H(state)).Append("</strong> ")
             .Append(H(T(lang,
                 $"Jendela presensi {Formatting.Time(window.OpensAt, zone, lang)}–{Formatting.Time(window.ClosesAt, zone, lang)}; terlambat setelah {Formatting.Time(window.LateAfter, zone, lang)}.",
@@ -80,6 +87,13 @@ public sealed class SessionCodeFunctions(CycleStore cycles, IOptions<TrainingCyc
             .Append("<figure>").Append(QrSvg.Render(checkInUrl, T(lang, "Kode QR: ", "QR code: ") + checkInUrl))
             .Append("<figcaption>").Append(H(checkInUrl)).Append("</figcaption></figure>");
         return Render(request, lang, code.Code + " — " + T(lang, "Kode sesi", "Session code"), body.ToString(),
-            headExtra: string.Create(CultureInfo.InvariantCulture, $"<meta http-equiv=\"refresh\" content=\"{refresh}\">"));
+            headExtra: paused ? null : string.Create(CultureInfo.InvariantCulture, $"<meta http-equiv=\"refresh\" content=\"{refresh}\">"));
+    }
+
+    /// <summary>This page's URL (function key and language kept) with <c>refresh</c> set or removed.</summary>
+    private static string WithRefresh(HttpRequest request, string? refresh)
+    {
+        var query = request.Query.Where(q => q.Key != "refresh").SelectMany(q => q.Value.Select(v => new KeyValuePair<string, string?>(q.Key, v)));
+        return request.Path + QueryString.Create(refresh is null ? query : query.Append(new("refresh", refresh))).ToString();
     }
 }

@@ -51,7 +51,7 @@ public sealed class RosterTests
         Assert.Contains(entries, e => e.ParticipantId == ids[0] && e.Details == "s1: Present → Late");
         var row = (await w.MarkAsync("s1", ids[0]))!;
         Assert.Equal(AttendanceStatus.Late, row.Status);
-        Assert.Equal(AttendanceSource.Organizer, row.Source);
+        Assert.Equal(AttendanceSource.Roster, row.Source);
         Assert.NotNull(row.CheckedInAt);
         Assert.Equal("Surat tugas dinas", (await w.MarkAsync("s1", ids[2]))!.Note);
     }

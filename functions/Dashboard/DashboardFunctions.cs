@@ -1,0 +1,98 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Net.Http.Headers;
+using TrainingCycles.Infrastructure;
+
+namespace TrainingCycles.Dashboard;
+
+/// <summary>
+/// The organizer dashboard: an anonymous page shell with no data, and its script and stylesheet. Everything the
+/// page shows comes from the key-protected API, called by the script with the key the staff member typed in
+/// (kept in sessionStorage only). The assets are constants, addressed by content hash and cached for a year.
+/// </summary>
+public sealed class DashboardFunctions
+{
+    public static readonly DashboardAsset Script = new(DashboardScript.Source, "text/javascript; charset=utf-8");
+    public static readonly DashboardAsset Styles = new(DashboardStyles.Source, "text/css; charset=utf-8");
+
+    [Function(nameof(DashboardPage))]
+    public IActionResult DashboardPage([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "dashboard")] HttpRequest request)
+    {
+        var lang = Pages.Language(request);
+        var self = (request.PathBase + request.Path).Value?.TrimEnd('/') ?? "/api/dashboard";
+        SecurityHeaders(request.HttpContext.Response);
+        request.HttpContext.Response.Headers.CacheControl = "no-store";
+        var html = new StringBuilder(2048)
+            .Append("<!doctype html><html lang=\"").Append(lang).Append("\"><head><meta charset=\"utf-8\">")
+            .Append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">")
+            .Append("<meta name=\"robots\" content=\"noindex\"><link rel=\"icon\" href=\"data:,\">")
+            .Append("<title>").Append(Pages.T(lang, "Dasbor penyelenggara pelatihan", "Training organizer dashboard")).Append("</title>")
+            .Append("<link rel=\"stylesheet\" href=\"").Append(Pages.H(self + "/app.css?v=" + Styles.Hash)).Append("\">")
+            .Append("<script src=\"").Append(Pages.H(self + "/app.js?v=" + Script.Hash)).Append("\" defer></script>")
+            .Append("</head><body><main id=\"main\" tabindex=\"-1\"><noscript><p>")
+            .Append(Pages.T(lang, "Dasbor ini memerlukan JavaScript. Aktifkan JavaScript lalu muat ulang halaman.", "This dashboard needs JavaScript. Turn JavaScript on and reload the page."))
+            .Append("</p></noscript></main></body></html>");
+        return new ContentResult { Content = html.ToString(), ContentType = "text/html; charset=utf-8", StatusCode = StatusCodes.Status200OK };
+    }
+
+    [Function(nameof(DashboardScriptFile))]
+    public IActionResult DashboardScriptFile([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "dashboard/app.js")] HttpRequest request) =>
+        Script.Serve(request);
+
+    [Function(nameof(DashboardStylesFile))]
+    public IActionResult DashboardStylesFile([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "dashboard/app.css")] HttpRequest request) =>
+        Styles.Serve(request);
+
+    /// <summary>
+    /// Strict CSP: scripts and styles only from this origin (no inline code at all), requests only to this origin,
+    /// never framed. Cache-Control is the caller's.
+    /// </summary>
+    public static void SecurityHeaders(HttpResponse response)
+    {
+        var headers = response.Headers;
+        headers.ContentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+        headers["X-Content-Type-Options"] = "nosniff";
+        headers["X-Frame-Options"] = "DENY";
+        headers["Referrer-Policy"] = "no-referrer";
+        headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()";
+    }
+}
+
+/// <summary>A static text asset with a strong ETag from its content hash.</summary>
+public sealed class DashboardAsset
+{
+    private readonly byte[] _bytes;
+    private readonly string _contentType;
+
+    public DashboardAsset(string source, string contentType)
+    {
+        _bytes = Encoding.UTF8.GetBytes(source);
+        _contentType = contentType;
+        Hash = Convert.ToHexString(SHA256.HashData(_bytes))[..16].ToLowerInvariant();
+    }
+
+    /// <summary>First 64 bits of the SHA-256 of the content, hex: the cache-busting version and the ETag.</summary>
+    public string Hash { get; }
+
+    public string ETag => "\"" + Hash + "\"";
+
+    public IActionResult Serve(HttpRequest request)
+    {
+        var response = request.HttpContext.Response;
+        DashboardFunctions.SecurityHeaders(response);
+        response.Headers.ETag = ETag;
+        // The page asks for ?v={hash}: that exact content never changes, so it may be kept for a year. Any other
+        // request (no or an old version) revalidates with the ETag.
+        response.Headers.CacheControl = request.Query["v"] == Hash ? "public, max-age=31536000, immutable" : "no-cache";
+        var tag = new EntityTagHeaderValue(ETag);
+        if (request.GetTypedHeaders().IfNoneMatch?.Any(e => e.Equals(EntityTagHeaderValue.Any) || e.Compare(tag, useStrongComparison: false)) == true)
+        {
+            return new StatusCodeResult(StatusCodes.Status304NotModified);
+        }
+
+        return new FileContentResult(_bytes, _contentType);
+    }
+}

@@ -1,0 +1,223 @@
+using System.Globalization;
+using Azure.Data.Tables;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using TrainingCycles.Attendance;
+using TrainingCycles.Certificates;
+using TrainingCycles.Cycles;
+using TrainingCycles.Infrastructure;
+using TrainingCycles.Registration;
+using TrainingCycles.Reminders;
+
+namespace TrainingCycles.Dashboard;
+
+/// <summary>One moment in a participant's story, from whichever log recorded it.</summary>
+public sealed record TimelineEntry(DateTimeOffset At, string Kind, string Source, string? Actor = null, string? Details = null, string? MailKind = null, string? SessionId = null, string? SessionTitle = null);
+
+/// <summary>
+/// Read-only organizer views the dashboard needs beyond the cycle API: a participant's timeline (audit log, email log,
+/// SendGrid events, attendance rows merged by time), a cycle's progress figures for the charts, and its certificates.
+/// </summary>
+public sealed class InsightFunctions(CycleStore cycles, ParticipantStore participants, AttendanceStore attendance, AuditLog audit, EmailLog emailLog, AppTables tables, CertificateIssuer issuer)
+{
+    /// <summary>Days shown in the registrations chart at most (the most recent ones).</summary>
+    public const int MaxChartDays = 366;
+
+    [Function(nameof(ParticipantTimeline))]
+    public async Task<IActionResult> ParticipantTimeline(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "cycles/{cycleId}/participants/{participantId}/timeline")] HttpRequest request,
+        string cycleId,
+        string participantId)
+    {
+        var cancellationToken = request.HttpContext.RequestAborted;
+        var cycle = await cycles.GetAsync(cycleId, cancellationToken);
+        if (cycle is null)
+        {
+            return Http.NotFound("Pelatihan");
+        }
+
+        var p = Ids.LooksValid(participantId, "p") ? await participants.GetAsync(cycleId, participantId, cancellationToken) : null;
+        if (p is null)
+        {
+            return Http.NotFound("Peserta");
+        }
+
+        var sessions = cycle.Schedule.Sessions.ToDictionary(s => s.Id, s => s.Title, StringComparer.Ordinal);
+        var entries = new List<TimelineEntry>();
+        foreach (var a in await audit.ReadAsync(cycleId, participantId, cancellationToken: cancellationToken))
+        {
+            var sessionId = a.Action == "attendance.marked" ? a.Details?.Split(':', 2)[0] : null;
+            entries.Add(new(a.At, a.Action, "audit", a.Actor, a.Details, SessionId: sessionId, SessionTitle: sessionId is null ? null : sessions.GetValueOrDefault(sessionId)));
+        }
+
+        var byParticipant = TableClient.CreateQueryFilter($"PartitionKey eq {cycleId} and ParticipantId eq {participantId}");
+        var mailLog = await tables.GetAsync(AppTables.EmailLog, cancellationToken);
+        await foreach (var m in mailLog.QueryAsync<EmailLogEntity>(byParticipant, cancellationToken: cancellationToken))
+        {
+            entries.Add(new(m.At, "email." + m.Status.ToLowerInvariant(), "emailLog", Details: m.Error ?? m.Occurrence, MailKind: m.Kind));
+        }
+
+        var mailEvents = await tables.GetAsync(AppTables.EmailEvents, cancellationToken);
+        await foreach (var e in mailEvents.QueryAsync<EmailEventEntity>(byParticipant, cancellationToken: cancellationToken))
+        {
+            entries.Add(new(e.At, "email." + e.Event, "emailEvent", Details: e.Reason, MailKind: e.Kind.Length == 0 ? null : e.Kind));
+        }
+
+        var marks = new Dictionary<string, string>(StringComparer.Ordinal);
+        var attendanceTable = await tables.GetAsync(AppTables.Attendance, cancellationToken);
+        await foreach (var row in attendanceTable.QueryAsync<AttendanceEntity>(byParticipant, cancellationToken: cancellationToken))
+        {
+            marks[row.SessionId] = row.Status;
+            var title = sessions.GetValueOrDefault(row.SessionId);
+            if (row.CheckedInAt is { } checkedIn)
+            {
+                entries.Add(new(checkedIn, "attendance.checked-in", "attendance", AttendanceSource.Self, row.Source == AttendanceSource.Self ? row.Status : null, SessionId: row.SessionId, SessionTitle: title));
+            }
+
+            if (row.Source == AttendanceSource.Auto)
+            {
+                entries.Add(new(row.MarkedAt, "attendance.auto-absent", "attendance", AuditLog.System, row.Status, SessionId: row.SessionId, SessionTitle: title));
+            }
+
+            // Organizer marks are in the audit log, with what they changed.
+        }
+
+        var rule = cycle.Definition.Completion ?? new CompletionRule();
+        var evaluation = CompletionRuleEvaluator.Evaluate(rule, cycle.Schedule.Sessions, marks);
+        var ordered = entries.Select((e, i) => (e, i)).OrderBy(x => x.e.At).ThenBy(x => x.i).Select(x => x.e).ToList();
+        return Http.Ok(new
+        {
+            cycleId,
+            timeZone = cycle.Schedule.TimeZone,
+            participant = new
+            {
+                participantId = p.RowKey,
+                fullName = p.FullName,
+                email = p.Email,
+                agency = p.Agency,
+                status = p.Status,
+                registrationNumber = p.RegistrationNumber,
+                emailStatus = p.EmailStatus,
+                eligible = p.Eligible,
+                eligibilityExplanation = p.EligibilityExplanation,
+                certificateId = p.CertificateId,
+                certificateNumber = p.CertificateNumber,
+            },
+            // The rule applied to the marks as they stand now: "why" in both languages, decided or not yet.
+            completion = new { decided = p.Eligible is not null, meetsRule = evaluation.Eligible, evaluation.Counted, evaluation.Total, evaluation.Percent, evaluation.Explanation, evaluation.ExplanationEn },
+            entries = ordered,
+        });
+    }
+
+    [Function(nameof(CycleStats))]
+    public async Task<IActionResult> CycleStats(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "cycles/{cycleId}/stats")] HttpRequest request,
+        string cycleId)
+    {
+        var cancellationToken = request.HttpContext.RequestAborted;
+        var cycle = await cycles.GetAsync(cycleId, cancellationToken);
+        if (cycle is null)
+        {
+            return Http.NotFound("Pelatihan");
+        }
+
+        var zone = cycle.Schedule.TimeZone;
+        var people = await participants.ListAsync(cycleId, cancellationToken);
+        var perDay = people.Where(p => p.RegisteredAt is not null)
+            .GroupBy(p => DateOnly.FromDateTime(CycleSchedule.ToLocal(p.RegisteredAt!.Value, zone).DateTime))
+            .ToDictionary(g => g.Key, g => g.Count());
+        var days = new List<object>();
+        if (perDay.Count > 0)
+        {
+            var first = perDay.Keys.Min();
+            var last = perDay.Keys.Max();
+            var start = last.DayNumber - first.DayNumber >= MaxChartDays ? last.AddDays(1 - MaxChartDays) : first;
+            var cumulative = perDay.Where(d => d.Key < start).Sum(d => d.Value);
+            for (var day = start; day <= last; day = day.AddDays(1))
+            {
+                var count = perDay.GetValueOrDefault(day);
+                cumulative += count;
+                days.Add(new { date = day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), count, cumulative });
+            }
+        }
+
+        var confirmed = people.Where(p => p.Status == ParticipantStatus.Confirmed).Select(p => p.RowKey).ToHashSet(StringComparer.Ordinal);
+        var rows = await attendance.ForCycleAsync(cycleId, cancellationToken);
+        var sessions = cycle.Schedule.Sessions.Select(s =>
+        {
+            var marked = rows.Where(r => r.SessionId == s.Id).ToList();
+            var markedIds = marked.Select(r => r.ParticipantId).ToHashSet(StringComparer.Ordinal);
+            int Count(string status) => marked.Count(r => r.Status == status);
+            return new
+            {
+                id = s.Id,
+                title = s.Title,
+                startsAt = s.StartsAt,
+                endsAt = s.EndsAt,
+                confirmed = confirmed.Count,
+                present = Count(AttendanceStatus.Present),
+                late = Count(AttendanceStatus.Late),
+                excused = Count(AttendanceStatus.Excused),
+                absent = Count(AttendanceStatus.Absent),
+                unmarked = confirmed.Count(id => !markedIds.Contains(id)),
+            };
+        }).ToList();
+
+        var mails = await emailLog.ForCycleAsync(cycleId, cancellationToken);
+        return Http.Ok(new
+        {
+            cycleId,
+            timeZone = zone,
+            registrations = new { total = perDay.Values.Sum(), days },
+            attendance = new { sessions },
+            emails = new
+            {
+                sent = mails.Count(m => m.Status == EmailStatus.Sent),
+                rejected = mails.Count(m => m.Status == EmailStatus.Rejected),
+                bounced = people.Count(p => p.EmailStatus is "Bounced" or "Dropped" or "SpamReport"),
+            },
+        });
+    }
+
+    /// <summary>Every certificate version of a cycle, newest number first, with what the organizer may still do to it.</summary>
+    [Function(nameof(ListCertificates))]
+    public async Task<IActionResult> ListCertificates(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "cycles/{cycleId}/certificates")] HttpRequest request,
+        string cycleId)
+    {
+        var cancellationToken = request.HttpContext.RequestAborted;
+        var cycle = await cycles.GetAsync(cycleId, cancellationToken);
+        if (cycle is null)
+        {
+            return Http.NotFound("Pelatihan");
+        }
+
+        var table = await tables.GetAsync(AppTables.Certificates, cancellationToken);
+        var items = new List<CertificateEntity>();
+        await foreach (var c in table.QueryAsync<CertificateEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {cycleId}"), cancellationToken: cancellationToken))
+        {
+            items.Add(c);
+        }
+
+        return Http.Ok(new
+        {
+            cycleId,
+            items = items.OrderBy(c => c.Number, StringComparer.Ordinal).ThenByDescending(c => c.Version).Select(c => new
+            {
+                certificateId = c.RowKey,
+                participantId = c.ParticipantId,
+                number = c.Number,
+                version = c.Version,
+                status = c.Status,
+                holderName = c.HolderName,
+                issuedAt = c.IssuedAt,
+                revokedAt = c.RevokedAt,
+                revokedReason = c.RevokedReason,
+                supersededBy = c.SupersededBy,
+                supersedes = c.Supersedes,
+                verificationUrl = issuer.VerificationUri(c.VerificationCode).ToString(),
+            }).ToList(),
+        });
+    }
+}

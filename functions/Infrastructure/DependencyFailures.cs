@@ -1,0 +1,59 @@
+using System.Net.Sockets;
+using Azure;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Azure.Functions.Worker.Middleware;
+using Microsoft.Extensions.Logging;
+
+namespace TrainingCycles.Infrastructure;
+
+/// <summary>
+/// When storage or the workflow engine is briefly unreachable, callers get a clear 503 with Retry-After —
+/// a page for browsers, JSON for the API — instead of a 500. Used by the Functions middleware below and by the
+/// dev host's HTTP adapter, so both hosts answer the same.
+/// </summary>
+public static class DependencyFailures
+{
+    public static bool IsUnavailable(Exception e) => e switch
+    {
+        RequestFailedException r => r.Status is 0 or 408 or 500 or 502 or 503 or 504 || r.InnerException is not null && IsUnavailable(r.InnerException),
+        AggregateException a => a.InnerExceptions.Any(IsUnavailable),
+        HttpRequestException or SocketException or TimeoutException => true,
+        TaskCanceledException t => t.InnerException is TimeoutException || !t.CancellationToken.IsCancellationRequested,
+        _ when e.GetType().FullName == "Grpc.Core.RpcException" => true,
+        _ => e.InnerException is not null && IsUnavailable(e.InnerException),
+    };
+
+    public static IActionResult Result(HttpRequest request)
+    {
+        request.HttpContext.Response.Headers.RetryAfter = "10";
+        var wantsHtml = request.Headers.Accept.Any(a => a?.Contains("text/html", StringComparison.OrdinalIgnoreCase) == true);
+        if (wantsHtml)
+        {
+            var lang = Pages.Language(request);
+            return Pages.Message(request, lang, StatusCodes.Status503ServiceUnavailable, "Layanan sedang sibuk", "Service briefly unavailable",
+                "Sistem sedang tidak dapat menyimpan data. Isian Anda belum tersimpan; coba lagi dalam beberapa detik.",
+                "The system cannot store data right now. Nothing was saved; please try again in a few seconds.");
+        }
+
+        return Http.Error(StatusCodes.Status503ServiceUnavailable, "unavailable", "Layanan sedang tidak tersedia; coba lagi sebentar lagi.", "The service is briefly unavailable; try again shortly.");
+    }
+}
+
+/// <summary>Functions-host side of <see cref="DependencyFailures"/>: turns an unavailable dependency into a 503.</summary>
+public sealed class DependencyFailureMiddleware(ILogger<DependencyFailureMiddleware> logger) : IFunctionsWorkerMiddleware
+{
+    public async Task Invoke(FunctionContext context, FunctionExecutionDelegate next)
+    {
+        try
+        {
+            await next(context);
+        }
+        catch (Exception e) when (DependencyFailures.IsUnavailable(e) && context.GetHttpContext() is { } http)
+        {
+            logger.LogWarning(e, "Function {Function} could not reach a dependency; answering 503", context.FunctionDefinition.Name);
+            context.GetInvocationResult().Value = DependencyFailures.Result(http.Request);
+        }
+    }
+}
