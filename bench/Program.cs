@@ -1,6 +1,51 @@
 namespace TrainingCycles.Bench;
 
+/// <summary>
+/// <c>dotnet run -c Release --project bench -- &lt;registration|cycle|certificates&gt; [--option value …]</c>: starts a dev host
+/// with its own Azurite, runs the scenario, prints one JSON object (one line) and then a readable table.
+/// </summary>
 public static class Program
 {
-    public static int Main() => 0;
+    public const string Usage = """
+        usage: dotnet run -c Release --project bench -- <scenario> [options]
+          registration  [--count 2000] [--clients 32] [--warmup N]
+          cycle         [--participants 1000] [--compare 100] [--register batch|service] [--register-clients 4] [--window SECONDS]
+          certificates  [--count 200] [--parallel 2×cores]
+        """;
+
+    public static async Task<int> Main(string[] args)
+    {
+        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        {
+            Console.WriteLine(Usage);
+            return args.Length == 0 ? 2 : 0;
+        }
+
+        try
+        {
+            var result = await RunAsync(args);
+            Console.WriteLine(result.Json.ToJsonString(Json.Compact));
+            Console.WriteLine();
+            Console.WriteLine(result.Table);
+            return 0;
+        }
+        catch (ArgumentException e)
+        {
+            await Console.Error.WriteLineAsync(e.Message + Environment.NewLine + Usage);
+            return 2;
+        }
+    }
+
+    /// <summary>Runs one scenario in this process (the smoke tests call this with tiny counts).</summary>
+    public static Task<BenchResult> RunAsync(IReadOnlyList<string> args)
+    {
+        var parsed = BenchArgs.Parse(args);
+        return parsed.Scenario switch
+        {
+            "registration" => RegistrationBench.RunAsync(parsed),
+            "cycle" => CycleBench.RunAsync(parsed),
+            "certificates" => CertificateBench.RunAsync(parsed),
+            _ => throw new ArgumentException($"Unknown scenario '{parsed.Scenario}'."),
+        };
+    }
 }

@@ -41,6 +41,9 @@ public sealed record DevHostOptions
 
     public LogLevel MinimumLogLevel { get; init; } = LogLevel.Information;
 
+    /// <summary>An extra log sink for everything the app and the engine log (tests capture logs with it).</summary>
+    public ILoggerProvider? ExtraLoggerProvider { get; init; }
+
     public string? RepoRoot { get; init; }
 }
 
@@ -165,13 +168,25 @@ public sealed class DevHostApp : IAsyncDisposable
             builder.Logging.ClearProviders();
             builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
             builder.Logging.SetMinimumLevel(options.MinimumLogLevel);
+            if (options.ExtraLoggerProvider is { } extra)
+            {
+                builder.Logging.AddProvider(extra);
+            }
+
             builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
             builder.Logging.AddFilter("Microsoft.DurableTask", LogLevel.Warning);
             builder.Logging.AddFilter("DurableTask", LogLevel.Warning);
             builder.Logging.AddFilter("Microsoft.Hosting", LogLevel.Warning);
             builder.WebHost.UseUrls(options.Port == 0 ? "http://127.0.0.1:0" : $"http://localhost:{options.Port}");
 
-            var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
+            var loggerFactory = LoggerFactory.Create(b =>
+            {
+                b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
+                if (options.ExtraLoggerProvider is { } extra)
+                {
+                    b.AddProvider(extra);
+                }
+            });
             sidecar = await DurableSidecar.StartAsync(options.Backend, storage, hub, loggerFactory, cancellationToken);
 
             builder.Services.AddTrainingCycles(builder.Configuration);

@@ -265,12 +265,17 @@ public sealed class CheckInFunctions(CycleStore cycles, ParticipantStore partici
         public IActionResult Already(ScheduledSession session, AttendanceEntity row)
         {
             var body = Header([session]);
-            var by = row.Source == AttendanceSource.Self ? "" : T(lang, " (dicatat panitia)", " (recorded by the organizers)");
+            var label = AttendanceStatus.Label(row.Status, lang);
+            // An organizer's Absent or Excused is not "you are in": say who recorded it and whom to ask.
+            var text = row.Status is AttendanceStatus.Present or AttendanceStatus.Late
+                ? T(lang,
+                    $"Anda sudah tercatat {label} pada sesi {session.Title}, pukul {At(row)}{(row.Source == AttendanceSource.Self ? "" : " (dicatat panitia)")}. Tidak perlu presensi lagi.",
+                    $"You are already recorded as {label} for {session.Title} at {At(row)}{(row.Source == AttendanceSource.Self ? "" : " (recorded by the organizers)")}. There is nothing more to do.")
+                : T(lang,
+                    $"Panitia sudah mencatat Anda {label} pada sesi {session.Title} (pukul {At(row)}). Bila Anda hadir, lapor ke meja panitia.",
+                    $"The organizers have recorded you as {label} for {session.Title} (at {At(row)}). If you are here, tell the organizers' desk.");
             body.Append("<div class=\"success\" role=\"status\"><h2>").Append(H(T(lang, "Sudah presensi", "Already checked in"))).Append("</h2><p>")
-                .Append(H(T(lang,
-                    $"Anda sudah tercatat {AttendanceStatus.Label(row.Status, lang)} pada sesi {session.Title}, pukul {At(row)}{by}. Tidak perlu presensi lagi.",
-                    $"You are already recorded as {AttendanceStatus.Label(row.Status, lang)} for {session.Title} at {At(row)}{by}. There is nothing more to do.")))
-                .Append("</p></div>");
+                .Append(H(text)).Append("</p></div>");
             return Render(request, lang, T(lang, "Sudah presensi", "Already checked in") + " — " + cycle.Entity.Title, body.ToString());
         }
 

@@ -82,7 +82,7 @@ public sealed class CheckInTests
 
         Assert.Equal(HttpStatusCode.OK, check.Response.StatusCode);
         Assert.Contains("izin", check.Page.Body!.TextContent, StringComparison.Ordinal);
-        Assert.Contains("dicatat panitia", check.Page.Body.TextContent, StringComparison.Ordinal);
+        Assert.Contains("Panitia sudah mencatat Anda izin", check.Page.Body.TextContent, StringComparison.Ordinal);
         Assert.Equal(AttendanceStatus.Excused, (await w.MarkAsync("s1", id))!.Status);
     }
 

@@ -32,7 +32,8 @@ public sealed class TestWorld : IAsyncDisposable
         IDictionary<string, string?>? settings = null,
         Action<IServiceCollection>? services = null,
         bool ownAzurite = false,
-        string? reuseId = null)
+        string? reuseId = null,
+        ILoggerProvider? logs = null)
     {
         // reuseId: a second dev host over the same tables, container and task hub (a restart).
         var id = reuseId ?? "t" + Guid.NewGuid().ToString("N")[..12];
@@ -60,7 +61,8 @@ public sealed class TestWorld : IAsyncDisposable
             TaskHubName = "hub" + id,
             Settings = all,
             ConfigureServices = services,
-            MinimumLogLevel = Environment.GetEnvironmentVariable("TEST_HOST_LOG") == "1" ? LogLevel.Information : LogLevel.Warning,
+            ExtraLoggerProvider = logs,
+            MinimumLogLevel = logs is not null || Environment.GetEnvironmentVariable("TEST_HOST_LOG") == "1" ? LogLevel.Information : LogLevel.Warning,
         });
         return new TestWorld(host, id);
     }

@@ -1,0 +1,207 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json.Nodes;
+using Azure;
+using Azure.Data.Tables;
+using TrainingCycles.Cycles;
+using TrainingCycles.DevHost;
+using TrainingCycles.Infrastructure;
+using TrainingCycles.Registration;
+
+namespace TrainingCycles.Bench;
+
+/// <summary>
+/// N registrations POSTed through the real form endpoint by C concurrent clients, beside the floor: the same number of
+/// single-entity inserts of a participant-sized row into the same Azurite with the same concurrency.
+/// </summary>
+public static class RegistrationBench
+{
+    public const double TargetRatio = 0.70;
+    public const double TargetP95Ms = 100;
+
+    public static async Task<BenchResult> RunAsync(BenchArgs args)
+    {
+        args.AllowOnly("count", "clients", "warmup");
+        var count = args.Int("count", 2000);
+        var clients = args.Int("clients", 32);
+        var warmup = args.Int("warmup", Math.Clamp(count / 10, clients, 200));
+        var machine = Machine.Describe();
+
+        // The rate limiter guards the form against one address hammering it; every bench client shares one address.
+        await using var world = await BenchWorld.StartAsync(DurableBackend.AzureStorage, new Dictionary<string, string?> { ["TrainingCycles__FormPostsPerMinute"] = "100000" });
+        var definition = BenchCycles.Definition(DateTimeOffset.UtcNow, capacity: warmup + count + 10, registrationWindow: TimeSpan.FromHours(2), trainingGap: TimeSpan.FromMinutes(5), remindersBeforeTraining: []);
+        var cycleId = await BenchCycles.CreateAsync(world, definition);
+        var floorTable = world.Tables.GetTableClient("benchfloor" + world.Id);
+        await floorTable.CreateIfNotExistsAsync();
+
+        // Warm up both paths (JIT, connection pools, Azurite's tables), then let the warm-up's confirmation mails drain.
+        await PostFormsAsync(world, cycleId, from: 0, warmup, clients);
+        await InsertFloorAsync(floorTable, cycleId, from: 0, warmup, clients);
+        await WaitForConfirmationsAsync(world, warmup, TimeSpan.FromMinutes(2));
+
+        // The floor first, on a quiet dev host; the registrations then run with the background work they cause
+        // (each one schedules a confirmation-mail orchestration), which is part of their cost.
+        var floor = await InsertFloorAsync(floorTable, cycleId, from: warmup, count, clients);
+        var before = world.Storage();
+        var forms = await PostFormsAsync(world, cycleId, from: warmup, count, clients);
+        var during = world.Storage().Minus(before);
+        var mailsDone = Stopwatch.StartNew();
+        var confirmations = await WaitForConfirmationsAsync(world, warmup + count, TimeSpan.FromMinutes(5));
+        var drainSeconds = mailsDone.Elapsed.TotalSeconds;
+
+        var ratio = Stats.Ratio(forms.Throughput, floor.Throughput);
+        var p95 = Stats.Percentile([.. forms.LatencyMs.Order()], 95);
+        var json = new JsonObject
+        {
+            ["scenario"] = "registration",
+            ["command"] = $"dotnet run -c Release --project bench -- registration --count {count} --clients {clients}",
+            ["machine"] = machine,
+            ["count"] = count,
+            ["clients"] = clients,
+            ["warmup"] = warmup,
+            ["registration"] = forms.ToJson(),
+            ["floor"] = floor.ToJson(),
+            ["floorDescription"] = "Azure.Data.Tables AddEntityAsync of one participant-sized row (same partition), same Azurite, same concurrency",
+            ["ratio"] = ratio,
+            ["storageRequestsPerRegistration"] = Stats.Round((double)during.AppTotal / count),
+            ["storageRequestsByKind"] = Json.Counts(during.App),
+            ["engineRequestsPerRegistration"] = Stats.Round((double)during.EngineTotal / count),
+            ["confirmationMails"] = new JsonObject { ["delivered"] = confirmations, ["expected"] = warmup + count, ["secondsAfterLastPost"] = Stats.Round(drainSeconds) },
+            ["targets"] = new JsonObject
+            {
+                ["throughputRatio"] = new JsonObject { ["target"] = TargetRatio, ["value"] = ratio, ["met"] = ratio >= TargetRatio },
+                ["p95Ms"] = new JsonObject { ["target"] = TargetP95Ms, ["value"] = Stats.Round(p95), ["met"] = p95 < TargetP95Ms },
+            },
+            ["loadAverageAfter"] = Machine.LoadAverage(),
+        };
+
+        var latency = forms.ToJson()["latencyMs"]!;
+        var floorLatency = floor.ToJson()["latencyMs"]!;
+        var table = new TextTable($"registration: {count} form posts by {clients} clients ({Environment.ProcessorCount} cores, load {machine["loadAverage"]})")
+            .Row("throughput (registrations/s)", Stats.F(forms.Throughput), Stats.F(floor.Throughput) + " inserts/s", Stats.Pct(ratio), $"≥ {Stats.Pct(TargetRatio)}: {(ratio >= TargetRatio ? "met" : "NOT met")}")
+            .Row("latency p50 (ms)", Stats.F((double)latency["p50"]!), Stats.F((double)floorLatency["p50"]!))
+            .Row("latency p95 (ms)", Stats.F(p95), Stats.F((double)floorLatency["p95"]!), "", $"< {TargetP95Ms} ms: {(p95 < TargetP95Ms ? "met" : "NOT met")}")
+            .Row("latency p99 (ms)", Stats.F((double)latency["p99"]!), Stats.F((double)floorLatency["p99"]!))
+            .Row("errors", forms.Errors.ToString(System.Globalization.CultureInfo.InvariantCulture), floor.Errors.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .Row("storage requests per registration (app)", Stats.F((double)during.AppTotal / count, 2), "1")
+            .Row("engine storage requests per registration", Stats.F((double)during.EngineTotal / count, 2), "0")
+            .Row("confirmation mails delivered", $"{confirmations}/{warmup + count}", "", "", $"drained {Stats.F(drainSeconds)} s after the last post");
+        return new BenchResult(json, table);
+    }
+
+    private static async Task<Run> PostFormsAsync(BenchWorld world, string cycleId, int from, int count, int clients)
+    {
+        var run = world.Id;
+        var next = from - 1;
+        var latencies = new double[count];
+        var statuses = new int[count];
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, clients).Select(async _ =>
+        {
+            // One client per worker, each with its own connection: C people at C browsers.
+            using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1 }) { BaseAddress = new Uri(world.Host.BaseUrl + "/"), Timeout = TimeSpan.FromSeconds(100) };
+            for (var i = Interlocked.Increment(ref next); i < from + count; i = Interlocked.Increment(ref next))
+            {
+                var started = Stopwatch.GetTimestamp();
+                try
+                {
+                    using var response = await http.PostAsync($"api/cycles/{cycleId}/register", new FormUrlEncodedContent(People.RegistrationForm(run, i)));
+                    await response.Content.ReadAsStringAsync();
+                    statuses[i - from] = (int)response.StatusCode;
+                }
+                catch (HttpRequestException)
+                {
+                    statuses[i - from] = -1;
+                }
+
+                latencies[i - from] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            }
+        }));
+        return new Run(count, clock.Elapsed, latencies, statuses.Count(s => s != (int)HttpStatusCode.OK), StatusCounts(statuses));
+    }
+
+    private static async Task<Run> InsertFloorAsync(TableClient table, string partition, int from, int count, int clients)
+    {
+        var next = from - 1;
+        var latencies = new double[count];
+        var statuses = new int[count];
+        var now = DateTimeOffset.UtcNow;
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, clients).Select(async _ =>
+        {
+            for (var i = Interlocked.Increment(ref next); i < from + count; i = Interlocked.Increment(ref next))
+            {
+                var row = ParticipantRow(partition, i, now);
+                var started = Stopwatch.GetTimestamp();
+                try
+                {
+                    statuses[i - from] = (await table.AddEntityAsync(row)).Status;
+                }
+                catch (RequestFailedException e)
+                {
+                    statuses[i - from] = e.Status;
+                }
+
+                latencies[i - from] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            }
+        }));
+        return new Run(count, clock.Elapsed, latencies, statuses.Count(s => s is < 200 or > 299), StatusCounts(statuses));
+    }
+
+    /// <summary>A confirmed participant's row as the registration writes it: the floor inserts rows of this size.</summary>
+    private static ParticipantEntity ParticipantRow(string partition, int i, DateTimeOffset now) => new()
+    {
+        PartitionKey = partition,
+        RowKey = Ids.New("p"),
+        FullName = People.Name(i),
+        Nip = People.Nip(i),
+        Email = People.Email("floor", i),
+        Phone = "+6281234567890",
+        Agency = "Dinas Sosial Kabupaten Kapuas",
+        AgencyLevel = "kabupaten",
+        Regency = "Kapuas",
+        Position = "Pekerja Sosial Ahli Pertama",
+        Rank = "Penata Muda, III/a",
+        Language = "id",
+        Status = ParticipantStatus.Confirmed,
+        RegisteredAt = now,
+        UpdatedAt = now,
+        ConsentAt = now,
+        RegistrationNumber = "ABCD-" + i.ToString("D4", System.Globalization.CultureInfo.InvariantCulture),
+    };
+
+    private static async Task<int> WaitForConfirmationsAsync(BenchWorld world, int expected, TimeSpan timeout)
+    {
+        var deadline = Stopwatch.StartNew();
+        var delivered = 0;
+        while (deadline.Elapsed < timeout)
+        {
+            delivered = world.Host.Outbox.Messages.Sum(m => m.Deliveries.Count(d => d.CustomArgs.GetValueOrDefault("k") == Reminders.MailKinds.Confirmation));
+            if (delivered >= expected)
+            {
+                break;
+            }
+
+            await Task.Delay(200);
+        }
+
+        return delivered;
+    }
+
+    private static JsonObject StatusCounts(int[] statuses) =>
+        new(statuses.GroupBy(s => s).OrderBy(g => g.Key).Select(g => KeyValuePair.Create(g.Key == -1 ? "network" : g.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), (JsonNode?)g.Count())));
+
+    private sealed record Run(int Count, TimeSpan Elapsed, double[] LatencyMs, int Errors, JsonObject Statuses)
+    {
+        public double Throughput => Count / Elapsed.TotalSeconds;
+
+        public JsonObject ToJson() => new()
+        {
+            ["seconds"] = Stats.Round(Elapsed.TotalSeconds, 3),
+            ["throughputPerSecond"] = Stats.Round(Throughput),
+            ["latencyMs"] = Stats.Latency(LatencyMs),
+            ["errors"] = Errors,
+            ["statuses"] = Statuses.DeepClone(),
+        };
+    }
+}
