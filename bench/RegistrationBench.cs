@@ -25,11 +25,12 @@ public static class RegistrationBench
         var count = args.Int("count", 2000);
         var clients = args.Int("clients", 32);
         var warmup = args.Int("warmup", Math.Clamp(count / 10, clients, 200));
+        var capacity = warmup + count + Math.Min(count, 200) + 10; // warm-up, timed run, cost probe: everyone gets a seat
         var machine = Machine.Describe();
 
         // The rate limiter guards the form against one address hammering it; every bench client shares one address.
         await using var world = await BenchWorld.StartAsync(DurableBackend.AzureStorage, new Dictionary<string, string?> { ["TrainingCycles__FormPostsPerMinute"] = "100000" });
-        var definition = BenchCycles.Definition(DateTimeOffset.UtcNow, capacity: warmup + count + 10, registrationWindow: TimeSpan.FromHours(2), trainingGap: TimeSpan.FromMinutes(5), remindersBeforeTraining: []);
+        var definition = BenchCycles.Definition(DateTimeOffset.UtcNow, capacity, registrationWindow: TimeSpan.FromHours(2), trainingGap: TimeSpan.FromMinutes(5), remindersBeforeTraining: []);
         var cycleId = await BenchCycles.CreateAsync(world, definition);
         var floorTable = world.Tables.GetTableClient("benchfloor" + world.Id);
         await floorTable.CreateIfNotExistsAsync();
@@ -49,6 +50,16 @@ public static class RegistrationBench
         var confirmations = await WaitForConfirmationsAsync(world, warmup + count, TimeSpan.FromMinutes(5));
         var drainSeconds = mailsDone.Elapsed.TotalSeconds;
 
+        // Cost probe, untimed: what one registration costs in storage requests, its confirmation mail included,
+        // counting the Durable engine's requests too (that counting costs CPU, so the timed runs go without it).
+        world.CountAllRequests();
+        var probe = Math.Min(count, 200);
+        var probeBefore = world.Storage();
+        await PostFormsAsync(world, cycleId, from: warmup + count, probe, clients);
+        await WaitForConfirmationsAsync(world, warmup + count + probe, TimeSpan.FromMinutes(5));
+        var probeCost = world.Storage().Minus(probeBefore);
+
+        var mailHistory = DurableHistory.Figures(await new DurableHistory(world).RowsWithPrefixAsync($"mail-{cycleId}-"));
         var ratio = Stats.Ratio(forms.Throughput, floor.Throughput);
         var p95 = Stats.Percentile([.. forms.LatencyMs.Order()], 95);
         var json = new JsonObject
@@ -65,7 +76,16 @@ public static class RegistrationBench
             ["ratio"] = ratio,
             ["storageRequestsPerRegistration"] = Stats.Round((double)during.AppTotal / count),
             ["storageRequestsByKind"] = Json.Counts(during.App),
-            ["engineRequestsPerRegistration"] = Stats.Round((double)during.EngineTotal / count),
+            ["costProbe"] = new JsonObject
+            {
+                ["registrations"] = probe,
+                ["description"] = "untimed, same concurrency, until every confirmation mail is sent: storage requests per registration",
+                ["appPerRegistration"] = Stats.Round((double)probeCost.AppTotal / probe),
+                ["appByKind"] = Json.Counts(probeCost.App),
+                ["enginePerRegistration"] = Stats.Round((double)probeCost.EngineTotal / probe),
+                ["engineByService"] = Json.Counts(probeCost.Engine),
+            },
+            ["participantMailOrchestrations"] = new JsonObject { ["history"] = mailHistory.ToJson(), ["rowsPerRegistration"] = Stats.Round((double)mailHistory.Rows / (warmup + count + probe), 2) },
             ["confirmationMails"] = new JsonObject { ["delivered"] = confirmations, ["expected"] = warmup + count, ["secondsAfterLastPost"] = Stats.Round(drainSeconds) },
             ["targets"] = new JsonObject
             {
@@ -83,8 +103,10 @@ public static class RegistrationBench
             .Row("latency p95 (ms)", Stats.F(p95), Stats.F((double)floorLatency["p95"]!), "", $"< {TargetP95Ms} ms: {(p95 < TargetP95Ms ? "met" : "NOT met")}")
             .Row("latency p99 (ms)", Stats.F((double)latency["p99"]!), Stats.F((double)floorLatency["p99"]!))
             .Row("errors", forms.Errors.ToString(System.Globalization.CultureInfo.InvariantCulture), floor.Errors.ToString(System.Globalization.CultureInfo.InvariantCulture))
-            .Row("storage requests per registration (app)", Stats.F((double)during.AppTotal / count, 2), "1")
-            .Row("engine storage requests per registration", Stats.F((double)during.EngineTotal / count, 2), "0")
+            .Row("storage requests per registration (app, timed run)", Stats.F((double)during.AppTotal / count, 2), "1", "", string.Join(", ", during.App.Select(k => $"{k.Key} {k.Value:N0}")))
+            .Row("  with its confirmation mail (probe): app", Stats.F((double)probeCost.AppTotal / probe, 2), "1")
+            .Row("  with its confirmation mail (probe): Durable engine", Stats.F((double)probeCost.EngineTotal / probe, 2), "0", "", string.Join(", ", probeCost.Engine.Select(k => $"{k.Key} {k.Value:N0}")))
+            .Row("confirmation-mail orchestration history rows per registration", Stats.F((double)mailHistory.Rows / (warmup + count + probe), 1), "0")
             .Row("confirmation mails delivered", $"{confirmations}/{warmup + count}", "", "", $"drained {Stats.F(drainSeconds)} s after the last post");
         return new BenchResult(json, table);
     }

@@ -22,16 +22,27 @@ public sealed class TextTable(string title)
         return this;
     }
 
-    public TextTable Section(string heading) => Row("── " + heading, "");
+    /// <summary>A heading line between groups of rows (not part of the column widths).</summary>
+    public TextTable Section(string heading)
+    {
+        _rows.Add([heading]);
+        return this;
+    }
 
     public override string ToString()
     {
         string[] header = ["figure", "value", "floor", "ratio", "target"];
         var all = _rows.Prepend(header).ToList();
-        var widths = Enumerable.Range(0, header.Length).Select(c => all.Max(r => r[c].Length)).ToArray();
+        var widths = Enumerable.Range(0, header.Length).Select(c => all.Where(r => r.Length > 1).Max(r => r[c].Length)).ToArray();
         var text = new StringBuilder().AppendLine(Title);
         foreach (var (row, i) in all.Select((r, i) => (r, i)))
         {
+            if (row.Length == 1)
+            {
+                text.AppendLine("── " + row[0]);
+                continue;
+            }
+
             text.AppendLine(string.Join("  ", row.Select((cell, c) => cell.PadRight(widths[c]))).TrimEnd());
             if (i == 0)
             {
@@ -104,7 +115,7 @@ public static class Machine
 
 public static class Json
 {
-    public static readonly JsonSerializerOptions Compact = new() { WriteIndented = false };
+    public static readonly JsonSerializerOptions Compact = new() { WriteIndented = false, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public static JsonObject Counts(IReadOnlyDictionary<string, long> counts) =>
         new(counts.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value)));

@@ -30,6 +30,10 @@ public sealed record DevHostOptions
 
     public DurableBackend Backend { get; init; } = DurableBackend.AzureStorage;
 
+    /// <summary>Work-item lock time on the Azure Storage backend (default 5 min, as in DTFx); crash tests shorten it
+    /// so that work held by a killed process is picked up again quickly.</summary>
+    public TimeSpan? WorkItemVisibilityTimeout { get; init; }
+
     /// <summary>Overrides the task hub name from host.json (tests: one hub per test).</summary>
     public string? TaskHubName { get; init; }
 
@@ -134,6 +138,11 @@ public sealed class DevHostApp : IAsyncDisposable
         if (options.TaskHubName is { } hubName)
         {
             hub = hub.WithHubName(hubName);
+        }
+
+        if (options.WorkItemVisibilityTimeout is { } visibility)
+        {
+            hub = hub with { WorkItemVisibilityTimeout = visibility };
         }
 
         var routePrefix = ReadRoutePrefix(hostJson);

@@ -56,6 +56,10 @@ internal sealed class DurableSidecar : IAsyncDisposable
                 MaxQueuePollingInterval = hub.LocalMaxQueuePollingInterval,
                 MaxConcurrentTaskActivityWorkItems = hub.MaxConcurrentActivities,
                 MaxConcurrentTaskOrchestrationWorkItems = hub.MaxConcurrentOrchestrations,
+                // How long a dequeued work item stays invisible. The sidecar does not renew these locks, so this
+                // must exceed the longest activity; after a crash, it is also how long the unfinished work waits.
+                WorkItemQueueVisibilityTimeout = hub.WorkItemVisibilityTimeout,
+                ControlQueueVisibilityTimeout = hub.WorkItemVisibilityTimeout,
                 LoggerFactory = loggerFactory,
             };
             var azureStorage = new AzureStorageOrchestrationService(settings);
@@ -104,6 +108,9 @@ internal sealed class DurableSidecar : IAsyncDisposable
 internal sealed record DurableHubSettings(string HubName, int PartitionCount, int MaxConcurrentActivities, int MaxConcurrentOrchestrations)
 {
     public TimeSpan LocalMaxQueuePollingInterval { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>DTFx's default (5 minutes) unless the dev host is told otherwise (crash tests use seconds).</summary>
+    public TimeSpan WorkItemVisibilityTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
     public static DurableHubSettings FromHostJson(string hostJsonPath)
     {

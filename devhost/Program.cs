@@ -15,6 +15,8 @@ public static class Program
                   --durable-in-memory    run orchestrations on the in-memory engine instead of Azure Storage
                   --quiet                only warnings and errors in the log
                   --task-hub NAME        task hub name (default: host.json's hubName)
+                  --work-item-timeout S  seconds a dequeued work item stays locked (default 300); after a crash,
+                                         unfinished work resumes after this long
 
                 Settings: environment variables win over the settings file, as with Core Tools.
 
@@ -30,6 +32,7 @@ public static class Program
             Backend = args.Contains("--durable-in-memory") ? DurableBackend.InMemory : DurableBackend.AzureStorage,
             MinimumLogLevel = args.Contains("--quiet") ? LogLevel.Warning : LogLevel.Information,
             TaskHubName = ArgValue(args, "--task-hub"),
+            WorkItemVisibilityTimeout = ArgValue(args, "--work-item-timeout") is { } seconds ? TimeSpan.FromSeconds(int.Parse(seconds, System.Globalization.CultureInfo.InvariantCulture)) : null,
         };
 
         using var stopping = new CancellationTokenSource();

@@ -164,7 +164,10 @@ public sealed class CycleFunctions(CycleStore cycles, AuditLog audit, TimeProvid
         var merged = cycle.Definition with
         {
             RegistrationOpensAt = change!.RegistrationOpensAt ?? cycle.Definition.RegistrationOpensAt,
-            RegistrationClosesAt = change.RegistrationClosesAt ?? cycle.Definition.RegistrationClosesAt,
+            // After an early close, the close time is the deadline that sessions must follow.
+            RegistrationClosesAt = change.RegistrationClosesAt ?? (cycle.Entity.RegistrationClosedAt is { } closed && closed < cycle.Schedule.RegistrationClosesAt
+                ? closed.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture)
+                : cycle.Definition.RegistrationClosesAt),
             Sessions = change.Sessions ?? cycle.Definition.Sessions,
             Reminders = change.Reminders ?? cycle.Definition.Reminders,
         };

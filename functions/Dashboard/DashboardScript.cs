@@ -94,8 +94,8 @@ public static class DashboardScript
               'att.sessions': 'Sesi', 'att.window': 'Presensi mandiri {from}–{to}; terlambat setelah {late}.', 'att.open': 'Presensi mandiri sedang dibuka.',
               'att.markedBy': 'Dicatat oleh (opsional)', 'att.markedBy.hint': 'Nama Anda, untuk riwayat perubahan.', 'att.recorded': 'Tercatat', 'att.mark': 'Tandai', 'att.note': 'Catatan',
               'att.keep': '— tidak diubah —', 'att.allPresent': 'Tandai semua yang belum dicatat sebagai Hadir', 'att.save': 'Simpan presensi', 'att.saved': 'Presensi disimpan: {changed} perubahan, {unchanged} tanpa perubahan.', 'att.nothing': 'Tidak ada perubahan untuk disimpan.',
-              'att.none': 'Belum ada peserta terkonfirmasi untuk sesi ini.', 'att.markFor': 'Tandai presensi {name}', 'att.noteFor': 'Catatan untuk {name}',
-              'att.source.self': 'mandiri', 'att.source.organizer': 'penyelenggara', 'att.source.auto': 'otomatis',
+              'att.none': 'Belum ada peserta terkonfirmasi untuk sesi ini.', 'att.noneYet': 'Belum ada peserta terkonfirmasi.', 'att.markFor': 'Tandai presensi {name}', 'att.noteFor': 'Catatan untuk {name}',
+              'att.source.self': 'mandiri', 'att.source.roster': 'panitia', 'att.source.auto': 'otomatis',
               'att.code': 'Tampilkan kode presensi', 'att.codeTitle': 'Kode presensi {session}', 'att.codeValid': 'Berlaku sampai {time}; berganti otomatis.', 'att.hideCode': 'Sembunyikan kode',
               'cert.title': 'Sertifikat', 'cert.none': 'Belum ada sertifikat. Sertifikat diterbitkan otomatis setelah pelatihan selesai bagi peserta yang memenuhi syarat.',
               'cert.number': 'Nomor', 'cert.holder': 'Pemegang', 'cert.version': 'Versi', 'cert.status': 'Status', 'cert.issued': 'Diterbitkan', 'cert.verify': 'Verifikasi', 'cert.actions': 'Tindakan',
@@ -105,7 +105,8 @@ public static class DashboardScript
               'cert.reason': 'Alasan', 'cert.reasonRequired': 'Tuliskan alasan pencabutan.', 'cert.revoked': 'Sertifikat {number} dicabut.',
               'cert.reissueText': 'Versi baru dengan nomor yang sama diterbitkan dan dikirim ke pemegang; versi lama dinyatakan diganti.',
               'cert.fullName': 'Nama lengkap pada sertifikat', 'cert.fullName.hint': 'Ubah hanya untuk membetulkan nama.', 'cert.reasonOptional': 'Alasan (opsional)', 'cert.reissued': 'Sertifikat {number} diterbitkan ulang sebagai versi {version}.',
-              'close': 'Tutup',
+              'actor.organizer': 'penyelenggara', 'actor.participant': 'peserta', 'actor.self': 'peserta sendiri',
+              'close': 'Tutup', 'refresh': 'Perbarui data', 'refreshed': 'Data diperbarui.',
             },
             en: {
               'app.title': 'Training organizer dashboard', 'app.org': 'BPSDM of Central Kalimantan Province',
@@ -179,8 +180,8 @@ public static class DashboardScript
               'att.sessions': 'Sessions', 'att.window': 'Self check-in {from}–{to}; late after {late}.', 'att.open': 'Self check-in is open now.',
               'att.markedBy': 'Marked by (optional)', 'att.markedBy.hint': 'Your name, for the change history.', 'att.recorded': 'Recorded', 'att.mark': 'Mark', 'att.note': 'Note',
               'att.keep': '— no change —', 'att.allPresent': 'Mark everyone not yet marked as Present', 'att.save': 'Save attendance', 'att.saved': 'Attendance saved: {changed} changed, {unchanged} unchanged.', 'att.nothing': 'There are no changes to save.',
-              'att.none': 'No confirmed participants for this session yet.', 'att.markFor': 'Mark attendance of {name}', 'att.noteFor': 'Note for {name}',
-              'att.source.self': 'self', 'att.source.organizer': 'organizer', 'att.source.auto': 'automatic',
+              'att.none': 'No confirmed participants for this session yet.', 'att.noneYet': 'No confirmed participants yet.', 'att.markFor': 'Mark attendance of {name}', 'att.noteFor': 'Note for {name}',
+              'att.source.self': 'self', 'att.source.roster': 'organizer', 'att.source.auto': 'automatic',
               'att.code': 'Show the check-in code', 'att.codeTitle': 'Check-in code for {session}', 'att.codeValid': 'Valid until {time}; it changes by itself.', 'att.hideCode': 'Hide the code',
               'cert.title': 'Certificates', 'cert.none': 'No certificates yet. They are issued automatically after the training to everyone who meets the completion rule.',
               'cert.number': 'Number', 'cert.holder': 'Holder', 'cert.version': 'Version', 'cert.status': 'Status', 'cert.issued': 'Issued', 'cert.verify': 'Verification', 'cert.actions': 'Actions',
@@ -190,7 +191,8 @@ public static class DashboardScript
               'cert.reason': 'Reason', 'cert.reasonRequired': 'Write the reason for revoking.', 'cert.revoked': 'Certificate {number} was revoked.',
               'cert.reissueText': 'A new version with the same number is issued and sent to the holder; the old version is marked as replaced.',
               'cert.fullName': 'Full name on the certificate', 'cert.fullName.hint': 'Change it only to correct the name.', 'cert.reasonOptional': 'Reason (optional)', 'cert.reissued': 'Certificate {number} was reissued as version {version}.',
-              'close': 'Close',
+              'actor.organizer': 'an organizer', 'actor.participant': 'the participant', 'actor.self': 'the participant',
+              'close': 'Close', 'refresh': 'Refresh', 'refreshed': 'Data refreshed.',
             },
           };
 
@@ -254,8 +256,8 @@ public static class DashboardScript
             return h('div', { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-label': label }, table);
           }
 
-          function simpleTable(label, headers, rows) {
-            return tableWrap(label, h('table', {},
+          function simpleTable(label, headers, rows, className) {
+            return tableWrap(label, h('table', { class: className },
               h('thead', {}, h('tr', {}, headers.map((x) => h('th', { scope: 'col', class: x.num ? 'num' : null }, x.text ?? x)))),
               h('tbody', {}, rows)));
           }
@@ -457,7 +459,7 @@ public static class DashboardScript
           function show(stillHere, title, ...content) {
             if (!stillHere()) return false;
             document.title = `${title} — ${t('app.title')}`;
-            main.replaceChildren(...content.flat());
+            main.replaceChildren(...content.flat(Infinity).filter((x) => x !== null && x !== undefined && x !== false));
             const heading = main.querySelector('h1');
             if (heading) {
               heading.setAttribute('tabindex', '-1');
@@ -532,7 +534,7 @@ public static class DashboardScript
                   h('td', {}, phaseBadge(c.phase)),
                   h('td', {}, timeEl(c.registrationClosesAt, c.timeZone, 'short')),
                   h('td', {}, timeEl(c.trainingStartsAt, c.timeZone, 'short')),
-                  countCols.map((k) => h('td', { class: 'num', text: number(c.counts[k]) }))))));
+                  countCols.map((k) => h('td', { class: 'num', text: number(c.counts[k]) })))), 'cycles'));
             }
 
             show(stillHere, t('list.title'), content);
@@ -831,7 +833,8 @@ public static class DashboardScript
             const head = [
               h('a', { class: 'back', href: '#/', text: '← ' + t('nav.cycles') }),
               h('h1', { text: cycle.title }),
-              h('p', { class: 'lead' }, phaseBadge(cycle.phase), ' ', cycle.definition.venue || ''),
+              h('p', { class: 'lead' }, phaseBadge(cycle.phase), ' ', cycle.definition.venue || '', ' ',
+                h('button', { type: 'button', class: 'secondary small', text: t('refresh'), onclick: () => navigate(location.hash, t('refreshed')) })),
               h('nav', { class: 'subnav', 'aria-label': t('tab.nav') }, h('ul', {}, TABS.map((name) =>
                 h('li', {}, h('a', { href: `${base}/${name}`, text: t('tab.' + name), 'aria-current': name === active ? 'page' : null }))))),
             ];
@@ -869,9 +872,7 @@ public static class DashboardScript
               h('section', { 'aria-labelledby': 'sec-phases' },
                 h('h2', { id: 'sec-phases', text: t('ov.phases') }),
                 phaseTimeline(cycle),
-                h('p', { id: 'next-step' }, cycle.next && cycle.phase !== 'Cancelled' && cycle.phase !== 'Completed'
-                  ? t('ov.next', { what: t('next.' + cycle.next), when: cycle.nextAt ? fmt(cycle.nextAt, tz) : '—' })
-                  : t('ov.noNext'))),
+                h('p', { id: 'next-step', text: nextStep(cycle) })),
               h('section', { 'aria-labelledby': 'sec-counts' },
                 h('h2', { id: 'sec-counts', text: t('ov.counts') }),
                 h('ul', { class: 'cards', id: 'counts' }, ['invited', 'confirmed', 'waitlisted', 'withdrawn', 'eligible', 'certified'].map((k) =>
@@ -896,6 +897,22 @@ public static class DashboardScript
                   fact(t('ov.registerLink'), h('a', { href: register, text: register })),
                   cycle.cancelReason ? fact(t('ov.cancelReason'), cycle.cancelReason) : null)),
             ];
+          }
+
+          /** The workflow's own next step; until it has reported one, the schedule's next milestone for the phase. */
+          function nextStep(cycle) {
+            const s = cycle.schedule;
+            const planned = {
+              Inviting: ['registration-opens', s.registrationOpensAt],
+              RegistrationOpen: ['registration-closes', s.registrationClosesAt],
+              AwaitingTraining: ['training-starts', s.sessions[0]?.startsAt],
+              InTraining: ['training-ends', s.sessions[s.sessions.length - 1]?.endsAt],
+              Completing: ['issuing-certificates', null],
+            }[cycle.phase];
+            if (cycle.phase === 'Completed' || cycle.phase === 'Cancelled') return t('ov.noNext');
+            const [what, when] = cycle.next ? [cycle.next, cycle.nextAt] : planned || [];
+            if (!what) return t('ov.noNext');
+            return t('ov.next', { what: t('next.' + what), when: when ? fmt(when, s.timeZone) : '—' }).replace(', —.', '.');
           }
 
           const fact = (term, value) => [h('dt', { text: term }), h('dd', {}, value ?? '—')];
@@ -1060,7 +1077,7 @@ public static class DashboardScript
             const days = stats.registrations.days;
             const caption = h('figcaption', { id: uid('cap'), text: t('chart.registrations') });
             if (days.length === 0) return h('figure', { 'aria-labelledby': caption.id }, caption, h('p', { text: t('chart.noRegistrations') }));
-            const W = 640, H = 240, L = 44, R = 12, T = 12, B = 36;
+            const W = 520, H = 220, L = 40, R = 12, T = 12, B = 34;
             const max = Math.max(1, days[days.length - 1].cumulative);
             const maxDay = Math.max(...days.map((d) => d.count));
             const x = (i) => L + (days.length === 1 ? (W - L - R) / 2 : (i * (W - L - R)) / (days.length - 1));
@@ -1088,8 +1105,12 @@ public static class DashboardScript
             const sessions = stats.attendance.sessions;
             const caption = h('figcaption', { id: uid('cap'), text: t('chart.attendance') });
             const kinds = [['present', 'Present'], ['late', 'Late'], ['excused', 'Excused'], ['absent', 'Absent'], ['unmarked', 'unmarked']];
-            const W = 640, L = 120, R = 12, rowH = 30, T = 6;
+            const W = 520, L = 130, R = 12, rowH = 34, T = 6;
             const H = T + sessions.length * rowH + 6;
+            if (sessions.every((x) => x.confirmed === 0 && x.present + x.late + x.excused + x.absent === 0)) {
+              return h('figure', { 'aria-labelledby': caption.id, id: 'chart-attendance' }, caption, h('p', { text: t('att.noneYet') }));
+            }
+
             const total = Math.max(1, ...sessions.map((s) => kinds.reduce((n, [k]) => n + s[k], 0)));
             const scale = (v) => (v * (W - L - R)) / total;
             const chart = svg('svg', { class: 'chart', viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': `${t('chart.attendance')}. ${t('chart.attSummary', { n: sessions.length })} ` +
@@ -1097,7 +1118,7 @@ public static class DashboardScript
             sessions.map((s, i) => {
               let offset = L;
               const y = T + i * rowH;
-              const label = s.title.length > 16 ? s.title.slice(0, 15) + '…' : s.title;
+              const label = s.title.length > 15 ? s.title.slice(0, 14) + '…' : s.title;
               return [svg('text', { x: L - 8, y: y + rowH / 2 + 4, 'text-anchor': 'end', text: label }),
                 kinds.map(([k]) => {
                   const w = scale(s[k]);
@@ -1213,14 +1234,17 @@ public static class DashboardScript
                 h('button', { type: 'button', class: 'secondary', text: t('p.export'), onclick: () => download(`${path}?${exportParams}`, `peserta-${cycle.cycleId}.csv`) }),
                 h('button', { type: 'button', class: 'secondary', text: t('p.exportAttendance'), onclick: () => download(`cycles/${encodeURIComponent(cycle.cycleId)}/attendance?format=csv`, `presensi-${cycle.cycleId}.csv`) })),
               items.length === 0 ? h('p', { class: 'notice', text: t('p.none') }) : simpleTable(t('tab.participants'),
-                [t('p.name'), t('p.agency'), t('p.status'), t('p.regNo'), t('p.email'), t('p.eligibility'), t('p.certificate'), t('p.history')],
+                [t('p.name'), t('p.agency'), t('p.status'), t('p.eligibility'), t('p.certificate'), t('p.history')],
                 items.map((p) => h('tr', {},
-                  h('th', { scope: 'row' }, p.fullName || p.email, p.fullName ? h('small', { text: p.email }) : null, p.nip ? h('small', { text: 'NIP ' + p.nip }) : null),
+                  h('th', { scope: 'row' }, p.fullName || p.email,
+                    p.fullName ? h('small', { text: p.email }) : null,
+                    p.nip ? h('small', { text: 'NIP ' + p.nip }) : null,
+                    p.registrationNumber ? h('small', { text: `${t('p.regNo')} ${p.registrationNumber}` }) : null),
                   h('td', { text: p.agency || '—' }),
-                  h('td', {}, h('span', { class: `badge st-${p.status}`, text: t('st.' + p.status) })),
-                  h('td', { text: p.registrationNumber || '—' }),
-                  h('td', {}, p.emailStatus ? h('span', { class: `badge ${['Bounced', 'Dropped', 'SpamReport'].includes(p.emailStatus) ? 'bounced' : ''}`, text: t('email.' + p.emailStatus) }) : '—'),
-                  h('td', {}, p.eligible === true ? h('span', { class: 'badge yes', text: t('yes') }) : p.eligible === false ? h('span', { class: 'badge no', text: t('no') }) : '—'),
+                  h('td', {}, h('span', { class: `badge st-${p.status}`, text: t('st.' + p.status) }),
+                    p.emailStatus ? h('small', {}, `${t('p.email')}: `, h('span', { class: `badge ${['Bounced', 'Dropped', 'SpamReport'].includes(p.emailStatus) ? 'bounced' : ''}`, text: t('email.' + p.emailStatus) })) : null),
+                  h('td', {}, p.eligible === true ? h('span', { class: 'badge yes', text: t('yes') }) : p.eligible === false ? h('span', { class: 'badge no', text: t('no') }) : '—',
+                    p.eligibilityExplanation ? h('small', { text: p.eligibilityExplanation }) : null),
                   h('td', { text: p.certificateNumber || '—' }),
                   h('td', {}, h('a', { href: `${base}/participants/${encodeURIComponent(p.participantId)}`, text: t('p.history'), 'aria-label': t('p.historyOf', { name: p.fullName || p.email }) }))))),
               pages > 1 ? h('nav', { class: 'pager', 'aria-label': t('p.page', { page, pages }) },
@@ -1253,7 +1277,7 @@ public static class DashboardScript
                 const extra = [
                   e.sessionTitle || e.sessionId ? t('tl.session', { title: e.sessionTitle || e.sessionId }) : null,
                   e.kind === 'attendance.marked' ? e.details?.replace(/^[^:]*:\s*/, '') : (e.kind.startsWith('email.sent') ? null : e.details),
-                  e.actor && e.actor !== 'system' ? t('tl.by', { actor: e.actor }) : null,
+                  e.actor && e.actor !== 'system' ? t('tl.by', { actor: DICT[lang]['actor.' + e.actor] || e.actor }) : null,
                 ].filter(Boolean).join(' · ');
                 return h('li', { class: bad.test(e.kind) ? 'bad' : good.test(e.kind) ? 'good' : '', 'data-kind': e.kind },
                   timeEl(e.at, tz, 'short'), h('span', { class: 'what', text: label }), extra ? h('span', { class: 'sub', text: extra }) : null);
@@ -1273,7 +1297,7 @@ public static class DashboardScript
             const r = await api(`cycles/${id}/sessions/${encodeURIComponent(session.id)}/attendance`);
             if (!r.ok) return h('p', { class: 'notice bad', role: 'alert', text: r.message });
             const roster = r.data;
-            const nav = h('nav', { 'aria-label': t('att.sessions') }, h('ul', { class: 'actions' }, sessions.map((s) =>
+            const nav = h('nav', { 'aria-label': t('att.sessions') }, h('ul', { class: 'pills' }, sessions.map((s) =>
               h('li', {}, h('a', { href: `${base}/attendance/${encodeURIComponent(s.id)}`, 'aria-current': s.id === session.id ? 'page' : null }, `${s.title} (`, timeEl(s.startsAt, tz, 'short'), ')')))));
             const codeSlot = h('div', {});
             const codeButton = h('button', { type: 'button', class: 'secondary', 'aria-expanded': 'false', text: t('att.code'), onclick: () => toggleCode(cycle, session, codeButton, codeSlot) });
@@ -1302,7 +1326,7 @@ public static class DashboardScript
               const error = h('span', { class: 'error', id: uid('mark') });
               select.setAttribute('aria-describedby', error.id);
               const recorded = p.status
-                ? [h('span', { class: `badge mk-${p.status}`, text: t('mark.' + p.status) }), h('small', { text: [t('att.source.' + p.source), p.markedBy && p.source === 'organizer' ? p.markedBy : null].filter(Boolean).join(' · ') })]
+                ? [h('span', { class: `badge mk-${p.status}`, text: t('mark.' + p.status) }), h('small', { text: [t('att.source.' + p.source), p.markedBy && p.source === 'roster' ? p.markedBy : null].filter(Boolean).join(' · ') })]
                 : h('span', { text: t('mark.unmarked') });
               return { p, index, select, note, error, tr: h('tr', {},
                 h('th', { scope: 'row' }, name, p.registrationNumber ? h('small', { text: p.registrationNumber }) : null),
@@ -1405,7 +1429,7 @@ public static class DashboardScript
                   h('td', {}, h('a', { href: c.verificationUrl, target: '_blank', rel: 'noopener', text: t('cert.verify'), 'aria-label': t('cert.open', { number: c.number }) })),
                   h('td', {}, c.status === 'Valid' ? h('div', { class: 'actions' },
                     h('button', { type: 'button', class: 'secondary small', text: t('cert.reissue'), 'aria-label': t('cert.reissueFor', { number: c.number }), onclick: () => reissueDialog(c) }),
-                    h('button', { type: 'button', class: 'danger small', text: t('cert.revoke'), 'aria-label': t('cert.revokeFor', { number: c.number }), onclick: () => revokeDialog(c) })) : '—')))),
+                    h('button', { type: 'button', class: 'danger small', text: t('cert.revoke'), 'aria-label': t('cert.revokeFor', { number: c.number }), onclick: () => revokeDialog(c) })) : '—'))), 'certs'),
             ];
           }
 
@@ -1467,6 +1491,8 @@ public static class DashboardScript
 
           // ---------------------------------------------------------------- start
 
+          // A request refused with 401 has already sent the user to the sign-in screen; nothing more to report.
+          window.addEventListener('unhandledrejection', (e) => { if (e.reason instanceof SignedOut) e.preventDefault(); });
           window.addEventListener('hashchange', route);
           route();
         })();

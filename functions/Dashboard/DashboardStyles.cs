@@ -67,17 +67,21 @@ public static class DashboardStyles
         .notice{border-left:5px solid var(--accent);background:var(--accent-soft);padding:.75rem 1rem;margin:1rem 0}
         .notice.ok{border-color:var(--ok);background:#e9f5ec}
         .notice.bad{border-color:var(--error);background:#fcebee}
+        .notice h2{font-size:1.05rem;margin:0}
         #status:empty{display:none}
         #status{position:sticky;top:0;z-index:10;margin:0 auto;max-width:76rem;padding:.6rem 1rem;background:#e9f5ec;border-bottom:3px solid var(--ok);font-weight:600}
 
         .table-wrap{overflow-x:auto;margin:.5rem 0 1rem;border:1px solid var(--line);border-radius:.4rem}
         table{border-collapse:collapse;width:100%}
         th,td{border-bottom:1px solid var(--line);padding:.45rem .6rem;text-align:left;vertical-align:top}
-        thead th{background:var(--soft);white-space:nowrap}
+        thead th{background:var(--soft);vertical-align:bottom}
+        table.cycles tbody th{min-width:15rem}
         tbody tr:last-child>*{border-bottom:0}
         td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
-        td small,.sub{display:block;color:var(--muted);font-size:.85rem}
-        td select{min-width:9rem}
+        td small,th small,.sub{display:block;color:var(--muted);font-size:.85rem;font-weight:400}
+        td .actions{margin:0}
+        table.certs tbody th{white-space:nowrap}
+        td select{min-width:11rem}
         td input[type=text]{min-width:10rem}
 
         .badge{display:inline-block;padding:.1rem .55rem;border-radius:1rem;font-size:.85rem;font-weight:600;background:var(--soft);border:1px solid #8a8a8a;color:var(--text);white-space:nowrap}
@@ -113,12 +117,15 @@ public static class DashboardStyles
         .filters .field{margin:0;flex:1 1 14rem}
         .filters .field.narrow{flex:0 1 14rem}
         .pager{display:flex;gap:1rem;align-items:center;flex-wrap:wrap}
+        .pills{list-style:none;margin:.5rem 0;padding:0;display:flex;flex-wrap:wrap;gap:.5rem}
+        .pills a{display:inline-block;padding:.35rem .75rem;border:2px solid var(--accent);border-radius:2rem;text-decoration:none;font-weight:600}
+        .pills a[aria-current=page]{background:var(--accent);color:#fff}
 
-        .charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(22rem,1fr));gap:1rem}
+        .charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(30rem,100%),1fr));gap:1rem}
         figure{margin:0;border:1px solid var(--line);border-radius:.5rem;padding:.75rem}
         figcaption{font-weight:600;margin-bottom:.5rem}
         svg.chart{width:100%;height:auto;display:block}
-        svg.chart text{font-size:12px;fill:#333}
+        svg.chart text{font-size:14px;fill:#333}
         svg.chart .axis{stroke:#6b6b6b;stroke-width:1}
         svg.chart .grid-line{stroke:#d9d9d9;stroke-width:1}
         svg.chart .bar{fill:#9fbad3}

@@ -1,6 +1,7 @@
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Logging;
 using TrainingCycles.Cycles;
+using TrainingCycles.Infrastructure;
 using TrainingCycles.Registration;
 
 namespace TrainingCycles.Reminders;
@@ -10,12 +11,14 @@ namespace TrainingCycles.Reminders;
 /// skips everyone the email log already settled, and sends the rest in requests of up to 1,000 personalizations.
 /// A retry after a failure resumes where the log says the wave stopped.
 /// </summary>
-public sealed class MailWaveActivity(CycleStore cycles, ParticipantStore participants, EmailLog emailLog, Mailer mailer, MailComposer composer, ILogger<MailWaveActivity> logger)
+public sealed class MailWaveActivity(CycleStore cycles, ParticipantStore participants, EmailLog emailLog, Mailer mailer, MailComposer composer, AppTables tables, TimeProvider time, ILogger<MailWaveActivity> logger)
 {
     [Function(nameof(SendMailWave))]
     public async Task<MailWaveResult> SendMailWave([ActivityTrigger] MailWave wave)
     {
         var cycle = await cycles.GetAsync(wave.CycleId) ?? throw new InvalidOperationException($"Cycle {wave.CycleId} not found");
+        await using var lease = await WaveLease.TryAcquireAsync(tables, time, wave.CycleId, wave.Kind, wave.Occurrence)
+            ?? throw new TransientMailException($"Wave {wave.Kind}/{wave.Occurrence} is being sent by another execution; retrying later.");
         var everyone = await participants.ListAsync(wave.CycleId);
         var handled = await emailLog.HandledAsync(wave.CycleId, wave.Kind, wave.Occurrence);
         var due = everyone.Where(p => MailComposer.IsRecipient(wave.Kind, p)).ToList();
@@ -27,6 +30,7 @@ public sealed class MailWaveActivity(CycleStore cycles, ParticipantStore partici
             var rendered = composer.Render(cycle, wave.Kind, language.Key);
             foreach (var batch in language.Chunk(Mailer.MaxRecipientsPerRequest))
             {
+                await lease.RenewAsync();
                 var recipients = batch.Select(p => composer.Recipient(cycle, p, wave.Kind)).ToList();
                 var outcome = await mailer.SendAsync(wave.CycleId, wave.Kind, rendered, recipients);
                 requests += outcome.Requests;

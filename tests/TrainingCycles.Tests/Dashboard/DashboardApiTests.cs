@@ -120,7 +120,7 @@ public sealed class DashboardApiTests
         await table.AddEntityAsync(new ParticipantEntity { PartitionKey = cycleId, RowKey = Ids.New("p"), Email = "invited@example.org", Status = ParticipantStatus.Invited });
         await world.Host.Services.GetRequiredService<AttendanceStore>().TryAddAsync(new AttendanceEntity
         {
-            PartitionKey = cycleId, RowKey = AttendanceStore.Key("s1", ids[0]), SessionId = "s1", ParticipantId = ids[0], Status = AttendanceStatus.Present, Source = AttendanceSource.Organizer, MarkedAt = DateTimeOffset.UtcNow,
+            PartitionKey = cycleId, RowKey = AttendanceStore.Key("s1", ids[0]), SessionId = "s1", ParticipantId = ids[0], Status = AttendanceStatus.Present, Source = AttendanceSource.Roster, MarkedAt = DateTimeOffset.UtcNow,
         });
 
         var anonymous = await world.Http.GetAsync($"api/cycles/{cycleId}/stats");

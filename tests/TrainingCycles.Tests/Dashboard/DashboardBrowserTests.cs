@@ -70,6 +70,8 @@ public sealed class DashboardBrowserTests(Browser browser) : IClassFixture<Brows
         var cycle = await CycleApi.GetAsync(world.Organizer, cycleId);
         Assert.Equal(At(0, 8), cycle.GetProperty("schedule").GetProperty("sessions")[0].GetProperty("startsAt").GetDateTimeOffset());
         Assert.Equal(["P3D", "P1D"], cycle.GetProperty("definition").GetProperty("reminders").GetProperty("beforeDeadline").EnumerateArray().Select(e => e.GetString()));
+        await CycleApi.WaitForPhaseAsync(world.Organizer, cycleId, "RegistrationOpen");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Perbarui data" }).ClickAsync();
         await Expect(page.Locator("#phases [aria-current=step]")).ToContainTextAsync("Pendaftaran dibuka");
         await d.AssertAccessibleAsync("cycle overview");
         await d.ScreenshotAsync("overview-laptop");
@@ -201,7 +203,11 @@ public sealed class DashboardBrowserTests(Browser browser) : IClassFixture<Brows
         var marks = roster.GetProperty("items").EnumerateArray().ToDictionary(i => i.GetProperty("fullName").GetString()!, i => (i.GetProperty("status").GetString(), i.GetProperty("markedBy").GetString()));
         Assert.Equal(("Absent", "Rahmawati (panitia)"), marks["Yohanes Dambung, S.Sos."]);
         Assert.Equal("Late", marks["Dewi Lestari, S.ST."].Item1);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Tampilkan kode presensi" }).ClickAsync();
+        await Expect(page.Locator("#session-code")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^[0-9]{6}$"));
         await d.ScreenshotAsync("attendance");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sembunyikan kode" }).ClickAsync();
+        await Expect(page.Locator("#session-code")).ToHaveCountAsync(0);
 
         await page.GetByRole(AriaRole.Link, new() { Name = "Ringkasan" }).ClickAsync();
         await Expect(page.Locator("#chart-attendance svg rect")).ToHaveCountAsync(4); // s1: present, late, absent; s2: all unmarked
