@@ -26,7 +26,8 @@ public sealed record WithdrawalResult(bool Withdrawn, ParticipantEntity? Partici
 /// </summary>
 public sealed class RegistrationService(AppTables tables, AuditLog audit, TimeProvider time)
 {
-    private const int MaxAttempts = 25;
+    /// <summary>How long a request keeps retrying lost races before answering 503 (busy) rather than 500.</summary>
+    private static readonly TimeSpan ContentionBudget = TimeSpan.FromSeconds(20);
 
     public async Task<RegistrationResult> RegisterAsync(CycleRecord cycle, ValidatedRegistration form, string? invitedParticipantId, CancellationToken cancellationToken = default)
     {
@@ -35,6 +36,7 @@ public sealed class RegistrationService(AppTables tables, AuditLog audit, TimePr
         var nipKey = ParticipantStore.NipIndexKey(cycleId, form.Nip);
         var emailKey = ParticipantStore.EmailIndexKey(cycleId, form.Email);
 
+        var started = time.GetTimestamp();
         for (var attempt = 0; ; attempt++)
         {
             var counters = (await table.GetEntityAsync<CountersEntity>(cycleId, CountersEntity.Key, cancellationToken: cancellationToken)).Value;
@@ -143,10 +145,10 @@ public sealed class RegistrationService(AppTables tables, AuditLog audit, TimePr
                 var response = await table.SubmitTransactionAsync(actions, cancellationToken);
                 p.ETag = response.Value[0].Headers.ETag ?? p.ETag;
             }
-            catch (TableTransactionFailedException e) when (e.Status is 404 or 409 or 412 && attempt < MaxAttempts)
+            catch (TableTransactionFailedException e) when (e.Status is 404 or 409 or 412)
             {
                 // Lost a race (seat, index row, or an edit of the same row): read everything again and retry.
-                await Task.Delay(Random.Shared.Next(5, 25 + attempt * 10), cancellationToken);
+                await BackOffAsync(started, attempt, cancellationToken);
                 continue;
             }
 
@@ -165,6 +167,7 @@ public sealed class RegistrationService(AppTables tables, AuditLog audit, TimePr
     {
         var table = await tables.GetAsync(AppTables.Participants, cancellationToken);
         var cycleId = cycle.CycleId;
+        var started = time.GetTimestamp();
         for (var attempt = 0; ; attempt++)
         {
             var counters = (await table.GetEntityAsync<CountersEntity>(cycleId, CountersEntity.Key, cancellationToken: cancellationToken)).Value;
@@ -211,9 +214,9 @@ public sealed class RegistrationService(AppTables tables, AuditLog audit, TimePr
             {
                 await table.SubmitTransactionAsync(actions, cancellationToken);
             }
-            catch (TableTransactionFailedException e) when (e.Status is 409 or 412 && attempt < MaxAttempts)
+            catch (TableTransactionFailedException e) when (e.Status is 409 or 412)
             {
-                await Task.Delay(Random.Shared.Next(5, 25 + attempt * 10), cancellationToken);
+                await BackOffAsync(started, attempt, cancellationToken);
                 continue;
             }
 
@@ -225,6 +228,17 @@ public sealed class RegistrationService(AppTables tables, AuditLog audit, TimePr
 
             return new WithdrawalResult(true, p, promoted);
         }
+    }
+
+    /// <summary>Jittered, growing pause between attempts; past the budget the caller gets a 503 via TimeoutException.</summary>
+    private async Task BackOffAsync(long started, int attempt, CancellationToken cancellationToken)
+    {
+        if (time.GetElapsedTime(started) > ContentionBudget)
+        {
+            throw new TimeoutException("Too many concurrent changes to this cycle's registrations; try again.");
+        }
+
+        await Task.Delay(Random.Shared.Next(5, 20 + Math.Min(attempt, 20) * 10), cancellationToken);
     }
 
     public static string RegistrationNumber(string cycleId, int seq) =>

@@ -65,7 +65,7 @@ public sealed partial class CrashTests
 
             // Everyone registers through the link in their invitation.
             var invitations = sink.Host.Outbox.Deliveries.Where(d => d.CustomArgs["k"] == MailKinds.Invitation).ToList();
-            await Parallel.ForEachAsync(invitations, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (mail, ct) =>
+            await Parallel.ForEachAsync(invitations, new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (mail, ct) =>
             {
                 var i = int.Parse(NumberInAddress().Match(mail.To).Value, System.Globalization.CultureInfo.InvariantCulture);
                 var link = new Uri(LinkPattern().Match(mail.Text!).Value).PathAndQuery.TrimStart('/');
