@@ -88,7 +88,7 @@ public sealed class CycleActivities(CycleStore cycles, AppTables tables, Attenda
                            SessionId = s.Id,
                            ParticipantId = p.RowKey,
                            Status = AttendanceStatus.Absent,
-                           Source = "auto",
+                           Source = AttendanceSource.Auto,
                            MarkedBy = AuditLog.System,
                            MarkedAt = now,
                        }).ToList();

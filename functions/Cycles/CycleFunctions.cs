@@ -55,6 +55,7 @@ public sealed class CycleFunctions(CycleStore cycles, AuditLog audit, TimeProvid
                 cycleId = c.CycleId,
                 title = c.Entity.Title,
                 phase = c.Phase,
+                timeZone = c.Schedule.TimeZone,
                 createdAt = c.Entity.CreatedAt,
                 registrationClosesAt = c.Schedule.RegistrationClosesAt,
                 trainingStartsAt = c.Schedule.TrainingStartsAt,

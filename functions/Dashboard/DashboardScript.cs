@@ -106,7 +106,7 @@ public static class DashboardScript
               'cert.reissueText': 'Versi baru dengan nomor yang sama diterbitkan dan dikirim ke pemegang; versi lama dinyatakan diganti.',
               'cert.fullName': 'Nama lengkap pada sertifikat', 'cert.fullName.hint': 'Ubah hanya untuk membetulkan nama.', 'cert.reasonOptional': 'Alasan (opsional)', 'cert.reissued': 'Sertifikat {number} diterbitkan ulang sebagai versi {version}.',
               'actor.organizer': 'penyelenggara', 'actor.participant': 'peserta', 'actor.self': 'peserta sendiri',
-              'close': 'Tutup', 'refresh': 'Perbarui data', 'refreshed': 'Data diperbarui.',
+              'refresh': 'Perbarui data', 'refreshed': 'Data diperbarui.',
             },
             en: {
               'app.title': 'Training organizer dashboard', 'app.org': 'BPSDM of Central Kalimantan Province',
@@ -192,7 +192,7 @@ public static class DashboardScript
               'cert.reissueText': 'A new version with the same number is issued and sent to the holder; the old version is marked as replaced.',
               'cert.fullName': 'Full name on the certificate', 'cert.fullName.hint': 'Change it only to correct the name.', 'cert.reasonOptional': 'Reason (optional)', 'cert.reissued': 'Certificate {number} was reissued as version {version}.',
               'actor.organizer': 'an organizer', 'actor.participant': 'the participant', 'actor.self': 'the participant',
-              'close': 'Close', 'refresh': 'Refresh', 'refreshed': 'Data refreshed.',
+              'refresh': 'Refresh', 'refreshed': 'Data refreshed.',
             },
           };
 
@@ -673,7 +673,7 @@ public static class DashboardScript
 
             function draw() {
               for (const name of [...fields.fields.keys()]) if (name.startsWith('sessions[')) fields.fields.delete(name);
-              controls = rows.map((row, i) => ({
+              controls = rows.map((row) => ({
                 title: input('text', { value: row.title, autocomplete: 'off' }),
                 startsAt: input('datetime-local', { value: row.startsAt }),
                 endsAt: input('datetime-local', { value: row.endsAt }),
@@ -1317,7 +1317,7 @@ public static class DashboardScript
 
             const summary = h('div', {});
             const markedBy = input('text', { id: 'marked-by', autocomplete: 'name', value: safe(() => sessionStorage.getItem('trainingCycles.markedBy')) || '', 'aria-describedby': 'marked-by-hint' });
-            const rows = roster.items.map((p, index) => {
+            const rows = roster.items.map((p) => {
               const name = p.fullName || p.participantId;
               const select = h('select', { 'aria-label': t('att.markFor', { name }), 'data-participant': p.participantId },
                 h('option', { value: '', text: p.status ? `${t('att.keep')}` : t('mark.unmarked') }),
@@ -1328,7 +1328,7 @@ public static class DashboardScript
               const recorded = p.status
                 ? [h('span', { class: `badge mk-${p.status}`, text: t('mark.' + p.status) }), h('small', { text: [t('att.source.' + p.source), p.markedBy && p.source === 'roster' ? p.markedBy : null].filter(Boolean).join(' · ') })]
                 : h('span', { text: t('mark.unmarked') });
-              return { p, index, select, note, error, tr: h('tr', {},
+              return { p, select, note, error, tr: h('tr', {},
                 h('th', { scope: 'row' }, name, p.registrationNumber ? h('small', { text: p.registrationNumber }) : null),
                 h('td', { text: p.agency || '—' }),
                 h('td', {}, recorded),
