@@ -28,7 +28,8 @@ public static class DependencyFailures
     public static IActionResult Result(HttpRequest request)
     {
         request.HttpContext.Response.Headers.RetryAfter = "10";
-        var wantsHtml = request.Headers.Accept.Any(a => a?.Contains("text/html", StringComparison.OrdinalIgnoreCase) == true);
+        // Browsers ask for HTML; a form post comes from one of our pages even when a client omits Accept.
+        var wantsHtml = request.Headers.Accept.Any(a => a?.Contains("text/html", StringComparison.OrdinalIgnoreCase) == true) || request.HasFormContentType;
         if (wantsHtml)
         {
             var lang = Pages.Language(request);
