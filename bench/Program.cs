@@ -21,12 +21,16 @@ public static class Program
             return args.Length == 0 ? 2 : 0;
         }
 
+        // Everything the dev host, Azurite and the Durable engine log goes to stderr; stdout holds only the figures.
+        var figures = Console.Out;
+        Console.SetOut(Console.Error);
         try
         {
             var result = await RunAsync(args);
-            Console.WriteLine(result.Json.ToJsonString(Json.Compact));
-            Console.WriteLine();
-            Console.WriteLine(result.Table);
+            await figures.WriteLineAsync(result.Json.ToJsonString(Json.Compact));
+            await figures.WriteLineAsync();
+            await figures.WriteLineAsync(result.Table.ToString());
+            await figures.FlushAsync();
             return 0;
         }
         catch (ArgumentException e)

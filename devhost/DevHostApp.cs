@@ -232,6 +232,18 @@ public sealed class DevHostApp : IAsyncDisposable
 
             var app = builder.Build();
             root = app.Services;
+            // Like Azure's front end: append the caller's socket address to X-Forwarded-For, so the app's
+            // "last hop" is the real client here too, whatever the client wrote itself.
+            app.Use((context, next) =>
+            {
+                if (context.Connection.RemoteIpAddress is { } ip)
+                {
+                    var forwarded = context.Request.Headers["X-Forwarded-For"].ToString();
+                    context.Request.Headers["X-Forwarded-For"] = string.IsNullOrEmpty(forwarded) ? ip.ToString() : forwarded + ", " + ip;
+                }
+
+                return next(context);
+            });
             app.UseRouting();
             HttpFunctionEndpoints.Map(app, catalog, routePrefix, app.Services.GetRequiredService<FunctionKeys>());
             MailSinkEndpoints.Map(app);

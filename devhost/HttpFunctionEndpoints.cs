@@ -66,6 +66,12 @@ internal static class HttpFunctionEndpoints
             var returned = function.Method.Invoke(target, BindingFlags.DoNotWrapExceptions, null, args, null);
             result = await ParameterBinder.AwaitResultAsync(returned) as IActionResult;
         }
+        catch (Exception e) when (!context.RequestAborted.IsCancellationRequested && TrainingCycles.Infrastructure.DependencyFailures.IsUnreadableRequest(e))
+        {
+            // Same as the function app's middleware: a malformed body is the client's problem → 400.
+            logger.LogInformation("Function {Function} got an unreadable body ({Error}); answering 400", function.Name, e.GetType().Name);
+            result = TrainingCycles.Infrastructure.DependencyFailures.UnreadableRequest(context.Request);
+        }
         catch (Exception e) when (!context.RequestAborted.IsCancellationRequested && TrainingCycles.Infrastructure.DependencyFailures.IsUnavailable(e))
         {
             // Same answer as the function app's middleware: storage or the engine is briefly away → 503, not 500.

@@ -11,6 +11,7 @@ public static partial class CycleDefinitionValidator
     public const string DefaultTimeZone = "Asia/Jakarta";
     public const int MaxSessions = 60;
     public const int MaxReminders = 10;
+    public const int MaxDefinitionJsonChars = 30_000;
     public static readonly TimeSpan MaxReminderOffset = TimeSpan.FromDays(90);
 
     public static readonly IReadOnlyList<string> CentralKalimantanRegencies =
@@ -164,7 +165,7 @@ public static partial class CycleDefinitionValidator
         }
 
         var certificate = definition.Certificate ?? new CertificateSettings();
-        if (!certificate.NumberFormat.Contains("{seq", StringComparison.Ordinal) || !NumberFormat().IsMatch(certificate.NumberFormat))
+        if (certificate.NumberFormat is not { } numberFormat || !numberFormat.Contains("{seq", StringComparison.Ordinal) || !NumberFormat().IsMatch(numberFormat))
         {
             errors.Add(new("certificate.numberFormat", "Format nomor sertifikat harus memuat {seq} (mis. {seq:000}/BPSDM-KT/{yyyy}) dan hanya token {seq}, {seq:000}, {yyyy}, {MM}, {code}.",
                 "The certificate number format must contain {seq} (e.g. {seq:000}/BPSDM-KT/{yyyy}) and only the tokens {seq}, {seq:000}, {yyyy}, {MM}, {code}."));
@@ -197,6 +198,12 @@ public static partial class CycleDefinitionValidator
         if (definition.Regencies is { } regencies && (regencies.Count > 100 || regencies.Any(r => string.IsNullOrWhiteSpace(r) || r.Length > 100)))
         {
             errors.Add(new("regencies", "Daftar kabupaten/kota berisi nilai kosong atau terlalu panjang (maks. 100 nilai, 100 karakter).", "The regency/city list has empty or overlong values (max 100 values of 100 characters)."));
+        }
+
+        // A table property holds 32K characters; the definition is stored whole as JSON, so it must fit.
+        if (errors.Count == 0 && System.Text.Json.JsonSerializer.Serialize(definition, CycleStore.Json).Length > MaxDefinitionJsonChars)
+        {
+            errors.Add(new("", "Definisi terlalu besar untuk disimpan (kurangi deskripsi, sesi, atau daftar kabupaten/kota).", "The definition is too large to store (shorten the description, sessions or regency list)."));
         }
 
         if (errors.Count > 0 || zone is null || opens is null || closes is null)
@@ -232,25 +239,44 @@ public static partial class CycleDefinitionValidator
         }
 
         value = value.Trim();
-        foreach (var pattern in OffsetPatterns)
+        try
         {
-            var parsed = pattern.Parse(value);
-            if (parsed.Success)
+            foreach (var pattern in OffsetPatterns)
             {
-                return parsed.Value.ToDateTimeOffset().ToUniversalTime();
+                var parsed = pattern.Parse(value);
+                if (parsed.Success)
+                {
+                    return InRange(parsed.Value.ToInstant().ToDateTimeOffset(), field, errors);
+                }
+            }
+
+            foreach (var pattern in LocalPatterns)
+            {
+                var parsed = pattern.Parse(value);
+                if (parsed.Success)
+                {
+                    return zone is null ? null : InRange(parsed.Value.InZoneLeniently(zone).ToInstant().ToDateTimeOffset(), field, errors);
+                }
             }
         }
-
-        foreach (var pattern in LocalPatterns)
+        catch (Exception e) when (e is ArgumentOutOfRangeException or InvalidOperationException or OverflowException)
         {
-            var parsed = pattern.Parse(value);
-            if (parsed.Success)
-            {
-                return zone is null ? null : parsed.Value.InZoneLeniently(zone).ToDateTimeOffset().ToUniversalTime();
-            }
+            // Times at the edge of the calendar (year 1, year 9999 with an offset) cannot be represented.
         }
 
         errors.Add(new(field, $"'{Shorten(value)}' bukan waktu ISO-8601 (mis. 2026-12-07T08:00 atau 2026-12-07T08:00:00+07:00).", $"'{Shorten(value)}' is not an ISO-8601 time (e.g. 2026-12-07T08:00)."));
+        return null;
+    }
+
+    /// <summary>Trainings happen between 2000 and 2100; anything else is a typo, reported as one.</summary>
+    private static DateTimeOffset? InRange(DateTimeOffset utc, string field, List<FieldError> errors)
+    {
+        if (utc.Year is >= 2000 and <= 2100)
+        {
+            return utc;
+        }
+
+        errors.Add(new(field, "Tahun harus antara 2000 dan 2100.", "The year must be between 2000 and 2100."));
         return null;
     }
 
@@ -277,7 +303,16 @@ public static partial class CycleDefinitionValidator
                 continue;
             }
 
-            var offset = parsed.Value.ToDuration().ToTimeSpan();
+            TimeSpan offset;
+            try
+            {
+                offset = parsed.Value.ToDuration().ToTimeSpan();
+            }
+            catch (Exception e) when (e is OverflowException or ArgumentOutOfRangeException or InvalidOperationException)
+            {
+                offset = TimeSpan.MaxValue;
+            }
+
             if (offset <= TimeSpan.Zero || offset > MaxReminderOffset)
             {
                 errors.Add(new($"{field}[{i}]", "Durasi pengingat harus lebih dari 0 dan paling lama 90 hari.", "A reminder offset must be positive and at most 90 days."));

@@ -37,7 +37,17 @@ public sealed class CycleStore(AppTables tables, AuditLog audit, TimeProvider ti
             CheckInSecret = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
         };
         await participants.AddEntityAsync(new CountersEntity { PartitionKey = cycleId }, cancellationToken);
-        await cycles.AddEntityAsync(entity, cancellationToken);
+        try
+        {
+            await cycles.AddEntityAsync(entity, cancellationToken);
+        }
+        catch
+        {
+            // No half-created cycle: the counters row goes too.
+            await participants.DeleteEntityAsync(cycleId, CountersEntity.Key, ETag.All, CancellationToken.None);
+            throw;
+        }
+
         await audit.WriteAsync(cycleId, "organizer", "cycle.created", details: entity.Title, cancellationToken: cancellationToken);
         return new CycleRecord(cycleId, definition, schedule, entity);
     }

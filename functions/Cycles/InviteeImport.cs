@@ -141,6 +141,12 @@ public static class InviteeImport
         {
             errors.Add(new(0, "", "Isi permintaan bukan JSON yang valid.", "The request body is not valid JSON."));
         }
+        catch (InvalidOperationException)
+        {
+            // A lone surrogate escape (\ud800) is valid JSON but not text: refuse the whole file.
+            rows.Clear();
+            errors.Add(new(0, "", "Isi JSON memuat karakter yang tidak valid.", "The JSON contains invalid characters (lone surrogates)."));
+        }
 
         CheckDuplicates(rows, errors);
         return (rows, errors);

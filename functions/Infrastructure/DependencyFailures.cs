@@ -25,6 +25,24 @@ public static class DependencyFailures
         _ => e.InnerException is not null && IsUnavailable(e.InnerException),
     };
 
+    /// <summary>A body the server could not read (malformed multipart, bad form encoding, a truncated stream):
+    /// the client's fault, answered 400 — never a 500.</summary>
+    public static bool IsUnreadableRequest(Exception e) =>
+        e is InvalidDataException or BadHttpRequestException || (e is IOException && e is not FileNotFoundException && e.InnerException is not System.Net.Sockets.SocketException);
+
+    public static IActionResult UnreadableRequest(HttpRequest request)
+    {
+        var wantsHtml = request.Headers.Accept.Any(a => a?.Contains("text/html", StringComparison.OrdinalIgnoreCase) == true) || request.HasFormContentType;
+        if (wantsHtml)
+        {
+            var lang = Pages.Language(request);
+            return Pages.Message(request, lang, StatusCodes.Status400BadRequest, "Isian tidak terbaca", "Unreadable submission",
+                "Isian tidak dapat dibaca. Muat ulang halaman lalu coba lagi.", "The submission could not be read. Reload the page and try again.");
+        }
+
+        return Http.Error(StatusCodes.Status400BadRequest, "unreadable_body", "Isi permintaan tidak dapat dibaca.", "The request body could not be read.");
+    }
+
     public static IActionResult Result(HttpRequest request)
     {
         request.HttpContext.Response.Headers.RetryAfter = "10";
@@ -50,6 +68,11 @@ public sealed class DependencyFailureMiddleware(ILogger<DependencyFailureMiddlew
         try
         {
             await next(context);
+        }
+        catch (Exception e) when (DependencyFailures.IsUnreadableRequest(e) && context.GetHttpContext() is { } http)
+        {
+            logger.LogInformation("Function {Function} got an unreadable body ({Error}); answering 400", context.FunctionDefinition.Name, e.GetType().Name);
+            context.GetInvocationResult().Value = DependencyFailures.UnreadableRequest(http.Request);
         }
         catch (Exception e) when (DependencyFailures.IsUnavailable(e) && context.GetHttpContext() is { } http)
         {

@@ -31,13 +31,14 @@ public sealed class FormRateLimiter : IDisposable
         return lease.IsAcquired;
     }
 
-    /// <summary>The caller's address: the first X-Forwarded-For hop (set by Azure's front ends), else the socket's.</summary>
+    /// <summary>The caller's address: the LAST X-Forwarded-For hop — the one Azure's front end appends; earlier hops are
+    /// whatever the client wrote — else the socket's.</summary>
     public static string ClientAddress(HttpRequest request)
     {
         var forwarded = request.Headers["X-Forwarded-For"].FirstOrDefault();
         if (!string.IsNullOrEmpty(forwarded))
         {
-            var first = forwarded.Split(',')[0].Trim();
+            var first = forwarded.Split(',')[^1].Trim();
             var colon = first.LastIndexOf(':');
             // "1.2.3.4:5678" from the Functions front end: drop the port.
             return colon > 0 && first.Count(c => c == ':') == 1 ? first[..colon] : first;

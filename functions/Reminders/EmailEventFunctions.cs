@@ -117,7 +117,7 @@ public sealed class EmailEventFunctions(AppTables tables, IOptions<SendGridOptio
                 continue;
             }
 
-            var at = e.TryGetProperty("timestamp", out var ts) && ts.TryGetInt64(out var seconds) ? DateTimeOffset.FromUnixTimeSeconds(Math.Clamp(seconds, 0, 253402300799)) : time.GetUtcNow();
+            var at = e.TryGetProperty("timestamp", out var ts) && ts.ValueKind == JsonValueKind.Number && ts.TryGetInt64(out var seconds) ? DateTimeOffset.FromUnixTimeSeconds(Math.Clamp(seconds, 0, 253402300799)) : time.GetUtcNow();
             try
             {
                 await eventsTable.AddEntityAsync(new EmailEventEntity
@@ -125,7 +125,7 @@ public sealed class EmailEventFunctions(AppTables tables, IOptions<SendGridOptio
                     PartitionKey = cycleId!,
                     RowKey = eventId,
                     ParticipantId = participantId!,
-                    Kind = Str(e, "k") ?? "",
+                    Kind = Shorten(Str(e, "k")) ?? "",
                     Event = type,
                     At = at,
                     Reason = Shorten(Str(e, "reason") ?? Str(e, "type")),
@@ -181,7 +181,22 @@ public sealed class EmailEventFunctions(AppTables tables, IOptions<SendGridOptio
         await participants.UpdateEntityAsync(update, ETag.All, TableUpdateMode.Merge);
     }
 
-    private static string? Str(JsonElement e, string name) => e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+    private static string? Str(JsonElement e, string name)
+    {
+        if (e.ValueKind != JsonValueKind.Object || !e.TryGetProperty(name, out var v) || v.ValueKind != JsonValueKind.String)
+        {
+            return null;
+        }
+
+        try
+        {
+            return v.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            return null; // a lone surrogate escape: not text we can store
+        }
+    }
 
     private static string? Shorten(string? text) => text is { Length: > 300 } ? text[..300] : text;
 }

@@ -77,8 +77,9 @@ internal static class Fuzz
     /// side by side. A check throws (an xUnit assertion) to report a failure; all failures are collected and
     /// reported together with the input that caused them.
     /// </summary>
-    public static async Task<FuzzRun> RunAsync<T>(string target, IReadOnlyList<T> inputs, int lanes, Func<int, int, T, Task> check, ITestOutputHelper? output = null)
+    public static async Task<FuzzRun> RunAsync<T>(string target, IReadOnlyList<T> inputs, int lanes, Func<int, int, T, Task> check, ITestOutputHelper? output = null, CapturedLogs? logs = null)
     {
+        var logged = logs?.Lines.Count ?? 0;
         var failures = new ConcurrentBag<string>();
         var watch = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, lanes).Select(lane => Task.Run(async () =>
@@ -95,10 +96,29 @@ internal static class Fuzz
                 }
             }
         })));
-        var run = new FuzzRun(target, inputs.Count, watch.Elapsed, [.. failures.OrderBy(f => int.Parse(f[1..f.IndexOf(' ', StringComparison.Ordinal)], System.Globalization.CultureInfo.InvariantCulture))]);
+        var run = new FuzzRun(target, inputs.Count, watch.Elapsed, [.. failures.OrderBy(f => int.Parse(f[1..f.IndexOf(' ', StringComparison.Ordinal)], System.Globalization.CultureInfo.InvariantCulture))],
+            logs is null ? [] : Crashes(logs.Lines.Skip(logged)));
         output?.WriteLine(run.Summary);
+        foreach (var crash in run.Crashes)
+        {
+            output?.WriteLine("  crash: " + crash);
+        }
+
         return run;
     }
+
+    /// <summary>The distinct unhandled exceptions the host logged ("Function X failed"), with how often and where in the app.</summary>
+    public static IReadOnlyList<string> Crashes(IEnumerable<LogLine> lines) =>
+        [.. lines.Where(l => l.Level >= LogLevel.Error && l.Exception is not null)
+            .Select(l =>
+            {
+                var exception = l.Exception!.Split('\n');
+                var where = exception.FirstOrDefault(f => f.Contains("at TrainingCycles.", StringComparison.Ordinal) && !f.Contains("DevHost", StringComparison.Ordinal))?.Trim() ?? "";
+                var function = l.State.FirstOrDefault(s => s.Key == "Function").Value ?? l.Category;
+                return $"{function}: {exception[0].Trim()} {where}";
+            })
+            .GroupBy(c => c)
+            .Select(g => $"{g.Count()}× {g.Key}")];
 
     public static string Describe(object? input)
     {
@@ -194,12 +214,15 @@ internal static class Fuzz
     // ---------------------------------------------------------------- storage snapshots
 
     /// <summary>Every row of a partition as RowKey@ETag, sorted: any write to the partition changes it.</summary>
-    public static async Task<string> SnapshotAsync(TableClient table, string partitionKey)
+    public static async Task<string> SnapshotAsync(TableClient table, string partitionKey, Func<string, bool>? rowKeys = null)
     {
         var rows = new List<string>();
         await foreach (var row in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {partitionKey}"), select: ["RowKey"]))
         {
-            rows.Add(row.RowKey + "@" + row.ETag);
+            if (rowKeys?.Invoke(row.RowKey) ?? true)
+            {
+                rows.Add(row.RowKey + "@" + row.ETag);
+            }
         }
 
         rows.Sort(StringComparer.Ordinal);
@@ -264,10 +287,12 @@ internal static class Fuzz
 }
 
 /// <summary>What one fuzz target did: inputs tried, time taken, failures with the inputs that caused them.</summary>
-internal sealed record FuzzRun(string Target, int Inputs, TimeSpan Elapsed, IReadOnlyList<string> Failures)
+internal sealed record FuzzRun(string Target, int Inputs, TimeSpan Elapsed, IReadOnlyList<string> Failures, IReadOnlyList<string> Crashes)
 {
     public string Summary => $"{Target}: {Inputs:N0} inputs in {Elapsed.TotalSeconds:0.0} s, {Failures.Count} failing (seed {Fuzz.Seed})";
 
     public void AssertNoFailures() =>
-        Assert.True(Failures.Count == 0, Summary + ":\n" + string.Join('\n', Failures.Take(12)) + (Failures.Count > 12 ? $"\n… and {Failures.Count - 12} more" : ""));
+        Assert.True(Failures.Count == 0, Summary + ":\n" +
+            (Crashes.Count > 0 ? "unhandled exceptions the host logged:\n  " + string.Join("\n  ", Crashes) + "\nfailing inputs:\n" : "") +
+            string.Join('\n', Failures.Take(12)) + (Failures.Count > 12 ? $"\n… and {Failures.Count - 12} more" : ""));
 }

@@ -12,14 +12,17 @@ namespace TrainingCycles.Tests.Reminders;
 
 public sealed class MailDeliveryTests
 {
-    /// <summary>A cycle whose registration opens a little later, so the whole invitee list goes out in one wave.</summary>
-    private static async Task<string> CycleWithInviteesAsync(TestWorld world, int invitees, double opensInSeconds = 6)
+    /// <summary>A cycle whose registration opens only once the whole invitee list is in, so it goes out in one wave:
+    /// it is created opening in an hour, then rescheduled to open now (however long the import took).</summary>
+    private static async Task<string> CycleWithInviteesAsync(TestWorld world, int invitees)
     {
         var now = DateTimeOffset.UtcNow;
-        var definition = CycleApi.CompressedDefinition(now, closeAfterSeconds: 3600);
-        definition["registrationOpensAt"] = CycleApi.Iso(now.AddSeconds(opensInSeconds));
+        var definition = CycleApi.CompressedDefinition(now, closeAfterSeconds: 7200);
+        definition["registrationOpensAt"] = CycleApi.Iso(now.AddHours(1));
         var cycleId = (await CycleApi.CreateAsync(world.Organizer, definition)).GetProperty("cycleId").GetString()!;
         await CycleApi.ImportCsvAsync(world.Organizer, cycleId, CycleApi.InviteesCsv(invitees));
+        var open = await CycleApi.CommandAsync(world.Organizer, cycleId, "reschedule", new { registrationOpensAt = CycleApi.Iso(DateTimeOffset.UtcNow.AddMinutes(-1)) });
+        Assert.Equal(HttpStatusCode.Accepted, open.StatusCode);
         return cycleId;
     }
 
@@ -82,7 +85,7 @@ public sealed class MailDeliveryTests
         // The first request (1,000 recipients) goes through; every later one fails, so the wave is cut mid-way.
         first.Host.Outbox.SetFaults(new MailFaults(FailureRate: 1, StatusCodes: [503], SucceedFirst: 1));
         await CycleWithInviteesAsync(first, 2500);
-        await WaitForAsync(() => first.Host.Outbox.Deliveries.Count >= 1000 && first.Host.Outbox.FailedRequests > 0, TimeSpan.FromSeconds(60), "the first batch");
+        await WaitForAsync(() => first.Host.Outbox.Deliveries.Count >= 1000 && first.Host.Outbox.FailedRequests > 0, TimeSpan.FromSeconds(120), "the first batch");
         var beforeRestart = first.Host.Outbox.Deliveries.Select(d => d.To).ToList();
         await first.DisposeAsync();
 

@@ -1,0 +1,286 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using CsvHelper;
+using CsvHelper.Configuration;
+using FsCheck;
+using FsCheck.Fluent;
+using TrainingCycles.Cycles;
+using TrainingCycles.DevHost;
+using TrainingCycles.Infrastructure;
+using TrainingCycles.Tests.Reliability.Corpus;
+using TrainingCycles.Tests.Support;
+using Xunit.Abstractions;
+
+namespace TrainingCycles.Tests.Reliability;
+
+/// <summary>One dev host for the class with four cycles open for registration (one per fuzz lane).</summary>
+public sealed class ImportFuzzWorld : IAsyncLifetime
+{
+    public CapturedLogs Logs { get; } = new();
+
+    public TestWorld World { get; private set; } = null!;
+
+    public string[] Cycles { get; private set; } = [];
+
+    public async Task InitializeAsync()
+    {
+        World = await TestWorld.StartAsync(DurableBackend.InMemory, new Dictionary<string, string?> { ["TrainingCycles__FormPostsPerMinute"] = "100000" }, logs: Logs);
+        var cycles = new List<string>();
+        for (var i = 0; i < 4; i++)
+        {
+            cycles.Add((await CycleApi.CreateAsync(World.Organizer, CycleApi.CompressedDefinition(DateTimeOffset.UtcNow, closeAfterSeconds: 3600))).GetProperty("cycleId").GetString()!);
+        }
+
+        Cycles = [.. cycles];
+    }
+
+    public async Task DisposeAsync() => await World.DisposeAsync();
+}
+
+/// <summary>
+/// <c>POST /api/cycles/{id}/invitees</c> with generated CSV (header aliases, delimiters, quoting, line endings, nasty
+/// cells) and JSON lists, the corpus bodies, and wrong, missing or multipart content types: never a 5xx, a JSON error
+/// in both languages for every refusal, and all or nothing — the answer agrees with the parser run on the same text,
+/// a refused file leaves the participant partition untouched, an accepted one adds exactly the new rows. Exports
+/// escape every formula-looking cell.
+/// </summary>
+public sealed class InviteeImportFuzzTests(ImportFuzzWorld fixture, ITestOutputHelper output) : IClassFixture<ImportFuzzWorld>
+{
+    private const int Inputs = 400;
+
+    public sealed record Input(string? ContentType, byte[] Body, bool Multipart, bool Chunked, string Note)
+    {
+        public override string ToString() => $"{Note} [{ContentType ?? "no content type"}{(Multipart ? ", as a multipart file" : "")}] " + Encoding.UTF8.GetString(Body.AsSpan(0, Math.Min(Body.Length, 300)));
+    }
+
+    private static Gen<Input> InputGen()
+    {
+        var cell = Gen.Frequency((3, Fuzz.NastyString), (1, Fuzz.NipLike), (1, Fuzz.PhoneLike), (1, Gen.Elements("id", "en", "English", "jawa", "")), (1, Gen.Elements(NastyInputs.Formulas.ToArray())));
+        // {E} marks a cell that becomes a fresh valid email (unique per input and row) at send time.
+        var email = Gen.Frequency((6, Gen.Constant("{E}")), (2, Fuzz.EmailLike), (1, Gen.Constant("")));
+        var headerNames = Gen.Elements("email", "Email", "E-MAIL", "surel", "nama", "Nama Lengkap", "name", "nip", "NIP", "telepon", "no hp", "whatsapp", "instansi", "unit kerja", "bahasa", "lang", "keterangan", "");
+        var row = Gen.Zip(email, cell.ArrayOf()).Select(x => (IReadOnlyList<string>)[x.Item1, .. x.Item2]);
+        var shape = Gen.Zip(Gen.Zip(headerNames.ArrayOf(), Gen.Frequency((5, Gen.Constant(true)), (1, Gen.Constant(false)))), Gen.Zip(Gen.Elements(true, false), Gen.Elements(true, false)));
+        var content = Gen.Zip(row.ListOf(), Gen.Zip(Gen.Elements(",", ";", "\t"), Gen.Elements("\n", "\r\n", "\r")));
+        var csv = Gen.Zip(shape, content).Select(x =>
+        {
+            string[] names = x.Item1.Item1.Item1;
+            bool withEmail = x.Item1.Item1.Item2, bom = x.Item1.Item2.Item1, quoteAll = x.Item1.Item2.Item2;
+            var rows = x.Item2.Item1;
+            string delimiter = x.Item2.Item2.Item1, newline = x.Item2.Item2.Item2;
+            var header = withEmail ? (IReadOnlyList<string>)["email", .. names] : names;
+            string Cell(string c) => quoteAll || c.Contains(delimiter, StringComparison.Ordinal) || c.Contains('"', StringComparison.Ordinal) || c.Contains('\n', StringComparison.Ordinal) || c.Contains('\r', StringComparison.Ordinal)
+                ? "\"" + c.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : c;
+            var text = (bom ? "\uFEFF" : "") + string.Join(newline, new[] { string.Join(delimiter, header.Select(Cell)) }.Concat(rows.Select(r => string.Join(delimiter, r.Select(Cell)))));
+            return text;
+        });
+        var jsonItem = Gen.Zip(email, Gen.Zip(cell, Gen.Zip(Fuzz.NipLike, Fuzz.PhoneLike))).Select(x => new Dictionary<string, object?>
+        {
+            ["email"] = x.Item1,
+            ["name"] = x.Item2.Item1,
+            ["nip"] = x.Item2.Item2.Item1.Length % 2 == 0 ? x.Item2.Item2.Item1 : null,
+            ["phone"] = x.Item2.Item2.Item2.Length % 3 == 0 ? x.Item2.Item2.Item2 : 42,
+        });
+        var json = Gen.Frequency(
+            (4, jsonItem.ListOf().Select(items => JsonSerializer.Serialize(items))),
+            (1, jsonItem.ListOf().Select(items => JsonSerializer.Serialize(new { invitees = items }))),
+            (1, Gen.Elements("[", "{}", "null", "[null, 1, \"x\"]", "{\"invitees\": {}}", "[{\"email\": \"a\\ud800@example.org\"}]", "[{\"email\": \"{E}\", \"name\": \"\\udfff\"}]", new string('[', 3000))));
+        var types = Gen.Elements("text/csv", "text/csv; charset=utf-8", "text/plain", "application/json", "application/json; charset=utf-8", "text/xml", "application/octet-stream", "application/x-www-form-urlencoded", null);
+        return Gen.Frequency(
+            (5, csv.Select(t => new Input("text/csv", Encoding.UTF8.GetBytes(t), false, false, "csv"))),
+            (3, json.Select(t => new Input("application/json", Encoding.UTF8.GetBytes(t), false, false, "json"))),
+            (1, csv.Select(t => new Input(null, Encoding.UTF8.GetBytes(t), true, false, "csv upload"))),
+            (1, Gen.Zip(csv, types).Select(x => new Input(x.Item2, Encoding.UTF8.GetBytes(x.Item1), false, false, "csv, content type varied"))),
+            (1, Gen.Elements(NastyInputs.Bodies().Where(b => b.Bytes.Length < 64 * 1024).ToArray()).Select(b => new Input(b.ContentType, b.Bytes, false, b.Chunked, b.Name))));
+    }
+
+    [Fact]
+    public async Task ImportNeverAnswers500IsAllOrNothingAndAgreesWithTheParser()
+    {
+        var world = fixture.World;
+        var participants = await world.Host.Services.GetRequiredService<AppTables>().GetAsync(AppTables.Participants);
+        var cycles = world.Host.Services.GetRequiredService<CycleStore>();
+        var inputs = Fuzz.Sample(InputGen(), Inputs, salt: 3).Concat(NastyInputs.Bodies().Select(b => new Input(b.ContentType, b.Bytes, false, b.Chunked, b.Name))).ToList();
+        var today = DateOnly.FromDateTime(DateTime.UtcNow.AddHours(7));
+        int accepted = 0, refused = 0, imported = 0;
+
+        var run = await Fuzz.RunAsync("POST /invitees", inputs, lanes: 4, async (lane, i, input) =>
+        {
+            var cycleId = fixture.Cycles[lane];
+            var row = 0;
+            var body = input.Body;
+            if (input.Note is "csv" or "json" or "csv upload" or "csv, content type varied")
+            {
+                var text = Encoding.UTF8.GetString(body);
+                var fresh = new StringBuilder();
+                var at = 0;
+                for (var next = text.IndexOf("{E}", StringComparison.Ordinal); next >= 0; next = text.IndexOf("{E}", at, StringComparison.Ordinal))
+                {
+                    fresh.Append(text, at, next - at).Append(CultureInfo.InvariantCulture, $"imp{i}.{row++}@example.org");
+                    at = next + 3;
+                }
+
+                body = Encoding.UTF8.GetBytes(fresh.Append(text, at, text.Length - at).ToString());
+            }
+
+            HttpContent content;
+            if (input.Multipart)
+            {
+                var form = new MultipartFormDataContent();
+                var file = new ByteArrayContent(body);
+                file.Headers.ContentType = new("text/csv");
+                form.Add(file, "file", "undangan.csv");
+                content = form;
+            }
+            else
+            {
+                content = Fuzz.Content(body, input.ContentType, input.Chunked);
+            }
+
+            var before = await Fuzz.SnapshotAsync(participants, cycleId);
+            var invitedBefore = (await cycles.CountsAsync(cycleId)).Invited;
+            var answer = await Fuzz.SendAsync(world.Organizer, HttpMethod.Post, $"api/cycles/{cycleId}/invitees", content);
+            Fuzz.AssertClear(answer, "import");
+            var after = await Fuzz.SnapshotAsync(participants, cycleId);
+
+            // The parser's verdict on the same text, when the route reads it as CSV or JSON.
+            var type = input.Multipart ? "text/csv" : input.ContentType ?? "";
+            var isJson = type.Contains("json", StringComparison.OrdinalIgnoreCase);
+            // A corpus multipart body is an upload whose file the route reads as CSV; the parser cannot be run on the raw body.
+            var upload = !input.Multipart && type.StartsWith("multipart/form-data", StringComparison.OrdinalIgnoreCase);
+            var readable = isJson || type.Contains("csv", StringComparison.OrdinalIgnoreCase) || type.StartsWith("text/plain", StringComparison.OrdinalIgnoreCase);
+            var decoded = input.Multipart ? new StreamReader(new MemoryStream(body), Encoding.UTF8).ReadToEnd() : Encoding.UTF8.GetString(body);
+            var fits = body.Length <= ParticipantFunctions.MaxImportBytes;
+
+            if (answer.Status != HttpStatusCode.OK)
+            {
+                Interlocked.Increment(ref refused);
+                Assert.True(before == after, $"refused ({answer.Says}) but the participant partition changed: {Fuzz.Diff(before, after)}");
+                if (readable && fits)
+                {
+                    var (rows, errors) = isJson ? InviteeImport.ParseJson(decoded, today) : InviteeImport.ParseCsv(decoded, today);
+                    Assert.True(errors.Count > 0 || rows.Count == 0, $"the parser accepts {rows.Count} rows but the route refused: {answer.Says}");
+                    Assert.Equal(422, answer.Code);
+                }
+
+                return;
+            }
+
+            Interlocked.Increment(ref accepted);
+            if (upload)
+            {
+                Assert.Contains("filename=", Encoding.UTF8.GetString(body), StringComparison.Ordinal);
+                return;
+            }
+
+            Assert.True(readable && fits, $"accepted a body sent as {type}");
+            var (parsed, problems) = isJson ? InviteeImport.ParseJson(decoded, today) : InviteeImport.ParseCsv(decoded, today);
+            Assert.Empty(problems);
+            using var json = JsonDocument.Parse(answer.Body);
+            var count = json.RootElement.GetProperty("imported").GetInt32();
+            Assert.Equal(parsed.Count, json.RootElement.GetProperty("total").GetInt32());
+            Assert.Equal(parsed.Count, count + json.RootElement.GetProperty("alreadyInvited").GetInt32());
+            Assert.Equal(invitedBefore + count, (await cycles.CountsAsync(cycleId)).Invited);
+            // Each new invitee is one participant row and one email index row; the counters row changes once.
+            var added = after.Split('\n').Except(before.Split('\n')).Count(l => !l.StartsWith("~counters", StringComparison.Ordinal));
+            Assert.Equal(count * 2, added);
+            Interlocked.Add(ref imported, count);
+        }, output, fixture.Logs);
+
+        output.WriteLine($"imports accepted: {accepted}, refused: {refused}, invitees imported: {imported}");
+        run.AssertNoFailures();
+    }
+
+    [Fact]
+    public async Task CsvExportsEscapeEveryFormulaCell()
+    {
+        var world = fixture.World;
+        var now = DateTimeOffset.UtcNow;
+        var definition = CycleApi.CompressedDefinition(now, closeAfterSeconds: 3600);
+        definition["sessions"]![0]!["title"] = "=HYPERLINK(\"http://evil.example\",\"Hari 1\")";
+        definition["sessions"]![1]!["title"] = "@SUM(1+1)";
+        var cycleId = (await CycleApi.CreateAsync(world.Organizer, definition)).GetProperty("cycleId").GetString()!;
+
+        // Invitees whose names and agencies are formulas, imported as CSV…
+        var csv = new StringBuilder("email,nama,instansi,telepon\n");
+        for (var i = 0; i < NastyInputs.Formulas.Count; i++)
+        {
+            var formula = NastyInputs.Formulas[i].Trim('\t', '\r');
+            csv.Append(CultureInfo.InvariantCulture, $"formula{i}@example.org,\"{formula.Replace("\"", "\"\"", StringComparison.Ordinal)}\",\"{formula.Replace("\"", "\"\"", StringComparison.Ordinal)}\",0812-3456-78{i:00}\n");
+        }
+
+        await CycleApi.ImportCsvAsync(world.Organizer, cycleId, csv.ToString());
+        // …and registrants who type formulas into the form (these also appear in the attendance export).
+        foreach (var (formula, i) in NastyInputs.Formulas.Where(f => f.Any(char.IsLetter)).Select((f, i) => (f, i)))
+        {
+            var fields = Forms.ValidRegistration(nip: Forms.Nip(500 + i), email: $"formula{i}@example.org", name: formula);
+            fields["agency"] = formula;
+            fields["position"] = "-" + formula;
+            fields["rank"] = "@" + formula;
+            var (response, page) = await Forms.PostAsync(world.Http, $"api/cycles/{cycleId}/register", fields);
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"registering '{formula}' answered {(int)response.StatusCode}: {page.QuerySelector("h1")?.TextContent}");
+        }
+
+        var exports = new Dictionary<string, string>
+        {
+            ["participants"] = $"api/cycles/{cycleId}/participants?format=csv",
+            ["attendance"] = $"api/cycles/{cycleId}/attendance?format=csv",
+        };
+        var cells = 0;
+        var escaped = 0;
+        foreach (var (name, url) in exports)
+        {
+            var response = await world.Organizer.GetAsync(url);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var text = await response.Content.ReadAsStringAsync();
+            using var reader = new CsvReader(new StringReader(text.TrimStart('\uFEFF')), new CsvConfiguration(CultureInfo.InvariantCulture) { HasHeaderRecord = false, BadDataFound = null });
+            var records = 0;
+            while (reader.Read())
+            {
+                records++;
+                for (var c = 0; reader.TryGetField<string>(c, out var value); c++)
+                {
+                    cells++;
+                    if (value is { Length: > 0 } && value[0] == '\'')
+                    {
+                        escaped++;
+                    }
+
+                    Assert.False(value is { Length: > 0 } && value[0] is '=' or '+' or '-' or '@' or '\t' or '\r',
+                        $"{name} export, record {records}, column {c}: the cell '{value}' would run as a formula in a spreadsheet");
+                }
+            }
+
+            Assert.True(records > NastyInputs.Formulas.Count / 2, $"{name} export has only {records} records");
+            Assert.Contains("'=HYPERLINK(", text, StringComparison.Ordinal);
+        }
+
+        output.WriteLine($"CSV exports: {cells} cells read, {escaped} formula-looking cells escaped with a leading apostrophe, none left live");
+    }
+
+    /// <summary>Bodies the fuzz run found to crash the route, one by one: each must get a JSON error and import nothing.</summary>
+    [Theory]
+    [InlineData("multipart without boundary", null)]
+    [InlineData("multipart with the wrong boundary", null)]
+    [InlineData("multipart never terminated", null)]
+    [InlineData("multipart part without headers", null)]
+    [InlineData("JSON with a lone surrogate escape", null)]
+    [InlineData("", "[{\"email\": \"budi@example.org\", \"name\": \"Budi \\ud83d\"}]")]
+    public async Task AnUnreadableFileGetsAClearErrorAndImportsNothing(string bodyName, string? json)
+    {
+        var world = fixture.World;
+        var cycleId = fixture.Cycles[0];
+        var body = json is null ? NastyInputs.Bodies().Single(b => b.Name == bodyName) : new NastyBody("JSON with an escaped lone surrogate in a name", "application/json", Encoding.UTF8.GetBytes(json));
+        var participants = await world.Host.Services.GetRequiredService<AppTables>().GetAsync(AppTables.Participants);
+        var before = await Fuzz.SnapshotAsync(participants, cycleId);
+
+        var answer = await Fuzz.SendAsync(world.Organizer, HttpMethod.Post, $"api/cycles/{cycleId}/invitees", Fuzz.Content(body));
+
+        Fuzz.AssertClear(answer, $"POST /invitees with {body}");
+        Assert.True(answer.Code is 400 or 415 or 422, $"answered {answer.Says}");
+        Assert.Equal(before, await Fuzz.SnapshotAsync(participants, cycleId));
+    }
+}
