@@ -218,7 +218,8 @@ public sealed class CycleFunctions(CycleStore cycles, AuditLog audit, TimeProvid
 
     private async Task<CycleSummary> SummaryAsync(CycleRecord cycle, DurableTaskClient durable)
     {
-        var instance = await durable.GetInstanceAsync(cycle.CycleId, getInputsAndOutputs: false);
+        // Custom status comes only with the payloads (inputs here are ids and counts, so this is cheap).
+        var instance = await durable.GetInstanceAsync(cycle.CycleId, getInputsAndOutputs: true);
         CycleCustomStatus? custom = null;
         if (instance?.SerializedCustomStatus is { Length: > 0 } raw)
         {
@@ -226,8 +227,9 @@ public sealed class CycleFunctions(CycleStore cycles, AuditLog audit, TimeProvid
             {
                 custom = JsonSerializer.Deserialize<CycleCustomStatus>(raw, Http.Json);
             }
-            catch (JsonException)
+            catch (JsonException e)
             {
+                logger.LogWarning("Custom status of cycle {CycleId} unreadable: {Error} {Raw}", cycle.CycleId, e.Message, raw);
                 custom = null;
             }
         }

@@ -207,8 +207,13 @@ public sealed class CycleDefinitionFuzzTests(CycleFuzzWorld fixture, ITestOutput
         run.AssertNoFailures();
     }
 
+    /// <summary>
+    /// Every field at its limit in non-ASCII text: the stored JSON (which escapes it as \uXXXX) outgrows a table
+    /// property. The route must agree with the validator (201, or 400 naming the problem) and never leave a counters
+    /// row behind without its cycle.
+    /// </summary>
     [Fact]
-    public async Task TheLargestDefinitionTheValidatorAcceptsIsStoredWholeOrRefusedWithAMessage()
+    public async Task ADefinitionWithEveryFieldAtItsLimitIsStoredWholeOrRefusedWithAMessage()
     {
         var world = fixture.World;
         var now = DateTimeOffset.UtcNow;
@@ -230,7 +235,7 @@ public sealed class CycleDefinitionFuzzTests(CycleFuzzWorld fixture, ITestOutput
         })]);
         var body = definition.ToJsonString();
         var parsed = JsonSerializer.Deserialize<CycleDefinition>(body, Http.Json);
-        Assert.Empty(CycleDefinitionValidator.Validate(parsed, DateTimeOffset.UtcNow).Errors); // the validator says yes
+        var verdict = CycleDefinitionValidator.Validate(parsed, DateTimeOffset.UtcNow).Errors;
         var cyclesBefore = await Fuzz.CountAsync(cyclesTable);
         var rowsBefore = await Fuzz.CountAsync(participantsTable);
 
@@ -240,9 +245,9 @@ public sealed class CycleDefinitionFuzzTests(CycleFuzzWorld fixture, ITestOutput
         var cyclesAfter = await Fuzz.CountAsync(cyclesTable);
         var rowsAfter = await Fuzz.CountAsync(participantsTable);
         var problems = new List<string>();
-        if (answer.Code is not (201 or 400 or 413))
+        if (answer.Code != (verdict.Count == 0 ? 201 : 400))
         {
-            problems.Add($"answered {answer.Says} to a definition its own validator accepts");
+            problems.Add($"answered {answer.Says}; the validator says {(verdict.Count == 0 ? "valid" : string.Join("; ", verdict.Select(e => e.MessageEn)))}");
         }
 
         if (cyclesAfter - cyclesBefore != (answer.Code == 201 ? 1 : 0))

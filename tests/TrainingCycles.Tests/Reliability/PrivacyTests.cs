@@ -146,7 +146,7 @@ public sealed partial class PrivacyTests(ITestOutputHelper output)
         var participantText = new StringBuilder();
         await foreach (var row in participantsTable.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {cycleId}")))
         {
-            participantText.AppendJoin(' ', row.Values.Select(v => v?.ToString()));
+            participantText.AppendJoin(' ', row.Select(kv => Convert.ToString(kv.Value, CultureInfo.InvariantCulture)));
         }
 
         Assert.All(People, p => Assert.Contains(p.Nip, participantText.ToString(), StringComparison.Ordinal));

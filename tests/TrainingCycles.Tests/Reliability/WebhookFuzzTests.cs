@@ -58,7 +58,7 @@ public sealed class WebhookFuzzWorld : IAsyncLifetime
 /// </summary>
 public sealed class WebhookFuzzTests(WebhookFuzzWorld fixture, ITestOutputHelper output) : IClassFixture<WebhookFuzzWorld>
 {
-    private const int Inputs = 300;
+    private const int Inputs = 250;
 
     public sealed record Unsigned(string? Signature, string? Timestamp, string Body)
     {
