@@ -60,29 +60,41 @@ public sealed class InviteeImportFuzzTests(ImportFuzzWorld fixture, ITestOutputH
     {
         var cell = Gen.Frequency((3, Fuzz.NastyString), (1, Fuzz.NipLike), (1, Fuzz.PhoneLike), (1, Gen.Elements("id", "en", "English", "jawa", "")), (1, Gen.Elements(NastyInputs.Formulas.ToArray())));
         // {E} marks a cell that becomes a fresh valid email (unique per input and row) at send time.
-        var email = Gen.Frequency((6, Gen.Constant("{E}")), (2, Fuzz.EmailLike), (1, Gen.Constant("")));
-        var headerNames = Gen.Elements("email", "Email", "E-MAIL", "surel", "nama", "Nama Lengkap", "name", "nip", "NIP", "telepon", "no hp", "whatsapp", "instansi", "unit kerja", "bahasa", "lang", "keterangan", "");
-        var row = Gen.Zip(email, cell.ArrayOf()).Select(x => (IReadOnlyList<string>)[x.Item1, .. x.Item2]);
-        var shape = Gen.Zip(Gen.Zip(headerNames.ArrayOf(), Gen.Frequency((5, Gen.Constant(true)), (1, Gen.Constant(false)))), Gen.Zip(Gen.Elements(true, false), Gen.Elements(true, false)));
-        var content = Gen.Zip(row.ListOf(), Gen.Zip(Gen.Elements(",", ";", "\t"), Gen.Elements("\n", "\r\n", "\r")));
-        var csv = Gen.Zip(shape, content).Select(x =>
+        var email = Gen.Frequency((40, Gen.Constant("{E}")), (1, Fuzz.EmailLike), (1, Gen.Constant("")));
+        var name = Gen.Frequency((30, Gen.Elements("Siti Aminah, S.Sos.", "I Gusti Ngurah Rai", "Muh. 'Ali", "Dewi 👩🏽‍⚕️", "محمد عبد الله", "Z\u0334a\u0338l\u0335g\u0337o")), (1, Fuzz.NastyString), (3, Gen.Elements(NastyInputs.Formulas.ToArray())));
+        var nip = Gen.Frequency((12, Gen.Constant("")), (8, Gen.Choose(0, 5000).Select(Forms.Nip)), (1, Fuzz.NipLike));
+        var phone = Gen.Frequency((12, Gen.Constant("")), (8, Gen.Elements("0812-3456-7890", "+62 853 4719 2268", "0857 6620 3391")), (1, Fuzz.PhoneLike));
+        var language = Gen.Frequency((20, Gen.Elements("id", "en", "", "Inggris")), (1, Fuzz.NastyString));
+        // Each column gets values of its kind, mostly valid: a file is refused as a whole for one bad row.
+        Gen<string> CellFor(string header) => header.Trim().ToLowerInvariant() switch
         {
-            string[] names = x.Item1.Item1.Item1;
-            bool withEmail = x.Item1.Item1.Item2, bom = x.Item1.Item2.Item1, quoteAll = x.Item1.Item2.Item2;
-            var rows = x.Item2.Item1;
-            string delimiter = x.Item2.Item2.Item1, newline = x.Item2.Item2.Item2;
-            var header = withEmail ? (IReadOnlyList<string>)["email", .. names] : names;
+            "email" or "e-mail" or "surel" => email,
+            "nama" or "nama lengkap" or "name" or "instansi" or "unit kerja" => name,
+            "nip" => nip,
+            "telepon" or "no hp" or "whatsapp" => phone,
+            "bahasa" or "lang" => language,
+            _ => cell,
+        };
+        var headerNames = Gen.Elements("Email", "E-MAIL", "surel", "nama", "Nama Lengkap", "name", "nip", "NIP", "telepon", "no hp", "whatsapp", "instansi", "unit kerja", "bahasa", "lang", "keterangan", "");
+        var header = Gen.Zip(headerNames.ListOf(), Gen.Frequency((8, Gen.Constant(true)), (1, Gen.Constant(false))))
+            .Select(x => x.Item2 ? (IReadOnlyList<string>)["email", .. x.Item1] : [.. x.Item1]);
+        var table = header.SelectMany(h => Gen.Choose(0, 8).SelectMany(n => Gen.CollectToArray(h.Select(CellFor)).ListOf(n)).Select(rows => (Header: h, Rows: rows)));
+        var style = Gen.Zip(Gen.Zip(Gen.Elements(",", ";", "\t"), Gen.Elements("\n", "\r\n", "\r")), Gen.Zip(Gen.Elements(true, false), Gen.Frequency((1, Gen.Constant(true)), (3, Gen.Constant(false)))));
+        var csv = Gen.Zip(table, style).Select(x =>
+        {
+            var (headerRow, rows) = x.Item1;
+            string delimiter = x.Item2.Item1.Item1, newline = x.Item2.Item1.Item2;
+            bool bom = x.Item2.Item2.Item1, quoteAll = x.Item2.Item2.Item2;
             string Cell(string c) => quoteAll || c.Contains(delimiter, StringComparison.Ordinal) || c.Contains('"', StringComparison.Ordinal) || c.Contains('\n', StringComparison.Ordinal) || c.Contains('\r', StringComparison.Ordinal)
                 ? "\"" + c.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : c;
-            var text = (bom ? "\uFEFF" : "") + string.Join(newline, new[] { string.Join(delimiter, header.Select(Cell)) }.Concat(rows.Select(r => string.Join(delimiter, r.Select(Cell)))));
-            return text;
+            return (bom ? "\uFEFF" : "") + string.Join(newline, new[] { string.Join(delimiter, headerRow.Select(Cell)) }.Concat(rows.Select(r => string.Join(delimiter, r.Select(Cell)))));
         });
-        var jsonItem = Gen.Zip(email, Gen.Zip(cell, Gen.Zip(Fuzz.NipLike, Fuzz.PhoneLike))).Select(x => new Dictionary<string, object?>
+        var jsonItem = Gen.Zip(Gen.Zip(email, name), Gen.Zip(nip, Gen.Zip(phone, Gen.Choose(0, 19)))).Select(x => new Dictionary<string, object?>
         {
-            ["email"] = x.Item1,
-            ["name"] = x.Item2.Item1,
-            ["nip"] = x.Item2.Item2.Item1.Length % 2 == 0 ? x.Item2.Item2.Item1 : null,
-            ["phone"] = x.Item2.Item2.Item2.Length % 3 == 0 ? x.Item2.Item2.Item2 : 42,
+            ["email"] = x.Item1.Item1,
+            ["name"] = x.Item1.Item2,
+            ["nip"] = x.Item2.Item1.Length == 0 ? null : x.Item2.Item1,
+            ["phone"] = x.Item2.Item2.Item2 == 0 ? 42 : x.Item2.Item2.Item1.Length == 0 ? null : x.Item2.Item2.Item1, // now and then a number where text belongs
         });
         var json = Gen.Frequency(
             (4, jsonItem.ListOf().Select(items => JsonSerializer.Serialize(items))),

@@ -111,7 +111,7 @@ public sealed class WebhookFuzzTests(WebhookFuzzWorld fixture, ITestOutputHelper
                 "{}", "null", "[]", "[[]]", "\"events\"", new string('[', 2000) + new string(']', 2000),
                 "[" + string.Join(',', Enumerable.Repeat("{}", 5001)) + "]")),
             (1, Nasty));
-        return Gen.Zip(raw, Gen.Frequency((8, Gen.Choose(-120, 120)), (1, Gen.Elements(-601, 601, -3600)))).Select(x => new Signed(x.Item1, x.Item2));
+        return Gen.Zip(raw, Gen.Frequency((8, Gen.Choose(-120, 120)), (1, Gen.Elements(-700, 700, -3600, 3600)))).Select(x => new Signed(x.Item1, x.Item2));
     }
 
     private static Gen<Unsigned> UnsignedGen()
