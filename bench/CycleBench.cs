@@ -207,7 +207,7 @@ public sealed class CycleRun
         var n = Participants;
         // Time for the bench's own work while registration is open (import, invitation wave, registration); the
         // registration is closed by command as soon as that is done, the rest of the window is idle.
-        WindowSeconds = options.WindowSeconds > 0 ? options.WindowSeconds : 20 + (n * 0.005);
+        WindowSeconds = options.WindowSeconds > 0 ? options.WindowSeconds : 15 + (n * 0.006);
         var storageAtStart = _world.Storage();
         var created = DateTimeOffset.UtcNow;
         _clock.Start();

@@ -35,6 +35,7 @@ internal static class HttpFunctionEndpoints
             return;
         }
 
+        TrainingCycles.Infrastructure.DependencyFailures.DefaultHeaders(context.Response);
         var parameters = function.Method.GetParameters();
         var args = new object?[parameters.Length];
         for (var i = 0; i < parameters.Length; i++)

@@ -43,6 +43,14 @@ public static class DependencyFailures
         return Http.Error(StatusCodes.Status400BadRequest, "unreadable_body", "Isi permintaan tidak dapat dibaca.", "The request body could not be read.");
     }
 
+    /// <summary>Every answer: not sniffed, and not cached unless the function says otherwise (organizer answers
+    /// carry personal data). Set before the function runs, so a function can still choose its own caching.</summary>
+    public static void DefaultHeaders(HttpResponse response)
+    {
+        response.Headers.XContentTypeOptions = "nosniff";
+        response.Headers.CacheControl = "no-store";
+    }
+
     public static IActionResult Result(HttpRequest request)
     {
         request.HttpContext.Response.Headers.RetryAfter = "10";
@@ -65,6 +73,11 @@ public sealed class DependencyFailureMiddleware(ILogger<DependencyFailureMiddlew
 {
     public async Task Invoke(FunctionContext context, FunctionExecutionDelegate next)
     {
+        if (context.GetHttpContext() is { } httpContext)
+        {
+            DependencyFailures.DefaultHeaders(httpContext.Response);
+        }
+
         try
         {
             await next(context);

@@ -62,6 +62,13 @@ public sealed class RegistrationService(AppTables tables, AuditLog audit, TimePr
                 existing = row.HasValue ? row.Value : null;
             }
 
+            // Without the person's own link, a NIP or email that is already registered is never rewritten:
+            // knowing someone's NIP must not let you change their registration.
+            if (invitedParticipantId is null && existing is { Status: ParticipantStatus.Confirmed or ParticipantStatus.Waitlisted })
+            {
+                return new RegistrationResult(byNip is not null ? RegistrationOutcome.NipTaken : RegistrationOutcome.EmailTaken, null);
+            }
+
             var now = time.GetUtcNow();
             var p = existing ?? new ParticipantEntity { PartitionKey = cycleId, RowKey = Ids.New("p"), Status = ParticipantStatus.Invited };
             var previousNip = p.Nip;

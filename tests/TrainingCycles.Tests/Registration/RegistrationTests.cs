@@ -106,7 +106,7 @@ public sealed class RegistrationTests
     }
 
     [Fact]
-    public async Task RegisteringTwiceWithTheSameNipUpdatesTheSameRegistration()
+    public async Task RegisteringTwiceWithTheSameNipNeverDuplicatesAndOnlyThePersonalLinkChangesIt()
     {
         var (world, cycleId) = await OpenCycleAsync();
         await using var _ = world;
@@ -115,10 +115,16 @@ public sealed class RegistrationTests
         await Forms.PostAsync(world.Http, $"api/cycles/{cycleId}/register", fields);
         fields["position"] = "Pekerja Sosial Ahli Muda";
         fields["nip"] = "19850312 201001 2 005";
-        var (response, _) = await Forms.PostAsync(world.Http, $"api/cycles/{cycleId}/register", fields);
+        var (again, page) = await Forms.PostAsync(world.Http, $"api/cycles/{cycleId}/register", fields);
+        var store = world.Host.Services.GetRequiredService<ParticipantStore>();
+        var participant = Assert.Single(await store.ListAsync(cycleId));
+        var token = world.Host.Services.GetRequiredService<Tokens>().Create(TokenPurpose.Manage, cycleId, participant.RowKey, DateTimeOffset.UtcNow.AddDays(1));
+        var (changed, _) = await Forms.PostAsync(world.Http, $"api/cycles/{cycleId}/register?manage={Uri.EscapeDataString(token)}", fields);
 
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var participant = Assert.Single(await world.Host.Services.GetRequiredService<ParticipantStore>().ListAsync(cycleId));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, again.StatusCode);
+        Assert.NotNull(page.QuerySelector("#nip-error"));
+        Assert.Equal(HttpStatusCode.OK, changed.StatusCode);
+        participant = Assert.Single(await store.ListAsync(cycleId));
         Assert.Equal("Pekerja Sosial Ahli Muda", participant.Position);
         Assert.Equal(1, (await CountsAsync(world, cycleId)).Confirmed);
     }

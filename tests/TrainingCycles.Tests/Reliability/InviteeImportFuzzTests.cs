@@ -49,7 +49,7 @@ public sealed class ImportFuzzWorld : IAsyncLifetime
 /// </summary>
 public sealed class InviteeImportFuzzTests(ImportFuzzWorld fixture, ITestOutputHelper output) : IClassFixture<ImportFuzzWorld>
 {
-    private const int Inputs = 400;
+    private const int Inputs = 300;
 
     public sealed record Input(string? ContentType, byte[] Body, bool Multipart, bool Chunked, string Note)
     {

@@ -64,7 +64,8 @@ public sealed partial class PrivacyTests(ITestOutputHelper output)
             ["TrainingCycles__FormPostsPerMinute"] = "1000",
         }, logs: logs);
 
-        var definition = CycleApi.CompressedDefinition(DateTimeOffset.UtcNow, closeAfterSeconds: 16);
+        // A deadline far enough away for a busy machine; once everyone is in, a reschedule brings the training close.
+        var definition = CycleApi.CompressedDefinition(DateTimeOffset.UtcNow, closeAfterSeconds: 180);
         definition["completion"]!["minimumAttendancePercent"] = 0;
         var cycleId = (await CycleApi.CreateAsync(world.Organizer, definition)).GetProperty("cycleId").GetString()!;
 
@@ -115,6 +116,19 @@ public sealed partial class PrivacyTests(ITestOutputHelper output)
         var webhook = await Fuzz.SendAsync(world.Http, HttpMethod.Post, "api/email/events", Fuzz.Content(Encoding.UTF8.GetBytes(events), "application/json"),
             [(EmailEventFunctions.SignatureHeader, signature), (EmailEventFunctions.TimestampHeader, timestamp)]);
         Assert.Equal(HttpStatusCode.OK, webhook.Status);
+
+        // The organizer moves the dates (everyone still involved gets a schedule-changed email) and the cycle runs on.
+        var at = DateTimeOffset.UtcNow;
+        var reschedule = await CycleApi.CommandAsync(world.Organizer, cycleId, "reschedule", new
+        {
+            registrationClosesAt = CycleApi.Iso(at.AddSeconds(5)),
+            sessions = new[]
+            {
+                new { id = "s1", title = "Hari 1", startsAt = CycleApi.Iso(at.AddSeconds(6)), endsAt = CycleApi.Iso(at.AddSeconds(8)) },
+                new { id = "s2", title = "Hari 2", startsAt = CycleApi.Iso(at.AddSeconds(9)), endsAt = CycleApi.Iso(at.AddSeconds(11)) },
+            },
+        });
+        Assert.Equal(HttpStatusCode.Accepted, reschedule.StatusCode);
 
         var done = await CycleApi.WaitForPhaseAsync(world.Organizer, cycleId, "Completed", TimeSpan.FromSeconds(150));
         Assert.Equal(4, done.GetProperty("counts").GetProperty("certified").GetInt32());
