@@ -56,14 +56,12 @@ public static class BenchCycles
     public static string Iso(DateTimeOffset t) => t.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
     /// <summary>
-    /// A cycle whose registration is open now and closes after <paramref name="registrationWindow"/>; two sessions from
-    /// <paramref name="trainingGap"/> after that, long enough that the bench ends the training by command.
+    /// A cycle whose registration opens at <paramref name="opensAt"/> and closes at <paramref name="closesAt"/>; two
+    /// sessions from <paramref name="trainingGap"/> after that, long enough that the bench ends the training by command.
     /// </summary>
-    public static JsonObject Definition(DateTimeOffset now, int capacity, TimeSpan registrationWindow, TimeSpan trainingGap, IReadOnlyList<string> remindersBeforeTraining, int minimumAttendancePercent = 50)
+    public static JsonObject Definition(DateTimeOffset opensAt, DateTimeOffset closesAt, int capacity, TimeSpan trainingGap, IReadOnlyList<string> remindersBeforeTraining, int minimumAttendancePercent = 50)
     {
-        var closes = now + registrationWindow;
-        var start = closes + trainingGap;
-        return new JsonObject
+        var definition = new JsonObject
         {
             ["title"] = "Pelatihan Dasar Pekerjaan Sosial se-Kalimantan Tengah",
             ["organizerName"] = "BPSDM Provinsi Kalimantan Tengah",
@@ -72,15 +70,30 @@ public static class BenchCycles
             ["timeZone"] = "Asia/Jakarta",
             ["capacity"] = capacity,
             ["inviteOnly"] = false,
-            ["registrationOpensAt"] = Iso(now.AddMinutes(-1)),
-            ["registrationClosesAt"] = Iso(closes),
+            ["completion"] = new JsonObject { ["minimumAttendancePercent"] = minimumAttendancePercent, ["lateCounts"] = true, ["excusedCounts"] = false },
+            ["certificate"] = new JsonObject { ["numberFormat"] = "{seq:00000}/BPSDM-KT/{yyyy}", ["trainingHours"] = 40, ["signatoryName"] = "Dr. H. Ahmad Syaifudin, M.Pd.", ["signatoryTitle"] = "Kepala BPSDM Provinsi Kalimantan Tengah", ["signatoryNip"] = "197001011995031001" },
+            ["checkIn"] = new JsonObject { ["opensMinutesBeforeStart"] = 0, ["closesMinutesAfterStart"] = 0, ["lateAfterMinutes"] = 0 },
+        };
+        foreach (var (key, value) in Timeline(opensAt, closesAt, trainingGap, remindersBeforeTraining))
+        {
+            definition[key] = value?.DeepClone();
+        }
+
+        return definition;
+    }
+
+    /// <summary>The schedule fields of a definition (also the body of a reschedule).</summary>
+    public static JsonObject Timeline(DateTimeOffset opensAt, DateTimeOffset closesAt, TimeSpan trainingGap, IReadOnlyList<string> remindersBeforeTraining)
+    {
+        var start = closesAt + trainingGap;
+        return new JsonObject
+        {
+            ["registrationOpensAt"] = Iso(opensAt),
+            ["registrationClosesAt"] = Iso(closesAt),
             ["sessions"] = new JsonArray(
                 new JsonObject { ["id"] = "s1", ["title"] = "Hari 1", ["startsAt"] = Iso(start), ["endsAt"] = Iso(start.AddMinutes(30)) },
                 new JsonObject { ["id"] = "s2", ["title"] = "Hari 2", ["startsAt"] = Iso(start.AddMinutes(31)), ["endsAt"] = Iso(start.AddMinutes(60)) }),
             ["reminders"] = new JsonObject { ["beforeDeadline"] = new JsonArray(), ["beforeTraining"] = new JsonArray([.. remindersBeforeTraining.Select(r => (JsonNode)r)]) },
-            ["completion"] = new JsonObject { ["minimumAttendancePercent"] = minimumAttendancePercent, ["lateCounts"] = true, ["excusedCounts"] = false },
-            ["certificate"] = new JsonObject { ["numberFormat"] = "{seq:00000}/BPSDM-KT/{yyyy}", ["trainingHours"] = 40, ["signatoryName"] = "Dr. H. Ahmad Syaifudin, M.Pd.", ["signatoryTitle"] = "Kepala BPSDM Provinsi Kalimantan Tengah", ["signatoryNip"] = "197001011995031001" },
-            ["checkIn"] = new JsonObject { ["opensMinutesBeforeStart"] = 0, ["closesMinutesAfterStart"] = 0, ["lateAfterMinutes"] = 0 },
         };
     }
 
@@ -108,9 +121,9 @@ public static class BenchCycles
         return JsonDocument.Parse(body).RootElement.GetProperty("imported").GetInt32();
     }
 
-    public static async Task CommandAsync(BenchWorld world, string cycleId, string command)
+    public static async Task CommandAsync(BenchWorld world, string cycleId, string command, JsonObject? body = null)
     {
-        using var response = await world.Organizer.PostAsync($"api/cycles/{cycleId}/{command}", null);
+        using var response = await world.Organizer.PostAsync($"api/cycles/{cycleId}/{command}", body is null ? null : new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"));
         if (response.StatusCode != HttpStatusCode.Accepted)
         {
             throw new InvalidOperationException($"'{command}' answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");

@@ -33,7 +33,7 @@ public static class CertificateBench
 
         // The in-memory engine: nothing of the workflow runs here, only the issuer against Azurite.
         await using var world = await BenchWorld.StartAsync(DurableBackend.InMemory);
-        var cycleId = await BenchCycles.CreateAsync(world, BenchCycles.Definition(DateTimeOffset.UtcNow, 100, TimeSpan.FromHours(1), TimeSpan.FromMinutes(5), []));
+        var cycleId = await BenchCycles.CreateAsync(world, BenchCycles.Definition(DateTimeOffset.UtcNow.AddMinutes(-1), DateTimeOffset.UtcNow.AddHours(1), 100, TimeSpan.FromMinutes(5), []));
         var cycle = (await world.Services.GetRequiredService<CycleStore>().GetAsync(cycleId))!;
         var issuer = world.Services.GetRequiredService<CertificateIssuer>();
         await issuer.Container.CreateIfNotExistsAsync(PublicAccessType.None);

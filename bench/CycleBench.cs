@@ -120,9 +120,9 @@ public static class CycleBench
         table.Row("  rows written over all generations (sampled)", big.HistoryRowsWritten.ToString(System.Globalization.CultureInfo.InvariantCulture), small is null ? "" : $"{small.HistoryRowsWritten} at {small.Participants}");
         table.Row("  most rows stored at once", big.MaxHistoryRows.ToString(System.Globalization.CultureInfo.InvariantCulture), small is null ? "" : $"{small.MaxHistoryRows} at {small.Participants}");
         table.Row("participant-mail orchestrations (mail-*)", $"{big.MailHistory.Instances} instances, {big.MailHistory.Rows} rows, {big.MailHistory.Bytes:N0} bytes");
-        foreach (var warning in big.Warnings)
+        foreach (var warning in (small?.Warnings ?? []).Concat(big.Warnings))
         {
-            table.Row("warning", warning);
+            table.Note("WARNING: " + warning);
         }
 
         return new BenchResult(json, table);
@@ -146,6 +146,10 @@ public sealed record PhaseStorage(string Phase, StorageSnapshot Storage);
 public sealed class CycleRun
 {
     private static readonly string[] PhaseOrder = ["Inviting", "RegistrationOpen", "AwaitingTraining", "InTraining", "Completing", "Completed"];
+
+    // Training starts 6 s after registration closes; the training reminder goes out 3 s before that.
+    private static readonly TimeSpan TrainingGap = TimeSpan.FromSeconds(6);
+    private static readonly string[] Reminders = ["PT3S"];
 
     private readonly BenchWorld _world;
     private readonly DurableHistory _history;
@@ -205,25 +209,31 @@ public sealed class CycleRun
     private async Task DriveAsync(CycleOptions options)
     {
         var n = Participants;
-        // Time for the bench's own work while registration is open (import, invitation wave, registration); the
-        // registration is closed by command as soon as that is done, the rest of the window is idle.
-        WindowSeconds = options.WindowSeconds > 0 ? options.WindowSeconds : 15 + (n * 0.006);
+        // Invitees are imported while registration is still weeks away, as an organizer would; then the organizer
+        // moves the opening to now. The registration window must hold the invitation wave and everyone registering
+        // (the bench then closes registration by command; what is left of the window is idle).
+        WindowSeconds = options.WindowSeconds > 0 ? options.WindowSeconds : 10 + (n * 0.004);
         var storageAtStart = _world.Storage();
         var created = DateTimeOffset.UtcNow;
         _clock.Start();
-        var definition = BenchCycles.Definition(created, capacity: n, TimeSpan.FromSeconds(WindowSeconds), trainingGap: TimeSpan.FromSeconds(6), remindersBeforeTraining: ["PT3S"]);
+        var definition = BenchCycles.Definition(created.AddDays(7), created.AddDays(14), capacity: n, TrainingGap, Reminders);
         CycleId = await StepAsync("create cycle (POST /api/cycles)", () => BenchCycles.CreateAsync(_world, definition));
         using var stop = new CancellationTokenSource();
         var watch = WatchAsync(stop.Token);
         try
         {
-            await WaitForPhaseAsync("RegistrationOpen", TimeSpan.FromSeconds(60));
             await StepAsync("import invitees (CSV, ≤ 20,000 rows per request)", async () =>
             {
                 for (var from = 0; from < n; from += 20_000)
                 {
                     await BenchCycles.ImportAsync(_world, CycleId, People.InviteesCsv(_world.Id, from, Math.Min(20_000, n - from)));
                 }
+            });
+            await StepAsync("open registration now (reschedule)", async () =>
+            {
+                var now = DateTimeOffset.UtcNow;
+                await BenchCycles.CommandAsync(_world, CycleId, "reschedule", BenchCycles.Timeline(now.AddMinutes(-1), now.AddSeconds(WindowSeconds), TrainingGap, Reminders));
+                await WaitForPhaseAsync("RegistrationOpen", TimeSpan.FromSeconds(60));
             });
             await StepAsync("invitation wave delivered", () => WaitForDeliveriesAsync(MailKinds.Invitation, n, TimeSpan.FromSeconds(120 + (n * 0.05))));
             var confirmed = await StepAsync($"register everyone ({options.Register})", () => options.Register == "batch" ? RegisterInBatchesAsync() : RegisterThroughServiceAsync(options.RegisterClients));

@@ -30,7 +30,8 @@ public static class RegistrationBench
 
         // The rate limiter guards the form against one address hammering it; every bench client shares one address.
         await using var world = await BenchWorld.StartAsync(DurableBackend.AzureStorage, new Dictionary<string, string?> { ["TrainingCycles__FormPostsPerMinute"] = "100000" });
-        var definition = BenchCycles.Definition(DateTimeOffset.UtcNow, capacity, registrationWindow: TimeSpan.FromHours(2), trainingGap: TimeSpan.FromMinutes(5), remindersBeforeTraining: []);
+        var now = DateTimeOffset.UtcNow;
+        var definition = BenchCycles.Definition(now.AddMinutes(-1), now.AddHours(2), capacity, TimeSpan.FromMinutes(5), remindersBeforeTraining: []);
         var cycleId = await BenchCycles.CreateAsync(world, definition);
         var floorTable = world.Tables.GetTableClient("benchfloor" + world.Id);
         await floorTable.CreateIfNotExistsAsync();

@@ -13,6 +13,7 @@ public sealed record BenchResult(JsonObject Json, TextTable Table);
 public sealed class TextTable(string title)
 {
     private readonly List<string[]> _rows = [];
+    private readonly List<string> _notes = [];
 
     public string Title { get; } = title;
 
@@ -26,6 +27,13 @@ public sealed class TextTable(string title)
     public TextTable Section(string heading)
     {
         _rows.Add([heading]);
+        return this;
+    }
+
+    /// <summary>A line printed under the table (warnings, how a figure was taken).</summary>
+    public TextTable Note(string note)
+    {
+        _notes.Add(note);
         return this;
     }
 
@@ -48,6 +56,11 @@ public sealed class TextTable(string title)
             {
                 text.AppendLine(string.Join("  ", widths.Select(w => new string('-', w))));
             }
+        }
+
+        foreach (var note in _notes)
+        {
+            text.AppendLine("note: " + note);
         }
 
         return text.ToString();
