@@ -515,7 +515,7 @@ public sealed class CycleRun
             ["cycle"] = History.ToJson(),
             ["mostRowsSeenAtOnce"] = MaxHistoryRows,
             ["rowsSeenAcrossGenerations"] = HistoryRowsWritten,
-            ["note"] = "ContinueAsNew keeps the instance id and the table keeps only the running generation's rows; rowsSeenAcrossGenerations is the union of samples taken every 0.25 s and at each phase change (a lower bound)",
+            ["note"] = "ContinueAsNew keeps the instance id and the engine overwrites the previous generation's rows, so the table holds about one generation at a time; rowsSeenAcrossGenerations is the union of samples taken every 0.25 s and at each phase change (a lower bound on rows written)",
             ["participantMailOrchestrations"] = MailHistory.ToJson(),
             ["activities"] = new JsonArray([.. AllActivities.GroupBy(a => a.Name).Select(g => (JsonNode)new JsonObject { ["name"] = g.Key, ["calls"] = g.Count(), ["seconds"] = Stats.Round(g.Sum(a => a.Seconds ?? 0), 3) })]),
         },
