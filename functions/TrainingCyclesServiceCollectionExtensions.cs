@@ -32,6 +32,7 @@ public static class TrainingCyclesServiceCollectionExtensions
         services.AddSingleton<Tokens>();
         services.AddSingleton<CycleStore>();
         services.AddSingleton<ParticipantStore>();
+        services.AddSingleton<RegistrationCommitter>();
         services.AddSingleton<RegistrationService>();
         services.AddSingleton<FormRateLimiter>();
         services.AddSingleton<AttendanceStore>();

@@ -21,10 +21,11 @@ public sealed record WithdrawalResult(bool Withdrawn, ParticipantEntity? Partici
 
 /// <summary>
 /// Registration, change and withdrawal as entity-group transactions in the cycle's partition: the participant
-/// row, its index rows and the counters move together under ETags. Two requests racing for the last seat both
-/// read the same counters; one commits, the other's transaction fails (412) and, re-read, lands on the waitlist.
+/// row, its index rows and the counters move together under ETags. New registrations are committed in groups by
+/// <see cref="RegistrationCommitter"/> (one counters update for everyone in the transaction, seats in arrival
+/// order); a change of details moves alone; a withdrawal and its promotion are one transaction.
 /// </summary>
-public sealed class RegistrationService(AppTables tables, AuditLog audit, TimeProvider time)
+public sealed class RegistrationService(AppTables tables, RegistrationCommitter committer, AuditLog audit, TimeProvider time)
 {
     /// <summary>How long a request keeps retrying lost races before answering 503 (busy) rather than 500.</summary>
     private static readonly TimeSpan ContentionBudget = TimeSpan.FromSeconds(20);
@@ -39,9 +40,10 @@ public sealed class RegistrationService(AppTables tables, AuditLog audit, TimePr
         var started = time.GetTimestamp();
         for (var attempt = 0; ; attempt++)
         {
-            var counters = (await table.GetEntityAsync<CountersEntity>(cycleId, CountersEntity.Key, cancellationToken: cancellationToken)).Value;
-            var byNip = await IndexAsync(table, cycleId, nipKey, cancellationToken);
-            var byEmail = await IndexAsync(table, cycleId, emailKey, cancellationToken);
+            var nipLookup = IndexAsync(table, cycleId, nipKey, cancellationToken);
+            var emailLookup = IndexAsync(table, cycleId, emailKey, cancellationToken);
+            var byNip = await nipLookup;
+            var byEmail = await emailLookup;
 
             // Who is this? The invite link, then the NIP (same person re-registering), then the email (an invitee using the open link).
             var participantId = invitedParticipantId ?? byNip?.ParticipantId ?? byEmail?.ParticipantId;
@@ -88,65 +90,46 @@ public sealed class RegistrationService(AppTables tables, AuditLog audit, TimePr
             p.ConsentAt ??= now;
             p.UpdatedAt = now;
 
-            RegistrationOutcome outcome;
-            if (wasRegistered)
-            {
-                outcome = RegistrationOutcome.Updated;
-            }
-            else
-            {
-                if (p.Status == ParticipantStatus.Withdrawn)
-                {
-                    counters.Withdrawn--;
-                }
-
-                p.RegisteredAt = now;
-                p.WithdrawnAt = null;
-                p.RegistrationNumber ??= RegistrationNumber(cycleId, counters.NextRegistrationSeq++);
-                if (counters.Confirmed < cycle.Entity.Capacity)
-                {
-                    p.Status = ParticipantStatus.Confirmed;
-                    counters.Confirmed++;
-                    outcome = RegistrationOutcome.Confirmed;
-                }
-                else
-                {
-                    p.Status = ParticipantStatus.Waitlisted;
-                    p.WaitlistSeq = counters.NextWaitlistSeq++;
-                    counters.Waitlisted++;
-                    outcome = RegistrationOutcome.Waitlisted;
-                }
-            }
-
-            var actions = new List<TableTransactionAction>
-            {
-                existing is null
-                    ? new(TableTransactionActionType.Add, p)
-                    : new(TableTransactionActionType.UpdateReplace, p, p.ETag),
-            };
+            var indexActions = new List<TableTransactionAction>();
+            var keys = new List<string> { p.RowKey };
             if (byNip is null)
             {
-                actions.Add(new(TableTransactionActionType.Add, new IndexEntity { PartitionKey = cycleId, RowKey = nipKey, ParticipantId = p.RowKey }));
+                keys.Add(nipKey);
+                indexActions.Add(new(TableTransactionActionType.Add, new IndexEntity { PartitionKey = cycleId, RowKey = nipKey, ParticipantId = p.RowKey }));
                 if (previousNip is not null && previousNip != form.Nip)
                 {
-                    actions.Add(new(TableTransactionActionType.Delete, new TableEntity(cycleId, ParticipantStore.NipIndexKey(cycleId, previousNip)), ETag.All));
+                    keys.Add(ParticipantStore.NipIndexKey(cycleId, previousNip));
+                    indexActions.Add(new(TableTransactionActionType.Delete, new TableEntity(cycleId, ParticipantStore.NipIndexKey(cycleId, previousNip)), ETag.All));
                 }
             }
 
             if (byEmail is null)
             {
-                actions.Add(new(TableTransactionActionType.Add, new IndexEntity { PartitionKey = cycleId, RowKey = emailKey, ParticipantId = p.RowKey }));
+                keys.Add(emailKey);
+                indexActions.Add(new(TableTransactionActionType.Add, new IndexEntity { PartitionKey = cycleId, RowKey = emailKey, ParticipantId = p.RowKey }));
                 if (existing is not null && !string.IsNullOrEmpty(previousEmail) && !string.Equals(previousEmail, form.Email, StringComparison.Ordinal))
                 {
-                    actions.Add(new(TableTransactionActionType.Delete, new TableEntity(cycleId, ParticipantStore.EmailIndexKey(cycleId, previousEmail)), ETag.All));
+                    keys.Add(ParticipantStore.EmailIndexKey(cycleId, previousEmail));
+                    indexActions.Add(new(TableTransactionActionType.Delete, new TableEntity(cycleId, ParticipantStore.EmailIndexKey(cycleId, previousEmail)), ETag.All));
                 }
             }
 
-            if (outcome != RegistrationOutcome.Updated)
+            if (!wasRegistered)
             {
-                actions.Add(new(TableTransactionActionType.UpdateReplace, counters, counters.ETag));
+                // A new seat or waitlist place: the counters row changes, so it goes through the cycle's group commit.
+                var pending = new PendingRegistration(p, existing is null, indexActions, keys, cycle.Entity.Capacity);
+                if (await committer.CommitAsync(cycleId, pending, cancellationToken) is not { } committed)
+                {
+                    await BackOffAsync(started, attempt, cancellationToken);
+                    continue;
+                }
+
+                return new RegistrationResult(committed, p);
             }
 
+            // A change of details: the counters stay as they are, so this person's rows move alone.
+            var actions = new List<TableTransactionAction> { new(TableTransactionActionType.UpdateReplace, p, p.ETag) };
+            actions.AddRange(indexActions);
             try
             {
                 var response = await table.SubmitTransactionAsync(actions, cancellationToken);
@@ -154,18 +137,13 @@ public sealed class RegistrationService(AppTables tables, AuditLog audit, TimePr
             }
             catch (TableTransactionFailedException e) when (e.Status is 404 or 409 or 412)
             {
-                // Lost a race (seat, index row, or an edit of the same row): read everything again and retry.
+                // Lost a race (an index row, or an edit of the same row): read everything again and retry.
                 await BackOffAsync(started, attempt, cancellationToken);
                 continue;
             }
 
-            await audit.WriteAsync(cycleId, "participant", outcome switch
-            {
-                RegistrationOutcome.Confirmed => "registration.confirmed",
-                RegistrationOutcome.Waitlisted => "registration.waitlisted",
-                _ => "registration.updated",
-            }, p.RowKey, p.RegistrationNumber, cancellationToken);
-            return new RegistrationResult(outcome, p);
+            await audit.WriteAsync(cycleId, "participant", "registration.updated", p.RowKey, p.RegistrationNumber, cancellationToken);
+            return new RegistrationResult(RegistrationOutcome.Updated, p);
         }
     }
 

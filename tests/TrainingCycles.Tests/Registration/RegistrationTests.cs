@@ -148,6 +148,37 @@ public sealed class RegistrationTests
     }
 
     [Fact]
+    public async Task GroupedCommitsKeepNumbersGapFreeAndLetEachNipAndEmailRegisterOnce()
+    {
+        // 40 people at once, and 10 more posts that reuse one of their NIPs or emails: the group commit must take
+        // the colliding ones out of the transaction, not fail everyone in it, and must not burn numbers on them.
+        var (world, cycleId) = await OpenCycleAsync(capacity: 25, settings: new Dictionary<string, string?> { ["TrainingCycles__FormPostsPerMinute"] = "1000" });
+        await using var _ = world;
+        var posts = Enumerable.Range(0, 40).Select(i => Forms.ValidRegistration(nip: Forms.Nip(i), email: $"p{i}@example.org"))
+            .Concat(Enumerable.Range(0, 5).Select(i => Forms.ValidRegistration(nip: Forms.Nip(i * 7), email: $"other{i}@example.org")))
+            .Concat(Enumerable.Range(0, 5).Select(i => Forms.ValidRegistration(nip: Forms.Nip(100 + i), email: $"p{(i * 7) + 1}@example.org")))
+            .ToList();
+
+        var responses = await Task.WhenAll(posts.Select(f => Forms.PostAsync(world.Http, $"api/cycles/{cycleId}/register", f)));
+
+        var rows = (await world.Host.Services.GetRequiredService<ParticipantStore>().ListAsync(cycleId)).Where(p => p.Status != ParticipantStatus.Invited).ToList();
+        Assert.Equal(40, rows.Count);
+        Assert.Equal(40, responses.Count(r => r.Response.StatusCode == HttpStatusCode.OK));
+        Assert.Equal(10, responses.Count(r => r.Response.StatusCode == HttpStatusCode.UnprocessableEntity && (r.Page.QuerySelector("#nip-error") ?? r.Page.QuerySelector("#email-error")) is not null));
+        Assert.Equal(40, rows.Select(p => p.Nip).Distinct().Count());
+        Assert.Equal(40, rows.Select(p => p.Email).Distinct().Count());
+        Assert.Equal(
+            Enumerable.Range(1, 40).Select(i => RegistrationService.RegistrationNumber(cycleId, i)).Order(StringComparer.Ordinal),
+            rows.Select(p => p.RegistrationNumber!).Order(StringComparer.Ordinal));
+        Assert.Equal(25, rows.Count(p => p.Status == ParticipantStatus.Confirmed));
+        Assert.Equal(Enumerable.Range(1, 15).Select(i => (long)i), rows.Where(p => p.Status == ParticipantStatus.Waitlisted).Select(p => p.WaitlistSeq).Order());
+        var counts = await CountsAsync(world, cycleId);
+        Assert.Equal((25, 15), (counts.Confirmed, counts.Waitlisted));
+        var audit = await world.Host.Services.GetRequiredService<AuditLog>().ReadAsync(cycleId);
+        Assert.Equal(40, audit.Count(a => a.Action is "registration.confirmed" or "registration.waitlisted"));
+    }
+
+    [Fact]
     public async Task TwoRequestsForTheLastSeatGiveItToExactlyOne()
     {
         var (world, cycleId) = await OpenCycleAsync(capacity: 1);
