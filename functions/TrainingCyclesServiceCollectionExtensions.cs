@@ -33,6 +33,7 @@ public static class TrainingCyclesServiceCollectionExtensions
         services.AddSingleton<CycleStore>();
         services.AddSingleton<ParticipantStore>();
         services.AddSingleton<RegistrationCommitter>();
+        services.AddSingleton<ParticipantMailQueue>();
         services.AddSingleton<RegistrationService>();
         services.AddSingleton<FormRateLimiter>();
         services.AddSingleton<AttendanceStore>();

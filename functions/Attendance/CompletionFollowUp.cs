@@ -97,10 +97,7 @@ public sealed class CompletionFollowUp(
             .Where(p => MailComposer.IsRecipient(MailKinds.CertificateIssued, p) && !handled.Contains(p.RowKey))
             .OrderBy(p => p.RowKey, StringComparer.Ordinal)
             .ToList();
-        foreach (var p in due)
-        {
-            await ParticipantMail.ScheduleAsync(durable, new ParticipantMailRequest(cycle.CycleId, p.RowKey, MailKinds.CertificateIssued, CertificateOccurrence), logger);
-        }
+        await ParticipantMail.ScheduleAsync(durable, cycle.CycleId, [.. due.Select(p => new ParticipantMailRequest(cycle.CycleId, p.RowKey, MailKinds.CertificateIssued, CertificateOccurrence))], logger);
 
         return new CertificateFollowUp(numbered, issued, due.Count);
     }

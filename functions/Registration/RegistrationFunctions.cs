@@ -16,7 +16,7 @@ namespace TrainingCycles.Registration;
 /// (from the confirmation email; view, change or withdraw).
 /// </summary>
 public sealed class RegistrationFunctions(
-    CycleStore cycles, ParticipantStore participants, RegistrationService registrations, Tokens tokens, FormRateLimiter rateLimiter, TimeProvider time, ILogger<RegistrationFunctions> logger)
+    CycleStore cycles, ParticipantStore participants, RegistrationService registrations, ParticipantMailQueue mailQueue, Tokens tokens, FormRateLimiter rateLimiter, TimeProvider time, ILogger<RegistrationFunctions> logger)
 {
     public const int MaxFormBytes = 32 * 1024;
 
@@ -154,7 +154,7 @@ public sealed class RegistrationFunctions(
         if (result.Outcome is RegistrationOutcome.Confirmed or RegistrationOutcome.Waitlisted)
         {
             var kind = result.Outcome == RegistrationOutcome.Confirmed ? MailKinds.Confirmation : MailKinds.Waitlisted;
-            await ParticipantMail.ScheduleAsync(durable, new ParticipantMailRequest(cycle.CycleId, p.RowKey, kind, "r-" + p.RegistrationNumber), logger);
+            await mailQueue.ScheduleAsync(durable, new ParticipantMailRequest(cycle.CycleId, p.RowKey, kind, "r-" + p.RegistrationNumber));
         }
 
         return ConfirmationPage(request, cycle, lang, p, result.Outcome);
@@ -171,7 +171,7 @@ public sealed class RegistrationFunctions(
         var result = await registrations.WithdrawAsync(cycle, participant.RowKey, promote: true);
         if (result.Promoted is { } promoted)
         {
-            await ParticipantMail.ScheduleAsync(durable, new ParticipantMailRequest(cycle.CycleId, promoted.RowKey, MailKinds.Promoted, "promoted"), logger);
+            await mailQueue.ScheduleAsync(durable, new ParticipantMailRequest(cycle.CycleId, promoted.RowKey, MailKinds.Promoted, "promoted"));
         }
 
         return Message(request, lang, StatusCodes.Status200OK, "Pendaftaran dibatalkan", "Registration withdrawn",

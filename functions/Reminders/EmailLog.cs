@@ -47,23 +47,42 @@ public sealed class EmailLog(AppTables tables, TimeProvider time)
         return handled;
     }
 
-    public async Task RecordAsync(string cycleId, string kind, string occurrence, IReadOnlyList<EmailLogRecord> records, CancellationToken cancellationToken = default)
+    /// <summary>The keys (see <see cref="Key"/>) among these that are already settled: point reads, 16 at a time.</summary>
+    public async Task<HashSet<string>> HandledKeysAsync(string cycleId, IEnumerable<string> keys, CancellationToken cancellationToken = default)
+    {
+        var table = await tables.GetAsync(AppTables.EmailLog, cancellationToken);
+        var handled = new System.Collections.Concurrent.ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
+        await Parallel.ForEachAsync(keys.Distinct(StringComparer.Ordinal), new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (key, ct) =>
+        {
+            if ((await table.GetEntityIfExistsAsync<EmailLogEntity>(cycleId, key, select: [nameof(EmailLogEntity.ParticipantId)], cancellationToken: ct)).HasValue)
+            {
+                handled[key] = true;
+            }
+        });
+        return [.. handled.Keys];
+    }
+
+    public Task RecordAsync(string cycleId, string kind, string occurrence, IReadOnlyList<EmailLogRecord> records, CancellationToken cancellationToken = default) =>
+        RecordAsync(cycleId, kind, [.. records.Select(r => (occurrence, r))], cancellationToken);
+
+    /// <summary>Records outcomes that may each belong to a different occurrence (one-person mails sent together).</summary>
+    public async Task RecordAsync(string cycleId, string kind, IReadOnlyList<(string Occurrence, EmailLogRecord Record)> records, CancellationToken cancellationToken = default)
     {
         var table = await tables.GetAsync(AppTables.EmailLog, cancellationToken);
         var now = time.GetUtcNow();
         foreach (var chunk in records.Chunk(100))
         {
-            var actions = chunk.Select(r => new TableTransactionAction(TableTransactionActionType.UpsertReplace, new EmailLogEntity
+            var actions = chunk.Select(x => (x.Occurrence, R: x.Record)).Select(x => new TableTransactionAction(TableTransactionActionType.UpsertReplace, new EmailLogEntity
             {
                 PartitionKey = cycleId,
-                RowKey = Key(kind, occurrence, r.ParticipantId),
+                RowKey = Key(kind, x.Occurrence, x.R.ParticipantId),
                 Kind = kind,
-                Occurrence = occurrence,
-                ParticipantId = r.ParticipantId,
-                Status = r.Status,
+                Occurrence = x.Occurrence,
+                ParticipantId = x.R.ParticipantId,
+                Status = x.R.Status,
                 At = now,
-                MessageId = r.MessageId,
-                Error = r.Error,
+                MessageId = x.R.MessageId,
+                Error = x.R.Error,
             })).ToList();
             await table.SubmitTransactionAsync(actions, cancellationToken);
         }

@@ -33,7 +33,8 @@ public sealed class TestWorld : IAsyncDisposable
         Action<IServiceCollection>? services = null,
         bool ownAzurite = false,
         string? reuseId = null,
-        ILoggerProvider? logs = null)
+        ILoggerProvider? logs = null,
+        TimeSpan? workItemTimeout = null)
     {
         // reuseId: a second dev host over the same tables, container and task hub (a restart).
         var id = reuseId ?? "t" + Guid.NewGuid().ToString("N")[..12];
@@ -62,6 +63,7 @@ public sealed class TestWorld : IAsyncDisposable
             Settings = all,
             ConfigureServices = services,
             ExtraLoggerProvider = logs,
+            WorkItemVisibilityTimeout = workItemTimeout,
             MinimumLogLevel = logs is not null || Environment.GetEnvironmentVariable("TEST_HOST_LOG") == "1" ? LogLevel.Information : LogLevel.Warning,
         });
         return new TestWorld(host, id);
