@@ -61,6 +61,7 @@ public static class RegistrationBench
         await WaitForConfirmationsAsync(world, registered + probed.Succeeded, TimeSpan.FromMinutes(5));
         var probeCost = world.Storage().Minus(probeBefore);
 
+        var allRegistrations = Math.Max(1, registered + probed.Succeeded);
         var mailHistory = DurableHistory.Figures(await new DurableHistory(world).RowsWithPrefixAsync($"mail-{cycleId}-"));
         var ratio = Stats.Ratio(forms.Throughput, floor.Throughput);
         var p95 = Stats.Percentile([.. forms.LatencyMs.Order()], 95);
@@ -87,7 +88,7 @@ public static class RegistrationBench
                 ["enginePerRegistration"] = Stats.Round((double)probeCost.EngineTotal / probe),
                 ["engineByService"] = Json.Counts(probeCost.Engine),
             },
-            ["participantMailOrchestrations"] = new JsonObject { ["history"] = mailHistory.ToJson(), ["rowsPerRegistration"] = Stats.Round((double)mailHistory.Rows / Math.Max(1, mailHistory.Instances), 2) },
+            ["participantMailOrchestrations"] = new JsonObject { ["history"] = mailHistory.ToJson(), ["registrations"] = allRegistrations, ["registrationsPerOrchestration"] = Stats.Round((double)allRegistrations / Math.Max(1, mailHistory.Instances), 2), ["rowsPerRegistration"] = Stats.Round((double)mailHistory.Rows / allRegistrations, 2) },
             ["confirmationMails"] = new JsonObject { ["delivered"] = confirmations, ["expected"] = registered, ["secondsAfterLastPost"] = Stats.Round(drainSeconds) },
             ["targets"] = new JsonObject
             {
@@ -108,7 +109,7 @@ public static class RegistrationBench
             .Row("storage requests per registration (app, timed run)", Stats.F((double)during.AppTotal / count, 2), "1", "", string.Join(", ", during.App.Select(k => $"{k.Key} {k.Value:N0}")))
             .Row("  with its confirmation mail (probe): app", Stats.F((double)probeCost.AppTotal / probe, 2), "1")
             .Row("  with its confirmation mail (probe): Durable engine", Stats.F((double)probeCost.EngineTotal / probe, 2), "0", "", string.Join(", ", probeCost.Engine.Select(k => $"{k.Key} {k.Value:N0}")))
-            .Row("confirmation-mail orchestration history rows per registration", Stats.F((double)mailHistory.Rows / Math.Max(1, mailHistory.Instances), 1), "0")
+            .Row("confirmation-mail orchestration history rows per registration", Stats.F((double)mailHistory.Rows / allRegistrations, 2), "0", "", $"{allRegistrations:N0} registrations in {mailHistory.Instances:N0} orchestrations")
             .Row("confirmation mails delivered", $"{confirmations}/{registered}", "", "", $"drained {Stats.F(drainSeconds)} s after the last post");
         return new BenchResult(json, table);
     }

@@ -266,6 +266,7 @@ public sealed class RegistrationCommitter(AppTables tables, AuditLog audit, Time
                 else
                 {
                     // The store did not say which action failed: everyone reads again on their own.
+                    logger.LogWarning("A registration transaction for cycle {CycleId} failed ({Status}) without naming the action; {Count} requests read again", lane.CycleId, e.Status, pending.Count);
                     foreach (var r in pending)
                     {
                         r.Completion.TrySetResult(null);
