@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Azure.Data.Tables;
 using Azure.Storage.Blobs.Models;
 using PdfSharp.Drawing;
 using PdfSharp.Pdf;
@@ -25,9 +26,8 @@ public static class CertificateBench
 
     public static async Task<BenchResult> RunAsync(BenchArgs args)
     {
-        args.AllowOnly("count", "parallel");
+        args.AllowOnly("count");
         var count = args.Int("count", 200);
-        var parallel = args.Int("parallel", Math.Max(2, Environment.ProcessorCount * 2)); // what IssuePendingAsync uses
         var warmup = Math.Min(count, 10);
         var machine = Machine.Describe();
 
@@ -65,11 +65,21 @@ public static class CertificateBench
             return sample.Length;
         });
 
-        // 3. Issue in parallel as the IssueCertificates activity does, for the throughput a cycle's certificate phase gets.
+        // 3. The IssueCertificates activity's own path: numbered participants stored (untimed), then IssuePendingAsync
+        //    renders and uploads in parallel and records the rows in transactions of 100.
         var more = Enumerable.Range(count, count).Select(i => Holder(cycle, i)).ToList();
+        var participantsTable = await world.Services.GetRequiredService<AppTables>().GetAsync(AppTables.Participants);
+        foreach (var chunk in more.Chunk(100))
+        {
+            await participantsTable.SubmitTransactionAsync([.. chunk.Select(p => new TableTransactionAction(TableTransactionActionType.Add, p))]);
+        }
+
+        var beforeBatch = world.Storage();
         var clock = Stopwatch.StartNew();
-        await Parallel.ForEachAsync(more, new ParallelOptions { MaxDegreeOfParallelism = parallel }, async (p, ct) => await issuer.IssueOneAsync(cycle, p, version: 1, cancellationToken: ct));
-        var parallelPerSecond = count / clock.Elapsed.TotalSeconds;
+        var issuedInBatch = await issuer.IssuePendingAsync(cycle.CycleId);
+        var parallelPerSecond = issuedInBatch / clock.Elapsed.TotalSeconds;
+        var batchRequests = world.Storage().Minus(beforeBatch);
+        var batchRequestsPerCertificate = (double)batchRequests.AppTotal / Math.Max(1, issuedInBatch);
         var projected = TargetParticipants / parallelPerSecond;
 
         var renderRatio = Stats.Ratio(render.MeanMs, floorRender.MeanMs);
@@ -86,7 +96,7 @@ public static class CertificateBench
             ["issue"] = new JsonObject { ["description"] = "CertificateIssuer.IssueOneAsync: render, create-only blob upload, 2 lookup rows, certificate row", ["msEach"] = issue.Json(), ["storeMsEach"] = Stats.Round(storeMs), ["storageRequestsEach"] = Stats.Round(requestsPerCertificate) },
             ["floorStore"] = new JsonObject { ["description"] = "one blob upload of the same bytes", ["msEach"] = floorStore.Json() },
             ["storeRatio"] = Stats.Ratio(storeMs, floorStore.MeanMs),
-            ["parallel"] = new JsonObject { ["degree"] = parallel, ["certificatesPerSecond"] = Stats.Round(parallelPerSecond), ["projectedSecondsFor10000"] = Stats.Round(projected, 1) },
+            ["parallel"] = new JsonObject { ["description"] = "CertificateIssuer.IssuePendingAsync (what the IssueCertificates activity runs): renders and uploads 2×cores at once, rows in transactions of 100", ["issued"] = issuedInBatch, ["certificatesPerSecond"] = Stats.Round(parallelPerSecond), ["storageRequestsEach"] = Stats.Round(batchRequestsPerCertificate), ["storageRequestsByKind"] = Json.Counts(batchRequests.App), ["projectedSecondsFor10000"] = Stats.Round(projected, 1) },
             ["targets"] = new JsonObject
             {
                 ["certificatePhase10000"] = new JsonObject { ["target"] = $"render and store {TargetParticipants} in < {TargetSeconds} s (the email wave comes on top)", ["projectedSeconds"] = Stats.Round(projected, 1), ["met"] = projected < TargetSeconds },
@@ -100,8 +110,9 @@ public static class CertificateBench
             .Row("PDF size (bytes each)", ((long)certificateBytes.Average()).ToString("N0", CultureInfo.InvariantCulture), ((long)floorBytes.Average()).ToString("N0", CultureInfo.InvariantCulture) + " bare page", Stats.F(certificateBytes.Average() / floorBytes.Average(), 1) + "×")
             .Row("issue = render + store (ms each)", Stats.F(issue.MeanMs, 2))
             .Row("store part (ms each)", Stats.F(storeMs, 2), Stats.F(floorStore.MeanMs, 2) + " one upload", Stats.F(Stats.Ratio(storeMs, floorStore.MeanMs), 1) + "×")
-            .Row("storage requests per certificate", Stats.F(requestsPerCertificate, 1), "1")
-            .Row($"parallel issue ({parallel} at once)", Stats.F(parallelPerSecond) + " /s")
+            .Row("storage requests per certificate, one by one", Stats.F(requestsPerCertificate, 1), "1")
+            .Row($"issue pending ({issuedInBatch} at {Math.Max(2, Environment.ProcessorCount * 2)} at once)", Stats.F(parallelPerSecond) + " /s")
+            .Row("storage requests per certificate, issuing pending", Stats.F(batchRequestsPerCertificate, 2), "1")
             .Row("projected render+store of 10,000", Stats.F(projected) + " s", "", "", $"< {TargetSeconds} s incl. email: {(projected < TargetSeconds ? "within reach" : "NOT met")}");
         return new BenchResult(json, table);
     }

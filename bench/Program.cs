@@ -10,7 +10,7 @@ public static class Program
         usage: dotnet run -c Release --project bench -- <scenario> [options]
           registration  [--count 2000] [--clients 32] [--warmup N]
           cycle         [--participants 1000] [--compare 100] [--register batch|service] [--register-clients 4] [--window SECONDS]
-          certificates  [--count 200] [--parallel 2×cores]
+          certificates  [--count 200]
         """;
 
     public static async Task<int> Main(string[] args)

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
+using System.Threading.Channels;
 using Azure;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
@@ -28,6 +29,9 @@ public sealed partial class CertificateIssuer(
     public const int VerificationCodeLength = 12;
 
     private const int ParticipantsPerBatch = 99; // + the counters row = 100 operations
+
+    /// <summary>Azure Table storage's limit on operations in one entity-group transaction.</summary>
+    private const int RowsPerTransaction = 100;
 
     public BlobContainerClient Container => storage.Blobs.GetBlobContainerClient(options.Value.CertificatesContainer);
 
@@ -163,14 +167,57 @@ public sealed partial class CertificateIssuer(
             }
         }
 
+        // Render and upload in parallel; one writer records the finished ones in transactions of up to 100 rows
+        // per partition (lookups by code, lookups by id, certificate rows), so the rows cost 3 requests per 100
+        // certificates instead of 3 per certificate. A row is only written after its PDF is stored.
         var issued = 0;
-        await Parallel.ForEachAsync(pending, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(2, Environment.ProcessorCount * 2), CancellationToken = cancellationToken }, async (p, ct) =>
+        var finished = Channel.CreateUnbounded<CertificateEntity>(); // not SingleReader: that variant cannot report Count
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var recorder = Task.Run(async () =>
         {
-            // Normally version 1; a participant who already has a row is in the middle of a reissue.
-            var previous = latest.TryGetValue(p.RowKey, out var row) ? row : ((int Version, string? Id))(0, null);
-            await IssueOneAsync(cycle, p, previous.Version + 1, previous.Id, ct);
-            Interlocked.Increment(ref issued);
-        });
+            var buffer = new List<CertificateEntity>(RowsPerTransaction);
+            try
+            {
+                await foreach (var entity in finished.Reader.ReadAllAsync(stop.Token))
+                {
+                    buffer.Add(entity);
+                    if (buffer.Count == RowsPerTransaction || finished.Reader.Count == 0 && buffer.Count >= RowsPerTransaction / 4)
+                    {
+                        await RecordAsync(buffer, stop.Token);
+                        issued += buffer.Count;
+                        buffer.Clear();
+                    }
+                }
+
+                await RecordAsync(buffer, stop.Token);
+                issued += buffer.Count;
+            }
+            catch
+            {
+                await stop.CancelAsync(); // no point rendering what cannot be recorded
+                throw;
+            }
+        }, CancellationToken.None);
+
+        try
+        {
+            await Parallel.ForEachAsync(pending, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(2, Environment.ProcessorCount * 2), CancellationToken = stop.Token }, async (p, ct) =>
+            {
+                // Normally version 1; a participant who already has a row is in the middle of a reissue.
+                var previous = latest.TryGetValue(p.RowKey, out var row) ? row : ((int Version, string? Id))(0, null);
+                await finished.Writer.WriteAsync(await RenderAndStoreAsync(cycle, p, previous.Version + 1, previous.Id, ct), ct);
+            });
+        }
+        catch (OperationCanceledException) when (recorder.IsFaulted && !cancellationToken.IsCancellationRequested)
+        {
+            // The recorder failed and stopped the renders: its exception is the one to report (below).
+        }
+        finally
+        {
+            finished.Writer.TryComplete();
+        }
+
+        await recorder;
 
         if (issued > 0)
         {
@@ -183,6 +230,14 @@ public sealed partial class CertificateIssuer(
 
     /// <summary>Renders, uploads and records one certificate version (idempotent for the same id).</summary>
     public async Task<CertificateEntity> IssueOneAsync(CycleRecord cycle, ParticipantEntity p, int version, string? supersedes = null, CancellationToken cancellationToken = default)
+    {
+        var entity = await RenderAndStoreAsync(cycle, p, version, supersedes, cancellationToken);
+        await RecordAsync([entity], cancellationToken);
+        return entity;
+    }
+
+    /// <summary>Renders and uploads one certificate version; the row that describes it is not written yet.</summary>
+    private async Task<CertificateEntity> RenderAndStoreAsync(CycleRecord cycle, ParticipantEntity p, int version, string? supersedes, CancellationToken cancellationToken)
     {
         var language = p.Language == "en" ? "en" : "id";
         var verifyUrl = VerificationUri(p.VerificationCode!).ToString();
@@ -227,13 +282,35 @@ public sealed partial class CertificateIssuer(
             TrainingDates = dates,
             Language = language,
         };
+        return entity;
+    }
+
+    /// <summary>
+    /// Writes the lookups and then the certificate rows for stored PDFs, in transactions of up to 100 per
+    /// partition. Upserts, so a retry rewrites the same rows. The certificate row goes last: its presence means
+    /// "PDF stored and findable".
+    /// </summary>
+    private async Task RecordAsync(IReadOnlyList<CertificateEntity> stored, CancellationToken cancellationToken)
+    {
+        if (stored.Count == 0)
+        {
+            return;
+        }
+
         var certificates = await tables.GetAsync(AppTables.Certificates, cancellationToken);
         var lookups = await tables.GetAsync(AppTables.Lookups, cancellationToken);
-        await lookups.UpsertEntityAsync(new LookupEntity { PartitionKey = LookupEntity.VerifyPartition, RowKey = entity.VerificationCode, CycleId = cycle.CycleId, CertificateId = entity.RowKey }, TableUpdateMode.Replace, cancellationToken);
-        await lookups.UpsertEntityAsync(new LookupEntity { PartitionKey = LookupEntity.CertificatePartition, RowKey = entity.RowKey, CycleId = cycle.CycleId, CertificateId = entity.RowKey }, TableUpdateMode.Replace, cancellationToken);
-        // The certificate row is written last: its presence means "PDF stored and findable".
-        await certificates.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken);
-        return entity;
+        foreach (var chunk in stored.Chunk(RowsPerTransaction))
+        {
+            await Task.WhenAll(
+                lookups.SubmitTransactionAsync([.. chunk.Select(e => new TableTransactionAction(TableTransactionActionType.UpsertReplace,
+                    new LookupEntity { PartitionKey = LookupEntity.VerifyPartition, RowKey = e.VerificationCode, CycleId = e.PartitionKey, CertificateId = e.RowKey }))], cancellationToken),
+                lookups.SubmitTransactionAsync([.. chunk.Select(e => new TableTransactionAction(TableTransactionActionType.UpsertReplace,
+                    new LookupEntity { PartitionKey = LookupEntity.CertificatePartition, RowKey = e.RowKey, CycleId = e.PartitionKey, CertificateId = e.RowKey }))], cancellationToken));
+            foreach (var cycleRows in chunk.GroupBy(e => e.PartitionKey, StringComparer.Ordinal))
+            {
+                await certificates.SubmitTransactionAsync([.. cycleRows.Select(e => new TableTransactionAction(TableTransactionActionType.UpsertReplace, e))], cancellationToken);
+            }
+        }
     }
 
     public static string NewCertificateId() => Ids.New(CertificateIdPrefix);

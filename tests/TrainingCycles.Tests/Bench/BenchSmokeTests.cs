@@ -75,6 +75,8 @@ public sealed class BenchSmokeTests(ITestOutputHelper output)
         Assert.True((double)json["renderRatio"]! > 0);
         Assert.True((double)json["issue"]!["storageRequestsEach"]! >= 1, "every certificate is uploaded");
         Assert.True((double)json["parallel"]!["certificatesPerSecond"]! > 0);
+        Assert.Equal(3, (int)json["parallel"]!["issued"]!);
+        Assert.True((double)json["parallel"]!["storageRequestsEach"]! >= 1, "every pending certificate is uploaded");
         Assert.NotNull(json["targets"]!["certificatePhase10000"]!["met"]);
     }
 
