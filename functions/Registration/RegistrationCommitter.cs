@@ -143,7 +143,16 @@ public sealed class RegistrationCommitter(AppTables tables, AuditLog audit, Time
             List<PendingRegistration> batch;
             lock (lane)
             {
-                batch = TakeBatch(lane.Queue);
+                try
+                {
+                    batch = TakeBatch(lane.Queue);
+                }
+                catch
+                {
+                    lane.Running = false; // never leave the lane marked busy with nobody draining it
+                    throw;
+                }
+
                 if (batch.Count == 0)
                 {
                     lane.Running = false;

@@ -53,11 +53,22 @@ public sealed class ParticipantMailQueue(ILogger<ParticipantMailQueue> logger)
                 }
             }
 
-            // The first caller's client: that caller is still waiting, so its client is alive.
-            await ParticipantMail.ScheduleAsync(batch[0].Durable, cycleId, [.. batch.Select(w => w.Request)], logger);
-            foreach (var w in batch)
+            try
             {
-                w.Done.TrySetResult();
+                // The first caller's client: that caller is still waiting, so its client is alive.
+                await ParticipantMail.ScheduleAsync(batch[0].Durable, cycleId, [.. batch.Select(w => w.Request)], logger);
+            }
+            catch (Exception e)
+            {
+                // Never leave the lane stuck "running" with callers waiting: log, release them, go on.
+                logger.LogWarning(e, "Could not schedule {Count} mail(s) for cycle {CycleId}", batch.Count, cycleId);
+            }
+            finally
+            {
+                foreach (var w in batch)
+                {
+                    w.Done.TrySetResult();
+                }
             }
         }
     }
