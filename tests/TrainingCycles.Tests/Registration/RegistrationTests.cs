@@ -179,6 +179,31 @@ public sealed class RegistrationTests
     }
 
     [Fact]
+    public async Task GroupedCommitsRebuildFromAFreshReadWhenTheCountersChangeElsewhere()
+    {
+        // Invitee imports write the same counters row (Invited) while registrations are being grouped: the group's
+        // transaction must fail on the counters ETag and be rebuilt, never overwrite the import's count.
+        var (world, cycleId) = await OpenCycleAsync(capacity: 20, settings: new Dictionary<string, string?> { ["TrainingCycles__FormPostsPerMinute"] = "1000" });
+        await using var _ = world;
+
+        var registering = Task.WhenAll(Enumerable.Range(0, 40).Select(i =>
+            Forms.PostAsync(world.Http, $"api/cycles/{cycleId}/register", Forms.ValidRegistration(nip: Forms.Nip(i), email: $"reg{i}@example.org"))));
+        var importing = Task.WhenAll(Enumerable.Range(0, 4).Select(i =>
+            CycleApi.ImportCsvAsync(world.Organizer, cycleId, CycleApi.InviteesCsv(30, domain: $"import{i}.example.org"))));
+        var responses = await registering;
+        await importing;
+
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.Response.StatusCode));
+        var rows = await world.Host.Services.GetRequiredService<ParticipantStore>().ListAsync(cycleId);
+        var counts = await CountsAsync(world, cycleId);
+        Assert.Equal(rows.Count(p => p.Status == ParticipantStatus.Confirmed), counts.Confirmed);
+        Assert.Equal(rows.Count(p => p.Status == ParticipantStatus.Waitlisted), counts.Waitlisted);
+        Assert.Equal((20, 20), (counts.Confirmed, counts.Waitlisted));
+        Assert.Equal(120, rows.Count(p => p.Invited));
+        Assert.Equal(120, counts.Invited);
+    }
+
+    [Fact]
     public async Task TwoRequestsForTheLastSeatGiveItToExactlyOne()
     {
         var (world, cycleId) = await OpenCycleAsync(capacity: 1);
