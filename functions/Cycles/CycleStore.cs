@@ -64,6 +64,38 @@ public sealed class CycleStore(AppTables tables, AuditLog audit, TimeProvider ti
         return response.HasValue ? ToRecord(response.Value!) : null;
     }
 
+    /// <summary>How old a cycle read by <see cref="GetRecentAsync"/> may be.</summary>
+    public static readonly TimeSpan RecentFor = TimeSpan.FromSeconds(1);
+
+    // Wall-clock ages (not the injected TimeProvider, which tests freeze): cycle id → (record, Environment.TickCount64).
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (CycleRecord Record, long ReadAt)> _recent = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _changedAt = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The cycle as read at most <see cref="RecentFor"/> ago, for the participant pages a registration rush hits:
+    /// the cycle read was one of the six storage requests a registration cost. This instance's own changes are
+    /// seen at once (<see cref="UpdateAsync"/> drops the entry); another instance's early close or reschedule
+    /// reaches this one within a second — about as long as a request that was already on its way takes anyway.
+    /// Deadlines are times in the record, so they are exact regardless.
+    /// </summary>
+    public async Task<CycleRecord?> GetRecentAsync(string cycleId, CancellationToken cancellationToken = default)
+    {
+        if (_recent.TryGetValue(cycleId, out var hit) && Environment.TickCount64 - hit.ReadAt < RecentFor.TotalMilliseconds)
+        {
+            return hit.Record;
+        }
+
+        var readAt = Environment.TickCount64;
+        var record = await GetAsync(cycleId, cancellationToken);
+        // A read that raced this instance's own change may hold the old row: use it once, do not keep it.
+        if (record is not null && !(_changedAt.TryGetValue(cycleId, out var changedAt) && changedAt >= readAt))
+        {
+            _recent[cycleId] = (record, readAt);
+        }
+
+        return record;
+    }
+
     public async Task<IReadOnlyList<CycleRecord>> ListAsync(CancellationToken cancellationToken = default)
     {
         var cycles = await tables.GetAsync(AppTables.Cycles, cancellationToken);
@@ -92,6 +124,8 @@ public sealed class CycleStore(AppTables tables, AuditLog audit, TimeProvider ti
             {
                 var response = await cycles.UpdateEntityAsync(entity, entity.ETag, TableUpdateMode.Replace, cancellationToken);
                 entity.ETag = response.Headers.ETag ?? entity.ETag;
+                _changedAt[cycleId] = Environment.TickCount64;
+                _recent.TryRemove(cycleId, out _);
                 return ToRecord(entity);
             }
             catch (RequestFailedException e) when (e.Status == 412 && attempt < 10)

@@ -26,7 +26,7 @@ public sealed class RegistrationFunctions(
         string cycleId)
     {
         var lang = Language(request);
-        var cycle = await cycles.GetAsync(cycleId);
+        var cycle = await cycles.GetRecentAsync(cycleId);
         if (cycle is null)
         {
             return NotFoundPage(request, lang);
@@ -101,7 +101,7 @@ public sealed class RegistrationFunctions(
             return Message(request, lang, StatusCodes.Status400BadRequest, "Permintaan ditolak", "Request refused", "Isian ini tidak dapat diproses.", "This submission cannot be processed.");
         }
 
-        var cycle = await cycles.GetAsync(cycleId);
+        var cycle = await cycles.GetRecentAsync(cycleId);
         if (cycle is null)
         {
             return NotFoundPage(request, lang);
