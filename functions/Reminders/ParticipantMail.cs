@@ -34,15 +34,16 @@ public sealed class ParticipantMail(CycleStore cycles, ParticipantStore particip
 
     /// <summary>
     /// Schedules the mails in orchestrations of up to <see cref="MaxMailsPerBatch"/>. A lone mail keeps a
-    /// deterministic instance id (a double submit schedules it once); a batch gets a fresh one and relies on the
-    /// email log. Never throws: the change that caused the mail stands, and a failure is logged.
+    /// deterministic instance id (a double submit schedules it once); a batch's id is derived from its contents, so
+    /// the same batch scheduled twice runs once, and the email log covers overlapping batches. Never throws: the
+    /// change that caused the mail stands, and a failure is logged.
     /// </summary>
     public static async Task ScheduleAsync(DurableTaskClient durable, string cycleId, IReadOnlyList<ParticipantMailRequest> mails, ILogger logger)
     {
         foreach (var chunk in mails.Chunk(MaxMailsPerBatch))
         {
             var first = chunk[0];
-            var instanceId = $"mail-{cycleId}-{first.ParticipantId}-{first.Kind}-{first.Occurrence}" + (chunk.Length > 1 ? $"-x{chunk.Length}-{Ids.RandomString(6)}" : "");
+            var instanceId = $"mail-{cycleId}-{first.ParticipantId}-{first.Kind}-{first.Occurrence}" + (chunk.Length > 1 ? $"-x{chunk.Length}-{ContentHash(chunk)}" : "");
             try
             {
                 await durable.ScheduleNewOrchestrationInstanceAsync(nameof(ParticipantMailOrchestrator), new ParticipantMailBatch(cycleId, chunk), new StartOrchestrationOptions(instanceId));
@@ -54,6 +55,11 @@ public sealed class ParticipantMail(CycleStore cycles, ParticipantStore particip
             }
         }
     }
+
+    /// <summary>The same mails scheduled twice (a follow-up run repeated) get the same instance id, so once.</summary>
+    private static string ContentHash(IEnumerable<ParticipantMailRequest> mails) =>
+        Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(
+            string.Join('\n', mails.Select(m => EmailLog.Key(m.Kind, m.Occurrence, m.ParticipantId)).Order(StringComparer.Ordinal)))))[..12].ToLowerInvariant();
 
     [Function(nameof(ParticipantMailOrchestrator))]
     public static Task<int> ParticipantMailOrchestrator([OrchestrationTrigger] TaskOrchestrationContext context, ParticipantMailBatch batch) =>
