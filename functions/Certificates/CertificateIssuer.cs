@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.ExceptionServices;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using System.Threading.Channels;
@@ -199,6 +200,7 @@ public sealed partial class CertificateIssuer(
             }
         }, CancellationToken.None);
 
+        ExceptionDispatchInfo? renderFailure = null;
         try
         {
             await Parallel.ForEachAsync(pending, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(2, Environment.ProcessorCount * 2), CancellationToken = stop.Token }, async (p, ct) =>
@@ -212,12 +214,18 @@ public sealed partial class CertificateIssuer(
         {
             // The recorder failed and stopped the renders: its exception is the one to report (below).
         }
+        catch (Exception e)
+        {
+            // A render or upload failed (storage away): record the PDFs already stored, then fail for a retry.
+            renderFailure = ExceptionDispatchInfo.Capture(e);
+        }
         finally
         {
             finished.Writer.TryComplete();
         }
 
         await recorder;
+        renderFailure?.Throw();
 
         if (issued > 0)
         {
