@@ -147,10 +147,17 @@ public sealed class RegistrationCommitter(AppTables tables, AuditLog audit, Time
                 {
                     batch = TakeBatch(lane.Queue);
                 }
-                catch
+                catch (Exception e)
                 {
-                    lane.Running = false; // never leave the lane marked busy with nobody draining it
-                    throw;
+                    // Cannot happen short of a bug, but never leave callers waiting on a lane nobody drains.
+                    foreach (var r in lane.Queue)
+                    {
+                        r.Completion.TrySetException(e);
+                    }
+
+                    lane.Queue.Clear();
+                    lane.Running = false;
+                    return;
                 }
 
                 if (batch.Count == 0)
