@@ -134,31 +134,15 @@ public static class CertificateBench
         CertificateNumber = CertificateIssuer.FormatNumber("{seq:00000}/BPSDM-KT/{yyyy}", i + 1, cycle),
     };
 
-    /// <summary>The document <see cref="CertificateIssuer.IssueOneAsync"/> renders for this holder.</summary>
-    private static byte[] Render(CertificateIssuer issuer, CycleRecord cycle, ParticipantEntity p)
-    {
-        var settings = cycle.Definition.Certificate ?? new CertificateSettings();
-        return CertificateRenderer.Render(new CertificateDocument(
-            Heading: "SERTIFIKAT",
-            HolderName: p.FullName!,
-            HolderNip: p.Nip!,
-            HolderAgency: p.Agency!,
-            TrainingTitle: cycle.Entity.Title,
-            DatesText: Formatting.DateRange(cycle.Schedule, "id"),
-            Venue: cycle.Definition.Venue ?? "",
-            TrainingHours: settings.TrainingHours,
-            OrganizerName: cycle.Definition.OrganizerName ?? "",
-            SignatoryName: settings.SignatoryName ?? "",
-            SignatoryTitle: settings.SignatoryTitle ?? "",
-            SignatoryNip: settings.SignatoryNip,
-            CertificateNumber: p.CertificateNumber!,
-            VerificationUrl: issuer.VerificationUri(p.VerificationCode!).ToString(),
-            Language: "id",
-            Template: new CertificateTemplate(AccentColor: settings.AccentColor ?? CertificateTemplate.DefaultAccentColor, Heading: settings.Heading)));
-    }
+    /// <summary>The document <see cref="CertificateIssuer.IssueOneAsync"/> renders for this holder, rendered alone.</summary>
+    private static byte[] Render(CertificateIssuer issuer, CycleRecord cycle, ParticipantEntity p) =>
+        CertificateRenderer.Render(issuer.DocumentFor(cycle, p));
 
-    /// <summary>The floor: one line in the certificate's font on a bare page of the same size and document options.</summary>
-    private static byte[] RenderFloor()
+    /// <summary>
+    /// The floor: one line in the certificate's font on a bare page of the same size and document options. Uses the
+    /// font resolver the first certificate render registers. Shared with the render test in the suite.
+    /// </summary>
+    public static byte[] RenderFloor()
     {
         using var pdf = new PdfDocument();
         pdf.Options.CompressContentStreams = true;

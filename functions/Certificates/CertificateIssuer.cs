@@ -244,20 +244,18 @@ public sealed partial class CertificateIssuer(
         return entity;
     }
 
-    /// <summary>Renders and uploads one certificate version; the row that describes it is not written yet.</summary>
-    private async Task<CertificateEntity> RenderAndStoreAsync(CycleRecord cycle, ParticipantEntity p, int version, string? supersedes, CancellationToken cancellationToken)
+    /// <summary>What the certificate of this numbered participant says, in their language (the bench renders this too).</summary>
+    public CertificateDocument DocumentFor(CycleRecord cycle, ParticipantEntity p)
     {
         var language = p.Language == "en" ? "en" : "id";
-        var verifyUrl = VerificationUri(p.VerificationCode!).ToString();
         var certificate = cycle.Definition.Certificate ?? new CertificateSettings();
-        var dates = Formatting.DateRange(cycle.Schedule, language);
-        var pdf = CertificateRenderer.Render(new CertificateDocument(
+        return new CertificateDocument(
             Heading: certificate.Heading ?? (language == "en" ? "CERTIFICATE" : "SERTIFIKAT"),
             HolderName: p.FullName ?? p.Email,
             HolderNip: p.Nip ?? "",
             HolderAgency: p.Agency ?? "",
             TrainingTitle: cycle.Entity.Title,
-            DatesText: dates,
+            DatesText: Formatting.DateRange(cycle.Schedule, language),
             Venue: cycle.Definition.Venue ?? "",
             TrainingHours: certificate.TrainingHours,
             OrganizerName: cycle.Definition.OrganizerName ?? "",
@@ -265,9 +263,16 @@ public sealed partial class CertificateIssuer(
             SignatoryTitle: certificate.SignatoryTitle ?? "",
             SignatoryNip: certificate.SignatoryNip,
             CertificateNumber: p.CertificateNumber!,
-            VerificationUrl: verifyUrl,
+            VerificationUrl: VerificationUri(p.VerificationCode!).ToString(),
             Language: language,
-            Template: new CertificateTemplate(AccentColor: certificate.AccentColor ?? CertificateTemplate.DefaultAccentColor, Heading: certificate.Heading)));
+            Template: new CertificateTemplate(AccentColor: certificate.AccentColor ?? CertificateTemplate.DefaultAccentColor, Heading: certificate.Heading));
+    }
+
+    /// <summary>Renders and uploads one certificate version; the row that describes it is not written yet.</summary>
+    private async Task<CertificateEntity> RenderAndStoreAsync(CycleRecord cycle, ParticipantEntity p, int version, string? supersedes, CancellationToken cancellationToken)
+    {
+        var document = DocumentFor(cycle, p);
+        var pdf = CertificateRenderer.Render(document);
 
         var blobName = BlobName(cycle.CycleId, p.CertificateId!);
         pdf = await StoreOnceAsync(Container.GetBlobClient(blobName), pdf, p.CertificateNumber!, cancellationToken);
@@ -287,8 +292,8 @@ public sealed partial class CertificateIssuer(
             IssuedAt = time.GetUtcNow(),
             HolderName = p.FullName ?? "",
             TrainingTitle = cycle.Entity.Title,
-            TrainingDates = dates,
-            Language = language,
+            TrainingDates = document.DatesText,
+            Language = document.Language,
         };
         return entity;
     }

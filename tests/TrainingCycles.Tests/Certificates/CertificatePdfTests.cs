@@ -275,23 +275,11 @@ public sealed partial class CertificatePdfTests(ITestOutputHelper output)
         Assert.True(certificate.Length > 0 && floor.Length > 0);
     }
 
+    // The bench's floor page, so the suite and the benchmark compare against the same thing.
     private static byte[] RenderFloor()
     {
-        // Same fonts and document options as the certificate, without layout, fitting or QR.
         CertificateFonts.EnsureRegistered();
-        using var pdf = new PdfSharp.Pdf.PdfDocument();
-        pdf.Options.CompressContentStreams = true;
-        var page = pdf.AddPage();
-        page.Width = XUnit.FromPoint(A4Long);
-        page.Height = XUnit.FromPoint(A4Short);
-        using (var gfx = XGraphics.FromPdfPage(page))
-        {
-            gfx.DrawString("SERTIFIKAT", new XFont("Liberation Serif", 40, XFontStyleEx.Bold), XBrushes.Black, 100, 100);
-        }
-
-        using var stream = new MemoryStream();
-        pdf.Save(stream, closeStream: false);
-        return stream.ToArray();
+        return TrainingCycles.Bench.CertificateBench.RenderFloor();
     }
 
     private static string Squash(string text) => Whitespace().Replace(text, string.Empty);
