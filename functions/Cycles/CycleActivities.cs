@@ -37,7 +37,7 @@ public sealed class CycleActivities(CycleStore cycles, AppTables tables, Attenda
     {
         var now = time.GetUtcNow();
         var changed = false;
-        await cycles.UpdateAsync(change.CycleId, entity =>
+        var cycle = await cycles.UpdateAsync(change.CycleId, entity =>
         {
             if (entity.Phase == change.Phase.ToString())
             {
@@ -63,7 +63,7 @@ public sealed class CycleActivities(CycleStore cycles, AppTables tables, Attenda
             await audit.WriteAsync(change.CycleId, AuditLog.System, "cycle.phase", details: change.Phase.ToString());
         }
 
-        return await cycles.CountsAsync(change.CycleId);
+        return await cycles.CountsAsync(cycle);
     }
 
     [Function(nameof(GetCycleCounts))]

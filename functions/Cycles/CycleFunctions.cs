@@ -59,7 +59,7 @@ public sealed class CycleFunctions(CycleStore cycles, AuditLog audit, TimeProvid
                 createdAt = c.Entity.CreatedAt,
                 registrationClosesAt = c.Schedule.RegistrationClosesAt,
                 trainingStartsAt = c.Schedule.TrainingStartsAt,
-                counts = await cycles.CountsAsync(c.CycleId),
+                counts = await cycles.CountsAsync(c),
             });
         }
 
@@ -240,7 +240,7 @@ public sealed class CycleFunctions(CycleStore cycles, AuditLog audit, TimeProvid
             cycle.Entity.Title,
             cycle.Phase,
             instance?.RuntimeStatus.ToString() ?? "Unknown",
-            await cycles.CountsAsync(cycle.CycleId),
+            await cycles.CountsAsync(cycle),
             custom?.NextAt,
             custom?.Next,
             cycle.Entity.ScheduleVersion,

@@ -135,7 +135,14 @@ public sealed class CycleStore(AppTables tables, AuditLog audit, TimeProvider ti
         }
     }
 
-    public async Task<CycleCounts> CountsAsync(string cycleId, CancellationToken cancellationToken = default)
+    public Task<CycleCounts> CountsAsync(string cycleId, CancellationToken cancellationToken = default) =>
+        CountsAsync(cycleId, knownPhase: null, cancellationToken);
+
+    /// <summary>Counts for a cycle the caller has just read: its phase is taken from the record, not read again.</summary>
+    public Task<CycleCounts> CountsAsync(CycleRecord cycle, CancellationToken cancellationToken = default) =>
+        CountsAsync(cycle.CycleId, cycle.Phase, cancellationToken);
+
+    private async Task<CycleCounts> CountsAsync(string cycleId, CyclePhase? knownPhase, CancellationToken cancellationToken)
     {
         var participants = await tables.GetAsync(AppTables.Participants, cancellationToken);
         var counters = await participants.GetEntityIfExistsAsync<CountersEntity>(cycleId, CountersEntity.Key, cancellationToken: cancellationToken);
@@ -147,8 +154,8 @@ public sealed class CycleStore(AppTables tables, AuditLog audit, TimeProvider ti
         var c = counters.Value!;
         var eligible = 0;
         var certified = 0;
-        var cycle = await GetAsync(cycleId, cancellationToken);
-        if (cycle?.Phase is CyclePhase.Completing or CyclePhase.Completed)
+        var phase = knownPhase ?? (await GetAsync(cycleId, cancellationToken))?.Phase;
+        if (phase is CyclePhase.Completing or CyclePhase.Completed)
         {
             await foreach (var p in participants.QueryAsync<ParticipantEntity>(
                 TableClient.CreateQueryFilter($"PartitionKey eq {cycleId} and RowKey ge {"p"} and RowKey lt {"q"} and Eligible eq {true}"),

@@ -251,7 +251,7 @@ public sealed class RegistrationFunctions(
 
     private async Task<IActionResult> FormPageAsync(HttpRequest request, CycleRecord cycle, string lang, RegistrationForm values, IReadOnlyList<FieldError> errors, int status)
     {
-        var counts = await cycles.CountsAsync(cycle.CycleId);
+        var counts = await cycles.CountsAsync(cycle);
         var body = LanguageSwitch(request, lang) +
                    $"<h1>{H(cycle.Entity.Title)}</h1>" +
                    RegistrationPage.Facts(cycle, lang, Math.Max(0, cycle.Entity.Capacity - counts.Confirmed)) +
@@ -263,7 +263,7 @@ public sealed class RegistrationFunctions(
 
     private async Task<IActionResult> ManagePageAsync(HttpRequest request, CycleRecord cycle, string lang, ParticipantEntity p, RegistrationForm values, IReadOnlyList<FieldError> errors, int status = StatusCodes.Status200OK)
     {
-        var counts = await cycles.CountsAsync(cycle.CycleId);
+        var counts = await cycles.CountsAsync(cycle);
         var action = request.Path + request.QueryString.ToString();
         var canChange = time.GetUtcNow() < cycle.Schedule.RegistrationClosesAt;
         var body = LanguageSwitch(request, lang) +
