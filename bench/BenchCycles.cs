@@ -73,6 +73,8 @@ public static class BenchCycles
             ["completion"] = new JsonObject { ["minimumAttendancePercent"] = minimumAttendancePercent, ["lateCounts"] = true, ["excusedCounts"] = false },
             ["certificate"] = new JsonObject { ["numberFormat"] = "{seq:00000}/BPSDM-KT/{yyyy}", ["trainingHours"] = 40, ["signatoryName"] = "Dr. H. Ahmad Syaifudin, M.Pd.", ["signatoryTitle"] = "Kepala BPSDM Provinsi Kalimantan Tengah", ["signatoryNip"] = "197001011995031001" },
             ["checkIn"] = new JsonObject { ["opensMinutesBeforeStart"] = 0, ["closesMinutesAfterStart"] = 0, ["lateAfterMinutes"] = 0 },
+            // Seat allocation through the open form, without the email round trip (covered by its own tests, on by default).
+            ["openRegistration"] = new JsonObject { ["confirmEmail"] = false },
         };
         foreach (var (key, value) in Timeline(opensAt, closesAt, trainingGap, remindersBeforeTraining))
         {

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Worker;
 using TrainingCycles.DevHost.MailSink;
@@ -232,18 +233,11 @@ public sealed class DevHostApp : IAsyncDisposable
 
             var app = builder.Build();
             root = app.Services;
-            // Like Azure's front end: append the caller's socket address to X-Forwarded-For, so the app's
-            // "last hop" is the real client here too, whatever the client wrote itself.
-            app.Use((context, next) =>
-            {
-                if (context.Connection.RemoteIpAddress is { } ip)
-                {
-                    var forwarded = context.Request.Headers["X-Forwarded-For"].ToString();
-                    context.Request.Headers["X-Forwarded-For"] = string.IsNullOrEmpty(forwarded) ? ip.ToString() : forwarded + ", " + ip;
-                }
-
-                return next(context);
-            });
+            // Like the Functions worker behind Azure's front end (ConfigureFunctionsWebApplication): forwarded-headers
+            // processing puts the trusted hop into Connection.RemoteIpAddress. Only a loopback peer (a local proxy or
+            // a test standing in for the front end) is trusted, and only its last X-Forwarded-For entry is taken;
+            // what a client wrote before it is never used.
+            app.UseForwardedHeaders(new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedFor, ForwardLimit = 1 });
             app.UseRouting();
             HttpFunctionEndpoints.Map(app, catalog, routePrefix, app.Services.GetRequiredService<FunctionKeys>());
             MailSinkEndpoints.Map(app);

@@ -61,6 +61,14 @@ public sealed class CertificateFunctions(
             return InvalidLink(request, lang);
         }
 
+        // A link issued before the holder withdrew or changed their email address no longer opens the PDF.
+        if (await participants.GetAsync(certificate.PartitionKey, certificate.ParticipantId, request.HttpContext.RequestAborted) is { } holder && holder.TokenVersion != claims.Version)
+        {
+            return Pages.Message(request, lang, StatusCodes.Status403Forbidden, "Tautan unduhan sudah diganti", "This download link has been replaced",
+                "Buka halaman pendaftaran Anda melalui tautan pribadi terbaru untuk mendapatkan tautan unduhan baru.",
+                "Open your registration through your latest personal link to get a new download link.");
+        }
+
         // A corrected certificate: the old email's link brings the holder the version now in force, never the
         // outdated PDF (whose verification page says "superseded"). Same cycle and same participant only.
         for (var hop = 0; certificate.Status == CertificateStatus.Superseded && hop < MaxVersionHops; hop++)

@@ -24,6 +24,9 @@ public sealed record CycleDefinition
     public CertificateSettings? Certificate { get; init; }
     public CheckInSettings? CheckIn { get; init; }
 
+    /// <summary>How the open form (no personal link) is protected; the defaults apply when omitted.</summary>
+    public OpenRegistrationSettings? OpenRegistration { get; init; }
+
     /// <summary>Regencies/cities offered on the registration form; Central Kalimantan's 14 when empty.</summary>
     public IReadOnlyList<string>? Regencies { get; init; }
 }
@@ -70,6 +73,32 @@ public sealed record CheckInSettings
     public int OpensMinutesBeforeStart { get; init; } = 30;
     public int ClosesMinutesAfterStart { get; init; } = 60;
     public int LateAfterMinutes { get; init; } = 15;
+}
+
+/// <summary>
+/// The open registration form. With <see cref="ConfirmEmail"/> (the default) a registration through the open form holds
+/// no seat until the person opens the link mailed to them; unconfirmed ones are removed after
+/// <see cref="ConfirmWithinMinutes"/>. Invitation links were emailed by the organizer, so they count as confirmed.
+/// </summary>
+public sealed record OpenRegistrationSettings
+{
+    public bool ConfirmEmail { get; init; } = true;
+
+    public int ConfirmWithinMinutes { get; init; } = 60;
+
+    /// <summary>When set, the open form takes only addresses at these domains or their subdomains (e.g. <c>go.id</c>).</summary>
+    public IReadOnlyList<string>? AllowedEmailDomains { get; init; }
+
+    public bool AllowsEmail(string email)
+    {
+        if (AllowedEmailDomains is not { Count: > 0 } domains)
+        {
+            return true;
+        }
+
+        var host = email[(email.LastIndexOf('@') + 1)..];
+        return domains.Any(d => string.Equals(host, d, StringComparison.OrdinalIgnoreCase) || host.EndsWith("." + d, StringComparison.OrdinalIgnoreCase));
+    }
 }
 
 /// <summary>A field-level validation error, in both languages.</summary>

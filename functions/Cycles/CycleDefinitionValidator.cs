@@ -8,6 +8,9 @@ namespace TrainingCycles.Cycles;
 /// <summary>Checks a definition and resolves its times; every problem is reported against its field, in both languages.</summary>
 public static partial class CycleDefinitionValidator
 {
+    [GeneratedRegex("^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$", RegexOptions.CultureInvariant)]
+    private static partial Regex EmailDomain();
+
     public const string DefaultTimeZone = "Asia/Jakarta";
     public const int MaxSessions = 60;
     public const int MaxReminders = 10;
@@ -186,6 +189,19 @@ public static partial class CycleDefinitionValidator
         if (certificate.AccentColor is { } color && !HexColor().IsMatch(color))
         {
             errors.Add(new("certificate.accentColor", "Warna harus berformat #RRGGBB.", "Colour must look like #RRGGBB."));
+        }
+
+        var open = definition.OpenRegistration ?? new OpenRegistrationSettings();
+        if (open.ConfirmWithinMinutes is < 5 or > 10_080)
+        {
+            errors.Add(new("openRegistration.confirmWithinMinutes", "Batas waktu konfirmasi email harus 5–10.080 menit (7 hari).", "The email confirmation window must be 5–10,080 minutes (7 days)."));
+        }
+
+        if (open.AllowedEmailDomains is { } domains &&
+            (domains.Count > 20 || domains.Any(d => d is null || !EmailDomain().IsMatch(d))))
+        {
+            errors.Add(new("openRegistration.allowedEmailDomains", "Domain email tidak valid: paling banyak 20 nama domain seperti go.id atau kalteng.go.id (tanpa @).",
+                "Invalid email domains: at most 20 domain names such as go.id or kalteng.go.id (no @)."));
         }
 
         var checkIn = definition.CheckIn ?? new CheckInSettings();

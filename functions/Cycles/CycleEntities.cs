@@ -32,9 +32,12 @@ public sealed class CycleEntity : ITableEntity
     public string CheckInSecret { get; set; } = "";
 }
 
-/// <summary>Participant status. Invited: on the list, not registered. Confirmed: has a seat.</summary>
+/// <summary>Participant status. Invited: on the list, not registered. Unconfirmed: registered through the open form,
+/// email address not confirmed yet — no seat, no NIP/email index rows, removed when its confirmation window ends.
+/// Confirmed: has a seat.</summary>
 public static class ParticipantStatus
 {
+    public const string Unconfirmed = nameof(Unconfirmed);
     public const string Invited = nameof(Invited);
     public const string Confirmed = nameof(Confirmed);
     public const string Waitlisted = nameof(Waitlisted);
@@ -79,6 +82,12 @@ public sealed class ParticipantEntity : ITableEntity
     public string? CertificateId { get; set; }
     public string? CertificateNumber { get; set; }
     public string? VerificationCode { get; set; }
+
+    /// <summary>Signed into every personal link; bumped on withdrawal and email change so older links stop working.</summary>
+    public int TokenVersion { get; set; }
+
+    /// <summary>Unconfirmed rows only: when the confirmation link stops working and the row is removed.</summary>
+    public DateTimeOffset? ConfirmBy { get; set; }
 }
 
 public sealed class IndexEntity : ITableEntity

@@ -118,7 +118,7 @@ public sealed class CycleFunctions(CycleStore cycles, AuditLog audit, TimeProvid
                 return error!;
             }
 
-            reason = cancel!.Reason?.Trim();
+            reason = cancel!.Reason is null ? null : PlainText.Line(cancel.Reason, 1000); // goes into official mail: plain, one line
             if (reason is { Length: > 500 })
             {
                 return ValidationFailed([new FieldError("reason", "Alasan paling banyak 500 karakter.", "Reason must be at most 500 characters.")]);

@@ -233,6 +233,7 @@ public static class InviteeImport
     private static void CheckDuplicates(List<InviteeRow> rows, List<RowError> errors)
     {
         var firstLine = new Dictionary<string, int>(StringComparer.Ordinal);
+        var firstNipLine = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var row in rows.ToList())
         {
             if (firstLine.TryGetValue(row.Email, out var first))
@@ -240,9 +241,18 @@ public static class InviteeImport
                 errors.Add(new(row.Line, "email", $"Email yang sama sudah ada di baris {first}.", $"Same email as line {first}."));
                 rows.Remove(row);
             }
+            else if (row.Nip is not null && firstNipLine.TryGetValue(row.Nip, out var firstNip))
+            {
+                errors.Add(new(row.Line, "nip", $"NIP yang sama sudah ada di baris {firstNip}.", $"Same NIP as line {firstNip}."));
+                rows.Remove(row);
+            }
             else
             {
                 firstLine[row.Email] = row.Line;
+                if (row.Nip is not null)
+                {
+                    firstNipLine[row.Nip] = row.Line;
+                }
             }
         }
 

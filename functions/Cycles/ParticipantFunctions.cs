@@ -86,6 +86,14 @@ public sealed class ParticipantFunctions(CycleStore cycles, ParticipantStore par
         }
 
         var result = await participants.ImportInviteesAsync(cycleId, rows, "organizer");
+        if (result.NipConflicts.Count > 0)
+        {
+            // Checked before any of this file's new invitees were written (a row added by a race since is re-checked).
+            return Http.Error(StatusCodes.Status409Conflict, "nip_taken", $"{result.NipConflicts.Count} NIP sudah dipakai peserta lain pada pelatihan ini; {result.Imported} baris diimpor, sisanya tidak. Perbaiki lalu unggah ulang (baris yang sudah diimpor dilewati).",
+                $"{result.NipConflicts.Count} NIPs already belong to other participants of this training; {result.Imported} rows were imported, the rest were not. Fix them and upload again (rows already imported are skipped).",
+                result.NipConflicts.Select(r => new { line = r.Line, field = "nip", message = "NIP ini sudah terdaftar atas nama peserta lain.", messageEn = "This NIP is already registered to another participant." }).ToList());
+        }
+
         if (result.Imported > 0)
         {
             await durable.RaiseEventAsync(cycleId, CycleCommand.EventName, new CycleCommand(CycleCommand.InviteesImported));
@@ -167,10 +175,15 @@ public sealed class ParticipantFunctions(CycleStore cycles, ParticipantStore par
         certificateNumber = p.CertificateNumber,
     };
 
-    /// <summary>CSV for spreadsheets: cells that start with = + - @ (formulas) are escaped by CsvHelper's injection guard.</summary>
+    /// <summary>
+    /// CSV for spreadsheets. Cells that start with = + - @ tab or CR (formulas) get a leading apostrophe, as CsvHelper's
+    /// injection guard does — done per cell here because one cell must stay a formula: the 18-digit NIP is written as
+    /// <c>="198001012005012001"</c>, the one form Excel and LibreOffice open as text (a bare number is rounded to 15
+    /// significant digits). The NIP is digits only (validated on the way in), so that formula can hold nothing else.
+    /// </summary>
     public static byte[] ToCsv(IReadOnlyList<ParticipantEntity> rows)
     {
-        var config = new CsvConfiguration(CultureInfo.InvariantCulture) { InjectionOptions = InjectionOptions.Escape };
+        var config = new CsvConfiguration(CultureInfo.InvariantCulture) { InjectionOptions = InjectionOptions.None };
         using var buffer = new MemoryStream();
         using (var writer = new StreamWriter(buffer, new UTF8Encoding(encoderShouldEmitUTF8Identifier: true)))
         using (var csv = new CsvWriter(writer, config))
@@ -183,9 +196,15 @@ public sealed class ParticipantFunctions(CycleStore cycles, ParticipantStore par
             csv.NextRecord();
             foreach (var p in rows)
             {
-                foreach (var value in new[] { p.RowKey, p.RegistrationNumber, p.Status, p.FullName, p.Nip, p.Email, p.Phone, p.Agency, p.AgencyLevel, p.Regency, p.Position, p.Rank, p.Language, p.EmailStatus, p.Eligible?.ToString(), p.EligibilityExplanation, p.CertificateNumber })
+                foreach (var value in new[] { p.RowKey, p.RegistrationNumber, p.Status, p.FullName })
                 {
-                    csv.WriteField(value ?? "");
+                    csv.WriteField(FormulaSafe(value));
+                }
+
+                csv.WriteField(NipAsText(p.Nip));
+                foreach (var value in new[] { p.Email, p.Phone, p.Agency, p.AgencyLevel, p.Regency, p.Position, p.Rank, p.Language, p.EmailStatus, p.Eligible?.ToString(), p.EligibilityExplanation, p.CertificateNumber })
+                {
+                    csv.WriteField(FormulaSafe(value));
                 }
 
                 csv.NextRecord();
@@ -194,4 +213,11 @@ public sealed class ParticipantFunctions(CycleStore cycles, ParticipantStore par
 
         return buffer.ToArray();
     }
+
+    public static string FormulaSafe(string? value) =>
+        string.IsNullOrEmpty(value) ? "" : value[0] is '=' or '+' or '-' or '@' or '\t' or '\r' ? "'" + value : value;
+
+    /// <summary>A NIP as a text cell (<c>="…"</c>); anything that is not all digits falls back to a formula-safe plain cell.</summary>
+    public static string NipAsText(string? nip) =>
+        string.IsNullOrEmpty(nip) ? "" : nip.All(char.IsAsciiDigit) ? "=\"" + nip + "\"" : FormulaSafe(nip);
 }

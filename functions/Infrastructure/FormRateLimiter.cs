@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
@@ -5,8 +7,10 @@ using Microsoft.Extensions.Options;
 namespace TrainingCycles.Infrastructure;
 
 /// <summary>
-/// Per-client sliding-window limit on form posts (BCL System.Threading.RateLimiting). It is per instance: with
-/// N instances a client may get N × the limit, which still stops a script hammering the form from one address.
+/// Per-client sliding-window limit on accepted form posts (BCL System.Threading.RateLimiting). Callers ask only once a
+/// post has passed field validation: a person fixing typos is never counted, so the limit can be sized for a whole
+/// office behind one NAT address (60 colleagues registering in the same minute) and still stop a script. It is per
+/// instance: with N instances a client may get N × the limit — a brake on floods, never what decides a seat.
 /// </summary>
 public sealed class FormRateLimiter : IDisposable
 {
@@ -27,24 +31,36 @@ public sealed class FormRateLimiter : IDisposable
     /// <summary>True if this client may post now.</summary>
     public bool TryAcquire(HttpRequest request, string purpose)
     {
-        using var lease = _limiter.AttemptAcquire(purpose + "|" + ClientAddress(request));
+        using var lease = _limiter.AttemptAcquire(purpose + "|" + ClientKey(request.HttpContext.Connection.RemoteIpAddress));
         return lease.IsAcquired;
     }
 
-    /// <summary>The caller's address: the LAST X-Forwarded-For hop — the one Azure's front end appends; earlier hops are
-    /// whatever the client wrote — else the socket's.</summary>
-    public static string ClientAddress(HttpRequest request)
+    /// <summary>
+    /// The client as the host presents it: the connection's remote address. On Azure the worker's forwarded-headers
+    /// processing has already put the front end's hop there (and the dev host does the same), so no header a client
+    /// writes is read here. IPv6 clients are grouped by /64 — one subscriber's prefix — so rotating the interface
+    /// half of the address does not buy a fresh allowance.
+    /// </summary>
+    public static string ClientKey(IPAddress? address)
     {
-        var forwarded = request.Headers["X-Forwarded-For"].FirstOrDefault();
-        if (!string.IsNullOrEmpty(forwarded))
+        if (address is null)
         {
-            var first = forwarded.Split(',')[^1].Trim();
-            var colon = first.LastIndexOf(':');
-            // "1.2.3.4:5678" from the Functions front end: drop the port.
-            return colon > 0 && first.Count(c => c == ':') == 1 ? first[..colon] : first;
+            return "unknown";
         }
 
-        return request.HttpContext.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        if (address.IsIPv4MappedToIPv6)
+        {
+            address = address.MapToIPv4();
+        }
+
+        if (address.AddressFamily != AddressFamily.InterNetworkV6)
+        {
+            return address.ToString();
+        }
+
+        var bytes = address.GetAddressBytes();
+        Array.Clear(bytes, 8, 8);
+        return new IPAddress(bytes) + "/64";
     }
 
     public void Dispose() => _limiter.Dispose();

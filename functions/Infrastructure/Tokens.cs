@@ -13,9 +13,12 @@ public static class TokenPurpose
     public const string Manage = "manage";
     public const string CheckIn = "checkin";
     public const string Download = "download";
+    public const string ConfirmEmail = "confirm";
 }
 
-public sealed record TokenClaims(string Purpose, string CycleId, string SubjectId, DateTimeOffset ExpiresAt);
+/// <summary>What a verified token says. <see cref="Version"/> must equal the subject's current token version
+/// (participants: <c>ParticipantEntity.TokenVersion</c>); a bump revokes every link issued before it.</summary>
+public sealed record TokenClaims(string Purpose, string CycleId, string SubjectId, DateTimeOffset ExpiresAt, int Version = 0);
 
 public enum TokenProblem
 {
@@ -29,18 +32,35 @@ public enum TokenProblem
 
 /// <summary>
 /// Signed, expiring participant tokens: <c>base64url(payload).base64url(HMAC-SHA256(payload))</c> with payload
-/// <c>v1|purpose|cycle|subject|expiresUnix</c>. Hand-written because it is a dozen lines over the BCL's HMAC and
-/// needs no claims machinery; the key comes from <c>TrainingCycles__TokenSigningKey</c>.
+/// <c>v2|kid|purpose|cycle|subject|version|expiresUnix</c>. The key id is derived from the key (first 8 hex digits of
+/// its SHA-256), so rotating is two settings: the new key in <c>TrainingCycles__TokenSigningKey</c> signs, the old one
+/// in <c>TrainingCycles__TokenSigningKeyPrevious</c> still verifies the links already sent until it is removed.
+/// Tokens of the first format (<c>v1|purpose|cycle|subject|expiresUnix</c>, no key id, version 0) are still read.
+/// Hand-written because it is a dozen lines over the BCL's HMAC and needs no claims machinery.
 /// </summary>
-public sealed class Tokens(IOptions<TrainingCyclesOptions> options, TimeProvider time)
+public sealed class Tokens
 {
     private const int MaxTokenLength = 400;
+    private readonly TimeProvider _time;
+    private readonly SigningKey _current;
+    private readonly SigningKey[] _verifying;
 
-    public string Create(string purpose, string cycleId, string subjectId, DateTimeOffset expiresAt)
+    public Tokens(IOptions<TrainingCyclesOptions> options, TimeProvider time)
     {
-        var payload = string.Join('|', "v1", purpose, cycleId, subjectId, expiresAt.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture));
+        _time = time;
+        _current = new SigningKey(options.Value.SigningKeyBytes);
+        _verifying = options.Value.PreviousSigningKeyBytes is { } previous ? [_current, new SigningKey(previous)] : [_current];
+    }
+
+    /// <summary>The id of the key that signs new tokens.</summary>
+    public string CurrentKeyId => _current.Id;
+
+    public string Create(string purpose, string cycleId, string subjectId, DateTimeOffset expiresAt, int version = 0)
+    {
+        var payload = string.Join('|', "v2", _current.Id, purpose, cycleId, subjectId,
+            version.ToString(CultureInfo.InvariantCulture), expiresAt.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture));
         var bytes = Encoding.UTF8.GetBytes(payload);
-        return Base64Url.EncodeToString(bytes) + "." + Base64Url.EncodeToString(Sign(bytes));
+        return Base64Url.EncodeToString(bytes) + "." + Base64Url.EncodeToString(_current.Sign(bytes));
     }
 
     public TokenProblem Validate(string? token, string purpose, out TokenClaims? claims)
@@ -69,31 +89,55 @@ public sealed class Tokens(IOptions<TrainingCyclesOptions> options, TimeProvider
             return TokenProblem.Malformed;
         }
 
-        if (!CryptographicOperations.FixedTimeEquals(signature, Sign(payload)))
+        var parts = Encoding.UTF8.GetString(payload).Split('|');
+        string[] fields; // purpose, cycle, subject, version, expires
+        IEnumerable<SigningKey> keys;
+        if (parts.Length == 7 && parts[0] == "v2")
+        {
+            keys = _verifying.Where(k => k.Id == parts[1]);
+            fields = parts[2..];
+        }
+        else if (parts.Length == 5 && parts[0] == "v1")
+        {
+            keys = _verifying;
+            fields = [parts[1], parts[2], parts[3], "0", parts[4]];
+        }
+        else
+        {
+            // Checked after the signature would leak nothing more: an unsigned payload is refused either way.
+            return _verifying.Any(k => CryptographicOperations.FixedTimeEquals(signature, k.Sign(payload))) ? TokenProblem.Malformed : TokenProblem.BadSignature;
+        }
+
+        if (!keys.Any(k => CryptographicOperations.FixedTimeEquals(signature, k.Sign(payload))))
         {
             return TokenProblem.BadSignature;
         }
 
-        var parts = Encoding.UTF8.GetString(payload).Split('|');
-        if (parts.Length != 5 || parts[0] != "v1" || !long.TryParse(parts[4], NumberStyles.None, CultureInfo.InvariantCulture, out var expires))
+        if (!long.TryParse(fields[4], NumberStyles.None, CultureInfo.InvariantCulture, out var expires) ||
+            !int.TryParse(fields[3], NumberStyles.None, CultureInfo.InvariantCulture, out var version))
         {
             return TokenProblem.Malformed;
         }
 
-        if (!string.Equals(parts[1], purpose, StringComparison.Ordinal))
+        if (!string.Equals(fields[0], purpose, StringComparison.Ordinal))
         {
             return TokenProblem.WrongPurpose;
         }
 
         var expiresAt = DateTimeOffset.FromUnixTimeSeconds(expires);
-        if (expiresAt <= time.GetUtcNow())
+        if (expiresAt <= _time.GetUtcNow())
         {
             return TokenProblem.Expired;
         }
 
-        claims = new TokenClaims(parts[1], parts[2], parts[3], expiresAt);
+        claims = new TokenClaims(fields[0], fields[1], fields[2], expiresAt, version);
         return TokenProblem.None;
     }
 
-    private byte[] Sign(byte[] payload) => HMACSHA256.HashData(options.Value.SigningKeyBytes, payload);
+    private sealed class SigningKey(byte[] key)
+    {
+        public string Id { get; } = Convert.ToHexStringLower(SHA256.HashData(key))[..8];
+
+        public byte[] Sign(byte[] payload) => HMACSHA256.HashData(key, payload);
+    }
 }

@@ -14,18 +14,26 @@ public sealed class TrainingCyclesOptions
     /// <summary>Base64 secret (at least 32 bytes) that signs participant tokens.</summary>
     public string? TokenSigningKey { get; set; }
 
+    /// <summary>Optional: the signing key being rotated out (base64, at least 32 bytes). Links it signed keep working
+    /// until it is removed; new links are signed with <see cref="TokenSigningKey"/>.</summary>
+    public string? TokenSigningKeyPrevious { get; set; }
+
     /// <summary>Private blob container for certificate PDFs.</summary>
     public string CertificatesContainer { get; set; } = "certificates";
 
     /// <summary>Prefix for every table the app owns; lets several worlds (tests, demos) share one storage account.</summary>
     public string TablePrefix { get; set; } = "";
 
-    /// <summary>Form posts (registration, check-in) allowed per client address per minute before a friendly 429.</summary>
-    public int FormPostsPerMinute { get; set; } = 30;
+    /// <summary>Accepted form posts (registration, check-in) per client address per minute before a friendly 429.
+    /// Posts refused for field errors are not counted; 120 lets an office of 60 behind one address register at once,
+    /// each with a retry.</summary>
+    public int FormPostsPerMinute { get; set; } = 120;
 
     public Uri PublicBaseUri => new(PublicBaseUrl!.TrimEnd('/') + "/");
 
     public byte[] SigningKeyBytes => Convert.FromBase64String(TokenSigningKey!);
+
+    public byte[]? PreviousSigningKeyBytes => string.IsNullOrWhiteSpace(TokenSigningKeyPrevious) ? null : Convert.FromBase64String(TokenSigningKeyPrevious);
 }
 
 internal sealed partial class TrainingCyclesOptionsValidator : IValidateOptions<TrainingCyclesOptions>
@@ -50,6 +58,15 @@ internal sealed partial class TrainingCyclesOptionsValidator : IValidateOptions<
             if (!Convert.TryFromBase64String(options.TokenSigningKey, bytes, out var written) || written < 32)
             {
                 failures.Add($"Setting '{p}{nameof(options.TokenSigningKey)}' must be base64 of at least 32 bytes.");
+            }
+        }
+
+        if (!string.IsNullOrWhiteSpace(options.TokenSigningKeyPrevious))
+        {
+            var bytes = new byte[options.TokenSigningKeyPrevious.Length];
+            if (!Convert.TryFromBase64String(options.TokenSigningKeyPrevious, bytes, out var written) || written < 32)
+            {
+                failures.Add($"Setting '{p}{nameof(options.TokenSigningKeyPrevious)}' must be empty or base64 of at least 32 bytes.");
             }
         }
 

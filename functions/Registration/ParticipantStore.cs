@@ -5,13 +5,14 @@ using TrainingCycles.Infrastructure;
 
 namespace TrainingCycles.Registration;
 
-public sealed record ImportResult(int Total, int Imported, int AlreadyInvited);
+/// <summary>What an import did; <see cref="NipConflicts"/> lists new invitees whose NIP someone else already holds.</summary>
+public sealed record ImportResult(int Total, int Imported, int AlreadyInvited, IReadOnlyList<InviteeRow> NipConflicts);
 
 /// <summary>Participants of a cycle: one partition per cycle, so a cycle's rows are one query and writes batch.</summary>
 public sealed class ParticipantStore(AppTables tables, AuditLog audit, TimeProvider time)
 {
-    // 100 operations per entity-group transaction: 49 invitees × (row + email index) + the counters row.
-    private const int InviteesPerBatch = 49;
+    // 100 operations per entity-group transaction: 33 invitees × (row + email index + NIP index) + the counters row.
+    private const int InviteesPerBatch = 33;
 
     public static string EmailIndexKey(string cycleId, string email) => "ix-email-" + Ids.IndexHash(cycleId, email.Trim().ToLowerInvariant());
 
@@ -21,7 +22,9 @@ public sealed class ParticipantStore(AppTables tables, AuditLog audit, TimeProvi
 
     /// <summary>
     /// Adds the invitees not yet on the list. Idempotent: re-importing the same rows changes nothing (the email
-    /// index rows are inserted, not upserted, so even two concurrent imports cannot add anyone twice).
+    /// index rows are inserted, not upserted, so even two concurrent imports cannot add anyone twice). An invitee's
+    /// NIP index row is written with the invitee, so from the import on nobody else can register that NIP.
+    /// A new invitee whose NIP already belongs to someone else in the cycle is refused before anything is written.
     /// </summary>
     public async Task<ImportResult> ImportInviteesAsync(string cycleId, IReadOnlyList<InviteeRow> rows, string actor, CancellationToken cancellationToken = default)
     {
@@ -30,14 +33,21 @@ public sealed class ParticipantStore(AppTables tables, AuditLog audit, TimeProvi
         var pending = rows.ToList();
         for (var attempt = 0; pending.Count > 0; attempt++)
         {
-            var existing = await ExistingEmailKeysAsync(table, cycleId, cancellationToken);
+            var existing = await ExistingIndexKeysAsync(table, cycleId, "ix-email-", cancellationToken);
             pending = [.. pending.Where(r => !existing.Contains(EmailIndexKey(cycleId, r.Email)))];
+            var nips = await ExistingIndexKeysAsync(table, cycleId, "ix-nip-", cancellationToken);
+            var conflicts = pending.Where(r => r.Nip is not null && nips.Contains(NipIndexKey(cycleId, r.Nip))).ToList();
+            if (conflicts.Count > 0)
+            {
+                return new ImportResult(rows.Count, imported, rows.Count - imported - pending.Count, conflicts);
+            }
+
             var failedBatch = false;
             foreach (var batch in pending.Chunk(InviteesPerBatch))
             {
                 var counters = (await table.GetEntityAsync<CountersEntity>(cycleId, CountersEntity.Key, cancellationToken: cancellationToken)).Value;
                 var now = time.GetUtcNow();
-                var actions = new List<TableTransactionAction>(batch.Length * 2 + 1);
+                var actions = new List<TableTransactionAction>(batch.Length * 3 + 1);
                 var audits = new List<AuditEntry>(batch.Length);
                 foreach (var row in batch)
                 {
@@ -58,6 +68,10 @@ public sealed class ParticipantStore(AppTables tables, AuditLog audit, TimeProvi
                         UpdatedAt = now,
                     }));
                     actions.Add(new(TableTransactionActionType.Add, new IndexEntity { PartitionKey = cycleId, RowKey = EmailIndexKey(cycleId, row.Email), ParticipantId = participantId }));
+                    if (row.Nip is not null)
+                    {
+                        actions.Add(new(TableTransactionActionType.Add, new IndexEntity { PartitionKey = cycleId, RowKey = NipIndexKey(cycleId, row.Nip), ParticipantId = participantId }));
+                    }
                     audits.Add(new AuditEntry(now, actor, "participant.invited", participantId, null));
                 }
 
@@ -84,13 +98,14 @@ public sealed class ParticipantStore(AppTables tables, AuditLog audit, TimeProvi
             }
         }
 
-        return new ImportResult(rows.Count, imported, rows.Count - imported);
+        return new ImportResult(rows.Count, imported, rows.Count - imported, []);
     }
 
-    private static async Task<HashSet<string>> ExistingEmailKeysAsync(TableClient table, string cycleId, CancellationToken cancellationToken)
+    private static async Task<HashSet<string>> ExistingIndexKeysAsync(TableClient table, string cycleId, string prefix, CancellationToken cancellationToken)
     {
         var keys = new HashSet<string>(StringComparer.Ordinal);
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {cycleId} and RowKey ge {"ix-email-"} and RowKey lt {"ix-email."}");
+        var end = prefix[..^1] + ".";
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {cycleId} and RowKey ge {prefix} and RowKey lt {end}");
         await foreach (var row in table.QueryAsync<TableEntity>(filter, select: ["RowKey"], cancellationToken: cancellationToken))
         {
             keys.Add(row.RowKey);
@@ -121,6 +136,14 @@ public sealed class ParticipantStore(AppTables tables, AuditLog audit, TimeProvi
         var table = await tables.GetAsync(AppTables.Participants, cancellationToken);
         var response = await table.GetEntityIfExistsAsync<ParticipantEntity>(cycleId, participantId, cancellationToken: cancellationToken);
         return response.HasValue ? response.Value : null;
+    }
+
+    /// <summary>The participant this cycle's email index names, if any.</summary>
+    public async Task<ParticipantEntity?> FindByEmailAsync(string cycleId, string email, CancellationToken cancellationToken = default)
+    {
+        var table = await tables.GetAsync(AppTables.Participants, cancellationToken);
+        var index = await table.GetEntityIfExistsAsync<IndexEntity>(cycleId, EmailIndexKey(cycleId, email), cancellationToken: cancellationToken);
+        return index.HasValue ? await GetAsync(cycleId, index.Value!.ParticipantId, cancellationToken) : null;
     }
 
     /// <summary>Reads the participant rows for a set of ids: point reads, 16 at a time (a filter may hold only 15 comparisons).</summary>

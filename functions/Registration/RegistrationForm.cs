@@ -1,6 +1,7 @@
 using System.Net.Mail;
 using Microsoft.AspNetCore.Http;
 using TrainingCycles.Cycles;
+using TrainingCycles.Infrastructure;
 
 namespace TrainingCycles.Registration;
 
@@ -53,8 +54,8 @@ public sealed record RegistrationForm
 
     private static string Get(IFormCollection form, string name)
     {
-        var value = form[name].FirstOrDefault() ?? "";
-        return value.Length > 1000 ? value[..1000] : value; // keep re-rendered values bounded
+        // Plain, one line, bounded: no bidirectional or zero-width characters reach a row, a page or a mail.
+        return PlainText.Line(form[name].FirstOrDefault(), 1000);
     }
 }
 

@@ -16,7 +16,7 @@ namespace TrainingCycles.Registration;
 /// (from the confirmation email; view, change or withdraw).
 /// </summary>
 public sealed class RegistrationFunctions(
-    CycleStore cycles, ParticipantStore participants, RegistrationService registrations, ParticipantMailQueue mailQueue, Tokens tokens, FormRateLimiter rateLimiter, TimeProvider time, ILogger<RegistrationFunctions> logger)
+    CycleStore cycles, ParticipantStore participants, RegistrationService registrations, ParticipantMailQueue mailQueue, Tokens tokens, MailComposer composer, FormRateLimiter rateLimiter, TimeProvider time, ILogger<RegistrationFunctions> logger)
 {
     public const int MaxFormBytes = 32 * 1024;
 
@@ -32,15 +32,28 @@ public sealed class RegistrationFunctions(
             return NotFoundPage(request, lang);
         }
 
-        var (participant, tokenPage) = await ResolveTokenAsync(request, cycle, lang);
+        var (participant, purpose, tokenPage) = await ResolveTokenAsync(request, cycle, lang);
         if (tokenPage is not null)
         {
             return tokenPage;
         }
 
+        if (purpose == TokenPurpose.Manage && participant is { CertificateId: not null } && time.GetUtcNow() >= cycle.Schedule.RegistrationClosesAt)
+        {
+            // After the training the manage link is where the holder gets a fresh certificate download link.
+            return DocumentsPage(request, cycle, lang, participant);
+        }
+
         if (ClosedPage(request, cycle, lang, participant) is { } closed)
         {
             return closed;
+        }
+
+        if (purpose == TokenPurpose.ConfirmEmail)
+        {
+            return participant!.Status == ParticipantStatus.Unconfirmed
+                ? ConfirmEmailPage(request, cycle, lang)
+                : await ManagePageAsync(request, cycle, lang, participant, Registration.RegistrationForm.FromParticipant(participant), []);
         }
 
         if (participant is not null && participant.Status is ParticipantStatus.Confirmed or ParticipantStatus.Waitlisted)
@@ -55,7 +68,8 @@ public sealed class RegistrationFunctions(
                 "Registration for this training is only through the personal link in the invitation email. If you were invited but did not receive it, contact the organizer.");
         }
 
-        var values = participant is null ? new RegistrationForm { Language = lang } : Registration.RegistrationForm.FromParticipant(participant) with { Language = participant.Language };
+        // An invitation link may have been forwarded: it prefills what the organizer sent, never the NIP or phone.
+        var values = participant is null ? new RegistrationForm { Language = lang } : Registration.RegistrationForm.FromParticipant(participant) with { Language = participant.Language, Nip = "", Phone = "" };
         return await FormPageAsync(request, cycle, lang, values, [], StatusCodes.Status200OK);
     }
 
@@ -66,13 +80,6 @@ public sealed class RegistrationFunctions(
         string cycleId)
     {
         var lang = Language(request);
-        if (!rateLimiter.TryAcquire(request, "register"))
-        {
-            request.HttpContext.Response.Headers.RetryAfter = "60";
-            return Message(request, lang, StatusCodes.Status429TooManyRequests, "Terlalu banyak percobaan", "Too many attempts",
-                "Terlalu banyak pengiriman dari perangkat/jaringan Anda. Tunggu satu menit lalu coba lagi.", "Too many submissions from your device or network. Wait a minute and try again.");
-        }
-
         if (request.ContentLength is null or > MaxFormBytes)
         {
             return Message(request, lang, request.ContentLength is null ? StatusCodes.Status411LengthRequired : StatusCodes.Status413PayloadTooLarge,
@@ -107,21 +114,32 @@ public sealed class RegistrationFunctions(
             return NotFoundPage(request, lang);
         }
 
-        var (participant, tokenPage) = await ResolveTokenAsync(request, cycle, lang);
+        var (participant, purpose, tokenPage) = await ResolveTokenAsync(request, cycle, lang);
         if (tokenPage is not null)
         {
             return tokenPage;
         }
 
-        var isWithdraw = form["action"].FirstOrDefault() == "withdraw";
+        var action = form["action"].FirstOrDefault();
+        var isWithdraw = action == "withdraw";
         if (ClosedPage(request, cycle, lang, participant, isWithdraw, StatusCodes.Status409Conflict) is { } closed)
         {
             return closed;
         }
 
-        if (isWithdraw)
+        if (action is "withdraw" or "confirm" or "resend" && !rateLimiter.TryAcquire(request, "register"))
         {
-            return await WithdrawAsync(request, durable, cycle, lang, participant);
+            return TooMany(request, lang);
+        }
+
+        switch (action)
+        {
+            case "withdraw":
+                return await WithdrawAsync(request, durable, cycle, lang, participant, purpose);
+            case "confirm":
+                return await ConfirmEmailAsync(request, durable, cycle, lang, participant, purpose);
+            case "resend":
+                return await ResendLinkAsync(request, durable, cycle, lang, form);
         }
 
         if (cycle.Entity.InviteOnly && participant is null)
@@ -130,39 +148,137 @@ public sealed class RegistrationFunctions(
                 "Pendaftaran pelatihan ini hanya melalui tautan pribadi di email undangan.", "Registration for this training is only through the personal link in the invitation email.");
         }
 
+        if (purpose == TokenPurpose.ConfirmEmail)
+        {
+            // A confirmation link only confirms; changes go through the manage link mailed after confirming.
+            return ConfirmEmailPage(request, cycle, lang);
+        }
+
         var values = Registration.RegistrationForm.FromForm(form);
         var regencies = cycle.Definition.Regencies is { Count: > 0 } list ? list : CycleDefinitionValidator.CentralKalimantanRegencies;
         var today = DateOnly.FromDateTime(CycleSchedule.ToLocal(time.GetUtcNow(), cycle.Schedule.TimeZone).DateTime);
         var (valid, errors) = RegistrationValidator.Validate(values, regencies, today);
+        var open = cycle.Definition.OpenRegistration ?? new OpenRegistrationSettings();
+        if (valid is not null && participant is null && !open.AllowsEmail(valid.Email))
+        {
+            var domains = string.Join(", ", open.AllowedEmailDomains!);
+            errors = [new FieldError("email", $"Pendaftaran terbuka pelatihan ini hanya untuk alamat email dinas ({domains}).", $"Open registration for this training only takes official addresses ({domains}).")];
+            valid = null;
+        }
+
         if (valid is null)
         {
+            // Field errors are not counted against the rate limit: a person fixing typos is not a flood.
             return participant is { Status: ParticipantStatus.Confirmed or ParticipantStatus.Waitlisted }
                 ? await ManagePageAsync(request, cycle, lang, participant, values, errors, StatusCodes.Status422UnprocessableEntity)
                 : await FormPageAsync(request, cycle, lang, values, errors, StatusCodes.Status422UnprocessableEntity);
         }
 
-        var result = await registrations.RegisterAsync(cycle, valid, participant?.RowKey);
+        if (!rateLimiter.TryAcquire(request, "register"))
+        {
+            // Keep what they typed (the form re-renders it) so they can send it again in a minute.
+            request.HttpContext.Response.Headers.RetryAfter = "60";
+            var notice = T(lang, "Terlalu banyak pengiriman dari jaringan Anda. Isian Anda masih ada di bawah: tunggu satu menit lalu kirim lagi.",
+                "Too many submissions from your network. Your answers are still below: wait a minute and send them again.");
+            return participant is { Status: ParticipantStatus.Confirmed or ParticipantStatus.Waitlisted }
+                ? await ManagePageAsync(request, cycle, lang, participant, values, [], StatusCodes.Status429TooManyRequests, notice)
+                : await FormPageAsync(request, cycle, lang, values, [], StatusCodes.Status429TooManyRequests, notice);
+        }
+
+        var result = participant is null && open.ConfirmEmail
+            ? await registrations.StartOpenRegistrationAsync(cycle, valid, TimeSpan.FromMinutes(open.ConfirmWithinMinutes))
+            : await registrations.RegisterAsync(cycle, valid, participant?.RowKey);
         if (result.Outcome is RegistrationOutcome.NipTaken or RegistrationOutcome.EmailTaken)
         {
-            var error = result.Outcome == RegistrationOutcome.NipTaken
-                ? new FieldError("nip", "NIP ini sudah terdaftar. Gunakan tautan di email konfirmasi Anda untuk mengubah pendaftaran.", "This NIP is already registered. Use the link in your confirmation email to change the registration.")
-                : new FieldError("email", "Email ini sudah dipakai pendaftar lain. Gunakan tautan pribadi dari email Anda.", "This email is already used by another registration. Use the personal link from your email.");
-            return await FormPageAsync(request, cycle, lang, values, [error], StatusCodes.Status422UnprocessableEntity);
+            return await FormPageAsync(request, cycle, lang, values, [TakenError(result.Outcome)], StatusCodes.Status422UnprocessableEntity);
+        }
+
+        if (result.Outcome == RegistrationOutcome.Gone)
+        {
+            return GonePage(request, lang);
         }
 
         var p = result.Participant!;
-        if (result.Outcome is RegistrationOutcome.Confirmed or RegistrationOutcome.Waitlisted)
+        if (result.Outcome == RegistrationOutcome.AwaitingEmailConfirmation)
         {
-            var kind = result.Outcome == RegistrationOutcome.Confirmed ? MailKinds.Confirmation : MailKinds.Waitlisted;
-            await mailQueue.ScheduleAsync(durable, new ParticipantMailRequest(cycle.CycleId, p.RowKey, kind, "r-" + p.RegistrationNumber));
+            await mailQueue.ScheduleAsync(durable, new ParticipantMailRequest(cycle.CycleId, p.RowKey, MailKinds.EmailCheck, "check", p.ConfirmBy));
+            return CheckYourEmailPage(request, cycle, lang, open.ConfirmWithinMinutes);
         }
 
+        await ScheduleOutcomeMailAsync(durable, cycle, result);
         return ConfirmationPage(request, cycle, lang, p, result.Outcome);
     }
 
-    private async Task<IActionResult> WithdrawAsync(HttpRequest request, DurableTaskClient durable, CycleRecord cycle, string lang, ParticipantEntity? participant)
+    private Task ScheduleOutcomeMailAsync(DurableTaskClient durable, CycleRecord cycle, RegistrationResult result)
     {
-        if (participant is null || request.Query["manage"].Count == 0)
+        if (result.Outcome is not (RegistrationOutcome.Confirmed or RegistrationOutcome.Waitlisted))
+        {
+            return Task.CompletedTask;
+        }
+
+        var p = result.Participant!;
+        var kind = result.Outcome == RegistrationOutcome.Confirmed ? MailKinds.Confirmation : MailKinds.Waitlisted;
+        return mailQueue.ScheduleAsync(durable, new ParticipantMailRequest(cycle.CycleId, p.RowKey, kind, "r-" + p.RegistrationNumber));
+    }
+
+    private static FieldError TakenError(RegistrationOutcome outcome) => outcome == RegistrationOutcome.NipTaken
+        ? new FieldError("nip", "NIP ini sudah terdaftar atau diundang di pelatihan ini. Gunakan tautan pribadi dari email Anda, atau minta tautan baru di bagian \"Kirim ulang tautan saya\".",
+            "This NIP is already registered or invited for this training. Use the personal link from your email, or ask for a new one under \"Send my link again\".")
+        : new FieldError("email", "Email ini sudah terdaftar atau diundang di pelatihan ini. Gunakan tautan pribadi dari email Anda, atau minta tautan baru di bagian \"Kirim ulang tautan saya\".",
+            "This email is already registered or invited for this training. Use the personal link from your email, or ask for a new one under \"Send my link again\".");
+
+    private async Task<IActionResult> ConfirmEmailAsync(HttpRequest request, DurableTaskClient durable, CycleRecord cycle, string lang, ParticipantEntity? participant, string? purpose)
+    {
+        if (participant is null || purpose != TokenPurpose.ConfirmEmail)
+        {
+            return Message(request, lang, StatusCodes.Status403Forbidden, "Tautan diperlukan", "Link required",
+                "Konfirmasi hanya dapat dilakukan melalui tautan di email yang kami kirim.", "Confirmation only works through the link in the email we sent.");
+        }
+
+        var result = await registrations.ConfirmEmailAsync(cycle, participant.RowKey);
+        switch (result.Outcome)
+        {
+            case RegistrationOutcome.NipTaken or RegistrationOutcome.EmailTaken:
+                var taken = TakenError(result.Outcome);
+                return Message(request, lang, StatusCodes.Status409Conflict, "Sudah terdaftar", "Already registered", taken.Message, taken.MessageEn);
+            case RegistrationOutcome.Gone or RegistrationOutcome.ConfirmationExpired:
+                return Message(request, lang, StatusCodes.Status410Gone, "Batas waktu konfirmasi lewat", "Confirmation window ended",
+                    "Tautan konfirmasi ini sudah tidak berlaku dan kursi tidak dipesan. Silakan daftar lagi dari halaman pendaftaran.",
+                    "This confirmation link has expired and no seat was held. Please register again from the registration page.");
+        }
+
+        await ScheduleOutcomeMailAsync(durable, cycle, result);
+        return ConfirmationPage(request, cycle, lang, result.Participant!, result.Outcome);
+    }
+
+    /// <summary>
+    /// "Send my link again": the personal link for whatever the address has in this cycle goes to that address — never
+    /// to the screen. The answer is the same whether or not the address is known, so it tells a stranger nothing.
+    /// </summary>
+    private async Task<IActionResult> ResendLinkAsync(HttpRequest request, DurableTaskClient durable, CycleRecord cycle, string lang, IFormCollection form)
+    {
+        var email = PlainText.Line(form["resend-email"].FirstOrDefault(), 254).ToLowerInvariant();
+        if (!InviteeImport.IsEmail(email))
+        {
+            return await FormPageAsync(request, cycle, lang, new RegistrationForm { Language = lang }, [], StatusCodes.Status422UnprocessableEntity,
+                resendError: new FieldError("resend-email", "Alamat email tidak valid (contoh: nama@kalteng.go.id).", "Not a valid email address (e.g. name@kalteng.go.id)."));
+        }
+
+        if (await participants.FindByEmailAsync(cycle.CycleId, email) is { Status: not ParticipantStatus.Unconfirmed } p)
+        {
+            // One resend per person per hour at most: the email log keys on (kind, occurrence, person).
+            var hour = time.GetUtcNow().ToString("yyyyMMddHH", System.Globalization.CultureInfo.InvariantCulture);
+            await mailQueue.ScheduleAsync(durable, new ParticipantMailRequest(cycle.CycleId, p.RowKey, MailKinds.PersonalLink, "resend-" + hour));
+        }
+
+        return Message(request, lang, StatusCodes.Status200OK, "Periksa email Anda", "Check your email",
+            "Bila alamat ini terdaftar atau diundang di pelatihan ini, tautan pribadi Anda sudah dikirim ke alamat tersebut (paling banyak sekali per jam). Periksa juga folder spam.",
+            "If this address is registered or invited for this training, your personal link has been sent to it (at most once an hour). Check your spam folder too.");
+    }
+
+    private async Task<IActionResult> WithdrawAsync(HttpRequest request, DurableTaskClient durable, CycleRecord cycle, string lang, ParticipantEntity? participant, string? purpose)
+    {
+        if (participant is null || purpose != TokenPurpose.Manage)
         {
             return Message(request, lang, StatusCodes.Status403Forbidden, "Tautan diperlukan", "Link required",
                 "Pembatalan hanya dapat dilakukan melalui tautan pribadi di email konfirmasi.", "You can only withdraw through the personal link in your confirmation email.");
@@ -179,10 +295,13 @@ public sealed class RegistrationFunctions(
             "Your registration has been withdrawn. Thank you for letting us know — your seat goes to the next person.");
     }
 
-    /// <summary>Reads the invite or manage token, if any. An invalid one gets a clear page, never a silent fallback.</summary>
-    private async Task<(ParticipantEntity? Participant, IActionResult? Page)> ResolveTokenAsync(HttpRequest request, CycleRecord cycle, string lang)
+    /// <summary>
+    /// Reads the manage, invite or email-confirmation token, if any. An invalid one gets a clear page, never a silent
+    /// fallback; a token issued before the person's last withdrawal or email change is refused like a revoked one.
+    /// </summary>
+    private async Task<(ParticipantEntity? Participant, string? Purpose, IActionResult? Page)> ResolveTokenAsync(HttpRequest request, CycleRecord cycle, string lang)
     {
-        foreach (var (name, purpose) in new[] { ("manage", TokenPurpose.Manage), ("invite", TokenPurpose.Invite) })
+        foreach (var (name, purpose) in new[] { ("manage", TokenPurpose.Manage), ("invite", TokenPurpose.Invite), ("confirm", TokenPurpose.ConfirmEmail) })
         {
             var token = request.Query[name].FirstOrDefault();
             if (token is null)
@@ -193,10 +312,10 @@ public sealed class RegistrationFunctions(
             var problem = tokens.Validate(token, purpose, out var claims);
             if (problem != TokenProblem.None || claims!.CycleId != cycle.CycleId)
             {
-                return (null, problem == TokenProblem.Expired
+                return (null, null, problem == TokenProblem.Expired
                     ? Message(request, lang, StatusCodes.Status403Forbidden, "Tautan kedaluwarsa", "Link expired",
-                        "Tautan pribadi ini sudah tidak berlaku. Hubungi penyelenggara bila Anda masih perlu mendaftar atau mengubah pendaftaran.",
-                        "This personal link has expired. Contact the organizer if you still need to register or change your registration.")
+                        "Tautan pribadi ini sudah tidak berlaku. Minta tautan baru di halaman pendaftaran (\"Kirim ulang tautan saya\") atau hubungi penyelenggara.",
+                        "This personal link has expired. Ask for a new one on the registration page (\"Send my link again\") or contact the organizer.")
                     : Message(request, lang, StatusCodes.Status403Forbidden, "Tautan tidak valid", "Invalid link",
                         "Tautan ini tidak valid. Pastikan Anda membuka tautan lengkap dari email Anda.", "This link is not valid. Make sure you opened the complete link from your email."));
             }
@@ -204,13 +323,66 @@ public sealed class RegistrationFunctions(
             var participant = await participants.GetAsync(cycle.CycleId, claims.SubjectId);
             if (participant is null)
             {
-                return (null, Message(request, lang, StatusCodes.Status404NotFound, "Data tidak ditemukan", "Not found", "Data pendaftaran untuk tautan ini tidak ditemukan.", "No registration was found for this link."));
+                return (null, null, GonePage(request, lang));
             }
 
-            return (participant, null);
+            if (claims.Version != participant.TokenVersion)
+            {
+                return (null, null, Message(request, lang, StatusCodes.Status403Forbidden, "Tautan sudah diganti", "Link replaced",
+                    "Tautan ini tidak berlaku lagi karena pendaftaran dibatalkan atau alamat email diubah. Minta tautan baru di halaman pendaftaran (\"Kirim ulang tautan saya\").",
+                    "This link no longer works because the registration was withdrawn or its email address changed. Ask for a new one on the registration page (\"Send my link again\")."));
+            }
+
+            return (participant, purpose, null);
         }
 
-        return (null, null);
+        return (null, null, null);
+    }
+
+    private static IActionResult GonePage(HttpRequest request, string lang) =>
+        Message(request, lang, StatusCodes.Status404NotFound, "Data tidak ditemukan", "Not found",
+            "Data pendaftaran untuk tautan ini tidak ditemukan (pendaftaran yang tidak dikonfirmasi dihapus setelah batas waktunya).",
+            "No registration was found for this link (registrations that are not confirmed are removed when their window ends).");
+
+    private static IActionResult TooMany(HttpRequest request, string lang)
+    {
+        request.HttpContext.Response.Headers.RetryAfter = "60";
+        return Message(request, lang, StatusCodes.Status429TooManyRequests, "Terlalu banyak percobaan", "Too many attempts",
+            "Terlalu banyak pengiriman dari jaringan Anda. Tunggu satu menit, lalu muat ulang halaman sebelumnya dan kirim lagi.",
+            "Too many submissions from your network. Wait a minute, then go back and send again.");
+    }
+
+    private static IActionResult ConfirmEmailPage(HttpRequest request, CycleRecord cycle, string lang)
+    {
+        var action = request.Path + request.QueryString.ToString();
+        var body = LanguageSwitch(request, lang) +
+                   $"<h1>{H(cycle.Entity.Title)}</h1>" +
+                   $"<h2>{H(T(lang, "Konfirmasi pendaftaran", "Confirm your registration"))}</h2>" +
+                   $"<p>{H(T(lang, "Tekan tombol di bawah untuk mengonfirmasi alamat email Anda. Kursi (atau tempat di daftar tunggu) diberikan saat Anda mengonfirmasi.", "Press the button below to confirm your email address. A seat (or a waiting-list place) is given when you confirm."))}</p>" +
+                   $"<form method=\"post\" action=\"{H(action)}\"><div class=\"hp\" aria-hidden=\"true\"><label for=\"website3\">Website</label><input type=\"text\" id=\"website3\" name=\"website\" tabindex=\"-1\" autocomplete=\"off\"></div>" +
+                   $"<button type=\"submit\" name=\"action\" value=\"confirm\">{H(T(lang, "Konfirmasi pendaftaran saya", "Confirm my registration"))}</button></form>";
+        return Render(request, lang, T(lang, "Konfirmasi pendaftaran", "Confirm your registration") + " — " + cycle.Entity.Title, body);
+    }
+
+    private static IActionResult CheckYourEmailPage(HttpRequest request, CycleRecord cycle, string lang, int minutes)
+    {
+        var body = $"<div class=\"success\" role=\"status\"><h1>{H(T(lang, "Periksa email Anda", "Check your email"))}</h1>" +
+                   $"<p>{H(T(lang, $"Kami mengirim tautan konfirmasi ke alamat email Anda. Buka tautan itu dalam {minutes} menit untuk menyelesaikan pendaftaran: kursi baru dipesan setelah Anda mengonfirmasi.", $"We sent a confirmation link to your email address. Open it within {minutes} minutes to complete your registration: a seat is held only once you confirm."))}</p>" +
+                   $"<p>{H(cycle.Entity.Title)}<br>{H(Formatting.DateRange(cycle.Schedule, lang))} — {H(cycle.Definition.Venue)}</p></div>" +
+                   $"<p>{H(T(lang, "Tidak menerima email? Periksa folder spam, atau daftar lagi setelah batas waktu lewat.", "No email? Check your spam folder, or register again once the window has passed."))}</p>";
+        return Render(request, lang, T(lang, "Periksa email Anda", "Check your email") + " — " + cycle.Entity.Title, body, StatusCodes.Status202Accepted);
+    }
+
+    /// <summary>After the training: the certificate, with a download link made now (links in mail last weeks, not a year).</summary>
+    private IActionResult DocumentsPage(HttpRequest request, CycleRecord cycle, string lang, ParticipantEntity p)
+    {
+        var link = composer.DownloadLink(cycle, p);
+        var body = LanguageSwitch(request, lang) +
+                   $"<h1>{H(cycle.Entity.Title)}</h1>" +
+                   $"<div class=\"card\" role=\"status\"><p>{H(T(lang, "Nomor sertifikat", "Certificate number"))}: <strong>{H(p.CertificateNumber)}</strong></p>" +
+                   $"<p><a id=\"download-certificate\" href=\"{H(link)}\">{H(T(lang, "Unduh sertifikat (PDF)", "Download the certificate (PDF)"))}</a></p>" +
+                   $"<p>{H(T(lang, "Tautan unduhan ini dibuat sekarang dan berlaku 30 hari; buka halaman ini lagi kapan saja untuk tautan baru.", "This download link was made just now and works for 30 days; open this page again any time for a new one."))}</p></div>";
+        return Render(request, lang, T(lang, "Sertifikat Anda", "Your certificate") + " — " + cycle.Entity.Title, body);
     }
 
     private IActionResult? ClosedPage(HttpRequest request, CycleRecord cycle, string lang, ParticipantEntity? participant, bool withdrawing = false, int status = StatusCodes.Status200OK)
@@ -249,25 +421,31 @@ public sealed class RegistrationFunctions(
         return null;
     }
 
-    private async Task<IActionResult> FormPageAsync(HttpRequest request, CycleRecord cycle, string lang, RegistrationForm values, IReadOnlyList<FieldError> errors, int status)
+    private async Task<IActionResult> FormPageAsync(HttpRequest request, CycleRecord cycle, string lang, RegistrationForm values, IReadOnlyList<FieldError> errors, int status, string? notice = null, FieldError? resendError = null)
     {
         var counts = await cycles.CountsAsync(cycle);
+        var action = request.Path + request.QueryString.ToString();
         var body = LanguageSwitch(request, lang) +
                    $"<h1>{H(cycle.Entity.Title)}</h1>" +
+                   Notice(notice) +
                    RegistrationPage.Facts(cycle, lang, Math.Max(0, cycle.Entity.Capacity - counts.Confirmed)) +
                    $"<h2>{H(T(lang, "Formulir pendaftaran", "Registration form"))}</h2>" +
-                   RegistrationPage.Form(cycle, lang, values, errors, request.Path + request.QueryString.ToString(), isChange: false);
+                   RegistrationPage.Form(cycle, lang, values, errors, action, isChange: false) +
+                   RegistrationPage.ResendForm(lang, request.Path.ToString(), resendError);
         var title = (errors.Count > 0 ? T(lang, "Kesalahan: ", "Error: ") : "") + T(lang, "Pendaftaran", "Registration") + " — " + cycle.Entity.Title;
         return Render(request, lang, title, body, status);
     }
 
-    private async Task<IActionResult> ManagePageAsync(HttpRequest request, CycleRecord cycle, string lang, ParticipantEntity p, RegistrationForm values, IReadOnlyList<FieldError> errors, int status = StatusCodes.Status200OK)
+    private static string Notice(string? notice) => notice is null ? "" : $"<div class=\"summary\" role=\"alert\" id=\"notice\"><p>{H(notice)}</p></div>";
+
+    private async Task<IActionResult> ManagePageAsync(HttpRequest request, CycleRecord cycle, string lang, ParticipantEntity p, RegistrationForm values, IReadOnlyList<FieldError> errors, int status = StatusCodes.Status200OK, string? notice = null)
     {
         var counts = await cycles.CountsAsync(cycle);
         var action = request.Path + request.QueryString.ToString();
         var canChange = time.GetUtcNow() < cycle.Schedule.RegistrationClosesAt;
         var body = LanguageSwitch(request, lang) +
                    $"<h1>{H(cycle.Entity.Title)}</h1>" +
+                   Notice(notice) +
                    $"<div class=\"card\" role=\"status\"><p>{H(T(lang, "Nomor pendaftaran", "Registration number"))}: <strong>{H(p.RegistrationNumber)}</strong><br>" +
                    $"{H(T(lang, "Status", "Status"))}: <strong>{H(RegistrationPage.Status(p, lang))}</strong></p></div>" +
                    RegistrationPage.Facts(cycle, lang, Math.Max(0, cycle.Entity.Capacity - counts.Confirmed)) +

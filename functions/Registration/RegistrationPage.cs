@@ -29,6 +29,21 @@ public static class RegistrationPage
         return html.ToString();
     }
 
+    /// <summary>"Send my link again": an address in, the person's own link out by mail (never on screen).</summary>
+    public static string ResendForm(string lang, string action, FieldError? error)
+    {
+        var errors = error is null ? new Dictionary<string, FieldError>() : new Dictionary<string, FieldError> { [error.Field] = error };
+        var html = new StringBuilder();
+        html.Append("<section aria-labelledby=\"resend-title\"><h2 id=\"resend-title\">").Append(H(T(lang, "Kirim ulang tautan saya", "Send my link again"))).Append("</h2><p>")
+            .Append(H(T(lang, "Sudah diundang atau terdaftar, tetapi tidak menemukan email Anda? Tautan pribadi Anda dikirim ke alamat yang terdaftar.",
+                "Invited or registered already but cannot find your email? Your personal link is sent to the address on record.")))
+            .Append("</p><form method=\"post\" action=\"").Append(H(action)).Append("\" novalidate>");
+        Input(html, lang, errors, "resend-email", "Email", T(lang, "Alamat yang Anda pakai saat diundang atau mendaftar", "The address you were invited or registered with"), "", "email", "email");
+        html.Append("<div class=\"hp\" aria-hidden=\"true\"><label for=\"website4\">Website</label><input type=\"text\" id=\"website4\" name=\"website\" tabindex=\"-1\" autocomplete=\"off\"></div>")
+            .Append("<button type=\"submit\" class=\"secondary\" name=\"action\" value=\"resend\">").Append(H(T(lang, "Kirim tautan", "Send the link"))).Append("</button></form></section>");
+        return html.ToString();
+    }
+
     public static string Form(CycleRecord cycle, string lang, RegistrationForm values, IReadOnlyList<FieldError> errors, string action, bool isChange)
     {
         var byField = errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => g.First());

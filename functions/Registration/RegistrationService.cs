@@ -13,11 +13,29 @@ public enum RegistrationOutcome
     Updated,
     NipTaken,
     EmailTaken,
+
+    /// <summary>Through the open form with email confirmation: a row that holds nothing until the link is opened.</summary>
+    AwaitingEmailConfirmation,
+
+    /// <summary>The row this link or request is about no longer exists (an unconfirmed registration that expired, a removal).</summary>
+    Gone,
+
+    /// <summary>An unconfirmed registration whose confirmation window has ended.</summary>
+    ConfirmationExpired,
 }
 
 public sealed record RegistrationResult(RegistrationOutcome Outcome, ParticipantEntity? Participant);
 
 public sealed record WithdrawalResult(bool Withdrawn, ParticipantEntity? Participant, ParticipantEntity? Promoted);
+
+public enum RemovalOutcome
+{
+    Removed,
+    NotFound,
+    HasCertificate,
+}
+
+public sealed record RemovalResult(RemovalOutcome Outcome, ParticipantEntity? Promoted);
 
 /// <summary>
 /// Registration, change and withdrawal as entity-group transactions in the cycle's partition: the participant
@@ -30,7 +48,12 @@ public sealed class RegistrationService(AppTables tables, RegistrationCommitter 
     /// <summary>How long a request keeps retrying lost races before answering 503 (busy) rather than 500.</summary>
     private static readonly TimeSpan ContentionBudget = TimeSpan.FromSeconds(20);
 
-    public async Task<RegistrationResult> RegisterAsync(CycleRecord cycle, ValidatedRegistration form, string? invitedParticipantId, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Registers (or changes the details of) a person. <paramref name="invitedParticipantId"/> is the row the person's
+    /// own link names, or null for the open form. With <paramref name="detailsOnly"/> (an organizer's correction) an
+    /// invitee's details change without registering them. <paramref name="actor"/> names who acted in the audit trail.
+    /// </summary>
+    public async Task<RegistrationResult> RegisterAsync(CycleRecord cycle, ValidatedRegistration form, string? invitedParticipantId, CancellationToken cancellationToken = default, bool detailsOnly = false, string actor = "participant")
     {
         var table = await tables.GetAsync(AppTables.Participants, cancellationToken);
         var cycleId = cycle.CycleId;
@@ -53,8 +76,10 @@ public sealed class RegistrationService(AppTables tables, RegistrationCommitter 
                 byEmail = await emailLookup;
             }
 
-            // Who is this? The invite link, then the NIP (same person re-registering), then the email (an invitee using the open link).
-            var participantId = invitedParticipantId ?? byNip?.ParticipantId ?? byEmail?.ParticipantId;
+            // Who is this? Only the person's own link says so. The open form never attaches to an existing row: a
+            // NIP or email already in this cycle (an invitee's, a registrant's, a withdrawn person's) is refused, so
+            // knowing someone's NIP or email never lets a stranger take their seat or rewrite their record.
+            var participantId = invitedParticipantId;
             if (byNip is not null && participantId != byNip.ParticipantId)
             {
                 return new RegistrationResult(RegistrationOutcome.NipTaken, null);
@@ -69,14 +94,13 @@ public sealed class RegistrationService(AppTables tables, RegistrationCommitter 
             if (participantId is not null)
             {
                 var row = await table.GetEntityIfExistsAsync<ParticipantEntity>(cycleId, participantId, cancellationToken: cancellationToken);
-                existing = row.HasValue ? row.Value : null;
-            }
+                if (!row.HasValue)
+                {
+                    // The link's row is gone (expired unconfirmed registration, removed by the organizer): never recreate it.
+                    return new RegistrationResult(RegistrationOutcome.Gone, null);
+                }
 
-            // Without the person's own link, a NIP or email that is already registered is never rewritten:
-            // knowing someone's NIP must not let you change their registration.
-            if (invitedParticipantId is null && existing is { Status: ParticipantStatus.Confirmed or ParticipantStatus.Waitlisted })
-            {
-                return new RegistrationResult(byNip is not null ? RegistrationOutcome.NipTaken : RegistrationOutcome.EmailTaken, null);
+                existing = row.Value;
             }
 
             var now = time.GetUtcNow();
@@ -97,6 +121,11 @@ public sealed class RegistrationService(AppTables tables, RegistrationCommitter 
             p.Language = form.Language;
             p.ConsentAt ??= now;
             p.UpdatedAt = now;
+            if (existing is not null && !string.IsNullOrEmpty(previousEmail) && !string.Equals(previousEmail, form.Email, StringComparison.Ordinal))
+            {
+                // Links sent to the old address stop working: they may be in someone else's mailbox.
+                p.TokenVersion++;
+            }
 
             var indexActions = new List<TableTransactionAction>();
             var keys = new List<string> { p.RowKey };
@@ -106,8 +135,7 @@ public sealed class RegistrationService(AppTables tables, RegistrationCommitter 
                 indexActions.Add(new(TableTransactionActionType.Add, new IndexEntity { PartitionKey = cycleId, RowKey = nipKey, ParticipantId = p.RowKey }));
                 if (previousNip is not null && previousNip != form.Nip)
                 {
-                    keys.Add(ParticipantStore.NipIndexKey(cycleId, previousNip));
-                    indexActions.Add(new(TableTransactionActionType.Delete, new TableEntity(cycleId, ParticipantStore.NipIndexKey(cycleId, previousNip)), ETag.All));
+                    await DeleteOwnIndexAsync(table, p, ParticipantStore.NipIndexKey(cycleId, previousNip), indexActions, keys, cancellationToken);
                 }
             }
 
@@ -117,12 +145,11 @@ public sealed class RegistrationService(AppTables tables, RegistrationCommitter 
                 indexActions.Add(new(TableTransactionActionType.Add, new IndexEntity { PartitionKey = cycleId, RowKey = emailKey, ParticipantId = p.RowKey }));
                 if (existing is not null && !string.IsNullOrEmpty(previousEmail) && !string.Equals(previousEmail, form.Email, StringComparison.Ordinal))
                 {
-                    keys.Add(ParticipantStore.EmailIndexKey(cycleId, previousEmail));
-                    indexActions.Add(new(TableTransactionActionType.Delete, new TableEntity(cycleId, ParticipantStore.EmailIndexKey(cycleId, previousEmail)), ETag.All));
+                    await DeleteOwnIndexAsync(table, p, ParticipantStore.EmailIndexKey(cycleId, previousEmail), indexActions, keys, cancellationToken);
                 }
             }
 
-            if (!wasRegistered)
+            if (!wasRegistered && !detailsOnly)
             {
                 // A new seat or waitlist place: the counters row changes, so it goes through the cycle's group commit.
                 var pending = new PendingRegistration(p, existing is null, indexActions, keys, cycle.Entity.Capacity);
@@ -154,13 +181,205 @@ public sealed class RegistrationService(AppTables tables, RegistrationCommitter 
                 continue;
             }
 
-            await audit.WriteAsync(cycleId, "participant", "registration.updated", p.RowKey, p.RegistrationNumber, cancellationToken);
+            await audit.WriteAsync(cycleId, actor, detailsOnly ? "participant.corrected" : "registration.updated", p.RowKey, p.RegistrationNumber, cancellationToken);
             return new RegistrationResult(RegistrationOutcome.Updated, p);
         }
     }
 
+    /// <summary>
+    /// The open form with email confirmation: refuses a NIP or email the cycle already knows, else inserts one
+    /// Unconfirmed row — no seat, no counters, no index rows (so a stranger typing someone's NIP blocks nobody: the
+    /// first to confirm gets it). One insert, so a rush of bots costs a row each and takes no seat.
+    /// </summary>
+    public async Task<RegistrationResult> StartOpenRegistrationAsync(CycleRecord cycle, ValidatedRegistration form, TimeSpan confirmWithin, CancellationToken cancellationToken = default)
+    {
+        var table = await tables.GetAsync(AppTables.Participants, cancellationToken);
+        var cycleId = cycle.CycleId;
+        var byNip = IndexAsync(table, cycleId, ParticipantStore.NipIndexKey(cycleId, form.Nip), cancellationToken);
+        var byEmail = IndexAsync(table, cycleId, ParticipantStore.EmailIndexKey(cycleId, form.Email), cancellationToken);
+        if (await byNip is not null)
+        {
+            return new RegistrationResult(RegistrationOutcome.NipTaken, null);
+        }
+
+        if (await byEmail is not null)
+        {
+            return new RegistrationResult(RegistrationOutcome.EmailTaken, null);
+        }
+
+        var now = time.GetUtcNow();
+        var p = new ParticipantEntity
+        {
+            PartitionKey = cycleId,
+            RowKey = Ids.New("p"),
+            Status = ParticipantStatus.Unconfirmed,
+            FullName = form.FullName,
+            Nip = form.Nip,
+            Email = form.Email,
+            Phone = form.Phone,
+            Agency = form.Agency,
+            AgencyLevel = form.AgencyLevel,
+            Regency = form.Regency,
+            Position = form.Position,
+            Rank = form.Rank,
+            Language = form.Language,
+            ConsentAt = now,
+            UpdatedAt = now,
+            ConfirmBy = now + confirmWithin,
+        };
+        var response = await table.AddEntityAsync(p, cancellationToken);
+        p.ETag = response.Headers.ETag ?? p.ETag;
+        await audit.WriteAsync(cycleId, "participant", "registration.started", p.RowKey, cancellationToken: cancellationToken);
+        return new RegistrationResult(RegistrationOutcome.AwaitingEmailConfirmation, p);
+    }
+
+    /// <summary>
+    /// The person opened the link mailed to them: the Unconfirmed row becomes a registration through the same group
+    /// commit as everyone else (seat or waitlist in order of confirmation; the NIP/email index rows are claimed now).
+    /// </summary>
+    public async Task<RegistrationResult> ConfirmEmailAsync(CycleRecord cycle, string participantId, CancellationToken cancellationToken = default)
+    {
+        var table = await tables.GetAsync(AppTables.Participants, cancellationToken);
+        var row = await table.GetEntityIfExistsAsync<ParticipantEntity>(cycle.CycleId, participantId, cancellationToken: cancellationToken);
+        if (!row.HasValue)
+        {
+            return new RegistrationResult(RegistrationOutcome.Gone, null);
+        }
+
+        var p = row.Value!;
+        if (p.Status != ParticipantStatus.Unconfirmed)
+        {
+            // Confirmed already (a second click): show what they have.
+            return new RegistrationResult(p.Status == ParticipantStatus.Waitlisted ? RegistrationOutcome.Waitlisted : RegistrationOutcome.Confirmed, p);
+        }
+
+        if (p.ConfirmBy is { } by && by <= time.GetUtcNow())
+        {
+            return new RegistrationResult(RegistrationOutcome.ConfirmationExpired, p);
+        }
+
+        var form = new ValidatedRegistration(p.FullName ?? "", p.Nip ?? "", p.Email, p.Phone ?? "", p.Agency ?? "", p.AgencyLevel ?? "", p.Regency, p.Position ?? "", p.Rank, p.Language);
+        return await RegisterAsync(cycle, form, p.RowKey, cancellationToken);
+    }
+
+    /// <summary>
+    /// Removes the Unconfirmed rows whose window ended by <paramref name="plannedAt"/> (the timer's planned time, not a
+    /// clock read that may lag it). Each delete is under the row's ETag: a confirmation racing it wins or loses whole.
+    /// </summary>
+    public async Task<int> ExpireUnconfirmedAsync(string cycleId, IReadOnlyList<string> participantIds, DateTimeOffset plannedAt, CancellationToken cancellationToken = default)
+    {
+        var table = await tables.GetAsync(AppTables.Participants, cancellationToken);
+        var removed = 0;
+        foreach (var id in participantIds.Distinct(StringComparer.Ordinal))
+        {
+            var row = await table.GetEntityIfExistsAsync<ParticipantEntity>(cycleId, id, cancellationToken: cancellationToken);
+            if (!row.HasValue || row.Value!.Status != ParticipantStatus.Unconfirmed || row.Value.ConfirmBy > plannedAt)
+            {
+                continue;
+            }
+
+            try
+            {
+                await table.DeleteEntityAsync(cycleId, id, row.Value.ETag, cancellationToken);
+                removed++;
+                await audit.WriteAsync(cycleId, AuditLog.System, "registration.expired", id, cancellationToken: cancellationToken);
+            }
+            catch (RequestFailedException e) when (e.Status is 404 or 412)
+            {
+                // Confirmed (or removed) a moment ago.
+            }
+        }
+
+        return removed;
+    }
+
+    /// <summary>
+    /// An organizer removes a row (a fake registration, an invitee added by mistake): the row and its index rows go, the
+    /// counters follow, and a freed seat goes to the first on the waitlist — one transaction. A person who holds a
+    /// certificate is never removed (revoke it first; the record stays).
+    /// </summary>
+    public async Task<RemovalResult> RemoveAsync(CycleRecord cycle, string participantId, string actor, CancellationToken cancellationToken = default)
+    {
+        var table = await tables.GetAsync(AppTables.Participants, cancellationToken);
+        var cycleId = cycle.CycleId;
+        var started = time.GetTimestamp();
+        for (var attempt = 0; ; attempt++)
+        {
+            var row = await table.GetEntityIfExistsAsync<ParticipantEntity>(cycleId, participantId, cancellationToken: cancellationToken);
+            if (!row.HasValue)
+            {
+                return new RemovalResult(RemovalOutcome.NotFound, null);
+            }
+
+            var p = row.Value!;
+            if (p.CertificateId is not null)
+            {
+                return new RemovalResult(RemovalOutcome.HasCertificate, null);
+            }
+
+            var actions = new List<TableTransactionAction> { new(TableTransactionActionType.Delete, p, p.ETag) };
+            foreach (var key in new[] { p.Nip is null ? null : ParticipantStore.NipIndexKey(cycleId, p.Nip), string.IsNullOrEmpty(p.Email) ? null : ParticipantStore.EmailIndexKey(cycleId, p.Email) })
+            {
+                if (key is not null && await IndexAsync(table, cycleId, key, cancellationToken) is { } index && index.ParticipantId == p.RowKey)
+                {
+                    actions.Add(new(TableTransactionActionType.Delete, index, index.ETag));
+                }
+            }
+
+            ParticipantEntity? promoted = null;
+            if (p.Status != ParticipantStatus.Unconfirmed)
+            {
+                var counters = (await table.GetEntityAsync<CountersEntity>(cycleId, CountersEntity.Key, cancellationToken: cancellationToken)).Value;
+                switch (p.Status)
+                {
+                    case ParticipantStatus.Confirmed: counters.Confirmed--; break;
+                    case ParticipantStatus.Waitlisted: counters.Waitlisted--; break;
+                    case ParticipantStatus.Withdrawn: counters.Withdrawn--; break;
+                }
+
+                if (p.Invited)
+                {
+                    counters.Invited--;
+                }
+
+                if (p.Status == ParticipantStatus.Confirmed && counters.Waitlisted > 0 && counters.Confirmed < cycle.Entity.Capacity)
+                {
+                    promoted = await FirstWaitlistedAsync(table, cycleId, cancellationToken);
+                    if (promoted is not null)
+                    {
+                        promoted.Status = ParticipantStatus.Confirmed;
+                        promoted.UpdatedAt = time.GetUtcNow();
+                        counters.Waitlisted--;
+                        counters.Confirmed++;
+                        actions.Add(new(TableTransactionActionType.UpdateReplace, promoted, promoted.ETag));
+                    }
+                }
+
+                actions.Add(new(TableTransactionActionType.UpdateReplace, counters, counters.ETag));
+            }
+
+            try
+            {
+                await table.SubmitTransactionAsync(actions, cancellationToken);
+            }
+            catch (TableTransactionFailedException e) when (e.Status is 404 or 409 or 412)
+            {
+                await BackOffAsync(started, attempt, cancellationToken);
+                continue;
+            }
+
+            await audit.WriteAsync(cycleId, actor, "participant.removed", p.RowKey, p.RegistrationNumber, cancellationToken);
+            if (promoted is not null)
+            {
+                await audit.WriteAsync(cycleId, AuditLog.System, "registration.promoted", promoted.RowKey, cancellationToken: cancellationToken);
+            }
+
+            return new RemovalResult(RemovalOutcome.Removed, promoted);
+        }
+    }
+
     /// <summary>Withdraws a registration; a freed seat goes to the first on the waitlist in the same transaction.</summary>
-    public async Task<WithdrawalResult> WithdrawAsync(CycleRecord cycle, string participantId, bool promote, CancellationToken cancellationToken = default)
+    public async Task<WithdrawalResult> WithdrawAsync(CycleRecord cycle, string participantId, bool promote, CancellationToken cancellationToken = default, string actor = "participant")
     {
         var table = await tables.GetAsync(AppTables.Participants, cancellationToken);
         var cycleId = cycle.CycleId;
@@ -188,6 +407,7 @@ public sealed class RegistrationService(AppTables tables, RegistrationCommitter 
 
             p.Status = ParticipantStatus.Withdrawn;
             p.WithdrawnAt = now;
+            p.TokenVersion++;
             p.UpdatedAt = now;
             counters.Withdrawn++;
             var actions = new List<TableTransactionAction> { new(TableTransactionActionType.UpdateReplace, p, p.ETag) };
@@ -217,7 +437,7 @@ public sealed class RegistrationService(AppTables tables, RegistrationCommitter 
                 continue;
             }
 
-            await audit.WriteAsync(cycleId, "participant", "registration.withdrawn", p.RowKey, cancellationToken: cancellationToken);
+            await audit.WriteAsync(cycleId, actor, "registration.withdrawn", p.RowKey, cancellationToken: cancellationToken);
             if (promoted is not null)
             {
                 await audit.WriteAsync(cycleId, AuditLog.System, "registration.promoted", promoted.RowKey, cancellationToken: cancellationToken);
@@ -236,6 +456,20 @@ public sealed class RegistrationService(AppTables tables, RegistrationCommitter 
         }
 
         await Task.Delay(Random.Shared.Next(5, 20 + Math.Min(attempt, 20) * 10), cancellationToken);
+    }
+
+    /// <summary>
+    /// Frees an index row this person held under an old NIP or email. A row that is not there (an invitee imported
+    /// before imports wrote NIP index rows) or that points to someone else is left alone: a missing index row is not
+    /// an error, and deleting it blindly would fail the whole transaction with 404 on every retry.
+    /// </summary>
+    private static async Task DeleteOwnIndexAsync(TableClient table, ParticipantEntity p, string key, List<TableTransactionAction> actions, List<string> keys, CancellationToken cancellationToken)
+    {
+        if (await IndexAsync(table, p.PartitionKey, key, cancellationToken) is { } index && index.ParticipantId == p.RowKey)
+        {
+            keys.Add(key);
+            actions.Add(new(TableTransactionActionType.Delete, index, index.ETag));
+        }
     }
 
     public static string RegistrationNumber(string cycleId, int seq) =>

@@ -9,7 +9,8 @@ namespace TrainingCycles.Reminders;
 /// <summary>Turns a cycle and its participants into rendered mail and per-recipient values (links carry signed tokens).</summary>
 public sealed class MailComposer(Tokens tokens, IOptions<TrainingCyclesOptions> options, TimeProvider time)
 {
-    public static readonly TimeSpan DownloadLinkLifetime = TimeSpan.FromDays(365);
+    /// <summary>Weeks, not a year: a forwarded mail stops opening the PDF; the holder gets a fresh link from the manage page.</summary>
+    public static readonly TimeSpan DownloadLinkLifetime = TimeSpan.FromDays(30);
 
     public RenderedMail Render(CycleRecord cycle, string kind, string language)
     {
@@ -23,6 +24,7 @@ public sealed class MailComposer(Tokens tokens, IOptions<TrainingCyclesOptions> 
             ["dates"] = Formatting.DateRange(schedule, language),
             ["deadline"] = Formatting.DateTime(schedule.RegistrationClosesAt, schedule.TimeZone, language),
             ["schedule"] = string.Join("\n", lines.Select(l => "- " + l)),
+            ["confirmwithin"] = (cycle.Definition.OpenRegistration ?? new OpenRegistrationSettings()).ConfirmWithinMinutes.ToString(Formatting.Culture(language)),
             ["reason"] = string.IsNullOrWhiteSpace(cycle.Entity.CancelReason) ? "" : (language == "en" ? "Reason: " : "Alasan: ") + cycle.Entity.CancelReason,
         };
         var html = new Dictionary<string, string>
@@ -42,17 +44,23 @@ public sealed class MailComposer(Tokens tokens, IOptions<TrainingCyclesOptions> 
         {
             case MailKinds.Invitation:
             case MailKinds.RegistrationReminder:
-                link = new Uri(baseUri, $"api/cycles/{cycle.CycleId}/register?invite={Uri.EscapeDataString(tokens.Create(TokenPurpose.Invite, cycle.CycleId, p.RowKey, cycle.Schedule.RegistrationClosesAt.AddDays(1)))}").ToString();
+                link = InviteLink(cycle, p);
+                break;
+            case MailKinds.EmailCheck:
+                link = new Uri(baseUri, $"api/cycles/{cycle.CycleId}/register?confirm={Uri.EscapeDataString(tokens.Create(TokenPurpose.ConfirmEmail, cycle.CycleId, p.RowKey, p.ConfirmBy ?? time.GetUtcNow().AddHours(1), p.TokenVersion))}").ToString();
+                break;
+            case MailKinds.PersonalLink:
+                link = p.Status is ParticipantStatus.Confirmed or ParticipantStatus.Waitlisted ? ManageLink(cycle, p) : InviteLink(cycle, p);
                 break;
             case MailKinds.TrainingReminder:
-                link = CheckInLink(cycle, p.RowKey);
+                link = CheckInLink(cycle, p);
                 break;
             case MailKinds.CertificateIssued:
-                link = new Uri(baseUri, $"api/certificates/{p.CertificateId}/download?token={Uri.EscapeDataString(tokens.Create(TokenPurpose.Download, cycle.CycleId, p.CertificateId ?? "", time.GetUtcNow().Add(DownloadLinkLifetime)))}").ToString();
+                link = DownloadLink(cycle, p);
                 number = p.CertificateNumber ?? "";
                 break;
             default:
-                link = ManageLink(cycle, p.RowKey);
+                link = ManageLink(cycle, p);
                 break;
         }
 
@@ -64,11 +72,19 @@ public sealed class MailComposer(Tokens tokens, IOptions<TrainingCyclesOptions> 
         });
     }
 
-    public string ManageLink(CycleRecord cycle, string participantId) =>
-        new Uri(options.Value.PublicBaseUri, $"api/cycles/{cycle.CycleId}/register?manage={Uri.EscapeDataString(tokens.Create(TokenPurpose.Manage, cycle.CycleId, participantId, cycle.Schedule.TrainingEndsAt.AddDays(30)))}").ToString();
+    // Every personal link carries the participant's token version: a withdrawal or an email change bumps it, and the
+    // links sent before stop working.
+    public string InviteLink(CycleRecord cycle, ParticipantEntity p) =>
+        new Uri(options.Value.PublicBaseUri, $"api/cycles/{cycle.CycleId}/register?invite={Uri.EscapeDataString(tokens.Create(TokenPurpose.Invite, cycle.CycleId, p.RowKey, cycle.Schedule.RegistrationClosesAt.AddDays(1), p.TokenVersion))}").ToString();
 
-    public string CheckInLink(CycleRecord cycle, string participantId) =>
-        new Uri(options.Value.PublicBaseUri, $"api/cycles/{cycle.CycleId}/checkin?t={Uri.EscapeDataString(tokens.Create(TokenPurpose.CheckIn, cycle.CycleId, participantId, cycle.Schedule.TrainingEndsAt.AddDays(1)))}").ToString();
+    public string ManageLink(CycleRecord cycle, ParticipantEntity p) =>
+        new Uri(options.Value.PublicBaseUri, $"api/cycles/{cycle.CycleId}/register?manage={Uri.EscapeDataString(tokens.Create(TokenPurpose.Manage, cycle.CycleId, p.RowKey, cycle.Schedule.TrainingEndsAt.AddDays(30), p.TokenVersion))}").ToString();
+
+    public string CheckInLink(CycleRecord cycle, ParticipantEntity p) =>
+        new Uri(options.Value.PublicBaseUri, $"api/cycles/{cycle.CycleId}/checkin?t={Uri.EscapeDataString(tokens.Create(TokenPurpose.CheckIn, cycle.CycleId, p.RowKey, cycle.Schedule.TrainingEndsAt.AddDays(1), p.TokenVersion))}").ToString();
+
+    public string DownloadLink(CycleRecord cycle, ParticipantEntity p) =>
+        new Uri(options.Value.PublicBaseUri, $"api/certificates/{p.CertificateId}/download?token={Uri.EscapeDataString(tokens.Create(TokenPurpose.Download, cycle.CycleId, p.CertificateId ?? "", time.GetUtcNow().Add(DownloadLinkLifetime), p.TokenVersion))}").ToString();
 
     /// <summary>Who a wave of <paramref name="kind"/> goes to, decided at send time from the current rows.</summary>
     public static bool IsRecipient(string kind, ParticipantEntity p) => kind switch
@@ -76,7 +92,7 @@ public sealed class MailComposer(Tokens tokens, IOptions<TrainingCyclesOptions> 
         MailKinds.Invitation or MailKinds.RegistrationReminder => p.Invited && p.Status == ParticipantStatus.Invited,
         MailKinds.TrainingReminder => p.Status == ParticipantStatus.Confirmed,
         MailKinds.ScheduleChanged => p.Status is ParticipantStatus.Confirmed or ParticipantStatus.Waitlisted,
-        MailKinds.Cancelled => p.Status is not ParticipantStatus.Withdrawn,
+        MailKinds.Cancelled => p.Status is not (ParticipantStatus.Withdrawn or ParticipantStatus.Unconfirmed),
         MailKinds.CertificateIssued => p.Eligible == true && p.CertificateId is not null,
         _ => false,
     };

@@ -13,6 +13,12 @@ public static class MailKinds
     public const string Cancelled = "cancelled";
     public const string CertificateIssued = "certificate-issued";
 
+    /// <summary>The open form's "confirm your address" mail: the link that turns an unconfirmed registration into a seat.</summary>
+    public const string EmailCheck = "email-check";
+
+    /// <summary>"Send my link again": the person's current personal link (invitation or manage).</summary>
+    public const string PersonalLink = "personal-link";
+
     public static readonly IReadOnlyList<string> All =
-        [Invitation, RegistrationReminder, Confirmation, Waitlisted, Promoted, TrainingReminder, ScheduleChanged, Cancelled, CertificateIssued];
+        [Invitation, RegistrationReminder, Confirmation, Waitlisted, Promoted, TrainingReminder, ScheduleChanged, Cancelled, CertificateIssued, EmailCheck, PersonalLink];
 }

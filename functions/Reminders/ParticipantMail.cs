@@ -12,8 +12,14 @@ using TrainingCycles.Registration;
 
 namespace TrainingCycles.Reminders;
 
-/// <summary>A message to one participant (confirmation, waitlisted, promoted). Ids only: the activity reads the rest.</summary>
-public sealed record ParticipantMailRequest(string CycleId, string ParticipantId, string Kind, string Occurrence);
+/// <summary>
+/// A message to one participant (confirmation, waitlisted, promoted, email check). Ids only: the activity reads the rest.
+/// <see cref="ExpireUnconfirmedAt"/> (email checks): when the orchestration removes the registration if still unconfirmed.
+/// </summary>
+public sealed record ParticipantMailRequest(string CycleId, string ParticipantId, string Kind, string Occurrence, DateTimeOffset? ExpireUnconfirmedAt = null);
+
+/// <summary>Unconfirmed registrations to remove once <see cref="PlannedAt"/> has passed.</summary>
+public sealed record UnconfirmedExpiry(string CycleId, IReadOnlyList<string> ParticipantIds, DateTimeOffset PlannedAt);
 
 /// <summary>One-person messages of one cycle that travel together: one orchestration, one SendGrid request per kind and language.</summary>
 public sealed record ParticipantMailBatch(string CycleId, IReadOnlyList<ParticipantMailRequest> Mails);
@@ -24,7 +30,7 @@ public sealed record ParticipantMailBatch(string CycleId, IReadOnlyList<Particip
 /// scheduled at about the same time share one orchestration (see <see cref="ParticipantMailQueue"/>): one
 /// orchestration per person cost the Durable engine about 37 storage requests and 9 history rows per registration.
 /// </summary>
-public sealed class ParticipantMail(CycleStore cycles, ParticipantStore participants, EmailLog emailLog, Mailer mailer, MailComposer composer, ILogger<ParticipantMail> logger)
+public sealed class ParticipantMail(CycleStore cycles, ParticipantStore participants, RegistrationService registrations, EmailLog emailLog, Mailer mailer, MailComposer composer, ILogger<ParticipantMail> logger)
 {
     /// <summary>Mails per orchestration: ids only, so the input stays far below the engine's message size limits.</summary>
     public const int MaxMailsPerBatch = 100;
@@ -61,9 +67,33 @@ public sealed class ParticipantMail(CycleStore cycles, ParticipantStore particip
         Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(
             string.Join('\n', mails.Select(m => EmailLog.Key(m.Kind, m.Occurrence, m.ParticipantId)).Order(StringComparer.Ordinal)))))[..12].ToLowerInvariant();
 
+    /// <summary>
+    /// Sends the batch; then, for email checks, waits on a durable timer until their confirmation windows end and
+    /// removes those still unconfirmed (the timer survives restarts and scale-in; no instance's memory is involved).
+    /// </summary>
     [Function(nameof(ParticipantMailOrchestrator))]
-    public static Task<int> ParticipantMailOrchestrator([OrchestrationTrigger] TaskOrchestrationContext context, ParticipantMailBatch batch) =>
-        context.CallActivityAsync<int>(nameof(SendParticipantMails), batch, RetryPolicies.SendGrid);
+    public static async Task<int> ParticipantMailOrchestrator([OrchestrationTrigger] TaskOrchestrationContext context, ParticipantMailBatch batch)
+    {
+        var sent = await context.CallActivityAsync<int>(nameof(SendParticipantMails), batch, RetryPolicies.SendGrid);
+        var expiring = batch.Mails.Where(m => m.ExpireUnconfirmedAt is not null).ToList();
+        if (expiring.Count > 0)
+        {
+            var plannedAt = expiring.Max(m => m.ExpireUnconfirmedAt!.Value);
+            await context.CreateTimer(plannedAt.UtcDateTime, CancellationToken.None);
+            await context.CallActivityAsync<int>(nameof(ExpireUnconfirmedRegistrations), new UnconfirmedExpiry(batch.CycleId, [.. expiring.Select(m => m.ParticipantId)], plannedAt), RetryPolicies.Storage);
+        }
+
+        return sent;
+    }
+
+    /// <summary>Removes the registrations of an email-check batch that were not confirmed in time.</summary>
+    [Function(nameof(ExpireUnconfirmedRegistrations))]
+    public async Task<int> ExpireUnconfirmedRegistrations([ActivityTrigger] UnconfirmedExpiry expiry)
+    {
+        var removed = await registrations.ExpireUnconfirmedAsync(expiry.CycleId, expiry.ParticipantIds, expiry.PlannedAt);
+        logger.LogInformation("{Removed} of {Count} unconfirmed registration(s) expired in cycle {CycleId}", removed, expiry.ParticipantIds.Count, expiry.CycleId);
+        return removed;
+    }
 
     /// <summary>Sends what is not in the email log yet. A retry after a partial success skips what was sent.</summary>
     [Function(nameof(SendParticipantMails))]

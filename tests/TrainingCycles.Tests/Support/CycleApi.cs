@@ -36,6 +36,8 @@ public static class CycleApi
             ["completion"] = new JsonObject { ["minimumAttendancePercent"] = 50, ["lateCounts"] = true, ["excusedCounts"] = false },
             ["certificate"] = new JsonObject { ["numberFormat"] = "{seq:000}/BPSDM-KT/{yyyy}", ["trainingHours"] = 40, ["signatoryName"] = "Dr. H. Ahmad Syaifudin, M.Pd.", ["signatoryTitle"] = "Kepala BPSDM Provinsi Kalimantan Tengah", ["signatoryNip"] = "197001011995031001" },
             ["checkIn"] = new JsonObject { ["opensMinutesBeforeStart"] = 0, ["closesMinutesAfterStart"] = 0, ["lateAfterMinutes"] = 0 },
+            // Seat allocation through the open form, without the email round trip (covered by its own tests, on by default).
+            ["openRegistration"] = new JsonObject { ["confirmEmail"] = false },
         };
 
     public static async Task<JsonElement> CreateAsync(HttpClient organizer, JsonObject definition)

@@ -1,0 +1,203 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask.Client;
+using TrainingCycles.Cycles;
+using TrainingCycles.Infrastructure;
+using TrainingCycles.Reminders;
+
+namespace TrainingCycles.Registration;
+
+/// <summary>What an organizer sends to act on one participant: who they are (named in the audit trail) and why.</summary>
+public sealed record ParticipantActionRequest
+{
+    public string? Actor { get; init; }
+    public string? Reason { get; init; }
+}
+
+/// <summary>An organizer's correction: the fields to change (others stay) plus who and why.</summary>
+public sealed record ParticipantCorrectionRequest
+{
+    public string? Actor { get; init; }
+    public string? Reason { get; init; }
+    public string? FullName { get; init; }
+    public string? Nip { get; init; }
+    public string? Email { get; init; }
+    public string? Phone { get; init; }
+    public string? Agency { get; init; }
+    public string? AgencyLevel { get; init; }
+    public string? Regency { get; init; }
+    public string? Position { get; init; }
+    public string? Rank { get; init; }
+    public string? Language { get; init; }
+}
+
+/// <summary>
+/// Organizer actions on one participant: withdraw, correct, remove. Each names the organizer who acted (until
+/// organizers sign in as people, the request says who) and is audited; a freed seat goes to the waitlist as usual.
+/// </summary>
+public sealed class ParticipantAdminFunctions(CycleStore cycles, ParticipantStore participants, RegistrationService registrations, ParticipantMailQueue mailQueue, TimeProvider time)
+{
+    private const int MaxBodyBytes = 16 * 1024;
+
+    [Function(nameof(WithdrawParticipant))]
+    public async Task<IActionResult> WithdrawParticipant(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "cycles/{cycleId}/participants/{participantId}/withdraw")] HttpRequest request,
+        [DurableClient] DurableTaskClient durable,
+        string cycleId,
+        string participantId)
+    {
+        var (cycle, participant, actor, problem, _) = await ReadAsync<ParticipantActionRequest>(request, cycleId, participantId, r => (r.Actor, r.Reason));
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (participant!.Status is not (ParticipantStatus.Confirmed or ParticipantStatus.Waitlisted))
+        {
+            return Http.Error(StatusCodes.Status409Conflict, "not_registered", "Peserta ini tidak sedang terdaftar (belum mendaftar atau sudah batal).", "This participant is not registered (never registered, or withdrawn already).");
+        }
+
+        var result = await registrations.WithdrawAsync(cycle!, participantId, promote: true, actor: actor!);
+        if (result.Promoted is { } promoted)
+        {
+            await mailQueue.ScheduleAsync(durable, new ParticipantMailRequest(cycleId, promoted.RowKey, MailKinds.Promoted, "promoted"));
+        }
+
+        return Http.Ok(new { participantId, status = ParticipantStatus.Withdrawn, promoted = result.Promoted?.RowKey });
+    }
+
+    [Function(nameof(RemoveParticipant))]
+    public async Task<IActionResult> RemoveParticipant(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "cycles/{cycleId}/participants/{participantId}/remove")] HttpRequest request,
+        [DurableClient] DurableTaskClient durable,
+        string cycleId,
+        string participantId)
+    {
+        var (cycle, _, actor, problem, _) = await ReadAsync<ParticipantActionRequest>(request, cycleId, participantId, r => (r.Actor, r.Reason));
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (cycle!.Phase is not (CyclePhase.Inviting or CyclePhase.RegistrationOpen or CyclePhase.AwaitingTraining))
+        {
+            // Once training starts a person has attendance and may earn a certificate: their record stays (withdraw or correct it).
+            return Http.Error(StatusCodes.Status409Conflict, "training_started", "Peserta hanya dapat dihapus sebelum pelatihan dimulai; setelah itu gunakan pembatalan atau koreksi.",
+                "A participant can only be removed before the training starts; after that, withdraw or correct them.");
+        }
+
+        var result = await registrations.RemoveAsync(cycle, participantId, actor!);
+        switch (result.Outcome)
+        {
+            case RemovalOutcome.NotFound:
+                return Http.NotFound("Peserta");
+            case RemovalOutcome.HasCertificate:
+                return Http.Error(StatusCodes.Status409Conflict, "has_certificate", "Peserta ini memiliki sertifikat; cabut sertifikatnya, catatan peserta tetap disimpan.", "This participant holds a certificate; revoke it — the record is kept.");
+        }
+
+        if (result.Promoted is { } promoted)
+        {
+            await mailQueue.ScheduleAsync(durable, new ParticipantMailRequest(cycleId, promoted.RowKey, MailKinds.Promoted, "promoted"));
+        }
+
+        return Http.Ok(new { participantId, removed = true, promoted = result.Promoted?.RowKey });
+    }
+
+    [Function(nameof(CorrectParticipant))]
+    public async Task<IActionResult> CorrectParticipant(
+        [HttpTrigger(AuthorizationLevel.Function, "patch", Route = "cycles/{cycleId}/participants/{participantId}")] HttpRequest request,
+        string cycleId,
+        string participantId)
+    {
+        var (cycle, p, actor, problem, body) = await ReadAsync<ParticipantCorrectionRequest>(request, cycleId, participantId, r => (r.Actor, r.Reason));
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (p!.Status == ParticipantStatus.Unconfirmed)
+        {
+            return Http.Error(StatusCodes.Status409Conflict, "unconfirmed", "Pendaftaran ini belum dikonfirmasi pemiliknya; hapus bila palsu.", "This registration is not confirmed by its owner yet; remove it if it is fake.");
+        }
+
+        var current = RegistrationForm.FromParticipant(p);
+        var values = current with
+        {
+            FullName = PlainText.Line(body!.FullName ?? current.FullName),
+            Nip = PlainText.Line(body.Nip ?? current.Nip),
+            Email = PlainText.Line(body.Email ?? current.Email),
+            Phone = PlainText.Line(body.Phone ?? current.Phone),
+            Agency = PlainText.Line(body.Agency ?? current.Agency),
+            AgencyLevel = PlainText.Line(body.AgencyLevel ?? current.AgencyLevel),
+            Regency = PlainText.Line(body.Regency ?? current.Regency),
+            Position = PlainText.Line(body.Position ?? current.Position),
+            Rank = PlainText.Line(body.Rank ?? current.Rank),
+            Language = body.Language is "en" ? "en" : body.Language is "id" ? "id" : current.Language,
+            Consent = true,
+        };
+        var regencies = cycle!.Definition.Regencies is { Count: > 0 } list ? list : CycleDefinitionValidator.CentralKalimantanRegencies;
+        var today = DateOnly.FromDateTime(CycleSchedule.ToLocal(time.GetUtcNow(), cycle.Schedule.TimeZone).DateTime);
+        var (valid, errors) = RegistrationValidator.Validate(values, regencies, today);
+        if (valid is null)
+        {
+            return Http.Error(StatusCodes.Status422UnprocessableEntity, "invalid_fields", "Isian koreksi tidak valid; tidak ada yang diubah.", "The correction has invalid fields; nothing was changed.",
+                errors.Select(e => new { field = e.Field, message = e.Message, messageEn = e.MessageEn }).ToList());
+        }
+
+        var result = await registrations.RegisterAsync(cycle, valid, participantId, detailsOnly: true, actor: actor!);
+        return result.Outcome switch
+        {
+            RegistrationOutcome.NipTaken => Http.Error(StatusCodes.Status409Conflict, "nip_taken", "NIP ini sudah dipakai peserta lain pada pelatihan ini.", "This NIP already belongs to another participant of this training."),
+            RegistrationOutcome.EmailTaken => Http.Error(StatusCodes.Status409Conflict, "email_taken", "Email ini sudah dipakai peserta lain pada pelatihan ini.", "This email already belongs to another participant of this training."),
+            RegistrationOutcome.Gone => Http.NotFound("Peserta"),
+            _ => Http.Ok(new { participantId, status = result.Participant!.Status, corrected = true }),
+        };
+    }
+
+    private sealed record Read<T>(CycleRecord? Cycle, ParticipantEntity? Participant, string? Actor, IActionResult? Problem, T? Body);
+
+    /// <summary>The cycle, the participant and the body; or the bilingual answer that says what is wrong (nothing changed).</summary>
+    private async Task<Read<T>> ReadAsync<T>(HttpRequest request, string cycleId, string participantId, Func<T, (string? Actor, string? Reason)> who)
+        where T : class
+    {
+        var body = await Http.ReadBodyAsync(request, MaxBodyBytes, request.HttpContext.RequestAborted);
+        if (body is null)
+        {
+            return new(null, null, null, Http.TooLarge(MaxBodyBytes), null);
+        }
+
+        if (!Http.TryParseJson<T>(body, out var parsed, out var error))
+        {
+            return new(null, null, null, error, null);
+        }
+
+        var (actorName, reason) = who(parsed!);
+        var actor = PlainText.Line(actorName, 200);
+        if (actor.Length == 0)
+        {
+            return new(null, null, null, Http.Error(StatusCodes.Status400BadRequest, "actor_required", "Sebutkan nama petugas yang melakukan tindakan ini (actor).", "Name the organizer taking this action (actor)."), null);
+        }
+
+        if (PlainText.Line(reason, 1000).Length > 500)
+        {
+            return new(null, null, null, Http.Error(StatusCodes.Status400BadRequest, "reason_too_long", "Alasan paling banyak 500 karakter.", "The reason must be at most 500 characters."), null);
+        }
+
+        var cycle = await cycles.GetAsync(cycleId);
+        if (cycle is null)
+        {
+            return new(null, null, null, Http.NotFound("Pelatihan"), null);
+        }
+
+        var participant = await participants.GetAsync(cycleId, participantId);
+        if (participant is null)
+        {
+            return new(null, null, null, Http.NotFound("Peserta"), null);
+        }
+
+        // The audit trail names the person; the reason (plain, bounded) rides along in the details.
+        var audited = "organizer:" + actor + (string.IsNullOrEmpty(reason) ? "" : " — " + PlainText.Line(reason, 500));
+        return new(cycle, participant, audited, null, parsed);
+    }
+}
