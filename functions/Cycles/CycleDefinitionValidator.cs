@@ -192,9 +192,9 @@ public static partial class CycleDefinitionValidator
         }
 
         var open = definition.OpenRegistration ?? new OpenRegistrationSettings();
-        if (open.ConfirmWithinMinutes is < 5 or > 10_080)
+        if (open.ConfirmWithinMinutes is < 1 or > 10_080)
         {
-            errors.Add(new("openRegistration.confirmWithinMinutes", "Batas waktu konfirmasi email harus 5–10.080 menit (7 hari).", "The email confirmation window must be 5–10,080 minutes (7 days)."));
+            errors.Add(new("openRegistration.confirmWithinMinutes", "Batas waktu konfirmasi email harus 1–10.080 menit (7 hari).", "The email confirmation window must be 1–10,080 minutes (7 days)."));
         }
 
         if (open.AllowedEmailDomains is { } domains &&

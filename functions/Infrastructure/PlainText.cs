@@ -18,12 +18,14 @@ public static class PlainText
             return "";
         }
 
-        var normalized = value.IsNormalized(NormalizationForm.FormC) ? value : TryNormalize(value);
+        var normalized = Normalize(value);
         var builder = new StringBuilder(normalized.Length);
         var pendingSpace = false;
-        foreach (var c in normalized)
+        for (var i = 0; i < normalized.Length; i++)
         {
-            if (IsInvisibleFormat(c))
+            var c = normalized[i];
+            var pair = char.IsHighSurrogate(c) && i + 1 < normalized.Length && char.IsLowSurrogate(normalized[i + 1]);
+            if (IsInvisibleFormat(c) || (char.IsSurrogate(c) && !pair))
             {
                 continue;
             }
@@ -41,6 +43,10 @@ public static class PlainText
             }
 
             builder.Append(c);
+            if (pair)
+            {
+                builder.Append(normalized[++i]);
+            }
         }
 
         if (builder.Length > maxLength)
@@ -52,20 +58,44 @@ public static class PlainText
         return builder.ToString().TrimEnd();
     }
 
+    /// <summary>Noncharacters (U+FDD0–U+FDEF, U+FFFE, U+FFFF): never text, and they make normalization throw.</summary>
+    public static bool IsNoncharacter(char c) => c is (>= '\uFDD0' and <= '\uFDEF') or '\uFFFE' or '\uFFFF';
+
     /// <summary>Bidirectional embedding/override/isolate marks, zero-width characters and the BOM.</summary>
-    public static bool IsInvisibleFormat(char c) => c is '\u061C' or '\u200B' or '\u200C' or '\u200D' or '\u200E' or '\u200F' or '\u2060' or '\uFEFF'
+    public static bool IsInvisibleFormat(char c) => IsNoncharacter(c) || c is '\u061C' or '\u200B' or '\u200C' or '\u200D' or '\u200E' or '\u200F' or '\u2060' or '\uFEFF'
         or (>= '\u202A' and <= '\u202E') or (>= '\u2066' and <= '\u2069');
 
-    private static string TryNormalize(string value)
+    private static string Normalize(string value)
     {
         try
         {
-            return value.Normalize(NormalizationForm.FormC);
+            return value.IsNormalized(NormalizationForm.FormC) ? value : value.Normalize(NormalizationForm.FormC);
         }
         catch (ArgumentException)
         {
-            // Lone surrogates cannot be normalized: drop them.
-            return new string([.. value.Where(c => !char.IsSurrogate(c))]);
+            // Lone surrogates cannot be normalized: drop them (pairs stay), then normalize what is left.
+            var kept = new StringBuilder(value.Length);
+            for (var i = 0; i < value.Length; i++)
+            {
+                if (char.IsHighSurrogate(value[i]) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]))
+                {
+                    kept.Append(value[i]).Append(value[++i]);
+                }
+                else if (!char.IsSurrogate(value[i]) && !IsNoncharacter(value[i]))
+                {
+                    kept.Append(value[i]);
+                }
+            }
+
+            var cleaned = kept.ToString();
+            try
+            {
+                return cleaned.Normalize(NormalizationForm.FormC);
+            }
+            catch (ArgumentException)
+            {
+                return cleaned;
+            }
         }
     }
 }

@@ -245,6 +245,9 @@ public sealed class RegistrationFunctions(
                 return Message(request, lang, StatusCodes.Status410Gone, "Batas waktu konfirmasi lewat", "Confirmation window ended",
                     "Tautan konfirmasi ini sudah tidak berlaku dan kursi tidak dipesan. Silakan daftar lagi dari halaman pendaftaran.",
                     "This confirmation link has expired and no seat was held. Please register again from the registration page.");
+            case RegistrationOutcome.AlreadyConfirmed:
+                var p = result.Participant!;
+                return ConfirmationPage(request, cycle, lang, p, p.Status == ParticipantStatus.Waitlisted ? RegistrationOutcome.Waitlisted : RegistrationOutcome.Confirmed);
         }
 
         await ScheduleOutcomeMailAsync(durable, cycle, result);

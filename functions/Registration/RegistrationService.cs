@@ -22,6 +22,9 @@ public enum RegistrationOutcome
 
     /// <summary>An unconfirmed registration whose confirmation window has ended.</summary>
     ConfirmationExpired,
+
+    /// <summary>A second click on a confirmation link: the registration stands as it is, nothing is sent again.</summary>
+    AlreadyConfirmed,
 }
 
 public sealed record RegistrationResult(RegistrationOutcome Outcome, ParticipantEntity? Participant);
@@ -249,8 +252,7 @@ public sealed class RegistrationService(AppTables tables, RegistrationCommitter 
         var p = row.Value!;
         if (p.Status != ParticipantStatus.Unconfirmed)
         {
-            // Confirmed already (a second click): show what they have.
-            return new RegistrationResult(p.Status == ParticipantStatus.Waitlisted ? RegistrationOutcome.Waitlisted : RegistrationOutcome.Confirmed, p);
+            return new RegistrationResult(RegistrationOutcome.AlreadyConfirmed, p);
         }
 
         if (p.ConfirmBy is { } by && by <= time.GetUtcNow())

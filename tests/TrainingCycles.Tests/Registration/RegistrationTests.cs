@@ -301,14 +301,27 @@ public sealed class RegistrationTests
 
         var (honeypot, _) = await Forms.PostAsync(world.Http, url, bot);
         var big = await world.Http.PostAsync(url, new FormUrlEncodedContent(new Dictionary<string, string> { ["fullName"] = new string('a', 40_000) }));
-        var (_, _) = await Forms.PostAsync(world.Http, url, Forms.ValidRegistration());
-        var (limited, limitedPage) = await Forms.PostAsync(world.Http, url, Forms.ValidRegistration());
+        var (typo, _) = await Forms.PostAsync(world.Http, url, Forms.ValidRegistration(nip: "123"));
+        for (var i = 0; i < 3; i++)
+        {
+            var (accepted, _) = await Forms.PostAsync(world.Http, url, Forms.ValidRegistration(nip: Forms.Nip(i), email: $"p{i}@example.org"));
+            Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
+        }
+
+        var (limited, limitedPage) = await Forms.PostAsync(world.Http, url, Forms.ValidRegistration(nip: Forms.Nip(9), email: "late@example.org", name: "Rina Wulandari, S.Sos."));
 
         Assert.Equal(HttpStatusCode.BadRequest, honeypot.StatusCode);
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, big.StatusCode);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, typo.StatusCode);
         Assert.Equal(HttpStatusCode.TooManyRequests, limited.StatusCode);
+        Assert.Equal("60", limited.Headers.RetryAfter?.ToString());
         Assert.NotNull(limitedPage.QuerySelector("h1"));
-        Assert.Equal(1, (await CountsAsync(world, cycleId)).Confirmed);
+        // The refusal keeps what the person typed (acceptance run #16, finding 2), so they can send it again.
+        Assert.NotNull(limitedPage.QuerySelector("#notice"));
+        Assert.Equal("Rina Wulandari, S.Sos.", limitedPage.QuerySelector("#fullName")!.GetAttribute("value"));
+        Assert.Equal("late@example.org", limitedPage.QuerySelector("#email")!.GetAttribute("value"));
+        Assert.Equal(Forms.Nip(9), limitedPage.QuerySelector("#nip")!.GetAttribute("value"));
+        Assert.Equal(3, (await CountsAsync(world, cycleId)).Confirmed);
     }
 
     [Fact]

@@ -286,7 +286,8 @@ public sealed class PureFunctionFuzzTests(ITestOutputHelper output)
 
     internal static RegistrationForm FormOf(IReadOnlyDictionary<string, string?> fields)
     {
-        string Get(string name) => fields.GetValueOrDefault(name) is { } v ? (v.Length > 1000 ? v[..1000] : v) : "";
+        // What the form reader keeps of each field: plain text, one line, at most 1,000 characters.
+        string Get(string name) => PlainText.Line(fields.GetValueOrDefault(name), 1000);
         return new RegistrationForm
         {
             FullName = Get("fullName"),
