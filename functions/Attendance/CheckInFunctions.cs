@@ -28,31 +28,38 @@ public sealed class CheckInFunctions(CycleStore cycles, ParticipantStore partici
     {
         var cancellationToken = request.HttpContext.RequestAborted;
         var isPost = HttpMethods.IsPost(request.Method);
-        IFormCollection? form = null;
-        if (isPost && request.ContentLength is null or <= MaxFormBytes && request.HasFormContentType)
-        {
-            form = await request.ReadFormAsync(cancellationToken);
-        }
-
-        var lang = Language(request, form?["lang"].FirstOrDefault());
-        if (isPost && request.ContentLength > MaxFormBytes)
-        {
-            return Message(request, lang, StatusCodes.Status413PayloadTooLarge, "Permintaan terlalu besar", "Request too large", "Kirim hanya kode sesi.", "Send only the session code.");
-        }
-
         var token = request.Query["t"].FirstOrDefault();
         if (string.IsNullOrEmpty(token) && !isPost)
         {
+            var landingLang = Language(request);
             var plain = await cycles.GetAsync(cycleId, cancellationToken);
-            return plain is null ? CycleNotFound(request, lang) : Landing(request, lang, plain);
+            return plain is null ? CycleNotFound(request, landingLang) : Landing(request, landingLang, plain);
         }
 
+        // The link is checked before a byte of the body is read: without a valid personal link nobody gets the
+        // server to buffer anything.
         var problem = tokens.Validate(token, TokenPurpose.CheckIn, out var claims);
         if (problem != TokenProblem.None || claims!.CycleId != cycleId)
         {
-            return BadLink(request, lang, problem);
+            return BadLink(request, Language(request), problem);
         }
 
+        IFormCollection? form = null;
+        if (isPost)
+        {
+            if (await ReadFormAsync(request, cancellationToken) is not { } read)
+            {
+                return BodyRefused(request);
+            }
+
+            form = read.Form;
+            if (read.Refusal is { } refusal)
+            {
+                return refusal;
+            }
+        }
+
+        var lang = Language(request, form?["lang"].FirstOrDefault());
         var cycle = await cycles.GetAsync(cycleId, cancellationToken);
         if (cycle is null)
         {
@@ -146,6 +153,57 @@ public sealed class CheckInFunctions(CycleStore cycles, ParticipantStore partici
 
         var existing = await attendance.GetAsync(cycleId, window.Session.Id, participant.RowKey, cancellationToken);
         return page.Already(window.Session, existing ?? row);
+    }
+
+    private sealed record FormRead(IFormCollection? Form, IActionResult? Refusal);
+
+    /// <summary>
+    /// The form, read only when it declares a length within the limit (like the registration form): a chunked body
+    /// (no length) is refused with 411 and an oversized one with 413 before anything is buffered. Null when the body
+    /// has no length at all.
+    /// </summary>
+    private static async Task<FormRead?> ReadFormAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength is null)
+        {
+            return null;
+        }
+
+        if (request.ContentLength > MaxFormBytes)
+        {
+            return new FormRead(null, Bilingual(request, StatusCodes.Status413PayloadTooLarge, "Permintaan terlalu besar", "Request too large",
+                $"Isian presensi melebihi {MaxFormBytes / 1024} KB; kirim hanya kode sesi dari halaman presensi.", $"The check-in form is larger than {MaxFormBytes / 1024} KB; send only the session code from the check-in page."));
+        }
+
+        if (!request.HasFormContentType)
+        {
+            return new FormRead(null, Bilingual(request, StatusCodes.Status415UnsupportedMediaType, "Format tidak didukung", "Unsupported format",
+                "Kirim kode dari halaman presensi.", "Send the code from the check-in page."));
+        }
+
+        try
+        {
+            return new FormRead(await request.ReadFormAsync(cancellationToken), null);
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or BadHttpRequestException)
+        {
+            return new FormRead(null, Bilingual(request, StatusCodes.Status400BadRequest, "Isian tidak terbaca", "Unreadable submission",
+                "Formulir tidak dapat dibaca. Muat ulang halaman lalu coba lagi.", "The form could not be read. Reload the page and try again."));
+        }
+    }
+
+    private static IActionResult BodyRefused(HttpRequest request) =>
+        Bilingual(request, StatusCodes.Status411LengthRequired, "Panjang isian diperlukan", "Length required",
+            "Kirim kode dari halaman presensi (permintaan tanpa Content-Length ditolak).", "Send the code from the check-in page (a request without Content-Length is refused).");
+
+    /// <summary>A refusal sent before the form (and its language field) is read: it says it in both languages.</summary>
+    private static IActionResult Bilingual(HttpRequest request, int status, string titleId, string titleEn, string textId, string textEn)
+    {
+        var lang = Language(request);
+        var (first, second) = lang == "en" ? ((titleEn, textEn), (titleId, textId)) : ((titleId, textId), (titleEn, textEn));
+        var otherLang = lang == "en" ? "id" : "en";
+        return Render(request, lang, first.Item1 + " / " + second.Item1,
+            $"<h1>{H(first.Item1)}</h1><p>{H(first.Item2)}</p><p lang=\"{otherLang}\">{H(second.Item1)}: {H(second.Item2)}</p>", status);
     }
 
     private static IActionResult CycleNotFound(HttpRequest request, string lang) =>

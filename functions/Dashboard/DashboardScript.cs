@@ -97,6 +97,7 @@ public static class DashboardScript
               'att.none': 'Belum ada peserta terkonfirmasi untuk sesi ini.', 'att.noneYet': 'Belum ada peserta terkonfirmasi.', 'att.markFor': 'Tandai presensi {name}', 'att.noteFor': 'Catatan untuk {name}',
               'att.source.self': 'mandiri', 'att.source.roster': 'panitia', 'att.source.auto': 'otomatis',
               'att.code': 'Tampilkan kode presensi', 'att.codeTitle': 'Kode presensi {session}', 'att.codeValid': 'Berlaku sampai {time}; berganti otomatis.', 'att.hideCode': 'Sembunyikan kode',
+              'att.screen': 'Buka layar kode untuk proyektor', 'att.screenHint': 'Tautan khusus sesi ini, hanya menampilkan kode; berlaku sampai {time}.',
               'cert.title': 'Sertifikat', 'cert.none': 'Belum ada sertifikat. Sertifikat diterbitkan otomatis setelah pelatihan selesai bagi peserta yang memenuhi syarat.',
               'cert.number': 'Nomor', 'cert.holder': 'Pemegang', 'cert.version': 'Versi', 'cert.status': 'Status', 'cert.issued': 'Diterbitkan', 'cert.verify': 'Verifikasi', 'cert.actions': 'Tindakan',
               'cert.Valid': 'Berlaku', 'cert.Revoked': 'Dicabut', 'cert.Superseded': 'Diganti versi baru', 'cert.open': 'Buka halaman verifikasi {number}',
@@ -183,6 +184,7 @@ public static class DashboardScript
               'att.none': 'No confirmed participants for this session yet.', 'att.noneYet': 'No confirmed participants yet.', 'att.markFor': 'Mark attendance of {name}', 'att.noteFor': 'Note for {name}',
               'att.source.self': 'self', 'att.source.roster': 'organizer', 'att.source.auto': 'automatic',
               'att.code': 'Show the check-in code', 'att.codeTitle': 'Check-in code for {session}', 'att.codeValid': 'Valid until {time}; it changes by itself.', 'att.hideCode': 'Hide the code',
+              'att.screen': 'Open the code screen for the projector', 'att.screenHint': 'A link for this session only, showing just the code; valid until {time}.',
               'cert.title': 'Certificates', 'cert.none': 'No certificates yet. They are issued automatically after the training to everyone who meets the completion rule.',
               'cert.number': 'Number', 'cert.holder': 'Holder', 'cert.version': 'Version', 'cert.status': 'Status', 'cert.issued': 'Issued', 'cert.verify': 'Verification', 'cert.actions': 'Actions',
               'cert.Valid': 'Valid', 'cert.Revoked': 'Revoked', 'cert.Superseded': 'Replaced by a newer version', 'cert.open': 'Open the verification page of {number}',
@@ -1396,14 +1398,33 @@ public static class DashboardScript
             button.setAttribute('aria-expanded', 'true');
             button.textContent = t('att.hideCode');
             const tz = cycle.schedule.timeZone;
+            // The code screen has its own read-only link for this one session (the function key never goes into a URL).
+            const link = await api(`cycles/${encodeURIComponent(cycle.cycleId)}/sessions/${encodeURIComponent(session.id)}/code-screen`, { method: 'POST' });
+            if (!link.ok) {
+              slot.replaceChildren(h('p', { class: 'notice bad', role: 'alert', text: link.message }));
+              return;
+            }
+
+            const screen = h('p', {}, h('a', { href: link.data.url, id: 'code-screen-link', target: '_blank', rel: 'noopener noreferrer', text: t('att.screen') }),
+              ' ', h('small', { text: t('att.screenHint', { time: fmt(link.data.expiresAt, tz, 'short') }) }));
+            // Polled on this origin (the link's own host may be the public address; the page's CSP allows 'self' only).
+            const jsonUrl = new URL(`cycles/${encodeURIComponent(cycle.cycleId)}/sessions/${encodeURIComponent(session.id)}/code${new URL(link.data.url).search}&format=json`, API);
             const refresh = async () => {
-              const r = await api(`cycles/${encodeURIComponent(cycle.cycleId)}/sessions/${encodeURIComponent(session.id)}/code?format=json`);
-              if (!r.ok || button.getAttribute('aria-expanded') !== 'true') return;
+              let data = null;
+              try {
+                const response = await fetch(jsonUrl, { headers: { Accept: 'application/json' }, cache: 'no-store', credentials: 'omit', referrerPolicy: 'no-referrer' });
+                data = response.ok ? await response.json() : null;
+              } catch {
+                data = null;
+              }
+
+              if (!data || button.getAttribute('aria-expanded') !== 'true') return;
               slot.replaceChildren(h('div', { class: 'code-box' },
                 h('p', { text: t('att.codeTitle', { session: session.title }) }),
-                h('p', { class: 'big', id: 'session-code', text: r.data.code }),
-                h('p', { class: 'hint', text: t('att.codeValid', { time: fmt(r.data.validUntil, tz, 'time') }) })));
-              later(refresh, Math.max(2000, Date.parse(r.data.validUntil) - Date.now() + 1000));
+                h('p', { class: 'big', id: 'session-code', text: data.code }),
+                h('p', { class: 'hint', text: t('att.codeValid', { time: fmt(data.validUntil, tz, 'time') }) }),
+                screen));
+              later(refresh, Math.max(2000, Date.parse(data.validUntil) - Date.now() + 1000));
             };
             await refresh();
           }

@@ -13,6 +13,12 @@ public static class TokenPurpose
     public const string Manage = "manage";
     public const string CheckIn = "checkin";
     public const string Download = "download";
+
+    /// <summary>The venue's code screen for one session (subject = session id): read-only, expires when check-in closes.</summary>
+    public const string CodeScreen = "codescreen";
+
+    /// <summary>A participant's personal door QR for presence-bound check-in (subject = participant id).</summary>
+    public const string Presence = "presence";
 }
 
 public sealed record TokenClaims(string Purpose, string CycleId, string SubjectId, DateTimeOffset ExpiresAt);
