@@ -70,7 +70,7 @@ public static class DashboardScript
               'chart.registrations': 'Pendaftaran per hari', 'chart.attendance': 'Kehadiran per sesi', 'chart.noRegistrations': 'Belum ada pendaftaran.', 'chart.data': 'Lihat data',
               'chart.regSummary': '{total} pendaftaran dari {from} sampai {to}; terbanyak {max} dalam sehari.', 'chart.attSummary': 'Kehadiran untuk {n} sesi.',
               'chart.day': 'Tanggal', 'chart.count': 'Pendaftar', 'chart.cumulative': 'Kumulatif', 'chart.session': 'Sesi',
-              'mark.Present': 'Hadir', 'mark.Late': 'Terlambat', 'mark.Excused': 'Izin', 'mark.Absent': 'Tidak hadir', 'mark.unmarked': 'Belum dicatat',
+              'mark.Present': 'Hadir', 'mark.Late': 'Terlambat', 'mark.Excused': 'Izin', 'mark.Absent': 'Tidak hadir', 'mark.Pending': 'Menunggu konfirmasi', 'mark.unmarked': 'Belum dicatat',
               'inv.title': 'Impor undangan dari CSV', 'inv.lead': 'Unggah daftar dari spreadsheet (simpan sebagai CSV). Baris pertama berisi judul kolom; pemisah koma atau titik koma.',
               'inv.columns': 'Kolom: email (wajib), nama, nip, telepon, instansi, bahasa (id/en).', 'inv.sample': 'Unduh contoh CSV',
               'inv.file': 'Berkas CSV', 'inv.submit': 'Unggah dan impor', 'inv.choose': 'Pilih berkas CSV terlebih dulu.',
@@ -95,7 +95,12 @@ public static class DashboardScript
               'att.markedBy': 'Dicatat oleh (opsional)', 'att.markedBy.hint': 'Nama Anda, untuk riwayat perubahan.', 'att.recorded': 'Tercatat', 'att.mark': 'Tandai', 'att.note': 'Catatan',
               'att.keep': '— tidak diubah —', 'att.allPresent': 'Tandai semua yang belum dicatat sebagai Hadir', 'att.save': 'Simpan presensi', 'att.saved': 'Presensi disimpan: {changed} perubahan, {unchanged} tanpa perubahan.', 'att.nothing': 'Tidak ada perubahan untuk disimpan.',
               'att.none': 'Belum ada peserta terkonfirmasi untuk sesi ini.', 'att.noneYet': 'Belum ada peserta terkonfirmasi.', 'att.markFor': 'Tandai presensi {name}', 'att.noteFor': 'Catatan untuk {name}',
-              'att.source.self': 'mandiri', 'att.source.roster': 'panitia', 'att.source.auto': 'otomatis',
+              'att.source.self': 'mandiri', 'att.source.roster': 'panitia', 'att.source.auto': 'otomatis', 'att.source.door': 'pindai QR di pintu',
+              'att.presence': 'Kehadiran di pintu (QR pribadi)', 'att.presence.on': 'Wajib: presensi dengan kode sesi saja menunggu konfirmasi panitia.', 'att.presence.off': 'Tidak wajib: kode sesi sudah cukup.',
+              'att.presence.enable': 'Wajibkan kehadiran di pintu', 'att.presence.disable': 'Kode sesi saja sudah cukup', 'att.presence.changed': 'Mode presensi sesi ini diubah.',
+              'att.scan': 'Hasil pindai QR peserta', 'att.scan.hint': 'Pindai kode QR di halaman presensi peserta (pemindai mengetik hasilnya di sini), lalu Enter. Cocokkan nama dengan orangnya.', 'att.scan.submit': 'Catat hadir',
+              'att.scan.done': '{name} ({agency}) tercatat {status}.', 'att.scan.already': '{name} sudah tercatat {status}.',
+              'att.confirm': 'Konfirmasi', 'att.reject': 'Tolak', 'att.confirmFor': 'Konfirmasi presensi {name}', 'att.rejectFor': 'Tolak presensi {name}', 'att.decided': 'Keputusan disimpan.',
               'att.code': 'Tampilkan kode presensi', 'att.codeTitle': 'Kode presensi {session}', 'att.codeValid': 'Berlaku sampai {time}; berganti otomatis.', 'att.hideCode': 'Sembunyikan kode',
               'att.screen': 'Buka layar kode untuk proyektor', 'att.screenHint': 'Tautan khusus sesi ini, hanya menampilkan kode; berlaku sampai {time}.',
               'cert.title': 'Sertifikat', 'cert.none': 'Belum ada sertifikat. Sertifikat diterbitkan otomatis setelah pelatihan selesai bagi peserta yang memenuhi syarat.',
@@ -157,7 +162,7 @@ public static class DashboardScript
               'chart.registrations': 'Registrations per day', 'chart.attendance': 'Attendance per session', 'chart.noRegistrations': 'No registrations yet.', 'chart.data': 'Show the data',
               'chart.regSummary': '{total} registrations from {from} to {to}; at most {max} in one day.', 'chart.attSummary': 'Attendance for {n} sessions.',
               'chart.day': 'Date', 'chart.count': 'Registrations', 'chart.cumulative': 'Cumulative', 'chart.session': 'Session',
-              'mark.Present': 'Present', 'mark.Late': 'Late', 'mark.Excused': 'Excused', 'mark.Absent': 'Absent', 'mark.unmarked': 'Not marked',
+              'mark.Present': 'Present', 'mark.Late': 'Late', 'mark.Excused': 'Excused', 'mark.Absent': 'Absent', 'mark.Pending': 'Waiting for confirmation', 'mark.unmarked': 'Not marked',
               'inv.title': 'Import invitations from CSV', 'inv.lead': 'Upload the list from a spreadsheet (saved as CSV). The first row holds the column headers; comma or semicolon separated.',
               'inv.columns': 'Columns: email (required), name, nip, phone, agency, language (id/en).', 'inv.sample': 'Download a sample CSV',
               'inv.file': 'CSV file', 'inv.submit': 'Upload and import', 'inv.choose': 'Choose a CSV file first.',
@@ -182,7 +187,12 @@ public static class DashboardScript
               'att.markedBy': 'Marked by (optional)', 'att.markedBy.hint': 'Your name, for the change history.', 'att.recorded': 'Recorded', 'att.mark': 'Mark', 'att.note': 'Note',
               'att.keep': '— no change —', 'att.allPresent': 'Mark everyone not yet marked as Present', 'att.save': 'Save attendance', 'att.saved': 'Attendance saved: {changed} changed, {unchanged} unchanged.', 'att.nothing': 'There are no changes to save.',
               'att.none': 'No confirmed participants for this session yet.', 'att.noneYet': 'No confirmed participants yet.', 'att.markFor': 'Mark attendance of {name}', 'att.noteFor': 'Note for {name}',
-              'att.source.self': 'self', 'att.source.roster': 'organizer', 'att.source.auto': 'automatic',
+              'att.source.self': 'self', 'att.source.roster': 'organizer', 'att.source.auto': 'automatic', 'att.source.door': 'QR scanned at the door',
+              'att.presence': 'Presence at the door (personal QR)', 'att.presence.on': 'Required: a check-in with the session code alone waits for an organizer to confirm it.', 'att.presence.off': 'Not required: the session code is enough.',
+              'att.presence.enable': 'Require presence at the door', 'att.presence.disable': 'The session code alone is enough', 'att.presence.changed': 'This session\'s check-in mode has changed.',
+              'att.scan': 'Scanned participant QR', 'att.scan.hint': 'Scan the QR code on the participant\'s check-in page (the scanner types it here), then Enter. Check the name against the person.', 'att.scan.submit': 'Check in',
+              'att.scan.done': '{name} ({agency}) is recorded as {status}.', 'att.scan.already': '{name} is already recorded as {status}.',
+              'att.confirm': 'Confirm', 'att.reject': 'Reject', 'att.confirmFor': 'Confirm the check-in of {name}', 'att.rejectFor': 'Reject the check-in of {name}', 'att.decided': 'Decision saved.',
               'att.code': 'Show the check-in code', 'att.codeTitle': 'Check-in code for {session}', 'att.codeValid': 'Valid until {time}; it changes by itself.', 'att.hideCode': 'Hide the code',
               'att.screen': 'Open the code screen for the projector', 'att.screenHint': 'A link for this session only, showing just the code; valid until {time}.',
               'cert.title': 'Certificates', 'cert.none': 'No certificates yet. They are issued automatically after the training to everyone who meets the completion rule.',
@@ -1309,11 +1319,12 @@ public static class DashboardScript
               h('p', {}, timeEl(session.startsAt, tz), ' – ', timeEl(session.endsAt, tz, 'time')),
               h('p', { class: 'hint' }, t('att.window', { from: fmt(roster.window.opensAt, tz, 'time'), to: fmt(roster.window.closesAt, tz, 'time'), late: fmt(roster.window.lateAfter, tz, 'time') }),
                 roster.window.open ? ' ' + t('att.open') : ''),
-              h('ul', { class: 'cards', id: 'attendance-counts' }, [['present', 'Present'], ['late', 'Late'], ['excused', 'Excused'], ['absent', 'Absent'], ['unmarked', 'unmarked']].map(([k, m]) =>
+              h('ul', { class: 'cards', id: 'attendance-counts' }, [['present', 'Present'], ['late', 'Late'], ['excused', 'Excused'], ['absent', 'Absent'], ['pending', 'Pending'], ['unmarked', 'unmarked']].map(([k, m]) =>
                 h('li', { 'data-count': k }, h('span', { class: 'n', text: number(counts[k]) }), h('span', { class: 'l', text: t('mark.' + m) })))),
               h('div', { class: 'actions' }, codeButton,
                 h('button', { type: 'button', class: 'secondary', text: t('p.exportAttendance'), onclick: () => download(`cycles/${id}/attendance?format=csv`, `presensi-${cycle.cycleId}.csv`) })),
               codeSlot,
+              presenceBlock(cycle, session, roster),
             ];
             if (roster.items.length === 0) return [nav, header, h('p', { class: 'notice', text: t('att.none') })];
 
@@ -1328,7 +1339,10 @@ public static class DashboardScript
               const error = h('span', { class: 'error', id: uid('mark') });
               select.setAttribute('aria-describedby', error.id);
               const recorded = p.status
-                ? [h('span', { class: `badge mk-${p.status}`, text: t('mark.' + p.status) }), h('small', { text: [t('att.source.' + p.source), p.markedBy && p.source === 'roster' ? p.markedBy : null].filter(Boolean).join(' · ') })]
+                ? [h('span', { class: `badge mk-${p.status}`, text: t('mark.' + p.status) }), h('small', { text: [t('att.source.' + p.source), p.markedBy && p.source !== 'auto' ? p.markedBy : null].filter(Boolean).join(' · ') }),
+                  p.status === 'Pending' ? h('div', { class: 'actions' },
+                    h('button', { type: 'button', class: 'small', text: t('att.confirm'), 'aria-label': t('att.confirmFor', { name }), onclick: () => decide(cycle, session, p.participantId, 'confirm') }),
+                    h('button', { type: 'button', class: 'danger small', text: t('att.reject'), 'aria-label': t('att.rejectFor', { name }), onclick: () => decide(cycle, session, p.participantId, 'reject') })) : null]
                 : h('span', { text: t('mark.unmarked') });
               return { p, select, note, error, tr: h('tr', {},
                 h('th', { scope: 'row' }, name, p.registrationNumber ? h('small', { text: p.registrationNumber }) : null),
@@ -1383,6 +1397,46 @@ public static class DashboardScript
               h('tbody', {}, rows.map((row) => row.tr)))),
             h('div', { class: 'actions' }, save));
             return [nav, header, form];
+          }
+
+          const sessionPath = (cycle, session) => `cycles/${encodeURIComponent(cycle.cycleId)}/sessions/${encodeURIComponent(session.id)}`;
+          const who = () => safe(() => sessionStorage.getItem('trainingCycles.markedBy')) || null;
+
+          // Presence-bound check-in for this session: the switch, and the door scanner (a scanner types the QR's text and Enter).
+          function presenceBlock(cycle, session, roster) {
+            const on = roster.presenceRequired;
+            const status = h('p', { role: 'status' });
+            const scanned = input('text', { id: 'door-scan', autocomplete: 'off', spellcheck: 'false', 'aria-describedby': 'door-scan-hint' });
+            const scan = h('form', { novalidate: true, id: 'door-form', onsubmit: async (e) => {
+              e.preventDefault();
+              if (!scanned.value.trim()) return;
+              const r = await api(`${sessionPath(cycle, session)}/door-checkins`, { method: 'POST', json: { token: scanned.value.trim(), checkedBy: who() } });
+              scanned.value = '';
+              scanned.focus();
+              if (!r.ok) { status.textContent = r.message; status.className = 'notice bad'; return; }
+              const d = r.data;
+              status.className = 'notice ok';
+              status.textContent = t(d.outcome === 'already' ? 'att.scan.already' : 'att.scan.done', { name: d.fullName || d.participantId, agency: d.agency || '—', status: t('mark.' + d.status) });
+            } },
+            h('div', { class: 'field' }, h('label', { for: 'door-scan', text: t('att.scan') }), h('span', { class: 'hint', id: 'door-scan-hint', text: t('att.scan.hint') }), scanned),
+            h('button', { type: 'submit', text: t('att.scan.submit') }));
+            return h('section', { class: 'card', id: 'presence', 'aria-labelledby': 'presence-title' },
+              h('h3', { id: 'presence-title', text: t('att.presence') }),
+              h('p', { text: t(on ? 'att.presence.on' : 'att.presence.off') }),
+              h('div', { class: 'actions' }, h('button', { type: 'button', class: 'secondary', 'aria-pressed': on ? 'true' : 'false', text: t(on ? 'att.presence.disable' : 'att.presence.enable'), onclick: async () => {
+                const r = await api(`${sessionPath(cycle, session)}/checkin-mode`, { method: 'PUT', json: { presenceRequired: !on, changedBy: who() } });
+                if (!r.ok) return announce(r.message, true);
+                await route();
+                announce(t('att.presence.changed'));
+              } })),
+              scan, status);
+          }
+
+          async function decide(cycle, session, participantId, decision) {
+            const r = await api(`${sessionPath(cycle, session)}/pending`, { method: 'POST', json: { decisions: [{ participantId, decision }], decidedBy: who() } });
+            if (!r.ok) return announce(r.message, true);
+            await route();
+            announce(t('att.decided'));
           }
 
           async function toggleCode(cycle, session, button, slot) {
