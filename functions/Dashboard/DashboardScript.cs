@@ -87,6 +87,7 @@ public static class DashboardScript
               'tl.decidedYes': 'Memenuhi syarat: {why}.', 'tl.decidedNo': 'Tidak memenuhi syarat: {why}.', 'tl.pending': 'Belum dinilai. Sejauh ini: {why}.', 'tl.by': 'oleh {actor}', 'tl.session': 'sesi {title}',
               'ev.participant.invited': 'Diundang', 'ev.registration.confirmed': 'Mendaftar — kursi terkonfirmasi', 'ev.registration.waitlisted': 'Mendaftar — masuk daftar tunggu', 'ev.registration.updated': 'Data pendaftaran diubah', 'ev.registration.withdrawn': 'Mengundurkan diri', 'ev.registration.promoted': 'Naik dari daftar tunggu ke kursi terkonfirmasi',
               'ev.attendance.marked': 'Presensi dicatat penyelenggara', 'ev.attendance.checked-in': 'Presensi mandiri (check-in)', 'ev.attendance.auto-absent': 'Tidak ada presensi — otomatis tidak hadir',
+              'ev.attendance.door-checkin': 'Presensi dengan pindai QR di pintu', 'ev.attendance.pending-confirmed': 'Presensi dengan kode dikonfirmasi panitia', 'ev.attendance.pending-rejected': 'Presensi dengan kode ditolak panitia',
               'ev.completion.eligible': 'Memenuhi syarat kelulusan', 'ev.completion.not-eligible': 'Tidak memenuhi syarat kelulusan',
               'ev.certificate.issued': 'Sertifikat diterbitkan', 'ev.certificate.revoked': 'Sertifikat dicabut', 'ev.certificate.reissued': 'Sertifikat diterbitkan ulang',
               'ev.email.sent': 'Email dikirim', 'ev.email.rejected': 'Email ditolak layanan surel', 'ev.email.delivered': 'Email diterima server penerima', 'ev.email.bounce': 'Email terpental (bounce)', 'ev.email.blocked': 'Email diblokir', 'ev.email.dropped': 'Email dibuang', 'ev.email.spamreport': 'Email dilaporkan sebagai spam', 'ev.email.deferred': 'Pengiriman email tertunda',
@@ -179,6 +180,7 @@ public static class DashboardScript
               'tl.decidedYes': 'Eligible: {why}.', 'tl.decidedNo': 'Not eligible: {why}.', 'tl.pending': 'Not decided yet. So far: {why}.', 'tl.by': 'by {actor}', 'tl.session': 'session {title}',
               'ev.participant.invited': 'Invited', 'ev.registration.confirmed': 'Registered — seat confirmed', 'ev.registration.waitlisted': 'Registered — on the waiting list', 'ev.registration.updated': 'Registration details changed', 'ev.registration.withdrawn': 'Withdrew', 'ev.registration.promoted': 'Moved from the waiting list to a seat',
               'ev.attendance.marked': 'Attendance marked by an organizer', 'ev.attendance.checked-in': 'Checked in', 'ev.attendance.auto-absent': 'No check-in — marked absent automatically',
+              'ev.attendance.door-checkin': 'Checked in by a QR scan at the door', 'ev.attendance.pending-confirmed': 'Check-in with the code confirmed by an organizer', 'ev.attendance.pending-rejected': 'Check-in with the code rejected by an organizer',
               'ev.completion.eligible': 'Meets the completion rule', 'ev.completion.not-eligible': 'Does not meet the completion rule',
               'ev.certificate.issued': 'Certificate issued', 'ev.certificate.revoked': 'Certificate revoked', 'ev.certificate.reissued': 'Certificate reissued',
               'ev.email.sent': 'Email sent', 'ev.email.rejected': 'Email rejected by the mail service', 'ev.email.delivered': 'Email delivered', 'ev.email.bounce': 'Email bounced', 'ev.email.blocked': 'Email blocked', 'ev.email.dropped': 'Email dropped', 'ev.email.spamreport': 'Email reported as spam', 'ev.email.deferred': 'Email delivery deferred',
@@ -1288,7 +1290,7 @@ public static class DashboardScript
                 const label = t('ev.' + e.kind) + (e.mailKind ? ` — ${t('mail.' + e.mailKind)}` : '');
                 const extra = [
                   e.sessionTitle || e.sessionId ? t('tl.session', { title: e.sessionTitle || e.sessionId }) : null,
-                  e.kind === 'attendance.marked' ? e.details?.replace(/^[^:]*:\s*/, '') : (e.kind.startsWith('email.sent') ? null : e.details),
+                  e.sessionId && e.kind.startsWith('attendance.') ? e.details?.replace(/^[^:]*:\s*/, '') : (e.kind.startsWith('email.sent') ? null : e.details),
                   e.actor && e.actor !== 'system' ? t('tl.by', { actor: DICT[lang]['actor.' + e.actor] || e.actor }) : null,
                 ].filter(Boolean).join(' · ');
                 return h('li', { class: bad.test(e.kind) ? 'bad' : good.test(e.kind) ? 'good' : '', 'data-kind': e.kind },
