@@ -88,6 +88,8 @@ public sealed class SessionCodeFunctions(CycleStore cycles, Tokens tokens, Audit
         var code = SessionCodes.Current(cycle.Entity.CheckInSecret, sessionId, now);
         if (json)
         {
+            // Anonymous but not public: never cached, never framed, like the page.
+            SecurityHeaders(request.HttpContext.Response);
             return Http.Ok(new
             {
                 cycleId,

@@ -24,13 +24,15 @@ public sealed partial class CodeScreenTests
         var link = await mint.Content.ReadFromJsonAsync<JsonElement>();
         var url = link.GetProperty("url").GetString()!;
         var (response, page) = await Forms.GetAsync(w.World.Http, url);
-        var json = await w.World.Http.GetFromJsonAsync<JsonElement>(link.GetProperty("jsonUrl").GetString()!);
+        var jsonAnswer = await w.World.Http.GetAsync(link.GetProperty("jsonUrl").GetString()!);
+        var json = await jsonAnswer.Content.ReadFromJsonAsync<JsonElement>();
 
         Assert.Equal(HttpStatusCode.Created, mint.StatusCode);
         Assert.DoesNotContain("code=", url, StringComparison.OrdinalIgnoreCase);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(w.CodeNow("s1"), page.QuerySelector(".big")!.TextContent);
         Assert.Equal(w.CodeNow("s1"), json.GetProperty("code").GetString());
+        Assert.Equal("no-store", jsonAnswer.Headers.CacheControl?.ToString());
         // Valid while the code is worth anything: until check-in closes, plus a short grace.
         var closes = w.Session("s1").StartsAt.AddMinutes(60);
         Assert.Equal(closes.AddMinutes(30).ToUnixTimeSeconds(), link.GetProperty("expiresAt").GetDateTimeOffset().ToUnixTimeSeconds());
