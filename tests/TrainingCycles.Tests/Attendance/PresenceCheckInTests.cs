@@ -230,6 +230,42 @@ public sealed class PresenceCheckInTests
     }
 
     [Fact]
+    public async Task AHeldCheckInSurvivesTheEndOfTrainingUncountedAndConfirmingItLaterIssuesTheCertificate()
+    {
+        await using var world = await TestWorld.StartAsync(DevHost.DurableBackend.InMemory);
+        var definition = CycleApi.CompressedDefinition(DateTimeOffset.UtcNow, closeAfterSeconds: 4, sessions: 1);
+        definition["completion"] = new System.Text.Json.Nodes.JsonObject { ["minimumAttendancePercent"] = 100 };
+        var cycleId = (await CycleApi.CreateAsync(world.Organizer, definition)).GetProperty("cycleId").GetString()!;
+        var cycle = (await world.Host.Services.GetRequiredService<CycleStore>().GetAsync(cycleId))!;
+        var session = cycle.Schedule.Sessions[0];
+        var id = Ids.New("p");
+        var participants = world.Host.Services.GetRequiredService<TrainingCycles.Registration.ParticipantStore>();
+        var tables = world.Host.Services.GetRequiredService<AppTables>();
+        await (await tables.GetAsync(AppTables.Participants)).AddEntityAsync(new ParticipantEntity { PartitionKey = cycleId, RowKey = id, Email = $"{id}@example.org", FullName = "Maria Ulfah", Status = ParticipantStatus.Confirmed, Language = "id", RegistrationNumber = "R001" });
+        // What a code check-in in a presence-bound session leaves behind.
+        Assert.True(await world.Host.Services.GetRequiredService<AttendanceStore>().TryAddAsync(new AttendanceEntity
+        {
+            PartitionKey = cycleId, RowKey = AttendanceStore.Key(session.Id, id), SessionId = session.Id, ParticipantId = id,
+            Status = AttendanceStatus.Pending, CheckedInAt = session.StartsAt, Source = AttendanceSource.Self, MarkedAt = session.StartsAt,
+        }));
+
+        await CycleApi.WaitForPhaseAsync(world.Organizer, cycleId, "Completed");
+        var before = (await participants.GetAsync(cycleId, id))!;
+        var row = await world.Host.Services.GetRequiredService<AttendanceStore>().GetAsync(cycleId, session.Id, id);
+        var decided = await OkJsonAsync(await SendAsync(world.Organizer, HttpMethod.Post, $"api/cycles/{cycleId}/sessions/{session.Id}/pending",
+            new { decisions = new[] { new { participantId = id, decision = "confirm" } }, decidedBy = "Rahmawati (panitia)" }));
+        var after = (await participants.GetAsync(cycleId, id))!;
+
+        Assert.False(before.Eligible);
+        Assert.Null(before.CertificateNumber);
+        Assert.Equal(AttendanceStatus.Pending, row!.Status); // the end of training did not turn it into Absent
+        Assert.True(decided.GetProperty("completion")[0].GetProperty("eligible").GetBoolean());
+        Assert.Equal(1, decided.GetProperty("certificates").GetProperty("numbered").GetInt32());
+        Assert.True(after.Eligible);
+        Assert.NotNull(after.CertificateNumber);
+    }
+
+    [Fact]
     public void APendingCheckInNeverCountsTowardCompletion()
     {
         var sessions = new[] { new ScheduledSession("s1", "Hari 1", DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch.AddHours(4)) };
