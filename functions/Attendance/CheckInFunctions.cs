@@ -28,31 +28,38 @@ public sealed class CheckInFunctions(CycleStore cycles, ParticipantStore partici
     {
         var cancellationToken = request.HttpContext.RequestAborted;
         var isPost = HttpMethods.IsPost(request.Method);
-        IFormCollection? form = null;
-        if (isPost && request.ContentLength is null or <= MaxFormBytes && request.HasFormContentType)
-        {
-            form = await request.ReadFormAsync(cancellationToken);
-        }
-
-        var lang = Language(request, form?["lang"].FirstOrDefault());
-        if (isPost && request.ContentLength > MaxFormBytes)
-        {
-            return Message(request, lang, StatusCodes.Status413PayloadTooLarge, "Permintaan terlalu besar", "Request too large", "Kirim hanya kode sesi.", "Send only the session code.");
-        }
-
         var token = request.Query["t"].FirstOrDefault();
         if (string.IsNullOrEmpty(token) && !isPost)
         {
+            var landingLang = Language(request);
             var plain = await cycles.GetAsync(cycleId, cancellationToken);
-            return plain is null ? CycleNotFound(request, lang) : Landing(request, lang, plain);
+            return plain is null ? CycleNotFound(request, landingLang) : Landing(request, landingLang, plain);
         }
 
+        // The link is checked before a byte of the body is read: without a valid personal link nobody gets the
+        // server to buffer anything.
         var problem = tokens.Validate(token, TokenPurpose.CheckIn, out var claims);
         if (problem != TokenProblem.None || claims!.CycleId != cycleId)
         {
-            return BadLink(request, lang, problem);
+            return BadLink(request, Language(request), problem);
         }
 
+        IFormCollection? form = null;
+        if (isPost)
+        {
+            if (await ReadFormAsync(request, cancellationToken) is not { } read)
+            {
+                return BodyRefused(request);
+            }
+
+            form = read.Form;
+            if (read.Refusal is { } refusal)
+            {
+                return refusal;
+            }
+        }
+
+        var lang = Language(request, form?["lang"].FirstOrDefault());
         var cycle = await cycles.GetAsync(cycleId, cancellationToken);
         if (cycle is null)
         {
@@ -77,7 +84,9 @@ public sealed class CheckInFunctions(CycleStore cycles, ParticipantStore partici
             return NotConfirmed(request, lang, participant.Status);
         }
 
-        var page = new CheckInPage(request, lang, cycle, participant, token!);
+        // The participant's door QR for presence-bound sessions: the same person and cycle, for as long as the link lives.
+        var presence = tokens.Create(TokenPurpose.Presence, cycleId, participant.RowKey, claims.ExpiresAt);
+        var page = new CheckInPage(request, lang, cycle, participant, token!, presence);
         if (cycle.Phase is CyclePhase.Completing or CyclePhase.Completed || cycle.Entity.TrainingEndedAt is not null)
         {
             return page.Closed(StatusCodes.Status409Conflict, T(lang,
@@ -93,6 +102,8 @@ public sealed class CheckInFunctions(CycleStore cycles, ParticipantStore partici
             return page.Closed(isPost ? StatusCodes.Status409Conflict : StatusCodes.Status200OK, NotOpenText(cycle, windows, now, lang));
         }
 
+        var modes = await Task.WhenAll(open.Select(w => attendance.ModeAsync(cycleId, w.Session.Id, cancellationToken)));
+        page.AtTheDoor = modes.Any(m => m?.PresenceRequired == true);
         if (!isPost)
         {
             var marks = await Task.WhenAll(open.Select(w => attendance.GetAsync(cycleId, w.Session.Id, participant.RowKey, cancellationToken)));
@@ -128,13 +139,16 @@ public sealed class CheckInFunctions(CycleStore cycles, ParticipantStore partici
                 $"That code is wrong or has expired. Enter the code on the screen now ({left} tries left)."), StatusCodes.Status422UnprocessableEntity);
         }
 
+        // Presence-bound session: the shared code proves only that someone saw the screen (or a chat message), so the
+        // check-in waits for an organizer; the mode is read from storage now, so a switch counts on every instance.
+        var atTheDoor = modes[open.ToList().IndexOf(window)]?.PresenceRequired == true;
         var row = new AttendanceEntity
         {
             PartitionKey = cycleId,
             RowKey = AttendanceStore.Key(window.Session.Id, participant.RowKey),
             SessionId = window.Session.Id,
             ParticipantId = participant.RowKey,
-            Status = window.StatusAt(now),
+            Status = atTheDoor ? AttendanceStatus.Pending : window.StatusAt(now),
             CheckedInAt = now,
             Source = AttendanceSource.Self,
             MarkedAt = now,
@@ -146,6 +160,57 @@ public sealed class CheckInFunctions(CycleStore cycles, ParticipantStore partici
 
         var existing = await attendance.GetAsync(cycleId, window.Session.Id, participant.RowKey, cancellationToken);
         return page.Already(window.Session, existing ?? row);
+    }
+
+    private sealed record FormRead(IFormCollection? Form, IActionResult? Refusal);
+
+    /// <summary>
+    /// The form, read only when it declares a length within the limit (like the registration form): a chunked body
+    /// (no length) is refused with 411 and an oversized one with 413 before anything is buffered. Null when the body
+    /// has no length at all.
+    /// </summary>
+    private static async Task<FormRead?> ReadFormAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength is null)
+        {
+            return null;
+        }
+
+        if (request.ContentLength > MaxFormBytes)
+        {
+            return new FormRead(null, Bilingual(request, StatusCodes.Status413PayloadTooLarge, "Permintaan terlalu besar", "Request too large",
+                $"Isian presensi melebihi {MaxFormBytes / 1024} KB; kirim hanya kode sesi dari halaman presensi.", $"The check-in form is larger than {MaxFormBytes / 1024} KB; send only the session code from the check-in page."));
+        }
+
+        if (!request.HasFormContentType)
+        {
+            return new FormRead(null, Bilingual(request, StatusCodes.Status415UnsupportedMediaType, "Format tidak didukung", "Unsupported format",
+                "Kirim kode dari halaman presensi.", "Send the code from the check-in page."));
+        }
+
+        try
+        {
+            return new FormRead(await request.ReadFormAsync(cancellationToken), null);
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or BadHttpRequestException)
+        {
+            return new FormRead(null, Bilingual(request, StatusCodes.Status400BadRequest, "Isian tidak terbaca", "Unreadable submission",
+                "Formulir tidak dapat dibaca. Muat ulang halaman lalu coba lagi.", "The form could not be read. Reload the page and try again."));
+        }
+    }
+
+    private static IActionResult BodyRefused(HttpRequest request) =>
+        Bilingual(request, StatusCodes.Status411LengthRequired, "Panjang isian diperlukan", "Length required",
+            "Kirim kode dari halaman presensi (permintaan tanpa Content-Length ditolak).", "Send the code from the check-in page (a request without Content-Length is refused).");
+
+    /// <summary>A refusal sent before the form (and its language field) is read: it says it in both languages.</summary>
+    private static IActionResult Bilingual(HttpRequest request, int status, string titleId, string titleEn, string textId, string textEn)
+    {
+        var lang = Language(request);
+        var (first, second) = lang == "en" ? ((titleEn, textEn), (titleId, textId)) : ((titleId, textId), (titleEn, textEn));
+        var otherLang = lang == "en" ? "id" : "en";
+        return Render(request, lang, first.Item1 + " / " + second.Item1,
+            $"<h1>{H(first.Item1)}</h1><p>{H(first.Item2)}</p><p lang=\"{otherLang}\">{H(second.Item1)}: {H(second.Item2)}</p>", status);
     }
 
     private static IActionResult CycleNotFound(HttpRequest request, string lang) =>
@@ -226,13 +291,21 @@ public sealed class CheckInFunctions(CycleStore cycles, ParticipantStore partici
         $"Too many wrong codes. Try again after {Formatting.Time(until, cycle.Schedule.TimeZone, lang)}, or ask the organizers for help.");
 
     /// <summary>The states of the check-in page for one participant; every one shows who, what and when.</summary>
-    private sealed class CheckInPage(HttpRequest request, string lang, CycleRecord cycle, ParticipantEntity participant, string token)
+    private sealed class CheckInPage(HttpRequest request, string lang, CycleRecord cycle, ParticipantEntity participant, string token, string presenceToken)
     {
+        /// <summary>An open session needs presence at the door: the page shows the participant's personal QR.</summary>
+        public bool AtTheDoor { get; set; }
+
         private string Title => T(lang, "Presensi", "Check-in") + " — " + cycle.Entity.Title;
 
         public IActionResult Form(IReadOnlyList<CheckInWindow> open, string? error, int status)
         {
             var body = Header(open.Select(w => w.Session));
+            if (AtTheDoor)
+            {
+                DoorCard(body, pending: false);
+            }
+
             var action = request.Path + "?t=" + Uri.EscapeDataString(token);
             var describedBy = error is null ? "code-hint" : "code-hint code-error";
             body.Append("<form method=\"post\" action=\"").Append(H(action)).Append("\" novalidate>")
@@ -253,6 +326,11 @@ public sealed class CheckInFunctions(CycleStore cycles, ParticipantStore partici
 
         public IActionResult Success(ScheduledSession session, AttendanceEntity row)
         {
+            if (row.Status == AttendanceStatus.Pending)
+            {
+                return PendingPage(session, row);
+            }
+
             var body = Header([session]);
             body.Append("<div class=\"success\" role=\"status\"><h2>").Append(H(T(lang, "Presensi tercatat", "You are checked in"))).Append("</h2><p>")
                 .Append(H(T(lang,
@@ -264,6 +342,11 @@ public sealed class CheckInFunctions(CycleStore cycles, ParticipantStore partici
 
         public IActionResult Already(ScheduledSession session, AttendanceEntity row)
         {
+            if (row.Status == AttendanceStatus.Pending)
+            {
+                return PendingPage(session, row);
+            }
+
             var body = Header([session]);
             var label = AttendanceStatus.Label(row.Status, lang);
             // An organizer's Absent or Excused is not "you are in": say who recorded it and whom to ask.
@@ -285,6 +368,32 @@ public sealed class CheckInFunctions(CycleStore cycles, ParticipantStore partici
             body.Append("<div class=\"card\" role=\"status\"><h2>").Append(H(T(lang, "Presensi tidak dibuka", "Check-in is not open"))).Append("</h2><p>")
                 .Append(H(text)).Append("</p></div>");
             return Render(request, lang, T(lang, "Presensi tidak dibuka", "Check-in is not open") + " — " + cycle.Entity.Title, body.ToString(), status);
+        }
+
+        private IActionResult PendingPage(ScheduledSession session, AttendanceEntity row)
+        {
+            var body = Header([session]);
+            body.Append("<div class=\"card\" role=\"status\"><h2>").Append(H(T(lang, "Menunggu konfirmasi panitia", "Waiting for the organizers to confirm"))).Append("</h2><p>")
+                .Append(H(T(lang,
+                    $"Kode sesi diterima pukul {At(row)}, tetapi sesi {session.Title} memerlukan kehadiran di lokasi: presensi Anda baru dihitung setelah panitia memastikannya.",
+                    $"The session code was accepted at {At(row)}, but {session.Title} needs you to be there in person: your check-in counts once the organizers confirm it.")))
+                .Append("</p></div>");
+            DoorCard(body, pending: true);
+            return Render(request, lang, T(lang, "Menunggu konfirmasi", "Waiting for confirmation") + " — " + cycle.Entity.Title, body.ToString(), StatusCodes.Status202Accepted);
+        }
+
+        /// <summary>The personal QR code (a signed presence token, no personal data in it) that an organizer scans at the door.</summary>
+        private void DoorCard(StringBuilder body, bool pending)
+        {
+            body.Append("<div class=\"card\" id=\"door\"><h2>").Append(H(T(lang, "Kode QR pribadi untuk pintu masuk", "Your personal QR code for the door"))).Append("</h2><p>")
+                .Append(H(pending
+                    ? T(lang, "Tunjukkan kode QR ini kepada panitia di pintu masuk; panitia memindainya dan presensi Anda langsung tercatat.", "Show this QR code to the organizers at the door; they scan it and your check-in is recorded at once.")
+                    : T(lang,
+                        "Sesi ini memerlukan kehadiran di lokasi. Tunjukkan kode QR ini kepada panitia di pintu masuk. Presensi dengan kode sesi saja menunggu konfirmasi panitia.",
+                        "This session needs you to be there in person. Show this QR code to the organizers at the door. A check-in with the session code alone waits for the organizers to confirm it.")))
+                .Append(' ').Append(H(T(lang, "Kode ini khusus untuk Anda: jangan dibagikan.", "This code is yours alone: do not share it.")))
+                .Append("</p><figure>").Append(QrSvg.Render(presenceToken, T(lang, "Kode QR presensi pribadi ", "Personal check-in QR code of ") + (participant.FullName ?? participant.Email), 240))
+                .Append("</figure></div>");
         }
 
         private string At(AttendanceEntity row) => Formatting.Time(row.CheckedInAt ?? row.MarkedAt, cycle.Schedule.TimeZone, lang) + " " +

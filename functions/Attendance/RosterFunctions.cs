@@ -180,13 +180,16 @@ public sealed class RosterFunctions(
             };
         }).ToList();
         var now = time.GetUtcNow();
+        var mode = await attendance.ModeAsync(cycleId, sessionId, cancellationToken);
         return Http.Ok(new
         {
             cycleId,
             session = new { id = window.Session.Id, title = window.Session.Title, startsAt = window.Session.StartsAt, endsAt = window.Session.EndsAt },
             window = new { opensAt = window.OpensAt, closesAt = window.ClosesAt, lateAfter = window.LateAfter, open = window.IsOpen(now) },
+            presenceRequired = mode?.PresenceRequired ?? false,
             counts = new
             {
+                pending = items.Count(i => i.status == AttendanceStatus.Pending),
                 confirmed = people.Count(p => p.Status == ParticipantStatus.Confirmed),
                 present = items.Count(i => i.status == AttendanceStatus.Present),
                 late = items.Count(i => i.status == AttendanceStatus.Late),

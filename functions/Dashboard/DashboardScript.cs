@@ -70,7 +70,7 @@ public static class DashboardScript
               'chart.registrations': 'Pendaftaran per hari', 'chart.attendance': 'Kehadiran per sesi', 'chart.noRegistrations': 'Belum ada pendaftaran.', 'chart.data': 'Lihat data',
               'chart.regSummary': '{total} pendaftaran dari {from} sampai {to}; terbanyak {max} dalam sehari.', 'chart.attSummary': 'Kehadiran untuk {n} sesi.',
               'chart.day': 'Tanggal', 'chart.count': 'Pendaftar', 'chart.cumulative': 'Kumulatif', 'chart.session': 'Sesi',
-              'mark.Present': 'Hadir', 'mark.Late': 'Terlambat', 'mark.Excused': 'Izin', 'mark.Absent': 'Tidak hadir', 'mark.unmarked': 'Belum dicatat',
+              'mark.Present': 'Hadir', 'mark.Late': 'Terlambat', 'mark.Excused': 'Izin', 'mark.Absent': 'Tidak hadir', 'mark.Pending': 'Menunggu konfirmasi', 'mark.unmarked': 'Belum dicatat',
               'inv.title': 'Impor undangan dari CSV', 'inv.lead': 'Unggah daftar dari spreadsheet (simpan sebagai CSV). Baris pertama berisi judul kolom; pemisah koma atau titik koma.',
               'inv.columns': 'Kolom: email (wajib), nama, nip, telepon, instansi, bahasa (id/en).', 'inv.sample': 'Unduh contoh CSV',
               'inv.file': 'Berkas CSV', 'inv.submit': 'Unggah dan impor', 'inv.choose': 'Pilih berkas CSV terlebih dulu.',
@@ -87,6 +87,7 @@ public static class DashboardScript
               'tl.decidedYes': 'Memenuhi syarat: {why}.', 'tl.decidedNo': 'Tidak memenuhi syarat: {why}.', 'tl.pending': 'Belum dinilai. Sejauh ini: {why}.', 'tl.by': 'oleh {actor}', 'tl.session': 'sesi {title}',
               'ev.participant.invited': 'Diundang', 'ev.registration.confirmed': 'Mendaftar — kursi terkonfirmasi', 'ev.registration.waitlisted': 'Mendaftar — masuk daftar tunggu', 'ev.registration.updated': 'Data pendaftaran diubah', 'ev.registration.withdrawn': 'Mengundurkan diri', 'ev.registration.promoted': 'Naik dari daftar tunggu ke kursi terkonfirmasi',
               'ev.attendance.marked': 'Presensi dicatat penyelenggara', 'ev.attendance.checked-in': 'Presensi mandiri (check-in)', 'ev.attendance.auto-absent': 'Tidak ada presensi — otomatis tidak hadir',
+              'ev.attendance.door-checkin': 'Presensi dengan pindai QR di pintu', 'ev.attendance.pending-confirmed': 'Presensi dengan kode dikonfirmasi panitia', 'ev.attendance.pending-rejected': 'Presensi dengan kode ditolak panitia',
               'ev.completion.eligible': 'Memenuhi syarat kelulusan', 'ev.completion.not-eligible': 'Tidak memenuhi syarat kelulusan',
               'ev.certificate.issued': 'Sertifikat diterbitkan', 'ev.certificate.revoked': 'Sertifikat dicabut', 'ev.certificate.reissued': 'Sertifikat diterbitkan ulang',
               'ev.email.sent': 'Email dikirim', 'ev.email.rejected': 'Email ditolak layanan surel', 'ev.email.delivered': 'Email diterima server penerima', 'ev.email.bounce': 'Email terpental (bounce)', 'ev.email.blocked': 'Email diblokir', 'ev.email.dropped': 'Email dibuang', 'ev.email.spamreport': 'Email dilaporkan sebagai spam', 'ev.email.deferred': 'Pengiriman email tertunda',
@@ -95,8 +96,14 @@ public static class DashboardScript
               'att.markedBy': 'Dicatat oleh (opsional)', 'att.markedBy.hint': 'Nama Anda, untuk riwayat perubahan.', 'att.recorded': 'Tercatat', 'att.mark': 'Tandai', 'att.note': 'Catatan',
               'att.keep': '— tidak diubah —', 'att.allPresent': 'Tandai semua yang belum dicatat sebagai Hadir', 'att.save': 'Simpan presensi', 'att.saved': 'Presensi disimpan: {changed} perubahan, {unchanged} tanpa perubahan.', 'att.nothing': 'Tidak ada perubahan untuk disimpan.',
               'att.none': 'Belum ada peserta terkonfirmasi untuk sesi ini.', 'att.noneYet': 'Belum ada peserta terkonfirmasi.', 'att.markFor': 'Tandai presensi {name}', 'att.noteFor': 'Catatan untuk {name}',
-              'att.source.self': 'mandiri', 'att.source.roster': 'panitia', 'att.source.auto': 'otomatis',
+              'att.source.self': 'mandiri', 'att.source.roster': 'panitia', 'att.source.auto': 'otomatis', 'att.source.door': 'pindai QR di pintu',
+              'att.presence': 'Kehadiran di pintu (QR pribadi)', 'att.presence.on': 'Wajib: presensi dengan kode sesi saja menunggu konfirmasi panitia.', 'att.presence.off': 'Tidak wajib: kode sesi sudah cukup.',
+              'att.presence.enable': 'Wajibkan kehadiran di pintu', 'att.presence.disable': 'Kode sesi saja sudah cukup', 'att.presence.changed': 'Mode presensi sesi ini diubah.',
+              'att.scan': 'Hasil pindai QR peserta', 'att.scan.hint': 'Pindai kode QR di halaman presensi peserta (pemindai mengetik hasilnya di sini), lalu Enter. Cocokkan nama dengan orangnya.', 'att.scan.submit': 'Catat hadir',
+              'att.scan.done': '{name} ({agency}) tercatat {status}.', 'att.scan.already': '{name} sudah tercatat {status}.',
+              'att.confirm': 'Konfirmasi', 'att.reject': 'Tolak', 'att.confirmFor': 'Konfirmasi presensi {name}', 'att.rejectFor': 'Tolak presensi {name}', 'att.decided': 'Keputusan disimpan.',
               'att.code': 'Tampilkan kode presensi', 'att.codeTitle': 'Kode presensi {session}', 'att.codeValid': 'Berlaku sampai {time}; berganti otomatis.', 'att.hideCode': 'Sembunyikan kode',
+              'att.screen': 'Buka layar kode untuk proyektor', 'att.screenHint': 'Tautan khusus sesi ini, hanya menampilkan kode; berlaku sampai {time}.',
               'cert.title': 'Sertifikat', 'cert.none': 'Belum ada sertifikat. Sertifikat diterbitkan otomatis setelah pelatihan selesai bagi peserta yang memenuhi syarat.',
               'cert.number': 'Nomor', 'cert.holder': 'Pemegang', 'cert.version': 'Versi', 'cert.status': 'Status', 'cert.issued': 'Diterbitkan', 'cert.verify': 'Verifikasi', 'cert.actions': 'Tindakan',
               'cert.Valid': 'Berlaku', 'cert.Revoked': 'Dicabut', 'cert.Superseded': 'Diganti versi baru', 'cert.open': 'Buka halaman verifikasi {number}',
@@ -156,7 +163,7 @@ public static class DashboardScript
               'chart.registrations': 'Registrations per day', 'chart.attendance': 'Attendance per session', 'chart.noRegistrations': 'No registrations yet.', 'chart.data': 'Show the data',
               'chart.regSummary': '{total} registrations from {from} to {to}; at most {max} in one day.', 'chart.attSummary': 'Attendance for {n} sessions.',
               'chart.day': 'Date', 'chart.count': 'Registrations', 'chart.cumulative': 'Cumulative', 'chart.session': 'Session',
-              'mark.Present': 'Present', 'mark.Late': 'Late', 'mark.Excused': 'Excused', 'mark.Absent': 'Absent', 'mark.unmarked': 'Not marked',
+              'mark.Present': 'Present', 'mark.Late': 'Late', 'mark.Excused': 'Excused', 'mark.Absent': 'Absent', 'mark.Pending': 'Waiting for confirmation', 'mark.unmarked': 'Not marked',
               'inv.title': 'Import invitations from CSV', 'inv.lead': 'Upload the list from a spreadsheet (saved as CSV). The first row holds the column headers; comma or semicolon separated.',
               'inv.columns': 'Columns: email (required), name, nip, phone, agency, language (id/en).', 'inv.sample': 'Download a sample CSV',
               'inv.file': 'CSV file', 'inv.submit': 'Upload and import', 'inv.choose': 'Choose a CSV file first.',
@@ -173,6 +180,7 @@ public static class DashboardScript
               'tl.decidedYes': 'Eligible: {why}.', 'tl.decidedNo': 'Not eligible: {why}.', 'tl.pending': 'Not decided yet. So far: {why}.', 'tl.by': 'by {actor}', 'tl.session': 'session {title}',
               'ev.participant.invited': 'Invited', 'ev.registration.confirmed': 'Registered — seat confirmed', 'ev.registration.waitlisted': 'Registered — on the waiting list', 'ev.registration.updated': 'Registration details changed', 'ev.registration.withdrawn': 'Withdrew', 'ev.registration.promoted': 'Moved from the waiting list to a seat',
               'ev.attendance.marked': 'Attendance marked by an organizer', 'ev.attendance.checked-in': 'Checked in', 'ev.attendance.auto-absent': 'No check-in — marked absent automatically',
+              'ev.attendance.door-checkin': 'Checked in by a QR scan at the door', 'ev.attendance.pending-confirmed': 'Check-in with the code confirmed by an organizer', 'ev.attendance.pending-rejected': 'Check-in with the code rejected by an organizer',
               'ev.completion.eligible': 'Meets the completion rule', 'ev.completion.not-eligible': 'Does not meet the completion rule',
               'ev.certificate.issued': 'Certificate issued', 'ev.certificate.revoked': 'Certificate revoked', 'ev.certificate.reissued': 'Certificate reissued',
               'ev.email.sent': 'Email sent', 'ev.email.rejected': 'Email rejected by the mail service', 'ev.email.delivered': 'Email delivered', 'ev.email.bounce': 'Email bounced', 'ev.email.blocked': 'Email blocked', 'ev.email.dropped': 'Email dropped', 'ev.email.spamreport': 'Email reported as spam', 'ev.email.deferred': 'Email delivery deferred',
@@ -181,8 +189,14 @@ public static class DashboardScript
               'att.markedBy': 'Marked by (optional)', 'att.markedBy.hint': 'Your name, for the change history.', 'att.recorded': 'Recorded', 'att.mark': 'Mark', 'att.note': 'Note',
               'att.keep': '— no change —', 'att.allPresent': 'Mark everyone not yet marked as Present', 'att.save': 'Save attendance', 'att.saved': 'Attendance saved: {changed} changed, {unchanged} unchanged.', 'att.nothing': 'There are no changes to save.',
               'att.none': 'No confirmed participants for this session yet.', 'att.noneYet': 'No confirmed participants yet.', 'att.markFor': 'Mark attendance of {name}', 'att.noteFor': 'Note for {name}',
-              'att.source.self': 'self', 'att.source.roster': 'organizer', 'att.source.auto': 'automatic',
+              'att.source.self': 'self', 'att.source.roster': 'organizer', 'att.source.auto': 'automatic', 'att.source.door': 'QR scanned at the door',
+              'att.presence': 'Presence at the door (personal QR)', 'att.presence.on': 'Required: a check-in with the session code alone waits for an organizer to confirm it.', 'att.presence.off': 'Not required: the session code is enough.',
+              'att.presence.enable': 'Require presence at the door', 'att.presence.disable': 'The session code alone is enough', 'att.presence.changed': 'This session\'s check-in mode has changed.',
+              'att.scan': 'Scanned participant QR', 'att.scan.hint': 'Scan the QR code on the participant\'s check-in page (the scanner types it here), then Enter. Check the name against the person.', 'att.scan.submit': 'Check in',
+              'att.scan.done': '{name} ({agency}) is recorded as {status}.', 'att.scan.already': '{name} is already recorded as {status}.',
+              'att.confirm': 'Confirm', 'att.reject': 'Reject', 'att.confirmFor': 'Confirm the check-in of {name}', 'att.rejectFor': 'Reject the check-in of {name}', 'att.decided': 'Decision saved.',
               'att.code': 'Show the check-in code', 'att.codeTitle': 'Check-in code for {session}', 'att.codeValid': 'Valid until {time}; it changes by itself.', 'att.hideCode': 'Hide the code',
+              'att.screen': 'Open the code screen for the projector', 'att.screenHint': 'A link for this session only, showing just the code; valid until {time}.',
               'cert.title': 'Certificates', 'cert.none': 'No certificates yet. They are issued automatically after the training to everyone who meets the completion rule.',
               'cert.number': 'Number', 'cert.holder': 'Holder', 'cert.version': 'Version', 'cert.status': 'Status', 'cert.issued': 'Issued', 'cert.verify': 'Verification', 'cert.actions': 'Actions',
               'cert.Valid': 'Valid', 'cert.Revoked': 'Revoked', 'cert.Superseded': 'Replaced by a newer version', 'cert.open': 'Open the verification page of {number}',
@@ -1276,7 +1290,7 @@ public static class DashboardScript
                 const label = t('ev.' + e.kind) + (e.mailKind ? ` — ${t('mail.' + e.mailKind)}` : '');
                 const extra = [
                   e.sessionTitle || e.sessionId ? t('tl.session', { title: e.sessionTitle || e.sessionId }) : null,
-                  e.kind === 'attendance.marked' ? e.details?.replace(/^[^:]*:\s*/, '') : (e.kind.startsWith('email.sent') ? null : e.details),
+                  e.sessionId && e.kind.startsWith('attendance.') ? e.details?.replace(/^[^:]*:\s*/, '') : (e.kind.startsWith('email.sent') ? null : e.details),
                   e.actor && e.actor !== 'system' ? t('tl.by', { actor: DICT[lang]['actor.' + e.actor] || e.actor }) : null,
                 ].filter(Boolean).join(' · ');
                 return h('li', { class: bad.test(e.kind) ? 'bad' : good.test(e.kind) ? 'good' : '', 'data-kind': e.kind },
@@ -1307,11 +1321,12 @@ public static class DashboardScript
               h('p', {}, timeEl(session.startsAt, tz), ' – ', timeEl(session.endsAt, tz, 'time')),
               h('p', { class: 'hint' }, t('att.window', { from: fmt(roster.window.opensAt, tz, 'time'), to: fmt(roster.window.closesAt, tz, 'time'), late: fmt(roster.window.lateAfter, tz, 'time') }),
                 roster.window.open ? ' ' + t('att.open') : ''),
-              h('ul', { class: 'cards', id: 'attendance-counts' }, [['present', 'Present'], ['late', 'Late'], ['excused', 'Excused'], ['absent', 'Absent'], ['unmarked', 'unmarked']].map(([k, m]) =>
+              h('ul', { class: 'cards', id: 'attendance-counts' }, [['present', 'Present'], ['late', 'Late'], ['excused', 'Excused'], ['absent', 'Absent'], ['pending', 'Pending'], ['unmarked', 'unmarked']].map(([k, m]) =>
                 h('li', { 'data-count': k }, h('span', { class: 'n', text: number(counts[k]) }), h('span', { class: 'l', text: t('mark.' + m) })))),
               h('div', { class: 'actions' }, codeButton,
                 h('button', { type: 'button', class: 'secondary', text: t('p.exportAttendance'), onclick: () => download(`cycles/${id}/attendance?format=csv`, `presensi-${cycle.cycleId}.csv`) })),
               codeSlot,
+              presenceBlock(cycle, session, roster),
             ];
             if (roster.items.length === 0) return [nav, header, h('p', { class: 'notice', text: t('att.none') })];
 
@@ -1326,7 +1341,10 @@ public static class DashboardScript
               const error = h('span', { class: 'error', id: uid('mark') });
               select.setAttribute('aria-describedby', error.id);
               const recorded = p.status
-                ? [h('span', { class: `badge mk-${p.status}`, text: t('mark.' + p.status) }), h('small', { text: [t('att.source.' + p.source), p.markedBy && p.source === 'roster' ? p.markedBy : null].filter(Boolean).join(' · ') })]
+                ? [h('span', { class: `badge mk-${p.status}`, text: t('mark.' + p.status) }), h('small', { text: [t('att.source.' + p.source), p.markedBy && p.source !== 'auto' ? p.markedBy : null].filter(Boolean).join(' · ') }),
+                  p.status === 'Pending' ? h('div', { class: 'actions' },
+                    h('button', { type: 'button', class: 'small', text: t('att.confirm'), 'aria-label': t('att.confirmFor', { name }), onclick: () => decide(cycle, session, p.participantId, 'confirm') }),
+                    h('button', { type: 'button', class: 'danger small', text: t('att.reject'), 'aria-label': t('att.rejectFor', { name }), onclick: () => decide(cycle, session, p.participantId, 'reject') })) : null]
                 : h('span', { text: t('mark.unmarked') });
               return { p, select, note, error, tr: h('tr', {},
                 h('th', { scope: 'row' }, name, p.registrationNumber ? h('small', { text: p.registrationNumber }) : null),
@@ -1383,6 +1401,46 @@ public static class DashboardScript
             return [nav, header, form];
           }
 
+          const sessionPath = (cycle, session) => `cycles/${encodeURIComponent(cycle.cycleId)}/sessions/${encodeURIComponent(session.id)}`;
+          const who = () => safe(() => sessionStorage.getItem('trainingCycles.markedBy')) || null;
+
+          // Presence-bound check-in for this session: the switch, and the door scanner (a scanner types the QR's text and Enter).
+          function presenceBlock(cycle, session, roster) {
+            const on = roster.presenceRequired;
+            const status = h('p', { role: 'status' });
+            const scanned = input('text', { id: 'door-scan', autocomplete: 'off', spellcheck: 'false', 'aria-describedby': 'door-scan-hint' });
+            const scan = h('form', { novalidate: true, id: 'door-form', onsubmit: async (e) => {
+              e.preventDefault();
+              if (!scanned.value.trim()) return;
+              const r = await api(`${sessionPath(cycle, session)}/door-checkins`, { method: 'POST', json: { token: scanned.value.trim(), checkedBy: who() } });
+              scanned.value = '';
+              scanned.focus();
+              if (!r.ok) { status.textContent = r.message; status.className = 'notice bad'; return; }
+              const d = r.data;
+              status.className = 'notice ok';
+              status.textContent = t(d.outcome === 'already' ? 'att.scan.already' : 'att.scan.done', { name: d.fullName || d.participantId, agency: d.agency || '—', status: t('mark.' + d.status) });
+            } },
+            h('div', { class: 'field' }, h('label', { for: 'door-scan', text: t('att.scan') }), h('span', { class: 'hint', id: 'door-scan-hint', text: t('att.scan.hint') }), scanned),
+            h('button', { type: 'submit', text: t('att.scan.submit') }));
+            return h('section', { class: 'card', id: 'presence', 'aria-labelledby': 'presence-title' },
+              h('h3', { id: 'presence-title', text: t('att.presence') }),
+              h('p', { text: t(on ? 'att.presence.on' : 'att.presence.off') }),
+              h('div', { class: 'actions' }, h('button', { type: 'button', class: 'secondary', 'aria-pressed': on ? 'true' : 'false', text: t(on ? 'att.presence.disable' : 'att.presence.enable'), onclick: async () => {
+                const r = await api(`${sessionPath(cycle, session)}/checkin-mode`, { method: 'PUT', json: { presenceRequired: !on, changedBy: who() } });
+                if (!r.ok) return announce(r.message, true);
+                await route();
+                announce(t('att.presence.changed'));
+              } })),
+              scan, status);
+          }
+
+          async function decide(cycle, session, participantId, decision) {
+            const r = await api(`${sessionPath(cycle, session)}/pending`, { method: 'POST', json: { decisions: [{ participantId, decision }], decidedBy: who() } });
+            if (!r.ok) return announce(r.message, true);
+            await route();
+            announce(t('att.decided'));
+          }
+
           async function toggleCode(cycle, session, button, slot) {
             const showing = button.getAttribute('aria-expanded') === 'true';
             stopTimers();
@@ -1396,14 +1454,33 @@ public static class DashboardScript
             button.setAttribute('aria-expanded', 'true');
             button.textContent = t('att.hideCode');
             const tz = cycle.schedule.timeZone;
+            // The code screen has its own read-only link for this one session (the function key never goes into a URL).
+            const link = await api(`cycles/${encodeURIComponent(cycle.cycleId)}/sessions/${encodeURIComponent(session.id)}/code-screen`, { method: 'POST' });
+            if (!link.ok) {
+              slot.replaceChildren(h('p', { class: 'notice bad', role: 'alert', text: link.message }));
+              return;
+            }
+
+            const screen = h('p', {}, h('a', { href: link.data.url, id: 'code-screen-link', target: '_blank', rel: 'noopener noreferrer', text: t('att.screen') }),
+              ' ', h('small', { text: t('att.screenHint', { time: fmt(link.data.expiresAt, tz, 'short') }) }));
+            // Polled on this origin (the link's own host may be the public address; the page's CSP allows 'self' only).
+            const jsonUrl = new URL(`cycles/${encodeURIComponent(cycle.cycleId)}/sessions/${encodeURIComponent(session.id)}/code${new URL(link.data.url).search}&format=json`, API);
             const refresh = async () => {
-              const r = await api(`cycles/${encodeURIComponent(cycle.cycleId)}/sessions/${encodeURIComponent(session.id)}/code?format=json`);
-              if (!r.ok || button.getAttribute('aria-expanded') !== 'true') return;
+              let data = null;
+              try {
+                const response = await fetch(jsonUrl, { headers: { Accept: 'application/json' }, cache: 'no-store', credentials: 'omit', referrerPolicy: 'no-referrer' });
+                data = response.ok ? await response.json() : null;
+              } catch {
+                data = null;
+              }
+
+              if (!data || button.getAttribute('aria-expanded') !== 'true') return;
               slot.replaceChildren(h('div', { class: 'code-box' },
                 h('p', { text: t('att.codeTitle', { session: session.title }) }),
-                h('p', { class: 'big', id: 'session-code', text: r.data.code }),
-                h('p', { class: 'hint', text: t('att.codeValid', { time: fmt(r.data.validUntil, tz, 'time') }) })));
-              later(refresh, Math.max(2000, Date.parse(r.data.validUntil) - Date.now() + 1000));
+                h('p', { class: 'big', id: 'session-code', text: data.code }),
+                h('p', { class: 'hint', text: t('att.codeValid', { time: fmt(data.validUntil, tz, 'time') }) }),
+                screen));
+              later(refresh, Math.max(2000, Date.parse(data.validUntil) - Date.now() + 1000));
             };
             await refresh();
           }

@@ -90,6 +90,7 @@ public static class DashboardStyles
         .badge.phase-Cancelled,.badge.st-Withdrawn,.badge.st-Revoked,.badge.no,.badge.bounced{background:#fcebee;border-color:var(--error);color:#8a0019}
         .badge.mk-Present{background:#e9f5ec;border-color:var(--ok);color:#14502a}.badge.mk-Late{background:#fff4e0;border-color:#a36500;color:var(--warn)}
         .badge.mk-Excused{background:var(--accent-soft);border-color:var(--accent);color:var(--accent)}.badge.mk-Absent{background:#fcebee;border-color:var(--error);color:#8a0019}
+        .badge.mk-Pending{background:#fff4e0;border-color:#a36500;color:#6b4300;border-style:dashed}
         .badge.phase-Completed{background:var(--accent-soft);border-color:var(--accent);color:var(--accent)}
 
         .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(9.5rem,1fr));gap:.75rem;margin:.75rem 0 1rem;padding:0;list-style:none}

@@ -47,7 +47,7 @@ public sealed class InsightFunctions(CycleStore cycles, ParticipantStore partici
         var entries = new List<TimelineEntry>();
         foreach (var a in await audit.ReadAsync(cycleId, participantId, cancellationToken: cancellationToken))
         {
-            var sessionId = a.Action == "attendance.marked" ? a.Details?.Split(':', 2)[0] : null;
+            var sessionId = a.Action is "attendance.marked" or "attendance.door-checkin" or "attendance.pending-confirmed" or "attendance.pending-rejected" ? a.Details?.Split(':', 2)[0] : null;
             entries.Add(new(a.At, a.Action, "audit", a.Actor, a.Details, SessionId: sessionId, SessionTitle: sessionId is null ? null : sessions.GetValueOrDefault(sessionId)));
         }
 
@@ -70,7 +70,8 @@ public sealed class InsightFunctions(CycleStore cycles, ParticipantStore partici
         {
             marks[row.SessionId] = row.Status;
             var title = sessions.GetValueOrDefault(row.SessionId);
-            if (row.CheckedInAt is { } checkedIn)
+            // A scan at the door is in the audit log (with who scanned); only a check-in with the code is the participant's own.
+            if (row.CheckedInAt is { } checkedIn && row.Source != AttendanceSource.Door)
             {
                 entries.Add(new(checkedIn, "attendance.checked-in", "attendance", AttendanceSource.Self, row.Source == AttendanceSource.Self ? row.Status : null, SessionId: row.SessionId, SessionTitle: title));
             }

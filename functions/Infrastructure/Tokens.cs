@@ -14,6 +14,12 @@ public static class TokenPurpose
     public const string CheckIn = "checkin";
     public const string Download = "download";
     public const string ConfirmEmail = "confirm";
+
+    /// <summary>The venue's code screen for one session (subject = session id): read-only, expires when check-in closes.</summary>
+    public const string CodeScreen = "codescreen";
+
+    /// <summary>A participant's personal door QR for presence-bound check-in (subject = participant id).</summary>
+    public const string Presence = "presence";
 }
 
 /// <summary>What a verified token says. <see cref="Version"/> must equal the subject's current token version

@@ -109,6 +109,14 @@ public sealed class AttendanceWorld : IAsyncDisposable
     public async Task<HttpResponseMessage> PutMarksAsync(string sessionId, object body, HttpClient? client = null) =>
         await (client ?? World.Organizer).PutAsync($"api/cycles/{CycleId}/sessions/{sessionId}/attendance", new StringContent(JsonSerializer.Serialize(body), Encoding.UTF8, "application/json"));
 
+    /// <summary>The code-screen link an organizer gets from <c>POST …/code-screen</c> (header key only).</summary>
+    public async Task<string> CodeScreenUrlAsync(string sessionId)
+    {
+        var response = await World.Organizer.PostAsync($"api/cycles/{CycleId}/sessions/{sessionId}/code-screen", null);
+        Assert.Equal(System.Net.HttpStatusCode.Created, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("url").GetString()!;
+    }
+
     public async Task<JsonElement> JsonAsync(string url)
     {
         var response = await World.Organizer.GetAsync(url);

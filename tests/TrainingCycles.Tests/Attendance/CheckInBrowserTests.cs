@@ -71,7 +71,7 @@ public sealed class CheckInBrowserTests(Browser browser) : IClassFixture<Browser
         w.Clock.Now = w.Session("s1").StartsAt.AddMinutes(-10);
         var page = await browser.NewPageAsync(viewport: new ViewportSize { Width = 1280, Height = 900 });
 
-        await page.GotoAsync($"{w.World.Host.BaseUrl}/api/cycles/{w.CycleId}/sessions/s1/code?code={Uri.EscapeDataString(w.World.Host.FunctionKey)}");
+        await page.GotoAsync(await w.CodeScreenUrlAsync("s1"));
 
         Assert.Equal(w.CodeNow("s1"), await page.Locator(".big").InnerTextAsync());
         // The self-refresh is the point of this screen (WCAG 2.2.1 lets it be, as the page offers to turn it off):

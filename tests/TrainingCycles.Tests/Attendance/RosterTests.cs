@@ -138,10 +138,12 @@ public sealed class RosterTests
         var put = await w.PutMarksAsync("s1", new { marks = new[] { new { participantId = id, status = "Present" } } }, w.World.Http);
 
         Assert.Equal(HttpStatusCode.Unauthorized, put.StatusCode);
-        foreach (var url in new[] { $"api/cycles/{w.CycleId}/sessions/s1/attendance", $"api/cycles/{w.CycleId}/attendance", $"api/cycles/{w.CycleId}/attendance?format=csv", $"api/cycles/{w.CycleId}/sessions/s1/code", $"api/cycles/{w.CycleId}/sessions/s1/code?format=json" })
+        foreach (var url in new[] { $"api/cycles/{w.CycleId}/sessions/s1/attendance", $"api/cycles/{w.CycleId}/attendance", $"api/cycles/{w.CycleId}/attendance?format=csv" })
         {
             Assert.Equal(HttpStatusCode.Unauthorized, (await w.World.Http.GetAsync(url)).StatusCode);
         }
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await w.World.Http.PostAsync($"api/cycles/{w.CycleId}/sessions/s1/code-screen", null)).StatusCode);
 
         Assert.Null(await w.MarkAsync("s1", id));
     }
@@ -212,7 +214,8 @@ public sealed class RosterTests
         var id = (await w.AddParticipantsAsync(1))[0];
         w.Clock.Now = w.Session("s2").StartsAt.AddMinutes(-29).AddSeconds(15);
 
-        var json = await w.JsonAsync($"api/cycles/{w.CycleId}/sessions/s2/code?format=json");
+        var screen = await w.CodeScreenUrlAsync("s2");
+        var json = await w.World.Http.GetFromJsonAsync<JsonElement>(screen + "&format=json");
         w.Clock.Advance(TimeSpan.FromSeconds(70));
         var checkIn = await w.CheckInAsync(w.Token(id), json.GetProperty("code").GetString()!);
 
@@ -222,7 +225,7 @@ public sealed class RosterTests
         Assert.Equal(validFrom.AddSeconds(120), json.GetProperty("acceptedUntil").GetDateTimeOffset());
         Assert.True(json.GetProperty("window").GetProperty("open").GetBoolean());
         Assert.Equal(HttpStatusCode.OK, checkIn.Response.StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await w.World.Organizer.GetAsync($"api/cycles/{w.CycleId}/sessions/nope/code?format=json")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await w.World.Organizer.PostAsync($"api/cycles/{w.CycleId}/sessions/nope/code-screen", null)).StatusCode);
     }
 
     [Fact]
@@ -231,7 +234,7 @@ public sealed class RosterTests
         await using var w = await AttendanceWorld.StartAsync();
         w.Clock.Now = w.Session("s1").StartsAt.AddMinutes(-10).AddSeconds(42);
 
-        var (response, page) = await Forms.GetAsync(w.World.Organizer, $"api/cycles/{w.CycleId}/sessions/s1/code");
+        var (response, page) = await Forms.GetAsync(w.World.Http, await w.CodeScreenUrlAsync("s1"));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(w.CodeNow("s1"), page.QuerySelector(".big")!.TextContent);

@@ -1,0 +1,347 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Logging;
+using TrainingCycles.Certificates;
+using TrainingCycles.Cycles;
+using TrainingCycles.Infrastructure;
+using TrainingCycles.Registration;
+using TrainingCycles.Reminders;
+
+namespace TrainingCycles.Attendance;
+
+/// <summary>Body of <c>PUT …/sessions/{sessionId}/checkin-mode</c>.</summary>
+public sealed record CheckInModeRequest(bool? PresenceRequired, string? ChangedBy);
+
+/// <summary>Body of <c>POST …/sessions/{sessionId}/door-checkins</c>: what the organizer's scanner read from the participant's QR.</summary>
+public sealed record DoorCheckInRequest(string? Token, string? CheckedBy);
+
+/// <summary>Body of <c>POST …/sessions/{sessionId}/pending</c>.</summary>
+public sealed record PendingDecisionsRequest(IReadOnlyList<PendingDecision?>? Decisions, string? DecidedBy);
+
+public sealed record PendingDecision(string? ParticipantId, string? Decision, string? Note);
+
+/// <summary>
+/// Presence-bound check-in, switched on per session: the participant's personal QR (a signed <c>presence</c> token on
+/// their check-in page) is scanned by an organizer at the door and recorded at once; a check-in with the shared
+/// session code meanwhile is held as <see cref="AttendanceStatus.Pending"/> until an organizer confirms or rejects it.
+/// Every write is a single row under its ETag (or an insert), every decision is audited.
+/// </summary>
+public sealed class PresenceFunctions(
+    CycleStore cycles, ParticipantStore participants, AttendanceStore attendance, AppTables tables, AuditLog audit,
+    CertificateIssuer certificates, EmailLog emailLog, Tokens tokens, TimeProvider time, ILogger<PresenceFunctions> logger)
+{
+    public const int MaxBodyBytes = 64 * 1024;
+    public const int MaxDecisions = 1000;
+    public const int MaxScannedLength = 2000;
+    public const string Confirm = "confirm";
+    public const string Reject = "reject";
+
+    [Function(nameof(SetCheckInMode))]
+    public async Task<IActionResult> SetCheckInMode(
+        [HttpTrigger(AuthorizationLevel.Function, "put", Route = "cycles/{cycleId}/sessions/{sessionId}/checkin-mode")] HttpRequest request,
+        string cycleId,
+        string sessionId)
+    {
+        var cancellationToken = request.HttpContext.RequestAborted;
+        var (cycle, window, failure) = await FindAsync(cycleId, sessionId, cancellationToken);
+        if (failure is not null)
+        {
+            return failure;
+        }
+
+        var (input, error) = await ReadAsync<CheckInModeRequest>(request, cancellationToken);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        if (input!.PresenceRequired is not { } presenceRequired)
+        {
+            return Http.Error(StatusCodes.Status400BadRequest, "presence_required_missing", "Isi 'presenceRequired' dengan true atau false.", "Send 'presenceRequired' as true or false.");
+        }
+
+        if (Actor(input.ChangedBy, out var actor) is { } actorError)
+        {
+            return actorError;
+        }
+
+        var changed = await attendance.SetModeAsync(cycleId, sessionId, presenceRequired, actor, time.GetUtcNow(), cancellationToken);
+        if (changed)
+        {
+            await audit.WriteAsync(cycleId, actor, "attendance.checkin-mode", details: $"{sessionId}: {(presenceRequired ? "presence" : "code")}", cancellationToken: cancellationToken);
+        }
+
+        return Http.Ok(new { cycleId, sessionId = window!.Session.Id, presenceRequired, changed });
+    }
+
+    /// <summary>The organizer at the door posts what the scanner read from a participant's QR; the check-in is recorded for them.</summary>
+    [Function(nameof(DoorCheckIn))]
+    public async Task<IActionResult> DoorCheckIn(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "cycles/{cycleId}/sessions/{sessionId}/door-checkins")] HttpRequest request,
+        string cycleId,
+        string sessionId)
+    {
+        var cancellationToken = request.HttpContext.RequestAborted;
+        var (cycle, window, failure) = await FindAsync(cycleId, sessionId, cancellationToken);
+        if (failure is not null)
+        {
+            return failure;
+        }
+
+        var (input, error) = await ReadAsync<DoorCheckInRequest>(request, cancellationToken);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        if (Actor(input!.CheckedBy, out var actor) is { } actorError)
+        {
+            return actorError;
+        }
+
+        if (cycle!.Phase is CyclePhase.Completing or CyclePhase.Completed || cycle.Entity.TrainingEndedAt is not null)
+        {
+            return Http.Error(StatusCodes.Status409Conflict, "training_ended", "Pelatihan sudah selesai; koreksi presensi lewat daftar hadir.", "The training has ended; correct attendance through the roster.");
+        }
+
+        var problem = tokens.Validate(Scanned(input.Token), TokenPurpose.Presence, out var claims);
+        if (problem != TokenProblem.None || claims!.CycleId != cycleId)
+        {
+            return problem == TokenProblem.Expired
+                ? Http.Error(StatusCodes.Status422UnprocessableEntity, "presence_expired", "Kode QR peserta sudah kedaluwarsa; catat lewat daftar hadir.", "The participant's QR code has expired; mark them through the roster.")
+                : Http.Error(StatusCodes.Status422UnprocessableEntity, "presence_invalid", "Ini bukan kode QR presensi peserta pelatihan ini.", "This is not a check-in QR code of a participant of this training.");
+        }
+
+        var participant = await participants.GetAsync(cycleId, claims.SubjectId, cancellationToken);
+        if (participant is null || participant.Status != ParticipantStatus.Confirmed)
+        {
+            return Http.Error(StatusCodes.Status422UnprocessableEntity, "not_confirmed",
+                $"Peserta ini tidak terkonfirmasi ({participant?.Status ?? "tidak ada"}); tidak dapat dicatat hadir.", $"This participant is not confirmed ({participant?.Status ?? "none"}); they cannot be checked in.");
+        }
+
+        var now = time.GetUtcNow();
+        if (!window!.IsOpen(now))
+        {
+            return Http.Error(StatusCodes.Status409Conflict, "checkin_closed",
+                "Jendela presensi sesi ini tidak sedang dibuka; catat lewat daftar hadir.", "This session's check-in window is not open; mark them through the roster.",
+                new { opensAt = window.OpensAt, closesAt = window.ClosesAt });
+        }
+
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            var existing = await attendance.GetAsync(cycleId, sessionId, participant.RowKey, cancellationToken);
+            // Recorded already (by the code, a scan or an organizer): nothing changes. A held or a rejected check-in is
+            // what the door is for: the person is here now.
+            if (existing is not null && existing.Status is not (AttendanceStatus.Pending or AttendanceStatus.Absent))
+            {
+                return DoorAnswer(participant, existing, "already");
+            }
+
+            var row = new AttendanceEntity
+            {
+                PartitionKey = cycleId,
+                RowKey = AttendanceStore.Key(sessionId, participant.RowKey),
+                SessionId = sessionId,
+                ParticipantId = participant.RowKey,
+                Status = window.StatusAt(now),
+                CheckedInAt = now,
+                Source = AttendanceSource.Door,
+                MarkedBy = actor,
+                MarkedAt = now,
+                ETag = existing?.ETag ?? default,
+            };
+            var written = existing is null ? await attendance.TryAddAsync(row, cancellationToken) : await attendance.TryReplaceAsync(row, cancellationToken);
+            if (written)
+            {
+                await audit.WriteAsync(cycleId, actor, "attendance.door-checkin", participant.RowKey, $"{sessionId}: {existing?.Status ?? "—"} → {row.Status}", cancellationToken);
+                return DoorAnswer(participant, row, existing is null ? "recorded" : "confirmed");
+            }
+        }
+
+        return Http.Error(StatusCodes.Status409Conflict, "busy", "Presensi peserta ini sedang berubah; pindai sekali lagi.", "This participant's attendance is changing; scan once more.");
+    }
+
+    /// <summary>Confirms or rejects check-ins held as Pending; anything that is no longer pending is left as it is and reported.</summary>
+    [Function(nameof(DecidePendingCheckIns))]
+    public async Task<IActionResult> DecidePendingCheckIns(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "cycles/{cycleId}/sessions/{sessionId}/pending")] HttpRequest request,
+        [DurableClient] DurableTaskClient durable,
+        string cycleId,
+        string sessionId)
+    {
+        var cancellationToken = request.HttpContext.RequestAborted;
+        var (cycle, window, failure) = await FindAsync(cycleId, sessionId, cancellationToken);
+        if (failure is not null)
+        {
+            return failure;
+        }
+
+        var (input, error) = await ReadAsync<PendingDecisionsRequest>(request, cancellationToken);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        if (input!.Decisions is not { Count: > 0 } decisions)
+        {
+            return Http.Error(StatusCodes.Status400BadRequest, "decisions_required", "Isi 'decisions' dengan daftar keputusan.", "Send the decisions in 'decisions'.");
+        }
+
+        if (decisions.Count > MaxDecisions)
+        {
+            return Http.Error(StatusCodes.Status422UnprocessableEntity, "too_many_decisions", $"Paling banyak {MaxDecisions} keputusan per permintaan.", $"At most {MaxDecisions} decisions per request.");
+        }
+
+        if (Actor(input.DecidedBy, out var actor) is { } actorError)
+        {
+            return actorError;
+        }
+
+        // All or nothing on the shape, like the roster: a bad item refuses the request before anything is written.
+        var errors = new List<MarkError>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < decisions.Count; i++)
+        {
+            var d = decisions[i];
+            var id = d?.ParticipantId?.Trim();
+            if (string.IsNullOrEmpty(id) || !seen.Add(id))
+            {
+                errors.Add(new(i, id, "participantId", "participantId wajib diisi dan hanya sekali.", "participantId is required, once."));
+            }
+
+            if (d?.Decision?.Trim().ToLowerInvariant() is not (Confirm or Reject))
+            {
+                errors.Add(new(i, id, "decision", "Keputusan harus 'confirm' atau 'reject'.", "The decision must be 'confirm' or 'reject'."));
+            }
+
+            if (d?.Note is { Length: > RosterFunctions.MaxNoteLength })
+            {
+                errors.Add(new(i, id, "note", $"Catatan paling banyak {RosterFunctions.MaxNoteLength} karakter.", $"A note is at most {RosterFunctions.MaxNoteLength} characters."));
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            return Http.Error(StatusCodes.Status422UnprocessableEntity, "invalid_decisions",
+                $"{errors.Count} keputusan bermasalah; tidak ada yang disimpan.", $"{errors.Count} decisions have problems; nothing was saved.", errors);
+        }
+
+        var results = new List<object>();
+        var changed = new List<string>();
+        foreach (var d in decisions)
+        {
+            var id = d!.ParticipantId!.Trim();
+            var confirm = d.Decision!.Trim().Equals(Confirm, StringComparison.OrdinalIgnoreCase);
+            var outcome = "notPending";
+            string? status = null;
+            for (var attempt = 0; attempt < 5; attempt++)
+            {
+                var row = await attendance.GetAsync(cycleId, sessionId, id, cancellationToken);
+                status = row?.Status;
+                if (row is null || row.Status != AttendanceStatus.Pending)
+                {
+                    outcome = "notPending";
+                    break;
+                }
+
+                var now = time.GetUtcNow();
+                // Confirmed: Present or Late as of the moment the code was typed; rejected: Absent, with the reason.
+                row.Status = confirm ? window!.StatusAt(row.CheckedInAt ?? now) : AttendanceStatus.Absent;
+                row.MarkedBy = actor;
+                row.MarkedAt = now;
+                row.Note = string.IsNullOrWhiteSpace(d.Note) ? row.Note : d.Note.Trim();
+                if (await attendance.TryReplaceAsync(row, cancellationToken))
+                {
+                    await audit.WriteAsync(cycleId, actor, confirm ? "attendance.pending-confirmed" : "attendance.pending-rejected", id, $"{sessionId}: {AttendanceStatus.Pending} → {row.Status}", cancellationToken);
+                    outcome = confirm ? "confirmed" : "rejected";
+                    status = row.Status;
+                    changed.Add(id);
+                    break;
+                }
+            }
+
+            results.Add(new { participantId = id, outcome, status });
+        }
+
+        var response = new Dictionary<string, object?> { ["cycleId"] = cycleId, ["sessionId"] = sessionId, ["changed"] = changed.Count, ["results"] = results };
+        var current = await cycles.GetAsync(cycleId, cancellationToken) ?? cycle!;
+        if (changed.Count > 0 && current.Phase is CyclePhase.Completing or CyclePhase.Completed)
+        {
+            // Decided after the training: the rule is re-run for these people, and certificates follow as for a roster correction.
+            var followUp = new CompletionFollowUp(tables, attendance, participants, certificates, emailLog, audit, time, logger);
+            var outcomes = await followUp.ReevaluateAsync(current, changed, cancellationToken);
+            response["completion"] = outcomes.Select(o => new { participantId = o.ParticipantId, eligible = o.Result.Eligible, changed = o.Changed, explanation = o.Result.Explanation, explanationEn = o.Result.ExplanationEn, certificateToReview = o.CertificateToReview }).ToList();
+            if (current.Phase == CyclePhase.Completed)
+            {
+                var due = await followUp.IssueDueCertificatesAsync(current, durable, cancellationToken);
+                response["certificates"] = new { numbered = due.Numbered, issued = due.Issued, mailScheduled = due.MailScheduled };
+            }
+        }
+
+        return Http.Ok(response);
+    }
+
+    /// <summary>What a scanner typed: the token itself, or a URL carrying it as <c>p=</c>.</summary>
+    private static string? Scanned(string? text)
+    {
+        text = text?.Trim();
+        if (string.IsNullOrEmpty(text) || text.Length > MaxScannedLength)
+        {
+            return null;
+        }
+
+        if (Uri.TryCreate(text, UriKind.Absolute, out var uri) && !string.IsNullOrEmpty(uri.Query))
+        {
+            return Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(uri.Query).TryGetValue("p", out var p) ? p.FirstOrDefault() : null;
+        }
+
+        return text;
+    }
+
+    private static IActionResult DoorAnswer(ParticipantEntity p, AttendanceEntity row, string outcome) => Http.Ok(new
+    {
+        outcome,
+        participantId = p.RowKey,
+        // Who the QR belongs to, for the organizer to compare with the person (and their ID card) in front of them.
+        fullName = p.FullName,
+        registrationNumber = p.RegistrationNumber,
+        agency = p.Agency,
+        status = row.Status,
+        checkedInAt = row.CheckedInAt,
+        source = row.Source,
+    });
+
+    private async Task<(CycleRecord? Cycle, CheckInWindow? Window, IActionResult? Failure)> FindAsync(string cycleId, string sessionId, CancellationToken cancellationToken)
+    {
+        var cycle = await cycles.GetAsync(cycleId, cancellationToken);
+        var window = cycle is null ? null : CheckInWindows.For(cycle).FirstOrDefault(w => w.Session.Id == sessionId);
+        if (cycle is null || window is null)
+        {
+            return (null, null, Http.NotFound(cycle is null ? "Pelatihan" : "Sesi"));
+        }
+
+        return cycle.Phase == CyclePhase.Cancelled ? (null, null, CycleFunctions.WrongPhase(cycle.Phase)) : (cycle, window, null);
+    }
+
+    private static async Task<(T? Value, IActionResult? Error)> ReadAsync<T>(HttpRequest request, CancellationToken cancellationToken)
+        where T : class
+    {
+        var body = await Http.ReadBodyAsync(request, MaxBodyBytes, cancellationToken);
+        if (body is null)
+        {
+            return (null, Http.TooLarge(MaxBodyBytes));
+        }
+
+        return Http.TryParseJson<T>(body, out var value, out var error) ? (value, null) : (null, error);
+    }
+
+    private static IActionResult? Actor(string? given, out string actor)
+    {
+        actor = string.IsNullOrWhiteSpace(given) ? RosterFunctions.DefaultActor : given.Trim();
+        return actor.Length > RosterFunctions.MaxMarkedByLength || actor.Any(char.IsControl)
+            ? Http.Error(StatusCodes.Status422UnprocessableEntity, "invalid_actor", $"Nama pencatat paling banyak {RosterFunctions.MaxMarkedByLength} karakter, satu baris.", $"The name of who records this must be one line of at most {RosterFunctions.MaxMarkedByLength} characters.")
+            : null;
+    }
+}
