@@ -67,8 +67,9 @@ public sealed class CheckInFunctions(CycleStore cycles, ParticipantStore partici
         }
 
         var participant = await participants.GetAsync(cycleId, claims.SubjectId, cancellationToken);
-        if (participant is null)
+        if (participant is null || participant.TokenVersion != claims.Version)
         {
+            // A link issued before the person withdrew or changed their email address is revoked.
             return BadLink(request, lang, TokenProblem.BadSignature);
         }
 
@@ -85,7 +86,7 @@ public sealed class CheckInFunctions(CycleStore cycles, ParticipantStore partici
         }
 
         // The participant's door QR for presence-bound sessions: the same person and cycle, for as long as the link lives.
-        var presence = tokens.Create(TokenPurpose.Presence, cycleId, participant.RowKey, claims.ExpiresAt);
+        var presence = tokens.Create(TokenPurpose.Presence, cycleId, participant.RowKey, claims.ExpiresAt, participant.TokenVersion);
         var page = new CheckInPage(request, lang, cycle, participant, token!, presence);
         if (cycle.Phase is CyclePhase.Completing or CyclePhase.Completed || cycle.Entity.TrainingEndedAt is not null)
         {

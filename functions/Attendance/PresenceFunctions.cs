@@ -115,7 +115,7 @@ public sealed class PresenceFunctions(
         }
 
         var participant = await participants.GetAsync(cycleId, claims.SubjectId, cancellationToken);
-        if (participant is null || participant.Status != ParticipantStatus.Confirmed)
+        if (participant is null || participant.Status != ParticipantStatus.Confirmed || participant.TokenVersion != claims.Version)
         {
             return Http.Error(StatusCodes.Status422UnprocessableEntity, "not_confirmed",
                 $"Peserta ini tidak terkonfirmasi ({participant?.Status ?? "tidak ada"}); tidak dapat dicatat hadir.", $"This participant is not confirmed ({participant?.Status ?? "none"}); they cannot be checked in.");
