@@ -12,7 +12,8 @@ using TrainingCycles.Infrastructure;
 namespace TrainingCycles.Certificates;
 
 /// <summary>
-/// The public verification page behind each certificate's QR code: valid, revoked (with the reason) or superseded,
+/// The public verification page behind each certificate's QR code: valid, revoked (on which date; the reason is
+/// internal and stays with the organizer API) or superseded,
 /// with the holder, training, dates, number and issue date; JSON on <c>Accept: application/json</c>. Anyone holding
 /// a PDF can check it is unaltered by uploading it (or pasting its SHA-256). An unknown or malformed code gets one
 /// and the same 404, so the page cannot be used to probe for codes.
@@ -70,7 +71,7 @@ public sealed class VerificationFunctions(CertificateIssuer issuer, CycleStore c
 
     private sealed record VerificationFacts(
         string Status, string Number, string HolderName, string TrainingTitle, string? Organizer, string DatesText, DateOnly? StartDate, DateOnly? EndDate,
-        DateTimeOffset IssuedAt, string IssuedText, int Version, DateTimeOffset? RevokedAt, string? RevokedText, string? RevokedReason, string Sha256);
+        DateTimeOffset IssuedAt, string IssuedText, int Version, DateTimeOffset? RevokedAt, string? RevokedText, string Sha256);
 
     private sealed record HashCheck(string SubmittedSha256, bool Match);
 
@@ -95,7 +96,6 @@ public sealed class VerificationFunctions(CertificateIssuer issuer, CycleStore c
             c.IssuedAt, Formatting.Date(c.IssuedAt, zone, lang), c.Version,
             status == "revoked" ? c.RevokedAt : null,
             status == "revoked" && c.RevokedAt is { } at ? Formatting.Date(at, zone, lang) : null,
-            status == "revoked" ? c.RevokedReason : null,
             c.Sha256);
     }
 
@@ -113,7 +113,6 @@ public sealed class VerificationFunctions(CertificateIssuer issuer, CycleStore c
         issuedAt = f.IssuedAt,
         version = f.Version,
         revokedAt = f.RevokedAt,
-        revokedReason = f.RevokedReason,
         newerVersionExists = f.Status == "superseded",
         sha256 = f.Sha256,
         match = check?.Match,
