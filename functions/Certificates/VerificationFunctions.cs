@@ -144,7 +144,8 @@ public sealed class VerificationFunctions(CertificateIssuer issuer, CycleStore c
         var (statusClass, heading, text) = f.Status switch
         {
             "revoked" => ("summary", T("Sertifikat ini telah DICABUT", "This certificate has been REVOKED"),
-                T($"Sertifikat ini tidak berlaku. Dicabut pada {f.RevokedText}. Alasan: {f.RevokedReason}", $"This certificate is not valid. Revoked on {f.RevokedText}. Reason: {f.RevokedReason}")),
+                T($"Sertifikat ini tidak berlaku: dicabut pada {f.RevokedText}. Hubungi penyelenggara untuk keterangan.",
+                  $"This certificate is not valid: revoked on {f.RevokedText}. Contact the organizer for details.")),
             "superseded" => ("summary", T("Sertifikat ini telah DIGANTI", "This certificate has been SUPERSEDED"),
                 T("Versi yang lebih baru telah diterbitkan untuk pemegang yang sama; versi ini tidak berlaku lagi. Mintalah pemegang menunjukkan versi terbarunya.",
                   "A newer version has been issued to the same holder; this version is no longer valid. Ask the holder for the current version.")),
@@ -199,8 +200,18 @@ public sealed class VerificationFunctions(CertificateIssuer issuer, CycleStore c
             .Append("<button type=\"submit\">").Append(Pages.H(T("Periksa", "Check"))).Append("</button></form>");
 
         var status = error?.Status ?? StatusCodes.Status200OK;
-        return Pages.Render(request, lang, T("Verifikasi sertifikat", "Certificate verification"), html.ToString(), status);
+        return Pages.Render(request, lang, T("Verifikasi sertifikat", "Certificate verification"), html.ToString(), status, headExtra: LayoutCss);
     }
+
+    /// <summary>
+    /// The page is read on the phone that scanned the QR code. The facts list must never be wider than the screen:
+    /// grid columns may shrink below their content (minmax(0, …)), long values (the 64-character SHA-256, a long
+    /// title) break anywhere, and below 36rem the terms sit above their values in one column.
+    /// </summary>
+    private const string LayoutCss = "<style>main{max-width:40rem}"
+        + "dl.facts{grid-template-columns:minmax(0,max-content) minmax(0,1fr)}dl.facts dt,dl.facts dd{min-width:0;overflow-wrap:anywhere}"
+        + "code{overflow-wrap:anywhere;word-break:break-all;font-size:.9rem}"
+        + "@media (max-width:36rem){dl.facts{grid-template-columns:minmax(0,1fr);gap:0}dl.facts dd{margin:0 0 .6rem}}</style>";
 
     private static async Task<Submission> ReadSubmissionAsync(HttpRequest request, CancellationToken cancellationToken)
     {
