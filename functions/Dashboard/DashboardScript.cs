@@ -55,6 +55,11 @@ public static class DashboardScript
               'f.lateCounts': 'Terlambat dihitung hadir', 'f.excusedCounts': 'Izin dihitung hadir',
               'f.numberFormat': 'Format nomor sertifikat', 'f.numberFormat.hint': 'Wajib memuat {seq} atau {seq:000}; boleh {yyyy}, {MM}, {code}.',
               'f.trainingHours': 'Jumlah jam pelajaran (JP)', 'f.signatoryName': 'Nama penandatangan', 'f.signatoryTitle': 'Jabatan penandatangan', 'f.signatoryNip': 'NIP penandatangan', 'f.signatoryNip.hint': 'Opsional, 18 digit.',
+              'f.signingPlace': 'Tempat penandatanganan', 'f.signingPlace.hint': 'Dicetak sebelum tanggal terbit, mis. "Palangka Raya, 2 Desember 2026".',
+              'logo.title': 'Logo sertifikat', 'logo.lead': 'Logo dicetak di kiri atas sertifikat yang diterbitkan setelah logo diunggah; sertifikat yang sudah terbit tidak berubah.',
+              'logo.file': 'Berkas logo (PNG atau JPEG)', 'logo.hint': 'Paling besar 512 KB. Isi berkas diperiksa: berkas lain yang namanya diganti ditolak.',
+              'logo.upload': 'Unggah logo', 'logo.remove': 'Hapus logo', 'logo.none': 'Belum ada logo.', 'logo.has': 'Logo tersimpan: {type}, {kb} KB.',
+              'logo.saved': 'Logo disimpan.', 'logo.removed': 'Logo dihapus.', 'logo.choose': 'Pilih berkas logo terlebih dulu.',
               'f.opensMinutesBeforeStart': 'Dibuka (menit sebelum sesi)', 'f.closesMinutesAfterStart': 'Ditutup (menit setelah sesi mulai)', 'f.lateAfterMinutes': 'Terlambat setelah (menit)',
               'f.integer': 'Isi bilangan bulat.', 'f.create': 'Simpan dan mulai pelatihan', 'f.saving': 'Menyimpan…',
               'errors.title': 'Ada {n} hal yang perlu diperbaiki', 'created': 'Pelatihan dibuat. Alur kerjanya sudah berjalan.',
@@ -146,6 +151,11 @@ public static class DashboardScript
               'f.lateCounts': 'Late counts as present', 'f.excusedCounts': 'Excused counts as present',
               'f.numberFormat': 'Certificate number format', 'f.numberFormat.hint': 'Must contain {seq} or {seq:000}; may use {yyyy}, {MM}, {code}.',
               'f.trainingHours': 'Training hours (JP)', 'f.signatoryName': 'Signatory name', 'f.signatoryTitle': 'Signatory title', 'f.signatoryNip': "Signatory's NIP", 'f.signatoryNip.hint': 'Optional, 18 digits.',
+              'f.signingPlace': 'Place of signing', 'f.signingPlace.hint': 'Printed before the issue date, e.g. "Palangka Raya, 2 December 2026".',
+              'logo.title': 'Certificate logo', 'logo.lead': 'The logo is printed top left on certificates issued after it is uploaded; certificates already issued do not change.',
+              'logo.file': 'Logo file (PNG or JPEG)', 'logo.hint': 'At most 512 KB. The content is checked: another kind of file renamed is refused.',
+              'logo.upload': 'Upload logo', 'logo.remove': 'Remove logo', 'logo.none': 'No logo yet.', 'logo.has': 'Logo stored: {type}, {kb} KB.',
+              'logo.saved': 'Logo saved.', 'logo.removed': 'Logo removed.', 'logo.choose': 'Choose a logo file first.',
               'f.opensMinutesBeforeStart': 'Opens (minutes before a session)', 'f.closesMinutesAfterStart': 'Closes (minutes after it starts)', 'f.lateAfterMinutes': 'Late after (minutes)',
               'f.integer': 'Enter a whole number.', 'f.create': 'Save and start the training', 'f.saving': 'Saving…',
               'errors.title': '{n} things need fixing', 'created': 'Training created. Its workflow is running.',
@@ -814,6 +824,7 @@ public static class DashboardScript
               signatoryName: input('text', { autocomplete: 'off' }),
               signatoryTitle: input('text', { autocomplete: 'off', value: 'Kepala BPSDM Provinsi Kalimantan Tengah' }),
               signatoryNip: input('text', { autocomplete: 'off', inputmode: 'numeric' }),
+              signingPlace: input('text', { autocomplete: 'off', value: 'Palangka Raya' }),
               opensMinutesBeforeStart: input('number', { min: 0, step: 1, value: '30' }),
               closesMinutesAfterStart: input('number', { min: 0, step: 1, value: '60' }),
               lateAfterMinutes: input('number', { min: 0, step: 1, value: '15' }),
@@ -850,6 +861,7 @@ public static class DashboardScript
                 certificate: {
                   numberFormat: c.numberFormat.value.trim(), trainingHours: ints['certificate.trainingHours'],
                   signatoryName: c.signatoryName.value.trim(), signatoryTitle: c.signatoryTitle.value.trim(), signatoryNip: c.signatoryNip.value.trim() || null,
+                  signingPlace: c.signingPlace.value.trim() || null,
                 },
                 checkIn: { opensMinutesBeforeStart: ints['checkIn.opensMinutesBeforeStart'], closesMinutesAfterStart: ints['checkIn.closesMinutesAfterStart'], lateAfterMinutes: ints['checkIn.lateAfterMinutes'] },
               };
@@ -891,7 +903,8 @@ public static class DashboardScript
               h('div', { class: 'grid' },
                 fields.field('certificate.signatoryName', t('f.signatoryName'), c.signatoryName),
                 fields.field('certificate.signatoryTitle', t('f.signatoryTitle'), c.signatoryTitle),
-                fields.field('certificate.signatoryNip', t('f.signatoryNip'), c.signatoryNip, t('f.signatoryNip.hint')))),
+                fields.field('certificate.signatoryNip', t('f.signatoryNip'), c.signatoryNip, t('f.signatoryNip.hint')),
+                fields.field('certificate.signingPlace', t('f.signingPlace'), c.signingPlace, t('f.signingPlace.hint')))),
             fields.group('checkIn', t('sec.checkin'), h('div', { class: 'grid' },
               fields.field('checkIn.opensMinutesBeforeStart', t('f.opensMinutesBeforeStart'), c.opensMinutesBeforeStart),
               fields.field('checkIn.closesMinutesAfterStart', t('f.closesMinutesAfterStart'), c.closesMinutesAfterStart),
@@ -1502,7 +1515,7 @@ public static class DashboardScript
             const r = await api(`cycles/${encodeURIComponent(cycle.cycleId)}/certificates?${params}`);
             if (!r.ok) return h('p', { class: 'notice bad', role: 'alert', text: r.message });
             const { items, total } = r.data;
-            if (total === 0 && !search) return [h('h2', { text: t('cert.title') }), h('p', { class: 'notice', text: t('cert.none') })];
+            if (total === 0 && !search) return [h('h2', { text: t('cert.title') }), h('p', { class: 'notice', text: t('cert.none') }), logoSection(cycle)];
             const pages = Math.max(1, Math.ceil(total / CERT_PAGE_SIZE));
             const searchBox = input('search', { id: 'c-search', value: search, autocomplete: 'off', 'aria-describedby': 'c-search-hint' });
             const go = (p) => {
@@ -1533,7 +1546,64 @@ public static class DashboardScript
                 page > 1 ? h('button', { type: 'button', class: 'secondary', text: t('p.prev'), onclick: () => go(page - 1) }) : null,
                 h('span', { id: 'c-page', text: t('p.page', { page, pages }) }),
                 page < pages ? h('button', { type: 'button', class: 'secondary', text: t('p.next'), onclick: () => go(page + 1) }) : null) : null,
+              logoSection(cycle),
             ];
+          }
+
+          /** The cycle's certificate logo: upload (the server judges the file by its content), see what is stored, remove. */
+          function logoSection(cycle) {
+            const path = `cycles/${encodeURIComponent(cycle.cycleId)}/certificate-logo`;
+            const current = h('p', { id: 'logo-status', text: t('loading') });
+            const error = h('span', { class: 'error', id: 'logo-file-error' });
+            const file = input('file', { id: 'logo-file', accept: 'image/png,image/jpeg', 'aria-describedby': 'logo-file-hint logo-file-error' });
+            const submit = h('button', { type: 'submit', text: t('logo.upload') });
+            const refresh = async () => {
+              const r = await api(path);
+              if (!r.ok) {
+                current.textContent = r.message;
+                return;
+              }
+
+              current.textContent = r.data.hasLogo
+                ? t('logo.has', { type: r.data.contentType === 'image/png' ? 'PNG' : 'JPEG', kb: number(Math.max(1, Math.round(r.data.bytes / 1024))) })
+                : t('logo.none');
+              remove.hidden = !r.data.hasLogo;
+            };
+            const remove = h('button', { type: 'button', class: 'secondary', hidden: true, text: t('logo.remove'), onclick: async () => {
+              remove.disabled = true;
+              const r = await api(path, { method: 'DELETE' });
+              remove.disabled = false;
+              if (!r.ok) return announce(r.message, true);
+              await refresh();
+              file.focus();
+              announce(t('logo.removed'));
+            } });
+            const form = h('form', { novalidate: true, onsubmit: async (e) => {
+              e.preventDefault();
+              error.textContent = '';
+              file.removeAttribute('aria-invalid');
+              const fail = (text) => {
+                error.textContent = text;
+                file.setAttribute('aria-invalid', 'true');
+                file.focus();
+              };
+              if (!file.files.length) return fail(t('logo.choose'));
+              submit.disabled = true;
+              const r = await api(path, { method: 'PUT', body: file.files[0] });
+              submit.disabled = false;
+              if (!r.ok) return fail(r.message);
+              file.value = '';
+              await refresh();
+              announce(t('logo.saved'));
+            } },
+            h('div', { class: 'field' },
+              h('label', { for: 'logo-file', text: t('logo.file') }),
+              h('span', { class: 'hint', id: 'logo-file-hint', text: t('logo.hint') }),
+              error, file),
+            h('div', { class: 'actions' }, submit, remove));
+            refresh();
+            return h('section', { 'aria-labelledby': 'logo-heading', id: 'logo' },
+              h('h2', { id: 'logo-heading', text: t('logo.title') }), h('p', { text: t('logo.lead') }), current, form);
           }
 
           function revokeDialog(certificate) {

@@ -34,7 +34,9 @@ public sealed partial class CertificateSigningAndLogoTests
         var document = issuer.DocumentFor(cycle, p, new DateTimeOffset(2026, 12, 1, 18, 30, 0, TimeSpan.Zero), logo: null);
         Assert.Equal("Palangka Raya", document.SigningPlace); // the venue's last part, a city of the province
         Assert.Equal("2 Desember 2026", document.SigningDate);
-        var words = Words(CertificateRenderer.Render(document));
+        var rendered = CertificateRenderer.Render(document);
+        await File.WriteAllBytesAsync(Path.Combine(Path.GetTempPath(), "certificate-signing.pdf"), rendered); // to look at
+        var words = Words(rendered);
         Assert.Contains("Palangka Raya, 2 Desember 2026", words, StringComparison.Ordinal);
         Assert.DoesNotMatch(LeadingZeroDate(), words);
 

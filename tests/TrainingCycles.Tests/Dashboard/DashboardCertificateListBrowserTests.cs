@@ -114,6 +114,44 @@ public sealed partial class DashboardCertificateListBrowserTests(Browser browser
         d.AssertNoConsoleErrors();
     }
 
+    [Fact]
+    public async Task StaffMemberUploadsTheCertificateLogoAfterARenamedTextFileIsRefused()
+    {
+        await using var world = await TestWorld.StartAsync(DurableBackend.InMemory);
+        var cycleId = await CertificateSetup.NewCycleAsync(world);
+        var issuer = world.Host.Services.GetRequiredService<TrainingCycles.Certificates.CertificateIssuer>();
+        var blob = issuer.Container.GetBlobClient(TrainingCycles.Certificates.CertificateIssuer.LogoBlobName(cycleId));
+        var d = await DashboardPage.OpenAsync(browser, world, DashboardPage.Laptop);
+        var page = d.Page;
+
+        await d.GoAsync($"#/cycles/{cycleId}/certificates"); // before any certificate exists
+        await Expect(page.Locator("#logo-status")).ToHaveTextAsync("Belum ada logo.");
+        var file = page.GetByLabel("Berkas logo (PNG atau JPEG)");
+        var upload = page.GetByRole(AriaRole.Button, new() { Name = "Unggah logo" });
+
+        await file.SetInputFilesAsync(new FilePayload { Name = "logo.png", MimeType = "image/png", Buffer = System.Text.Encoding.UTF8.GetBytes("bukan gambar") });
+        await upload.ClickAsync();
+        await Expect(page.Locator("#logo-file-error")).ToContainTextAsync("PNG atau JPEG");
+        await Expect(file).ToHaveAttributeAsync("aria-invalid", "true");
+        await Expect(page.Locator("#logo-status")).ToHaveTextAsync("Belum ada logo.");
+        Assert.False(await blob.ExistsAsync());
+        await d.AssertAccessibleAsync("logo upload refused");
+
+        var png = CertificatePdfTests.SolidPng(120, 80, 0x1F, 0x4E, 0x79);
+        await file.SetInputFilesAsync(new FilePayload { Name = "logo-bpsdm.png", MimeType = "image/png", Buffer = png });
+        await upload.ClickAsync();
+        await d.ExpectStatusAsync("Logo disimpan");
+        await Expect(page.Locator("#logo-status")).ToHaveTextAsync("Logo tersimpan: PNG, 1 KB.");
+        await Expect(page.Locator("#logo-file-error")).ToBeEmptyAsync();
+        Assert.Equal(png, (await blob.DownloadContentAsync()).Value.Content.ToArray());
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Hapus logo" }).ClickAsync();
+        await d.ExpectStatusAsync("Logo dihapus");
+        await Expect(page.Locator("#logo-status")).ToHaveTextAsync("Belum ada logo.");
+        Assert.False(await blob.ExistsAsync());
+        d.AssertNoConsoleErrors();
+    }
+
     [GeneratedRegex(@"\b0\d (Januari|Februari|Maret|April|Mei|Juni|Juli|Agustus|September|Oktober|November|Desember) \d{4}")]
     private static partial Regex LeadingZeroDate();
 }
