@@ -19,7 +19,7 @@ internal sealed partial class DashboardPage
     {
         Page = page;
         World = world;
-        // The browser logs every 4xx answer as "Failed to load resource"; the API's 400/401/409/422 answers are part
+        // The browser logs every 4xx answer as "Failed to load resource"; the API's 400/401/409/413/415/422 answers are part
         // of the flows under test. Anything else at error level (a script error, a CSP refusal) is a failure.
         page.Console += (_, message) =>
         {
