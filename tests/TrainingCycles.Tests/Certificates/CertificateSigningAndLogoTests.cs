@@ -107,6 +107,22 @@ public sealed partial class CertificateSigningAndLogoTests
     }
 
     [Fact]
+    public async Task ARealJpegIsAcceptedAndPrinted()
+    {
+        await using var world = await TestWorld.StartAsync(DurableBackend.InMemory);
+        var cycleId = await NewCycleAsync(world);
+
+        using var upload = await PutLogoAsync(world, cycleId, SmallJpeg, "image/jpeg");
+        Assert.Equal(HttpStatusCode.OK, upload.StatusCode);
+        Assert.Equal("image/jpeg", (await upload.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("contentType").GetString());
+
+        await AddEligibleAsync(world, cycleId, [DefaultName]);
+        var certificate = Assert.Single(await IssueAsync(world, cycleId));
+        using var pdf = PdfDocument.Open(await StoredPdfAsync(world, certificate));
+        Assert.Single(pdf.GetPage(1).GetImages());
+    }
+
+    [Fact]
     public async Task ARenamedTextFileADamagedPngAndAnOversizedFileAreRefusedInBothLanguagesAndNothingIsStored()
     {
         await using var world = await TestWorld.StartAsync(DurableBackend.InMemory);
@@ -117,11 +133,13 @@ public sealed partial class CertificateSigningAndLogoTests
         var text = Encoding.UTF8.GetBytes("Ini bukan gambar, hanya teks yang diberi nama logo.png\n");
         var damaged = CertificatePdfTests.SolidPng(40, 40, 0, 0, 0)[..60]; // a PNG cut short: right signature, no image
         var oversized = CertificatePdfTests.SolidPng(40, 40, 0, 0, 0).Concat(new byte[CertificateLogoFunctions.MaxLogoBytes]).ToArray();
+        byte[] fakeJpeg = [0xFF, 0xD8, 0xFF, 0xE0, .. Encoding.ASCII.GetBytes("JFIF but nothing after it")]; // a JPEG's first bytes, no image
         foreach (var (bytes, status, code) in new[]
         {
             (text, HttpStatusCode.UnsupportedMediaType, "logo_not_an_image"),
             (Array.Empty<byte>(), HttpStatusCode.UnsupportedMediaType, "logo_not_an_image"),
             (damaged, HttpStatusCode.UnprocessableEntity, "logo_unreadable"),
+            (fakeJpeg, HttpStatusCode.UnprocessableEntity, "logo_unreadable"),
             (oversized, HttpStatusCode.RequestEntityTooLarge, "logo_too_large"),
         })
         {
@@ -160,6 +178,10 @@ public sealed partial class CertificateSigningAndLogoTests
         using var unknownCycle = await PutLogoAsync(world, "cnotacycle1", good, "image/png");
         Assert.Equal(HttpStatusCode.NotFound, unknownCycle.StatusCode);
     }
+
+    /// <summary>A 16 × 8 baseline JPEG of the accent colour, made with libjpeg-turbo's cjpeg from a hand-written PPM.</summary>
+    private static readonly byte[] SmallJpeg = Convert.FromBase64String(
+        "/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAYEBQYFBAYGBQYHBwYIChAKCgkJChQODwwQFxQYGBcUFhYaHSUfGhsjHBYWICwgIyYnKSopGR8tMC0oMCUoKSj/2wBDAQcHBwoIChMKChMoGhYaKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCj/wAARCAAIABADASIAAhEBAxEB/8QAFQABAQAAAAAAAAAAAAAAAAAAAAf/xAAUEAEAAAAAAAAAAAAAAAAAAAAA/8QAFQEBAQAAAAAAAAAAAAAAAAAABQb/xAAUEQEAAAAAAAAAAAAAAAAAAAAA/9oADAMBAAIRAxEAPwCYAKEA/9k=");
 
     private static async Task<HttpResponseMessage> PutLogoAsync(TestWorld world, string cycleId, byte[] bytes, string contentType)
     {
