@@ -87,6 +87,22 @@ public sealed partial class CertificateIssuer(
 
     public static string BlobName(string cycleId, string certificateId) => $"{cycleId}/{certificateId}.pdf";
 
+    /// <summary>The cycle's certificate logo, beside its PDFs in the private container.</summary>
+    public static string LogoBlobName(string cycleId) => $"logos/{cycleId}";
+
+    /// <summary>The cycle's uploaded logo (checked when it was uploaded), or null when it has none.</summary>
+    public async Task<byte[]?> LogoAsync(string cycleId, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return (await Container.GetBlobClient(LogoBlobName(cycleId)).DownloadContentAsync(cancellationToken)).Value.Content.ToArray();
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return null;
+        }
+    }
+
     public async Task<int> AssignNumbersAsync(string cycleId, CancellationToken cancellationToken = default)
     {
         var cycle = await cycles.GetAsync(cycleId, cancellationToken) ?? throw new InvalidOperationException($"Cycle {cycleId} not found");
@@ -148,6 +164,7 @@ public sealed partial class CertificateIssuer(
         var certificatesTable = await tables.GetAsync(AppTables.Certificates, cancellationToken);
         await Container.CreateIfNotExistsAsync(PublicAccessType.None, cancellationToken: cancellationToken);
 
+        var logo = await LogoAsync(cycleId, cancellationToken);
         var existing = new HashSet<string>(StringComparer.Ordinal);
         var latest = new Dictionary<string, (int Version, string Id)>(StringComparer.Ordinal);
         await foreach (var c in certificatesTable.QueryAsync<CertificateEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {cycleId}"), select: ["RowKey", nameof(CertificateEntity.ParticipantId), nameof(CertificateEntity.Version)], cancellationToken: cancellationToken))
@@ -207,7 +224,7 @@ public sealed partial class CertificateIssuer(
             {
                 // Normally version 1; a participant who already has a row is in the middle of a reissue.
                 var previous = latest.TryGetValue(p.RowKey, out var row) ? row : ((int Version, string? Id))(0, null);
-                await finished.Writer.WriteAsync(await RenderAndStoreAsync(cycle, p, previous.Version + 1, previous.Id, ct), ct);
+                await finished.Writer.WriteAsync(await RenderAndStoreAsync(cycle, p, previous.Version + 1, previous.Id, logo, ct), ct);
             });
         }
         catch (OperationCanceledException) when (recorder.IsFaulted && !cancellationToken.IsCancellationRequested)
@@ -239,13 +256,19 @@ public sealed partial class CertificateIssuer(
     /// <summary>Renders, uploads and records one certificate version (idempotent for the same id).</summary>
     public async Task<CertificateEntity> IssueOneAsync(CycleRecord cycle, ParticipantEntity p, int version, string? supersedes = null, CancellationToken cancellationToken = default)
     {
-        var entity = await RenderAndStoreAsync(cycle, p, version, supersedes, cancellationToken);
+        var entity = await RenderAndStoreAsync(cycle, p, version, supersedes, await LogoAsync(cycle.CycleId, cancellationToken), cancellationToken);
         await RecordAsync([entity], cancellationToken);
         return entity;
     }
 
     /// <summary>What the certificate of this numbered participant says, in their language (the bench renders this too).</summary>
-    public CertificateDocument DocumentFor(CycleRecord cycle, ParticipantEntity p)
+    public CertificateDocument DocumentFor(CycleRecord cycle, ParticipantEntity p) => DocumentFor(cycle, p, time.GetUtcNow(), logo: null);
+
+    /// <summary>
+    /// What the certificate says when issued at <paramref name="issuedAt"/>: the signing line reads "Palangka Raya,
+    /// 2 Desember 2026" — the place, then the issue date in the cycle's time zone.
+    /// </summary>
+    public CertificateDocument DocumentFor(CycleRecord cycle, ParticipantEntity p, DateTimeOffset issuedAt, byte[]? logo)
     {
         var language = p.Language == "en" ? "en" : "id";
         var certificate = cycle.Definition.Certificate ?? new CertificateSettings();
@@ -265,13 +288,50 @@ public sealed partial class CertificateIssuer(
             CertificateNumber: p.CertificateNumber!,
             VerificationUrl: VerificationUri(p.VerificationCode!).ToString(),
             Language: language,
-            Template: new CertificateTemplate(AccentColor: certificate.AccentColor ?? CertificateTemplate.DefaultAccentColor, Heading: certificate.Heading));
+            Template: new CertificateTemplate(AccentColor: certificate.AccentColor ?? CertificateTemplate.DefaultAccentColor, Heading: certificate.Heading, LogoPng: logo),
+            SigningPlace: SigningPlace(cycle.Definition),
+            SigningDate: Formatting.Date(issuedAt, cycle.Schedule.TimeZone, language));
+    }
+
+    /// <summary>
+    /// The definition's <c>certificate.signingPlace</c>; else the venue's last part when it names one of the
+    /// cycle's cities or regencies ("Aula BPSDM, Jl. Tjilik Riwut Km 5, Palangka Raya" → "Palangka Raya"); else none.
+    /// </summary>
+    public static string? SigningPlace(CycleDefinition definition)
+    {
+        if (definition.Certificate?.SigningPlace is { } place && !string.IsNullOrWhiteSpace(place))
+        {
+            return place.Trim();
+        }
+
+        var last = definition.Venue?.Split(',').LastOrDefault()?.Trim();
+        if (string.IsNullOrEmpty(last))
+        {
+            return null;
+        }
+
+        static string Bare(string name)
+        {
+            foreach (var prefix in new[] { "Kota ", "Kabupaten ", "Kab. " })
+            {
+                if (name.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
+                {
+                    return name[prefix.Length..].Trim();
+                }
+            }
+
+            return name.Trim();
+        }
+
+        var places = definition.Regencies is { Count: > 0 } list ? list : CycleDefinitionValidator.CentralKalimantanRegencies;
+        return places.Select(Bare).FirstOrDefault(name => string.Equals(name, Bare(last), StringComparison.OrdinalIgnoreCase));
     }
 
     /// <summary>Renders and uploads one certificate version; the row that describes it is not written yet.</summary>
-    private async Task<CertificateEntity> RenderAndStoreAsync(CycleRecord cycle, ParticipantEntity p, int version, string? supersedes, CancellationToken cancellationToken)
+    private async Task<CertificateEntity> RenderAndStoreAsync(CycleRecord cycle, ParticipantEntity p, int version, string? supersedes, byte[]? logo, CancellationToken cancellationToken)
     {
-        var document = DocumentFor(cycle, p);
+        var issuedAt = time.GetUtcNow();
+        var document = DocumentFor(cycle, p, issuedAt, logo);
         var pdf = CertificateRenderer.Render(document);
 
         var blobName = BlobName(cycle.CycleId, p.CertificateId!);
@@ -289,7 +349,7 @@ public sealed partial class CertificateIssuer(
             BlobName = blobName,
             Sha256 = Convert.ToHexString(SHA256.HashData(pdf)).ToLowerInvariant(),
             Bytes = pdf.Length,
-            IssuedAt = time.GetUtcNow(),
+            IssuedAt = issuedAt,
             HolderName = p.FullName ?? "",
             TrainingTitle = cycle.Entity.Title,
             TrainingDates = document.DatesText,

@@ -12,7 +12,8 @@ using TrainingCycles.Infrastructure;
 namespace TrainingCycles.Certificates;
 
 /// <summary>
-/// The public verification page behind each certificate's QR code: valid, revoked (with the reason) or superseded,
+/// The public verification page behind each certificate's QR code: valid, revoked (on which date; the reason is
+/// internal and stays with the organizer API) or superseded,
 /// with the holder, training, dates, number and issue date; JSON on <c>Accept: application/json</c>. Anyone holding
 /// a PDF can check it is unaltered by uploading it (or pasting its SHA-256). An unknown or malformed code gets one
 /// and the same 404, so the page cannot be used to probe for codes.
@@ -70,7 +71,7 @@ public sealed class VerificationFunctions(CertificateIssuer issuer, CycleStore c
 
     private sealed record VerificationFacts(
         string Status, string Number, string HolderName, string TrainingTitle, string? Organizer, string DatesText, DateOnly? StartDate, DateOnly? EndDate,
-        DateTimeOffset IssuedAt, string IssuedText, int Version, DateTimeOffset? RevokedAt, string? RevokedText, string? RevokedReason, string Sha256);
+        DateTimeOffset IssuedAt, string IssuedText, int Version, DateTimeOffset? RevokedAt, string? RevokedText, string Sha256);
 
     private sealed record HashCheck(string SubmittedSha256, bool Match);
 
@@ -95,7 +96,6 @@ public sealed class VerificationFunctions(CertificateIssuer issuer, CycleStore c
             c.IssuedAt, Formatting.Date(c.IssuedAt, zone, lang), c.Version,
             status == "revoked" ? c.RevokedAt : null,
             status == "revoked" && c.RevokedAt is { } at ? Formatting.Date(at, zone, lang) : null,
-            status == "revoked" ? c.RevokedReason : null,
             c.Sha256);
     }
 
@@ -113,7 +113,6 @@ public sealed class VerificationFunctions(CertificateIssuer issuer, CycleStore c
         issuedAt = f.IssuedAt,
         version = f.Version,
         revokedAt = f.RevokedAt,
-        revokedReason = f.RevokedReason,
         newerVersionExists = f.Status == "superseded",
         sha256 = f.Sha256,
         match = check?.Match,
@@ -145,7 +144,8 @@ public sealed class VerificationFunctions(CertificateIssuer issuer, CycleStore c
         var (statusClass, heading, text) = f.Status switch
         {
             "revoked" => ("summary", T("Sertifikat ini telah DICABUT", "This certificate has been REVOKED"),
-                T($"Sertifikat ini tidak berlaku. Dicabut pada {f.RevokedText}. Alasan: {f.RevokedReason}", $"This certificate is not valid. Revoked on {f.RevokedText}. Reason: {f.RevokedReason}")),
+                T($"Sertifikat ini tidak berlaku: dicabut pada {f.RevokedText}. Hubungi penyelenggara untuk keterangan.",
+                  $"This certificate is not valid: revoked on {f.RevokedText}. Contact the organizer for details.")),
             "superseded" => ("summary", T("Sertifikat ini telah DIGANTI", "This certificate has been SUPERSEDED"),
                 T("Versi yang lebih baru telah diterbitkan untuk pemegang yang sama; versi ini tidak berlaku lagi. Mintalah pemegang menunjukkan versi terbarunya.",
                   "A newer version has been issued to the same holder; this version is no longer valid. Ask the holder for the current version.")),
@@ -200,8 +200,18 @@ public sealed class VerificationFunctions(CertificateIssuer issuer, CycleStore c
             .Append("<button type=\"submit\">").Append(Pages.H(T("Periksa", "Check"))).Append("</button></form>");
 
         var status = error?.Status ?? StatusCodes.Status200OK;
-        return Pages.Render(request, lang, T("Verifikasi sertifikat", "Certificate verification"), html.ToString(), status);
+        return Pages.Render(request, lang, T("Verifikasi sertifikat", "Certificate verification"), html.ToString(), status, headExtra: LayoutCss);
     }
+
+    /// <summary>
+    /// The page is read on the phone that scanned the QR code. The facts list must never be wider than the screen:
+    /// grid columns may shrink below their content (minmax(0, …)), long values (the 64-character SHA-256, a long
+    /// title) break anywhere, and below 36rem the terms sit above their values in one column.
+    /// </summary>
+    private const string LayoutCss = "<style>main{max-width:40rem}"
+        + "dl.facts{grid-template-columns:minmax(0,max-content) minmax(0,1fr)}dl.facts dt,dl.facts dd{min-width:0;overflow-wrap:anywhere}"
+        + "code{overflow-wrap:anywhere;word-break:break-all;font-size:.9rem}"
+        + "@media (max-width:36rem){dl.facts{grid-template-columns:minmax(0,1fr);gap:0}dl.facts dd{margin:0 0 .6rem}}</style>";
 
     private static async Task<Submission> ReadSubmissionAsync(HttpRequest request, CancellationToken cancellationToken)
     {

@@ -63,6 +63,9 @@ public sealed record CertificateSettings
     public string? SignatoryTitle { get; init; }
     public string? SignatoryNip { get; init; }
 
+    /// <summary>Printed before the signing date ("Palangka Raya, 2 Desember 2026"); when blank, the city named last in the venue.</summary>
+    public string? SigningPlace { get; init; }
+
     /// <summary>Optional look: accent colour as #RRGGBB and the heading wording.</summary>
     public string? AccentColor { get; init; }
     public string? Heading { get; init; }

@@ -186,6 +186,11 @@ public static partial class CycleDefinitionValidator
             errors.Add(new("certificate.signatoryNip", "NIP penandatangan harus 18 digit angka.", "The signatory's NIP must be 18 digits."));
         }
 
+        if (!string.IsNullOrWhiteSpace(certificate.SigningPlace))
+        {
+            Text(certificate.SigningPlace, "certificate.signingPlace", "Tempat penandatanganan", "Place of signing", 100, errors);
+        }
+
         if (certificate.AccentColor is { } color && !HexColor().IsMatch(color))
         {
             errors.Add(new("certificate.accentColor", "Warna harus berformat #RRGGBB.", "Colour must look like #RRGGBB."));

@@ -46,12 +46,20 @@ public static class DashboardScript
               'f.session': 'Sesi {n}', 'f.sessionTitle': 'Judul sesi', 'f.startsAt': 'Mulai', 'f.endsAt': 'Selesai', 'f.addSession': 'Tambah sesi', 'f.removeSession': 'Hapus sesi {n}',
               'f.sessions.hint': 'Satu sesi paling lama 24 jam; pelatihan beberapa hari dibagi menjadi beberapa sesi.',
               'f.beforeDeadline': 'Sebelum batas akhir pendaftaran (ke yang belum mendaftar)', 'f.beforeTraining': 'Sebelum pelatihan dimulai (ke peserta terkonfirmasi)',
-              'f.otherOffsets': 'Waktu lain', 'f.otherOffsets.hint': 'Durasi ISO-8601 dipisah koma, mis. P2D (2 hari), PT6H (6 jam).',
+              'f.otherOffsets': 'Waktu lain', 'f.otherOffsets.hint': 'Isi hari, jam dan/atau menit sebelum waktunya, lalu pilih Tambah waktu (mis. 0 hari 0 jam 6 menit).',
+              'f.offset.days': 'Hari', 'f.offset.hours': 'Jam', 'f.offset.minutes': 'Menit', 'f.addOffset': 'Tambah waktu', 'f.removeOffset': 'Hapus', 'f.removeOffsetFor': 'Hapus pengingat {what}',
+              'f.offset.invalid': 'Isi bilangan bulat 0 atau lebih; paling sedikit satu lebih dari 0.',
+              'u.week': '{n} minggu', 'u.weeks': '{n} minggu', 'u.day': '{n} hari', 'u.days': '{n} hari', 'u.hour': '{n} jam', 'u.hours': '{n} jam', 'u.minute': '{n} menit', 'u.minutes': '{n} menit',
               'preset.P7D': 'H-7 (7 hari)', 'preset.P3D': 'H-3 (3 hari)', 'preset.P1D': 'H-1 (1 hari)', 'preset.PT2H': '2 jam',
               'f.minimumAttendancePercent': 'Kehadiran minimum (%)', 'f.minimumAttendancePercent.hint': 'Persentase sesi yang harus diikuti, 0–100.',
               'f.lateCounts': 'Terlambat dihitung hadir', 'f.excusedCounts': 'Izin dihitung hadir',
               'f.numberFormat': 'Format nomor sertifikat', 'f.numberFormat.hint': 'Wajib memuat {seq} atau {seq:000}; boleh {yyyy}, {MM}, {code}.',
               'f.trainingHours': 'Jumlah jam pelajaran (JP)', 'f.signatoryName': 'Nama penandatangan', 'f.signatoryTitle': 'Jabatan penandatangan', 'f.signatoryNip': 'NIP penandatangan', 'f.signatoryNip.hint': 'Opsional, 18 digit.',
+              'f.signingPlace': 'Tempat penandatanganan', 'f.signingPlace.hint': 'Dicetak sebelum tanggal terbit, mis. "Palangka Raya, 2 Desember 2026".',
+              'logo.title': 'Logo sertifikat', 'logo.lead': 'Logo dicetak di kiri atas sertifikat yang diterbitkan setelah logo diunggah; sertifikat yang sudah terbit tidak berubah.',
+              'logo.file': 'Berkas logo (PNG atau JPEG)', 'logo.hint': 'Paling besar 512 KB. Isi berkas diperiksa: berkas lain yang namanya diganti ditolak.',
+              'logo.upload': 'Unggah logo', 'logo.remove': 'Hapus logo', 'logo.none': 'Belum ada logo.', 'logo.has': 'Logo tersimpan: {type}, {kb} KB.',
+              'logo.saved': 'Logo disimpan.', 'logo.removed': 'Logo dihapus.', 'logo.choose': 'Pilih berkas logo terlebih dulu.',
               'f.opensMinutesBeforeStart': 'Dibuka (menit sebelum sesi)', 'f.closesMinutesAfterStart': 'Ditutup (menit setelah sesi mulai)', 'f.lateAfterMinutes': 'Terlambat setelah (menit)',
               'f.integer': 'Isi bilangan bulat.', 'f.create': 'Simpan dan mulai pelatihan', 'f.saving': 'Menyimpan…',
               'errors.title': 'Ada {n} hal yang perlu diperbaiki', 'created': 'Pelatihan dibuat. Alur kerjanya sudah berjalan.',
@@ -107,8 +115,10 @@ public static class DashboardScript
               'cert.title': 'Sertifikat', 'cert.none': 'Belum ada sertifikat. Sertifikat diterbitkan otomatis setelah pelatihan selesai bagi peserta yang memenuhi syarat.',
               'cert.number': 'Nomor', 'cert.holder': 'Pemegang', 'cert.version': 'Versi', 'cert.status': 'Status', 'cert.issued': 'Diterbitkan', 'cert.verify': 'Verifikasi', 'cert.actions': 'Tindakan',
               'cert.Valid': 'Berlaku', 'cert.Revoked': 'Dicabut', 'cert.Superseded': 'Diganti versi baru', 'cert.open': 'Buka halaman verifikasi {number}',
+              'cert.searchLabel': 'Cari sertifikat', 'cert.search.hint': 'Nama, NIP atau nomor sertifikat', 'cert.total': '{n} sertifikat', 'cert.found': '{n} sertifikat cocok',
+              'cert.noMatch': 'Tidak ada sertifikat yang cocok.', 'cert.pages': 'Halaman daftar sertifikat',
               'cert.revoke': 'Cabut', 'cert.reissue': 'Terbitkan ulang', 'cert.revokeFor': 'Cabut sertifikat {number}', 'cert.reissueFor': 'Terbitkan ulang sertifikat {number}',
-              'cert.revokeText': 'Sertifikat yang dicabut tidak dapat diunduh lagi dan halaman verifikasinya menyatakan dicabut beserta alasannya.',
+              'cert.revokeText': 'Sertifikat yang dicabut tidak dapat diunduh lagi dan halaman verifikasinya menyatakan dicabut beserta tanggalnya. Alasan hanya terlihat oleh penyelenggara.',
               'cert.reason': 'Alasan', 'cert.reasonRequired': 'Tuliskan alasan pencabutan.', 'cert.revoked': 'Sertifikat {number} dicabut.',
               'cert.reissueText': 'Versi baru dengan nomor yang sama diterbitkan dan dikirim ke pemegang; versi lama dinyatakan diganti.',
               'cert.fullName': 'Nama lengkap pada sertifikat', 'cert.fullName.hint': 'Ubah hanya untuk membetulkan nama.', 'cert.reasonOptional': 'Alasan (opsional)', 'cert.reissued': 'Sertifikat {number} diterbitkan ulang sebagai versi {version}.',
@@ -139,12 +149,20 @@ public static class DashboardScript
               'f.session': 'Session {n}', 'f.sessionTitle': 'Session title', 'f.startsAt': 'Starts', 'f.endsAt': 'Ends', 'f.addSession': 'Add a session', 'f.removeSession': 'Remove session {n}',
               'f.sessions.hint': 'A session lasts at most 24 hours; split a multi-day training into sessions.',
               'f.beforeDeadline': 'Before the registration deadline (to those not registered yet)', 'f.beforeTraining': 'Before the training starts (to confirmed participants)',
-              'f.otherOffsets': 'Other times', 'f.otherOffsets.hint': 'ISO-8601 durations separated by commas, e.g. P2D (2 days), PT6H (6 hours).',
+              'f.otherOffsets': 'Other times', 'f.otherOffsets.hint': 'Enter days, hours and/or minutes before the time, then choose Add time (e.g. 0 days 0 hours 6 minutes).',
+              'f.offset.days': 'Days', 'f.offset.hours': 'Hours', 'f.offset.minutes': 'Minutes', 'f.addOffset': 'Add time', 'f.removeOffset': 'Remove', 'f.removeOffsetFor': 'Remove reminder {what}',
+              'f.offset.invalid': 'Enter whole numbers of 0 or more; at least one above 0.',
+              'u.week': '{n} week', 'u.weeks': '{n} weeks', 'u.day': '{n} day', 'u.days': '{n} days', 'u.hour': '{n} hour', 'u.hours': '{n} hours', 'u.minute': '{n} minute', 'u.minutes': '{n} minutes',
               'preset.P7D': '7 days before', 'preset.P3D': '3 days before', 'preset.P1D': '1 day before', 'preset.PT2H': '2 hours before',
               'f.minimumAttendancePercent': 'Minimum attendance (%)', 'f.minimumAttendancePercent.hint': 'Share of sessions a participant must attend, 0–100.',
               'f.lateCounts': 'Late counts as present', 'f.excusedCounts': 'Excused counts as present',
               'f.numberFormat': 'Certificate number format', 'f.numberFormat.hint': 'Must contain {seq} or {seq:000}; may use {yyyy}, {MM}, {code}.',
               'f.trainingHours': 'Training hours (JP)', 'f.signatoryName': 'Signatory name', 'f.signatoryTitle': 'Signatory title', 'f.signatoryNip': "Signatory's NIP", 'f.signatoryNip.hint': 'Optional, 18 digits.',
+              'f.signingPlace': 'Place of signing', 'f.signingPlace.hint': 'Printed before the issue date, e.g. "Palangka Raya, 2 December 2026".',
+              'logo.title': 'Certificate logo', 'logo.lead': 'The logo is printed top left on certificates issued after it is uploaded; certificates already issued do not change.',
+              'logo.file': 'Logo file (PNG or JPEG)', 'logo.hint': 'At most 512 KB. The content is checked: another kind of file renamed is refused.',
+              'logo.upload': 'Upload logo', 'logo.remove': 'Remove logo', 'logo.none': 'No logo yet.', 'logo.has': 'Logo stored: {type}, {kb} KB.',
+              'logo.saved': 'Logo saved.', 'logo.removed': 'Logo removed.', 'logo.choose': 'Choose a logo file first.',
               'f.opensMinutesBeforeStart': 'Opens (minutes before a session)', 'f.closesMinutesAfterStart': 'Closes (minutes after it starts)', 'f.lateAfterMinutes': 'Late after (minutes)',
               'f.integer': 'Enter a whole number.', 'f.create': 'Save and start the training', 'f.saving': 'Saving…',
               'errors.title': '{n} things need fixing', 'created': 'Training created. Its workflow is running.',
@@ -200,8 +218,10 @@ public static class DashboardScript
               'cert.title': 'Certificates', 'cert.none': 'No certificates yet. They are issued automatically after the training to everyone who meets the completion rule.',
               'cert.number': 'Number', 'cert.holder': 'Holder', 'cert.version': 'Version', 'cert.status': 'Status', 'cert.issued': 'Issued', 'cert.verify': 'Verification', 'cert.actions': 'Actions',
               'cert.Valid': 'Valid', 'cert.Revoked': 'Revoked', 'cert.Superseded': 'Replaced by a newer version', 'cert.open': 'Open the verification page of {number}',
+              'cert.searchLabel': 'Search certificates', 'cert.search.hint': 'Name, NIP or certificate number', 'cert.total': '{n} certificates', 'cert.found': '{n} matching certificates',
+              'cert.noMatch': 'No certificate matches.', 'cert.pages': 'Pages of the certificate list',
               'cert.revoke': 'Revoke', 'cert.reissue': 'Reissue', 'cert.revokeFor': 'Revoke certificate {number}', 'cert.reissueFor': 'Reissue certificate {number}',
-              'cert.revokeText': 'A revoked certificate can no longer be downloaded, and its verification page says it was revoked and why.',
+              'cert.revokeText': 'A revoked certificate can no longer be downloaded, and its verification page says it was revoked and when. Only organizers see the reason.',
               'cert.reason': 'Reason', 'cert.reasonRequired': 'Write the reason for revoking.', 'cert.revoked': 'Certificate {number} was revoked.',
               'cert.reissueText': 'A new version with the same number is issued and sent to the holder; the old version is marked as replaced.',
               'cert.fullName': 'Full name on the certificate', 'cert.fullName.hint': 'Change it only to correct the name.', 'cert.reasonOptional': 'Reason (optional)', 'cert.reissued': 'Certificate {number} was reissued as version {version}.',
@@ -283,7 +303,10 @@ public static class DashboardScript
 
           function fmt(iso, tz, style = 'long') {
             if (!iso) return '—';
-            const options = style === 'date' ? { dateStyle: 'medium' } : style === 'time' ? { timeStyle: 'short' } : { dateStyle: style === 'long' ? 'full' : 'medium', timeStyle: 'short' };
+            // Spelled out rather than dateStyle 'full', which writes "Rabu, 02 Desember 2026" in id-ID.
+            const clock = { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };
+            const options = style === 'date' ? { dateStyle: 'medium' } : style === 'time' ? { timeStyle: 'short' }
+              : style === 'long' ? { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', ...clock } : { dateStyle: 'medium', timeStyle: 'short' };
             const text = new Intl.DateTimeFormat(locale(), { ...options, timeZone: tz || 'Asia/Jakarta' }).format(new Date(iso));
             return style === 'date' ? text : `${text} ${zoneLabel(tz || 'Asia/Jakarta')}`;
           }
@@ -418,7 +441,7 @@ public static class DashboardScript
             safe(() => sessionStorage.removeItem(KEY));
             navSeq++;
             stopTimers();
-            document.querySelectorAll('dialog').forEach((d) => d.close());
+            closeDialogs();
             frame();
             statusRegion.textContent = '';
             renderSignIn(message);
@@ -441,9 +464,15 @@ public static class DashboardScript
             return { parts: path.split('/').filter(Boolean).map(decodeURIComponent), query: new URLSearchParams(query) };
           }
 
+          /** Closes every open dialog: a modal left over a view it does not belong to would block it. */
+          function closeDialogs() {
+            document.querySelectorAll('dialog').forEach((d) => { if (d.open) d.close(); else d.remove(); });
+          }
+
           async function route() {
             if (location.hash && !location.hash.startsWith('#/')) return; // an in-page anchor, not a view
             stopTimers();
+            closeDialogs(); // back, forward, a tab or a link: the dialog belonged to the view being left
             const seq = ++navSeq;
             frame();
             statusRegion.textContent = '';
@@ -643,7 +672,22 @@ public static class DashboardScript
             return /^-?\d+$/.test(text) ? Number(text) : NaN;
           }
 
-          /** Reminder offsets: preset boxes plus free ISO-8601 durations. */
+          /** "P2DT6H" from days, hours and minutes (PT6M for six minutes); null when all are zero. */
+          function isoOffset(days, hours, minutes) {
+            if (!days && !hours && !minutes) return null;
+            const time = (hours ? hours + 'H' : '') + (minutes ? minutes + 'M' : '');
+            return 'P' + (days ? days + 'D' : '') + (time ? 'T' + time : '');
+          }
+
+          /** "2 hari 6 jam" for P2DT6H; the ISO text itself for anything else. */
+          function offsetLabel(iso) {
+            const m = /^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?)?$/.exec(iso);
+            if (!m || iso === 'P' || iso.endsWith('T')) return iso;
+            const part = (n, unit) => (n && Number(n) ? t(Number(n) === 1 ? `u.${unit}` : `u.${unit}s`, { n: Number(n) }) : null);
+            return [part(m[1], 'week'), part(m[2], 'day'), part(m[3], 'hour'), part(m[4], 'minute')].filter(Boolean).join(' ') || iso;
+          }
+
+          /** Reminder offsets: preset boxes plus other times entered as days, hours and minutes (sent as ISO-8601). */
           function reminderGroup(fields, name, legend, selected) {
             const chosen = new Set(selected);
             const boxes = PRESETS.map(([value, label]) => {
@@ -651,16 +695,63 @@ public static class DashboardScript
               chosen.delete(value);
               return { box, el: h('div', { class: 'check' }, box, h('label', { for: box.id, text: t(label) })) };
             });
-            const other = input('text', { id: uid('o'), value: [...chosen].join(', '), autocomplete: 'off', spellcheck: 'false' });
-            const otherId = other.id;
-            const group = fields.group(name, legend,
-              h('div', { class: 'presets' }, boxes.map((b) => b.el)),
-              h('div', { class: 'field' }, h('label', { for: otherId, text: t('f.otherOffsets') }), h('span', { class: 'hint', id: otherId + '-hint', text: t('f.otherOffsets.hint') }), other));
-            other.setAttribute('aria-describedby', otherId + '-hint');
+            const extra = [...chosen];
+            const unit = (key) => {
+              const control = input('number', { id: uid('u'), min: 0, step: 1, inputmode: 'numeric', 'data-unit': key });
+              return { control, el: h('div', { class: 'field unit' }, h('label', { for: control.id, text: t('f.offset.' + key) }), control) };
+            };
+            const days = unit('days');
+            const hours = unit('hours');
+            const minutes = unit('minutes');
+            const error = h('span', { class: 'error', id: uid('oe') });
+            const hint = h('span', { class: 'hint', id: uid('oh'), text: t('f.otherOffsets.hint') });
+            for (const u of [days, hours, minutes]) u.control.setAttribute('aria-describedby', `${hint.id} ${error.id}`);
+            const list = h('ul', { class: 'offsets' });
+
+            /** The offset typed into the three fields: undefined when empty, NaN when not whole numbers ≥ 0. */
+            const pending = () => {
+              const values = [days, hours, minutes].map((u) => integer(u.control));
+              if (values.some((v) => Number.isNaN(v) || v < 0)) return NaN;
+              return isoOffset(...values.map((v) => v || 0)) ?? undefined;
+            };
+            const add = h('button', { type: 'button', class: 'secondary small', text: t('f.addOffset'), onclick: () => {
+              const iso = pending();
+              error.textContent = '';
+              if (iso === undefined || Number.isNaN(iso)) {
+                error.textContent = t('f.offset.invalid');
+                days.control.focus();
+                return;
+              }
+
+              if (!extra.includes(iso) && !boxes.some((b) => b.box.value === iso)) extra.push(iso);
+              else boxes.filter((b) => b.box.value === iso).forEach((b) => { b.box.checked = true; });
+              for (const u of [days, hours, minutes]) u.control.value = '';
+              draw();
+              days.control.focus();
+            } });
+
+            function draw() {
+              list.replaceChildren(...extra.map((iso, i) => h('li', { 'data-offset': iso }, h('span', { text: offsetLabel(iso) === iso ? iso : `${offsetLabel(iso)} (${iso})` }), ' ',
+                h('button', { type: 'button', class: 'secondary small', text: t('f.removeOffset'), 'aria-label': t('f.removeOffsetFor', { what: offsetLabel(iso) }), onclick: () => {
+                  extra.splice(i, 1);
+                  draw();
+                  add.focus();
+                } }))));
+            }
+
+            draw();
+            const labelId = uid('ol');
+            const other = h('div', { class: 'other-offsets', role: 'group', 'aria-labelledby': labelId },
+              h('span', { class: 'label', id: labelId, text: t('f.otherOffsets') }), hint, error, list,
+              h('div', { class: 'offset-row' }, days.el, hours.el, minutes.el, add));
+            const group = fields.group(name, legend, h('div', { class: 'presets' }, boxes.map((b) => b.el)), other);
             fields.fields.get(name).focus = boxes[0].box;
             return {
               el: group,
-              value: () => [...boxes.filter((b) => b.box.checked).map((b) => b.box.value), ...other.value.split(/[,;\s]+/).map((s) => s.trim()).filter(Boolean)],
+              value: () => {
+                const typed = pending();
+                return [...new Set([...boxes.filter((b) => b.box.checked).map((b) => b.box.value), ...extra, ...(typeof typed === 'string' ? [typed] : [])])];
+              },
             };
           }
 
@@ -747,6 +838,7 @@ public static class DashboardScript
               signatoryName: input('text', { autocomplete: 'off' }),
               signatoryTitle: input('text', { autocomplete: 'off', value: 'Kepala BPSDM Provinsi Kalimantan Tengah' }),
               signatoryNip: input('text', { autocomplete: 'off', inputmode: 'numeric' }),
+              signingPlace: input('text', { autocomplete: 'off', value: 'Palangka Raya' }),
               opensMinutesBeforeStart: input('number', { min: 0, step: 1, value: '30' }),
               closesMinutesAfterStart: input('number', { min: 0, step: 1, value: '60' }),
               lateAfterMinutes: input('number', { min: 0, step: 1, value: '15' }),
@@ -783,6 +875,7 @@ public static class DashboardScript
                 certificate: {
                   numberFormat: c.numberFormat.value.trim(), trainingHours: ints['certificate.trainingHours'],
                   signatoryName: c.signatoryName.value.trim(), signatoryTitle: c.signatoryTitle.value.trim(), signatoryNip: c.signatoryNip.value.trim() || null,
+                  signingPlace: c.signingPlace.value.trim() || null,
                 },
                 checkIn: { opensMinutesBeforeStart: ints['checkIn.opensMinutesBeforeStart'], closesMinutesAfterStart: ints['checkIn.closesMinutesAfterStart'], lateAfterMinutes: ints['checkIn.lateAfterMinutes'] },
               };
@@ -824,7 +917,8 @@ public static class DashboardScript
               h('div', { class: 'grid' },
                 fields.field('certificate.signatoryName', t('f.signatoryName'), c.signatoryName),
                 fields.field('certificate.signatoryTitle', t('f.signatoryTitle'), c.signatoryTitle),
-                fields.field('certificate.signatoryNip', t('f.signatoryNip'), c.signatoryNip, t('f.signatoryNip.hint')))),
+                fields.field('certificate.signatoryNip', t('f.signatoryNip'), c.signatoryNip, t('f.signatoryNip.hint')),
+                fields.field('certificate.signingPlace', t('f.signingPlace'), c.signingPlace, t('f.signingPlace.hint')))),
             fields.group('checkIn', t('sec.checkin'), h('div', { class: 'grid' },
               fields.field('checkIn.opensMinutesBeforeStart', t('f.opensMinutesBeforeStart'), c.opensMinutesBeforeStart),
               fields.field('checkIn.closesMinutesAfterStart', t('f.closesMinutesAfterStart'), c.closesMinutesAfterStart),
@@ -1487,19 +1581,37 @@ public static class DashboardScript
 
           // ---- certificates
 
-          async function certificatesView(cycle) {
+          const CERT_PAGE_SIZE = 50;
+
+          async function certificatesView(cycle, { base, query }) {
             const tz = cycle.schedule.timeZone;
-            const r = await api(`cycles/${encodeURIComponent(cycle.cycleId)}/certificates`);
+            const search = query.get('search') || '';
+            const page = Math.max(1, Number(query.get('page')) || 1);
+            const params = new URLSearchParams({ page: String(page), pageSize: String(CERT_PAGE_SIZE) });
+            if (search) params.set('search', search);
+            const r = await api(`cycles/${encodeURIComponent(cycle.cycleId)}/certificates?${params}`);
             if (!r.ok) return h('p', { class: 'notice bad', role: 'alert', text: r.message });
-            const items = r.data.items;
-            if (items.length === 0) return [h('h2', { text: t('cert.title') }), h('p', { class: 'notice', text: t('cert.none') })];
+            const { items, total } = r.data;
+            if (total === 0 && !search) return [h('h2', { text: t('cert.title') }), h('p', { class: 'notice', text: t('cert.none') }), logoSection(cycle)];
+            const pages = Math.max(1, Math.ceil(total / CERT_PAGE_SIZE));
+            const searchBox = input('search', { id: 'c-search', value: search, autocomplete: 'off', 'aria-describedby': 'c-search-hint' });
+            const go = (p) => {
+              const q = new URLSearchParams();
+              if (searchBox.value.trim()) q.set('search', searchBox.value.trim());
+              if (p > 1) q.set('page', String(p));
+              navigate(`${base}/certificates${q.toString() ? '?' + q : ''}`);
+            };
             return [
               h('h2', { text: t('cert.title') }),
-              simpleTable(t('cert.title'),
+              h('form', { class: 'filters search-row', role: 'search', 'aria-label': t('cert.searchLabel'), onsubmit: (e) => { e.preventDefault(); go(1); } },
+                h('div', { class: 'field' }, h('label', { for: 'c-search', text: t('p.search') }), h('span', { class: 'hint', id: 'c-search-hint', text: t('cert.search.hint') }), searchBox),
+                h('button', { type: 'submit', text: t('p.apply') })),
+              h('p', { id: 'c-total', text: search ? t('cert.found', { n: number(total) }) : t('cert.total', { n: number(total) }) }),
+              items.length === 0 ? h('p', { class: 'notice', text: t('cert.noMatch') }) : simpleTable(t('cert.title'),
                 [t('cert.number'), t('cert.holder'), { text: t('cert.version'), num: true }, t('cert.status'), t('cert.issued'), t('cert.verify'), t('cert.actions')],
                 items.map((c) => h('tr', { 'data-certificate': c.certificateId },
                   h('th', { scope: 'row', text: c.number }),
-                  h('td', { text: c.holderName }),
+                  h('td', {}, c.holderName, c.holderNip ? h('small', { class: 'nip', text: 'NIP ' + c.holderNip }) : null),
                   h('td', { class: 'num', text: c.version }),
                   h('td', {}, h('span', { class: `badge st-${c.status}`, text: t('cert.' + c.status) }), c.revokedReason ? h('small', { text: c.revokedReason }) : null),
                   h('td', {}, timeEl(c.issuedAt, tz, 'short')),
@@ -1507,7 +1619,68 @@ public static class DashboardScript
                   h('td', {}, c.status === 'Valid' ? h('div', { class: 'actions' },
                     h('button', { type: 'button', class: 'secondary small', text: t('cert.reissue'), 'aria-label': t('cert.reissueFor', { number: c.number }), onclick: () => reissueDialog(c) }),
                     h('button', { type: 'button', class: 'danger small', text: t('cert.revoke'), 'aria-label': t('cert.revokeFor', { number: c.number }), onclick: () => revokeDialog(c) })) : '—'))), 'certs'),
+              pages > 1 ? h('nav', { class: 'pager', 'aria-label': t('cert.pages') },
+                page > 1 ? h('button', { type: 'button', class: 'secondary', text: t('p.prev'), onclick: () => go(page - 1) }) : null,
+                h('span', { id: 'c-page', text: t('p.page', { page, pages }) }),
+                page < pages ? h('button', { type: 'button', class: 'secondary', text: t('p.next'), onclick: () => go(page + 1) }) : null) : null,
+              logoSection(cycle),
             ];
+          }
+
+          /** The cycle's certificate logo: upload (the server judges the file by its content), see what is stored, remove. */
+          function logoSection(cycle) {
+            const path = `cycles/${encodeURIComponent(cycle.cycleId)}/certificate-logo`;
+            const current = h('p', { id: 'logo-status', text: t('loading') });
+            const error = h('span', { class: 'error', id: 'logo-file-error' });
+            const file = input('file', { id: 'logo-file', accept: 'image/png,image/jpeg', 'aria-describedby': 'logo-file-hint logo-file-error' });
+            const submit = h('button', { type: 'submit', text: t('logo.upload') });
+            const refresh = async () => {
+              const r = await api(path);
+              if (!r.ok) {
+                current.textContent = r.message;
+                return;
+              }
+
+              current.textContent = r.data.hasLogo
+                ? t('logo.has', { type: r.data.contentType === 'image/png' ? 'PNG' : 'JPEG', kb: number(Math.max(1, Math.round(r.data.bytes / 1024))) })
+                : t('logo.none');
+              remove.hidden = !r.data.hasLogo;
+            };
+            const remove = h('button', { type: 'button', class: 'secondary', hidden: true, text: t('logo.remove'), onclick: async () => {
+              remove.disabled = true;
+              const r = await api(path, { method: 'DELETE' });
+              remove.disabled = false;
+              if (!r.ok) return announce(r.message, true);
+              await refresh();
+              file.focus();
+              announce(t('logo.removed'));
+            } });
+            const form = h('form', { novalidate: true, onsubmit: async (e) => {
+              e.preventDefault();
+              error.textContent = '';
+              file.removeAttribute('aria-invalid');
+              const fail = (text) => {
+                error.textContent = text;
+                file.setAttribute('aria-invalid', 'true');
+                file.focus();
+              };
+              if (!file.files.length) return fail(t('logo.choose'));
+              submit.disabled = true;
+              const r = await api(path, { method: 'PUT', body: file.files[0] });
+              submit.disabled = false;
+              if (!r.ok) return fail(r.message);
+              file.value = '';
+              await refresh();
+              announce(t('logo.saved'));
+            } },
+            h('div', { class: 'field' },
+              h('label', { for: 'logo-file', text: t('logo.file') }),
+              h('span', { class: 'hint', id: 'logo-file-hint', text: t('logo.hint') }),
+              error, file),
+            h('div', { class: 'actions' }, submit, remove));
+            refresh();
+            return h('section', { 'aria-labelledby': 'logo-heading', id: 'logo' },
+              h('h2', { id: 'logo-heading', text: t('logo.title') }), h('p', { text: t('logo.lead') }), current, form);
           }
 
           function revokeDialog(certificate) {

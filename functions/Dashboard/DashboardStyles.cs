@@ -56,6 +56,10 @@ public static class DashboardStyles
         fieldset>legend{padding:0 .35rem;font-size:1.05rem}
         .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(15rem,1fr));gap:0 1.25rem}
         .presets{display:flex;flex-wrap:wrap;gap:.25rem 1.25rem}
+        .other-offsets{margin-top:.75rem}.other-offsets>.label{display:block;font-weight:600;margin-bottom:.25rem}
+        .offset-row{display:flex;flex-wrap:wrap;gap:.5rem;align-items:flex-end}.offset-row .field.unit{margin:0;width:5.5rem}.offset-row button{margin-bottom:.1rem}
+        ul.offsets{list-style:none;padding:0;margin:.25rem 0 .5rem}ul.offsets li{margin:.2rem 0}
+        .search-row{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:flex-end}.search-row .field{margin:0;flex:1 1 16rem}
 
         .session-row{display:grid;grid-template-columns:minmax(10rem,2fr) minmax(12rem,1.5fr) minmax(12rem,1.5fr) auto;gap:.5rem 1rem;align-items:end;border-top:1px solid var(--line);padding-top:.75rem;margin-top:.75rem}
         .session-row .field{margin:0}

@@ -181,7 +181,15 @@ public sealed class InsightFunctions(CycleStore cycles, ParticipantStore partici
         });
     }
 
-    /// <summary>Every certificate version of a cycle, newest number first, with what the organizer may still do to it.</summary>
+    /// <summary>Most certificates one page of the list carries.</summary>
+    public const int MaxCertificatePageSize = 500;
+
+    /// <summary>
+    /// The certificate versions of a cycle in number order (a number's newest version first), with the holder's NIP and
+    /// what the organizer may still do. Optional <c>search</c> (name, NIP or certificate number; case, spaces and dots
+    /// ignored in a NIP) and paging (<c>page</c>, <c>pageSize</c>); without <c>pageSize</c> every match is returned,
+    /// as before paging existed.
+    /// </summary>
     [Function(nameof(ListCertificates))]
     public async Task<IActionResult> ListCertificates(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "cycles/{cycleId}/certificates")] HttpRequest request,
@@ -194,6 +202,16 @@ public sealed class InsightFunctions(CycleStore cycles, ParticipantStore partici
             return Http.NotFound("Pelatihan");
         }
 
+        var paged = request.Query.ContainsKey("pageSize") || request.Query.ContainsKey("page");
+        var pageSize = 0;
+        var page = 1;
+        if (paged && (!TryPositive(request.Query["pageSize"], MaxCertificatePageSize, defaultValue: 50, out pageSize) || !TryPositive(request.Query["page"], int.MaxValue, defaultValue: 1, out page)))
+        {
+            return Http.Error(StatusCodes.Status400BadRequest, "invalid_paging",
+                $"page dan pageSize harus bilangan bulat positif; pageSize paling besar {MaxCertificatePageSize}.",
+                $"page and pageSize must be positive whole numbers; pageSize at most {MaxCertificatePageSize}.");
+        }
+
         var table = await tables.GetAsync(AppTables.Certificates, cancellationToken);
         var items = new List<CertificateEntity>();
         await foreach (var c in table.QueryAsync<CertificateEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {cycleId}"), cancellationToken: cancellationToken))
@@ -201,10 +219,33 @@ public sealed class InsightFunctions(CycleStore cycles, ParticipantStore partici
             items.Add(c);
         }
 
+        // The NIP is the participant's (certificate rows copy only the name): one narrow query for the cycle.
+        var nips = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (items.Count > 0)
+        {
+            var people = await tables.GetAsync(AppTables.Participants, cancellationToken);
+            await foreach (var p in people.QueryAsync<ParticipantEntity>(ParticipantStore.ParticipantFilter(cycleId), select: ["RowKey", nameof(ParticipantEntity.Nip)], cancellationToken: cancellationToken))
+            {
+                if (!string.IsNullOrEmpty(p.Nip))
+                {
+                    nips[p.RowKey] = p.Nip;
+                }
+            }
+        }
+
+        var search = request.Query["search"].ToString().Trim();
+        var matching = items
+            .Where(c => search.Length == 0 || Matches(c, nips.GetValueOrDefault(c.ParticipantId), search))
+            .OrderBy(c => c.Number, StringComparer.Ordinal).ThenByDescending(c => c.Version)
+            .ToList();
+        var shown = paged ? matching.Skip((int)Math.Min(int.MaxValue, (long)(page - 1) * pageSize)).Take(pageSize) : matching;
         return Http.Ok(new
         {
             cycleId,
-            items = items.OrderBy(c => c.Number, StringComparer.Ordinal).ThenByDescending(c => c.Version).Select(c => new
+            total = matching.Count,
+            page,
+            pageSize = paged ? pageSize : matching.Count,
+            items = shown.Select(c => new
             {
                 certificateId = c.RowKey,
                 participantId = c.ParticipantId,
@@ -212,6 +253,7 @@ public sealed class InsightFunctions(CycleStore cycles, ParticipantStore partici
                 version = c.Version,
                 status = c.Status,
                 holderName = c.HolderName,
+                holderNip = nips.GetValueOrDefault(c.ParticipantId),
                 issuedAt = c.IssuedAt,
                 revokedAt = c.RevokedAt,
                 revokedReason = c.RevokedReason,
@@ -220,5 +262,27 @@ public sealed class InsightFunctions(CycleStore cycles, ParticipantStore partici
                 verificationUrl = issuer.VerificationUri(c.VerificationCode).ToString(),
             }).ToList(),
         });
+    }
+
+    private static bool Matches(CertificateEntity c, string? nip, string search)
+    {
+        if (c.HolderName.Contains(search, StringComparison.CurrentCultureIgnoreCase) || c.Number.Contains(search, StringComparison.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+
+        var digits = new string([.. search.Where(char.IsAsciiDigit)]);
+        return nip is not null && digits.Length >= 3 && digits.Length == search.Count(ch => !char.IsWhiteSpace(ch) && ch != '.' && ch != '-') && nip.Contains(digits, StringComparison.Ordinal);
+    }
+
+    private static bool TryPositive(Microsoft.Extensions.Primitives.StringValues value, int max, int defaultValue, out int result)
+    {
+        if (value.Count == 0 || string.IsNullOrWhiteSpace(value))
+        {
+            result = defaultValue;
+            return true;
+        }
+
+        return int.TryParse(value.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out result) && result >= 1 && result <= max;
     }
 }

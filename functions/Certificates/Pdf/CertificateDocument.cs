@@ -10,6 +10,8 @@ namespace TrainingCycles.Certificates.Pdf;
 /// <param name="SignatoryNip">Blank omits the signatory's NIP line.</param>
 /// <param name="VerificationUrl">Encoded exactly in the QR code and printed under it.</param>
 /// <param name="Language">"id" (default) or "en".</param>
+/// <param name="SigningPlace">Where the certificate is signed ("Palangka Raya"); blank leaves only the date.</param>
+/// <param name="SigningDate">Already formatted, e.g. "2 Desember 2026"; blank leaves out the place-and-date line.</param>
 public sealed record CertificateDocument(
     string Heading,
     string HolderName,
@@ -26,7 +28,9 @@ public sealed record CertificateDocument(
     string CertificateNumber,
     string VerificationUrl,
     string Language,
-    CertificateTemplate Template);
+    CertificateTemplate Template,
+    string? SigningPlace = null,
+    string? SigningDate = null);
 
 /// <summary>Per-cycle look of the certificate.</summary>
 /// <param name="AccentColor">#RRGGBB for the frame and heading; anything else falls back to the default.</param>

@@ -21,9 +21,11 @@ internal static class CertificateLayout
     public const double BodyWidth = 660;
 
     public const double QrCaptionWidth = 260;
-    public const double SignatureSpace = 46;
+    public const double SignatureSpace = 42;
 
     public static readonly XRect LogoArea = new(44, 40, 72, 72);
     public static readonly XRect QrArea = new(50, 441, 96, 96);
-    public static readonly XRect SignatoryArea = new(522, 430, 270, 128);
+    // Place and date (13) + title (34) + signature space + name (28) + NIP (14) + gaps (4) = 135: it ends above the
+    // inner frame (570) and starts below the body (425).
+    public static readonly XRect SignatoryArea = new(522, 428, 270, 136);
 }

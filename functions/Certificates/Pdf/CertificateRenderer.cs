@@ -65,6 +65,36 @@ public static class CertificateRenderer
         gfx.DrawRectangle(new XPen(accent, 0.75), inner, inner, w - (2 * inner), h - (2 * inner));
     }
 
+    /// <summary>True when PDFsharp can read and draw these image bytes, exactly as <see cref="Render"/> would.</summary>
+    public static bool CanDrawLogo(byte[] image)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        try
+        {
+            using var xImage = XImage.FromStream(new MemoryStream(image, writable: false));
+            if (xImage.PixelWidth <= 0 || xImage.PixelHeight <= 0)
+            {
+                return false;
+            }
+
+            using var pdf = new PdfDocument();
+            var page = pdf.AddPage();
+            using (var gfx = XGraphics.FromPdfPage(page))
+            {
+                gfx.DrawImage(xImage, 0, 0, 72, 72);
+            }
+
+            pdf.Save(Stream.Null, closeStream: false);
+            return true;
+        }
+#pragma warning disable CA1031 // Whatever PDFsharp throws on bad bytes, the answer is "cannot be drawn".
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            return false;
+        }
+    }
+
     private static void DrawLogo(XGraphics gfx, byte[]? png)
     {
         if (png is not { Length: > 0 })
@@ -153,6 +183,9 @@ public static class CertificateRenderer
         var ink = new XSolidBrush(Ink);
         var nipText = string.IsNullOrWhiteSpace(doc.SignatoryNip) ? null : $"NIP. {doc.SignatoryNip}";
 
+        var placeAndDate = string.IsNullOrWhiteSpace(doc.SigningDate) ? null
+            : string.IsNullOrWhiteSpace(doc.SigningPlace) ? doc.SigningDate.Trim() : $"{doc.SigningPlace.Trim()}, {doc.SigningDate.Trim()}";
+        var signed = TextFitter.Fit(gfx, placeAndDate, new TextSpec(XFontStyleEx.Regular, 11, 8, area.Width, 1, 13));
         var title = TextFitter.Fit(gfx, doc.SignatoryTitle, new TextSpec(XFontStyleEx.Regular, 11, 8, area.Width, 3, 34));
         var name = TextFitter.Fit(gfx, doc.SignatoryName, new TextSpec(XFontStyleEx.Bold, 12, 9, area.Width, 2, 28));
         var nip = TextFitter.Fit(gfx, nipText, new TextSpec(XFontStyleEx.Regular, 11, 8, area.Width, 1, 14));
@@ -162,6 +195,8 @@ public static class CertificateRenderer
         var nameTop = nipTop - name.Height - (nip.Lines.Count > 0 ? 2 : 0);
         var titleTop = nameTop - CertificateLayout.SignatureSpace - title.Height;
         var center = area.X + (area.Width / 2);
+        // "Palangka Raya, 2 Desember 2026" right above the title, as Indonesian letters and certificates place it.
+        DrawCentered(gfx, signed, ink, center, titleTop - signed.Height - (signed.Lines.Count > 0 ? 2 : 0));
         DrawCentered(gfx, title, ink, center, titleTop);
         DrawCentered(gfx, name, ink, center, nameTop, underline: true);
         DrawCentered(gfx, nip, ink, center, nipTop);

@@ -18,7 +18,7 @@ public sealed partial class CertificatePdfTests(ITestOutputHelper output)
     private const double A4Long = 841.89;
     private const double A4Short = 595.28;
 
-    private static readonly CertificateDocument Sample = new(
+    internal static readonly CertificateDocument Sample = new(
         Heading: "SERTIFIKAT",
         HolderName: "Dr. Siti Aminah, S.Sos., M.Si.",
         HolderNip: "19850312 201001 2 005",
@@ -356,7 +356,7 @@ public sealed partial class CertificatePdfTests(ITestOutputHelper output)
     }
 
     /// <summary>An 8-bit RGB PNG of one colour, written by hand so the test needs no imaging library.</summary>
-    private static byte[] SolidPng(int width, int height, byte r, byte g, byte b)
+    internal static byte[] SolidPng(int width, int height, byte r, byte g, byte b)
     {
         var raw = new byte[height * (1 + (3 * width))];
         for (var y = 0; y < height; y++)

@@ -153,4 +153,53 @@ public sealed class DashboardApiTests
         Assert.Equal("Salah terbit", item.GetProperty("revokedReason").GetString());
         Assert.EndsWith("/api/verify/" + certificate.VerificationCode, item.GetProperty("verificationUrl").GetString(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task CertificateListSearchesByNameNipOrNumberPagesAndStaysCompatibleWithoutParameters()
+    {
+        await using var world = await TestWorld.StartAsync(DurableBackend.InMemory);
+        var cycleId = await CertificateSetup.NewCycleAsync(world);
+        var people = await CertificateSetup.AddEligibleAsync(world, cycleId, [.. Enumerable.Range(1, 7).Select(i => $"Peserta Nomor {i}")]);
+        var issued = await CertificateSetup.IssueAsync(world, cycleId);
+        var url = $"api/cycles/{cycleId}/certificates";
+
+        // As before paging: everything, in number order, now with total and the holder's NIP.
+        var all = await world.Organizer.GetFromJsonAsync<JsonElement>(url);
+        Assert.Equal(7, all.GetProperty("total").GetInt32());
+        Assert.Equal(7, all.GetProperty("pageSize").GetInt32());
+        var items = all.GetProperty("items").EnumerateArray().ToList();
+        Assert.Equal(issued.Select(c => c.Number).Order(StringComparer.Ordinal), items.Select(i => i.GetProperty("number").GetString()));
+        foreach (var item in items)
+        {
+            var holder = people.Single(p => p.RowKey == item.GetProperty("participantId").GetString());
+            Assert.Equal(holder.Nip, item.GetProperty("holderNip").GetString());
+        }
+
+        var second = await world.Organizer.GetFromJsonAsync<JsonElement>(url + "?page=2&pageSize=3");
+        Assert.Equal(7, second.GetProperty("total").GetInt32());
+        Assert.Equal(2, second.GetProperty("page").GetInt32());
+        Assert.Equal(items.Skip(3).Take(3).Select(i => i.GetProperty("certificateId").GetString()), second.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("certificateId").GetString()));
+        var beyond = await world.Organizer.GetFromJsonAsync<JsonElement>(url + "?page=9&pageSize=3");
+        Assert.Empty(beyond.GetProperty("items").EnumerateArray());
+
+        async Task<IReadOnlyList<string?>> SearchAsync(string text) =>
+            [.. (await world.Organizer.GetFromJsonAsync<JsonElement>(url + "?search=" + Uri.EscapeDataString(text))).GetProperty("items").EnumerateArray().Select(i => i.GetProperty("holderName").GetString())];
+
+        var fifth = people.Single(p => p.FullName == "Peserta Nomor 5");
+        Assert.Equal(["Peserta Nomor 5"], await SearchAsync("nomor 5"));
+        Assert.Equal(["Peserta Nomor 5"], await SearchAsync(fifth.Nip!));
+        Assert.Equal(["Peserta Nomor 5"], await SearchAsync($"{fifth.Nip![..8]} {fifth.Nip[8..14]} {fifth.Nip[14]} {fifth.Nip[15..]}")); // as printed, with spaces
+        Assert.Equal(["Peserta Nomor 5"], await SearchAsync(issued.Single(c => c.HolderName == "Peserta Nomor 5").Number));
+        Assert.Empty(await SearchAsync("tidak ada"));
+
+        foreach (var bad in new[] { "?page=0", "?pageSize=0", "?pageSize=501", "?page=x", "?pageSize=-1" })
+        {
+            using var response = await world.Organizer.GetAsync(url + bad);
+            Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{bad}: {(int)response.StatusCode}");
+            var error = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error");
+            Assert.Equal("invalid_paging", error.GetProperty("code").GetString());
+            Assert.Contains("bilangan bulat", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+            Assert.Contains("whole numbers", error.GetProperty("messageEn").GetString(), StringComparison.Ordinal);
+        }
+    }
 }

@@ -19,7 +19,7 @@ internal sealed partial class DashboardPage
     {
         Page = page;
         World = world;
-        // The browser logs every 4xx answer as "Failed to load resource"; the API's 400/401/409/422 answers are part
+        // The browser logs every 4xx answer as "Failed to load resource"; the API's 400/401/409/413/415/422 answers are part
         // of the flows under test. Anything else at error level (a script error, a CSP refusal) is a failure.
         page.Console += (_, message) =>
         {
@@ -84,6 +84,6 @@ internal sealed partial class DashboardPage
     /// <summary>"YYYY-MM-DDTHH:mm" in WIB, as a datetime-local field takes it.</summary>
     public static string Wib(DateTimeOffset t) => t.ToOffset(TimeSpan.FromHours(7)).ToString("yyyy-MM-dd'T'HH:mm", CultureInfo.InvariantCulture);
 
-    [GeneratedRegex(@"^Failed to load resource: the server responded with a status of (400|401|409|422)\b")]
+    [GeneratedRegex(@"^Failed to load resource: the server responded with a status of (400|401|409|413|415|422)\b")]
     private static partial Regex ExpectedNetworkError();
 }
