@@ -201,6 +201,7 @@ public static class DashboardScript
           function initialLanguage() {
             const stored = safe(() => localStorage.getItem(LANG));
             if (stored === 'id' || stored === 'en') return stored;
+            // Bahasa Indonesia unless this person chose English (stored) or the link says ?lang=en; never the browser's locale.
             return document.documentElement.lang === 'en' ? 'en' : 'id';
           }
 
@@ -906,7 +907,7 @@ public static class DashboardScript
               Inviting: ['registration-opens', s.registrationOpensAt],
               RegistrationOpen: ['registration-closes', s.registrationClosesAt],
               AwaitingTraining: ['training-starts', s.sessions[0]?.startsAt],
-              InTraining: ['training-ends', s.sessions[s.sessions.length - 1]?.endsAt],
+              InTraining: ['training-ends', cycle.trainingEndedAt || s.trainingEndsAt],
               Completing: ['issuing-certificates', null],
             }[cycle.phase];
             if (cycle.phase === 'Completed' || cycle.phase === 'Cancelled') return t('ov.noNext');
@@ -924,7 +925,8 @@ public static class DashboardScript
               RegistrationOpen: s.registrationOpensAt,
               AwaitingTraining: cycle.registrationClosedAt || s.registrationClosesAt,
               InTraining: s.sessions[0]?.startsAt,
-              Completing: cycle.trainingEndedAt || s.sessions[s.sessions.length - 1]?.endsAt,
+              // The one end of training the workflow waits for (last session or its check-in window, whichever is later).
+              Completing: cycle.trainingEndedAt || s.trainingEndsAt,
             };
             const cancelled = cycle.phase === 'Cancelled';
             const currentIndex = PHASES.indexOf(cycle.phase);
@@ -1276,7 +1278,7 @@ public static class DashboardScript
                 const label = t('ev.' + e.kind) + (e.mailKind ? ` — ${t('mail.' + e.mailKind)}` : '');
                 const extra = [
                   e.sessionTitle || e.sessionId ? t('tl.session', { title: e.sessionTitle || e.sessionId }) : null,
-                  e.kind === 'attendance.marked' ? e.details?.replace(/^[^:]*:\s*/, '') : (e.kind.startsWith('email.sent') ? null : e.details),
+                  e.kind.startsWith('email.sent') ? null : ((lang === 'en' ? e.textEn : e.text) ?? e.details),
                   e.actor && e.actor !== 'system' ? t('tl.by', { actor: DICT[lang]['actor.' + e.actor] || e.actor }) : null,
                 ].filter(Boolean).join(' · ');
                 return h('li', { class: bad.test(e.kind) ? 'bad' : good.test(e.kind) ? 'good' : '', 'data-kind': e.kind },

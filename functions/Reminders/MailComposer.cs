@@ -65,10 +65,10 @@ public sealed class MailComposer(Tokens tokens, IOptions<TrainingCyclesOptions> 
     }
 
     public string ManageLink(CycleRecord cycle, string participantId) =>
-        new Uri(options.Value.PublicBaseUri, $"api/cycles/{cycle.CycleId}/register?manage={Uri.EscapeDataString(tokens.Create(TokenPurpose.Manage, cycle.CycleId, participantId, cycle.Schedule.TrainingEndsAt.AddDays(30)))}").ToString();
+        new Uri(options.Value.PublicBaseUri, $"api/cycles/{cycle.CycleId}/register?manage={Uri.EscapeDataString(tokens.Create(TokenPurpose.Manage, cycle.CycleId, participantId, cycle.TrainingEndsAt.AddDays(30)))}").ToString();
 
     public string CheckInLink(CycleRecord cycle, string participantId) =>
-        new Uri(options.Value.PublicBaseUri, $"api/cycles/{cycle.CycleId}/checkin?t={Uri.EscapeDataString(tokens.Create(TokenPurpose.CheckIn, cycle.CycleId, participantId, cycle.Schedule.TrainingEndsAt.AddDays(1)))}").ToString();
+        new Uri(options.Value.PublicBaseUri, $"api/cycles/{cycle.CycleId}/checkin?t={Uri.EscapeDataString(tokens.Create(TokenPurpose.CheckIn, cycle.CycleId, participantId, cycle.TrainingEndsAt.AddDays(1)))}").ToString();
 
     /// <summary>Who a wave of <paramref name="kind"/> goes to, decided at send time from the current rows.</summary>
     public static bool IsRecipient(string kind, ParticipantEntity p) => kind switch
