@@ -779,7 +779,9 @@ public static class DashboardScript
               submit.disabled = false;
               submit.textContent = t('f.create');
               if (result.status === 201) {
-                navigate(`#/cycles/${encodeURIComponent(result.data.cycleId)}`, t('created'));
+                // Valid but probably not meant (a check-in window longer than its session): said with the confirmation.
+                const warnings = Array.isArray(result.data.warnings) ? result.data.warnings.map(detailMessage) : [];
+                navigate(`#/cycles/${encodeURIComponent(result.data.cycleId)}`, [t('created'), ...warnings].join(' '));
                 return;
               }
 
