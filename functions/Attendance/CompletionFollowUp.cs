@@ -68,7 +68,7 @@ public sealed class CompletionFollowUp(
                 [nameof(ParticipantEntity.Eligible)] = result.Eligible,
                 [nameof(ParticipantEntity.EligibilityExplanation)] = result.ExplanationEn,
             }, ETag.All));
-            audits.Add(new AuditEntry(now, AuditLog.System, result.Eligible ? "completion.eligible" : "completion.not-eligible", id, result.ExplanationEn));
+            audits.Add(new AuditEntry(now, AuditLog.System, result.Eligible ? "completion.eligible" : "completion.not-eligible", id, CompletionRuleEvaluator.AuditDetails(result)));
         }
 
         var table = await tables.GetAsync(AppTables.Participants, cancellationToken);

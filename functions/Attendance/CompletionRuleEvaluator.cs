@@ -17,12 +17,48 @@ public static class CompletionRuleEvaluator
         // Exact integer comparison: 2 of 3 sessions is 66.67%, which must not pass a 67% rule by rounding.
         var eligible = total > 0 && counted * 100 >= rule.MinimumAttendancePercent * total;
         var op = eligible ? "≥" : "<";
-        var what = string.Join(", ", new[] { "hadir", rule.LateCounts ? "terlambat" : null, rule.ExcusedCounts ? "izin" : null }.Where(x => x is not null));
-        var whatEn = string.Join(", ", new[] { "present", rule.LateCounts ? "late" : null, rule.ExcusedCounts ? "excused" : null }.Where(x => x is not null));
-        var id = string.Create(CultureInfo.InvariantCulture, $"mengikuti {counted} dari {total} sesi ({what}), {percent}% {op} {rule.MinimumAttendancePercent}%");
-        var en = string.Create(CultureInfo.InvariantCulture, $"attended {counted} of {total} sessions ({whatEn}), {percent}% {op} {rule.MinimumAttendancePercent}%");
+        var id = string.Create(CultureInfo.InvariantCulture, $"hadir {counted} dari {total} sesi{Breakdown(rule, sessions, statusBySession, "id")}, {percent}% {op} {rule.MinimumAttendancePercent}%");
+        var en = string.Create(CultureInfo.InvariantCulture, $"attended {counted} of {total} sessions{Breakdown(rule, sessions, statusBySession, "en")}, {percent}% {op} {rule.MinimumAttendancePercent}%");
         return new CompletionResult(eligible, counted, total, percent, id, en);
     }
+
+    /// <summary>
+    /// " (1 tepat waktu, 1 terlambat)" — how the counted sessions were attended, then what the rule did not count
+    /// (" (1 tepat waktu; tidak dihitung: 1 terlambat)"); empty when nothing was attended. Each language whole.
+    /// </summary>
+    private static string Breakdown(CompletionRule rule, IReadOnlyList<ScheduledSession> sessions, IReadOnlyDictionary<string, string> statusBySession, string lang)
+    {
+        int N(string status) => sessions.Count(s => statusBySession.TryGetValue(s.Id, out var x) && x == status);
+        string Part(int n, string status) => string.Create(CultureInfo.InvariantCulture, $"{n} {Word(status, lang)}");
+        var counted = new List<string>();
+        var notCounted = new List<string>();
+        foreach (var status in new[] { AttendanceStatus.Present, AttendanceStatus.Late, AttendanceStatus.Excused })
+        {
+            var n = N(status);
+            if (n > 0)
+            {
+                (Counts(rule, status) ? counted : notCounted).Add(Part(n, status));
+            }
+        }
+
+        var text = string.Join(", ", counted);
+        if (notCounted.Count > 0)
+        {
+            text += (text.Length > 0 ? "; " : "") + (lang == "en" ? "not counted: " : "tidak dihitung: ") + string.Join(", ", notCounted);
+        }
+
+        return text.Length == 0 ? "" : " (" + text + ")";
+    }
+
+    private static string Word(string status, string lang) => (status, lang) switch
+    {
+        (AttendanceStatus.Present, "en") => "on time",
+        (AttendanceStatus.Present, _) => "tepat waktu",
+        _ => AttendanceStatus.Label(status, lang),
+    };
+
+    /// <summary>What the audit log keeps for a completion verdict: the Indonesian and the English explanation, one per line.</summary>
+    public static string AuditDetails(CompletionResult result) => result.Explanation + "\n" + result.ExplanationEn;
 
     public static bool Counts(CompletionRule rule, string status) => status switch
     {

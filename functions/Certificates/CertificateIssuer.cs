@@ -414,7 +414,7 @@ public sealed partial class CertificateIssuer(
 
     public static string FormatNumber(string format, int seq, CycleRecord cycle)
     {
-        var end = CycleSchedule.ToLocal(cycle.Schedule.TrainingEndsAt, cycle.Schedule.TimeZone);
+        var end = CycleSchedule.ToLocal(cycle.Schedule.LastSessionEndsAt, cycle.Schedule.TimeZone);
         var result = SeqToken().Replace(format, m => seq.ToString(m.Groups[1].Success ? m.Groups[1].Value : "0", CultureInfo.InvariantCulture));
         return result
             .Replace("{yyyy}", end.Year.ToString("0000", CultureInfo.InvariantCulture), StringComparison.Ordinal)

@@ -92,7 +92,7 @@ public sealed class VerificationFunctions(CertificateIssuer issuer, CycleStore c
         return new VerificationFacts(
             status, c.Number, c.HolderName, c.TrainingTitle, cycle?.Definition.OrganizerName,
             cycle is null ? c.TrainingDates : Formatting.DateRange(cycle.Schedule, lang),
-            Day(cycle?.Schedule.TrainingStartsAt), Day(cycle?.Schedule.TrainingEndsAt),
+            Day(cycle?.Schedule.TrainingStartsAt), Day(cycle?.Schedule.LastSessionEndsAt),
             c.IssuedAt, Formatting.Date(c.IssuedAt, zone, lang), c.Version,
             status == "revoked" ? c.RevokedAt : null,
             status == "revoked" && c.RevokedAt is { } at ? Formatting.Date(at, zone, lang) : null,

@@ -15,16 +15,13 @@ public sealed class CycleActivities(CycleStore cycles, AppTables tables, Attenda
     {
         var cycle = await cycles.GetAsync(cycleId) ?? throw new InvalidOperationException($"Cycle {cycleId} not found");
         var s = cycle.Schedule;
-        var checkIn = cycle.Definition.CheckIn ?? new CheckInSettings();
-        // Training ends when the last session ends and its check-in window has closed, whichever is later.
-        var trainingEnds = s.Sessions.Max(x => x.EndsAt > x.StartsAt.AddMinutes(checkIn.ClosesMinutesAfterStart) ? x.EndsAt : x.StartsAt.AddMinutes(checkIn.ClosesMinutesAfterStart));
         return new CyclePlan(
             cycleId,
             cycle.Entity.ScheduleVersion,
             s.RegistrationOpensAt,
-            cycle.Entity.RegistrationClosedAt is { } closed && closed < s.RegistrationClosesAt ? closed : s.RegistrationClosesAt,
+            cycle.RegistrationClosesAt,
             s.TrainingStartsAt,
-            cycle.Entity.TrainingEndedAt is { } ended && ended < trainingEnds ? ended : trainingEnds,
+            cycle.TrainingEndsAt,
             s.RemindersBeforeDeadline,
             s.RemindersBeforeTraining,
             cycle.Entity.CancelledAt is not null,
@@ -32,10 +29,44 @@ public sealed class CycleActivities(CycleStore cycles, AppTables tables, Attenda
             cycle.Entity.TrainingEndedAt is not null);
     }
 
+    /// <summary>How early a durable timer may fire (or this instance's clock may lag the one that planned) and still be waited out.</summary>
+    public static readonly TimeSpan MaxTimerSkew = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Durable timers may fire a few hundred milliseconds before their time, and an activity may run on an instance
+    /// whose clock is a little behind. A step whose meaning is "this planned time has passed" waits out such a
+    /// small difference and then uses the planned time, never a clock read that is still before it. A larger
+    /// difference is not skew (the step was reached otherwise, e.g. by an organizer's command): then it is now.
+    /// </summary>
+    public static async Task<DateTimeOffset> NotBeforeAsync(TimeProvider time, DateTimeOffset planned, CancellationToken cancellationToken = default)
+    {
+        var early = planned - time.GetUtcNow();
+        if (early <= TimeSpan.Zero || early > MaxTimerSkew)
+        {
+            return time.GetUtcNow();
+        }
+
+        await Task.Delay(early, time, cancellationToken);
+        var now = time.GetUtcNow();
+        return now > planned ? now : planned;
+    }
+
+    /// <summary>The planned time a phase is entered at, when only a timer leads there (an organizer's command sets its own time).</summary>
+    private static DateTimeOffset? PlannedEntry(CycleRecord cycle, CyclePhase phase) => phase switch
+    {
+        CyclePhase.RegistrationOpen => cycle.Schedule.RegistrationOpensAt,
+        CyclePhase.AwaitingTraining when cycle.Entity.RegistrationClosedAt is null => cycle.Schedule.RegistrationClosesAt,
+        CyclePhase.InTraining => cycle.Schedule.TrainingStartsAt,
+        CyclePhase.Completing => cycle.TrainingEndsAt,
+        _ => null,
+    };
+
     [Function(nameof(SetCyclePhase))]
     public async Task<CycleCounts> SetCyclePhase([ActivityTrigger] PhaseChange change)
     {
-        var now = time.GetUtcNow();
+        var before = await cycles.GetAsync(change.CycleId) ?? throw new InvalidOperationException($"Cycle {change.CycleId} not found");
+        var planned = before.Entity.Phase == change.Phase.ToString() ? null : PlannedEntry(before, change.Phase);
+        var now = planned is { } at ? await NotBeforeAsync(time, at) : time.GetUtcNow();
         var changed = false;
         var cycle = await cycles.UpdateAsync(change.CycleId, entity =>
         {
@@ -47,7 +78,9 @@ public sealed class CycleActivities(CycleStore cycles, AppTables tables, Attenda
             entity.Phase = change.Phase.ToString();
             if (change.Phase == CyclePhase.AwaitingTraining && entity.RegistrationClosedAt is null)
             {
-                entity.RegistrationClosedAt = now;
+                // Closed by the deadline's timer: registration closed at the deadline (the form refuses from then
+                // on by its own clock), even when the timer fired a little early or much later.
+                entity.RegistrationClosedAt = before.Schedule.RegistrationClosesAt;
             }
 
             if (change.Phase == CyclePhase.Completed)
@@ -69,12 +102,16 @@ public sealed class CycleActivities(CycleStore cycles, AppTables tables, Attenda
     [Function(nameof(GetCycleCounts))]
     public Task<CycleCounts> GetCycleCounts([ActivityTrigger] string cycleId) => cycles.CountsAsync(cycleId);
 
-    /// <summary>Every confirmed participant with no mark for a session that has ended becomes absent.</summary>
+    /// <summary>
+    /// Every confirmed participant with no mark for a session that has ended becomes absent. Runs when training has
+    /// ended, so "now" is at least the end of training (<see cref="CycleRecord.TrainingEndsAt"/>): a timer that fired
+    /// a few hundred milliseconds early must not leave the last session unmarked for ever.
+    /// </summary>
     [Function(nameof(FinalizeAttendance))]
     public async Task<StepResult> FinalizeAttendance([ActivityTrigger] string cycleId)
     {
         var cycle = await cycles.GetAsync(cycleId) ?? throw new InvalidOperationException($"Cycle {cycleId} not found");
-        var now = time.GetUtcNow();
+        var now = await NotBeforeAsync(time, cycle.TrainingEndsAt);
         var confirmed = await ConfirmedAsync(cycleId);
         var marked = (await attendance.ForCycleAsync(cycleId)).Select(a => a.RowKey).ToHashSet(StringComparer.Ordinal);
         var ended = cycle.Schedule.Sessions.Where(s => s.EndsAt <= now || cycle.Entity.TrainingEndedAt is not null).ToList();
@@ -121,7 +158,7 @@ public sealed class CycleActivities(CycleStore cycles, AppTables tables, Attenda
             }
 
             changes.Add(new ParticipantEntity { PartitionKey = cycleId, RowKey = p.RowKey, ETag = Azure.ETag.All, Eligible = result.Eligible, EligibilityExplanation = result.ExplanationEn });
-            audits.Add(new AuditEntry(now, AuditLog.System, result.Eligible ? "completion.eligible" : "completion.not-eligible", p.RowKey, result.ExplanationEn));
+            audits.Add(new AuditEntry(now, AuditLog.System, result.Eligible ? "completion.eligible" : "completion.not-eligible", p.RowKey, CompletionRuleEvaluator.AuditDetails(result)));
         }
 
         foreach (var chunk in changes.Chunk(100))

@@ -235,6 +235,40 @@ public static partial class CycleDefinitionValidator
         return (new CycleSchedule(zoneId, opens.Value, closes.Value, sessions, beforeDeadline, beforeTraining), errors);
     }
 
+    /// <summary>
+    /// What is allowed but probably not meant, for the create and reschedule answers: a session shorter than its
+    /// check-in window. Such a definition is valid (a one-hour webinar with the default 60-minute window is common,
+    /// and a late arrival may still check in), so it is a warning, not an error: training then ends when the last
+    /// window closes (<see cref="CycleSchedule.TrainingEndsAtWith"/>), and the answer says so with the times.
+    /// </summary>
+    public static IReadOnlyList<FieldError> Warnings(CycleSchedule schedule, CheckInSettings? checkIn)
+    {
+        var closes = (checkIn ?? new CheckInSettings()).ClosesMinutesAfterStart;
+        var warnings = new List<FieldError>();
+        var ends = Infrastructure.Formatting.Time(schedule.TrainingEndsAtWith(checkIn), schedule.TimeZone, "id");
+        var endsEn = Infrastructure.Formatting.Time(schedule.TrainingEndsAtWith(checkIn), schedule.TimeZone, "en");
+        var zone = Infrastructure.Formatting.ZoneLabel(schedule.TimeZone, schedule.ToLocal(schedule.LastSessionEndsAt));
+        for (var i = 0; i < schedule.Sessions.Count; i++)
+        {
+            var s = schedule.Sessions[i];
+            var windowCloses = s.StartsAt.AddMinutes(closes);
+            if (windowCloses <= s.EndsAt)
+            {
+                continue;
+            }
+
+            string At(DateTimeOffset t, string lang) => Infrastructure.Formatting.Time(t, schedule.TimeZone, lang);
+            warnings.Add(new(
+                "checkIn.closesMinutesAfterStart",
+                $"Presensi sesi '{s.Title}' ditutup {closes} menit setelah mulai ({At(windowCloses, "id")} {zone}), setelah sesi berakhir ({At(s.EndsAt, "id")} {zone}). " +
+                $"Pelatihan dianggap berakhir saat presensi terakhir ditutup: {ends} {zone}. Perkecil checkIn.closesMinutesAfterStart bila bukan itu maksudnya.",
+                $"Check-in for session '{s.Title}' closes {closes} minutes after it starts ({At(windowCloses, "en")} {zone}), after the session ends ({At(s.EndsAt, "en")} {zone}). " +
+                $"Training counts as ended when the last check-in closes: {endsEn} {zone}. Lower checkIn.closesMinutesAfterStart if that is not what you meant."));
+        }
+
+        return warnings;
+    }
+
     private static void Text(string? value, string field, string labelId, string labelEn, int max, List<FieldError> errors)
     {
         if (string.IsNullOrWhiteSpace(value))

@@ -39,7 +39,7 @@ public sealed class CycleFunctions(CycleStore cycles, AuditLog audit, TimeProvid
         var cycle = await cycles.CreateAsync(definition!, schedule);
         await durable.ScheduleNewOrchestrationInstanceAsync(nameof(CycleOrchestration.CycleOrchestrator), new CycleWorkflowInput(cycle.CycleId, CyclePhase.Inviting), new StartOrchestrationOptions(cycle.CycleId));
         logger.LogInformation("Created cycle {CycleId}", cycle.CycleId);
-        var summary = await SummaryAsync(cycle, durable);
+        var summary = await SummaryAsync(cycle, durable) with { Warnings = NullIfEmpty(CycleDefinitionValidator.Warnings(schedule, definition!.CheckIn)) };
         return new CreatedResult($"/api/cycles/{cycle.CycleId}", summary) { DeclaredType = typeof(CycleSummary) };
     }
 
@@ -194,8 +194,10 @@ public sealed class CycleFunctions(CycleStore cycles, AuditLog audit, TimeProvid
         });
         await audit.WriteAsync(cycleId, "organizer", "cycle.rescheduled", details: $"version {updated.Entity.ScheduleVersion}");
         await durable.RaiseEventAsync(cycleId, CycleCommand.EventName, new CycleCommand(CycleCommand.Reschedule, ScheduleVersion: updated.Entity.ScheduleVersion));
-        return Http.Ok(await SummaryAsync(updated, durable), StatusCodes.Status202Accepted);
+        return Http.Ok(await SummaryAsync(updated, durable) with { Warnings = NullIfEmpty(CycleDefinitionValidator.Warnings(schedule, merged.CheckIn)) }, StatusCodes.Status202Accepted);
     }
+
+    private static IReadOnlyList<FieldError>? NullIfEmpty(IReadOnlyList<FieldError> warnings) => warnings.Count == 0 ? null : warnings;
 
     private async Task<IActionResult> CommandAsync(DurableTaskClient durable, string cycleId, string command, CyclePhase[] allowed, Func<Cycles.CycleEntity, bool> change, string? reason = null)
     {
@@ -245,7 +247,8 @@ public sealed class CycleFunctions(CycleStore cycles, AuditLog audit, TimeProvid
             custom?.Next,
             cycle.Entity.ScheduleVersion,
             new ScheduleView(s.TimeZone, s.RegistrationOpensAt, s.RegistrationClosesAt, [.. s.Sessions.Select(x => new SessionView(x.Id, x.Title, x.StartsAt, x.EndsAt))],
-                [.. s.RemindersBeforeDeadline.Select(System.Xml.XmlConvert.ToString)], [.. s.RemindersBeforeTraining.Select(System.Xml.XmlConvert.ToString)]),
+                [.. s.RemindersBeforeDeadline.Select(System.Xml.XmlConvert.ToString)], [.. s.RemindersBeforeTraining.Select(System.Xml.XmlConvert.ToString)],
+                s.TrainingEndsAtWith(cycle.Definition.CheckIn)),
             cycle.Definition,
             cycle.Entity.RegistrationClosedAt,
             cycle.Entity.TrainingEndedAt,
@@ -268,10 +271,16 @@ public sealed record RescheduleRequest(string? RegistrationOpensAt, string? Regi
 
 public sealed record SessionView(string Id, string Title, DateTimeOffset StartsAt, DateTimeOffset EndsAt);
 
-public sealed record ScheduleView(string TimeZone, DateTimeOffset RegistrationOpensAt, DateTimeOffset RegistrationClosesAt, IReadOnlyList<SessionView> Sessions, IReadOnlyList<string> RemindersBeforeDeadline, IReadOnlyList<string> RemindersBeforeTraining);
+/// <param name="TrainingEndsAt">When training ends as planned (<see cref="CycleSchedule.TrainingEndsAtWith"/>): the workflow's timer, the next step and the dashboard's phase strip all show this.</param>
+public sealed record ScheduleView(string TimeZone, DateTimeOffset RegistrationOpensAt, DateTimeOffset RegistrationClosesAt, IReadOnlyList<SessionView> Sessions, IReadOnlyList<string> RemindersBeforeDeadline, IReadOnlyList<string> RemindersBeforeTraining, DateTimeOffset TrainingEndsAt);
 
 public sealed record CycleLinks(string Self, string Register, string Participants);
 
 public sealed record CycleSummary(
     string CycleId, string Title, CyclePhase Phase, string RuntimeStatus, CycleCounts Counts, DateTimeOffset? NextAt, string? Next, int ScheduleVersion,
-    ScheduleView Schedule, CycleDefinition Definition, DateTimeOffset? RegistrationClosedAt, DateTimeOffset? TrainingEndedAt, DateTimeOffset? CancelledAt, string? CancelReason, CycleLinks Links);
+    ScheduleView Schedule, CycleDefinition Definition, DateTimeOffset? RegistrationClosedAt, DateTimeOffset? TrainingEndedAt, DateTimeOffset? CancelledAt, string? CancelReason, CycleLinks Links)
+{
+    /// <summary>In the create and reschedule answers only: what is valid but probably not meant (bilingual, per field).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<FieldError>? Warnings { get; init; }
+}

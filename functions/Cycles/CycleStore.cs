@@ -9,6 +9,20 @@ namespace TrainingCycles.Cycles;
 public sealed record CycleRecord(string CycleId, CycleDefinition Definition, CycleSchedule Schedule, CycleEntity Entity)
 {
     public CyclePhase Phase => Enum.Parse<CyclePhase>(Entity.Phase);
+
+    /// <summary>When registration closes: the deadline, or earlier when the organizer closed it.</summary>
+    public DateTimeOffset RegistrationClosesAt =>
+        Entity.RegistrationClosedAt is { } closed && closed < Schedule.RegistrationClosesAt ? closed : Schedule.RegistrationClosesAt;
+
+    /// <summary>When training ends (<see cref="CycleSchedule.TrainingEndsAtWith"/>), or earlier when the organizer ended it.</summary>
+    public DateTimeOffset TrainingEndsAt
+    {
+        get
+        {
+            var planned = Schedule.TrainingEndsAtWith(Definition.CheckIn);
+            return Entity.TrainingEndedAt is { } ended && ended < planned ? ended : planned;
+        }
+    }
 }
 
 /// <summary>Reads and writes cycles. Every change that a person might ask about is audited.</summary>

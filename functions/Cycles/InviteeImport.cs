@@ -8,29 +8,72 @@ using TrainingCycles.Registration;
 
 namespace TrainingCycles.Cycles;
 
-public sealed record InviteeRow(int Line, string Email, string? FullName, string? Nip, string? Phone, string? Agency, string Language);
+/// <summary>One invitee as imported. The registration form prefills every field given here.</summary>
+public sealed record InviteeRow(int Line, string Email, string? FullName, string? Nip, string? Phone, string? Agency, string Language)
+{
+    /// <summary><c>provinsi</c>, <c>kabupaten</c> or <c>kota</c>, as the registration form stores it.</summary>
+    public string? AgencyLevel { get; init; }
 
-public sealed record RowError(int Line, string Field, string Message, string MessageEn);
+    /// <summary>One of the cycle's regencies/cities, spelled as the form lists it.</summary>
+    public string? Regency { get; init; }
+
+    public string? Position { get; init; }
+
+    public string? Rank { get; init; }
+}
+
+/// <param name="Name">The row's name (or email) so a person finds the row; <param name="Value">the refused value as written.</param></param>
+public sealed record RowError(int Line, string Field, string Message, string MessageEn, string? Name = null, string? Value = null);
+
+/// <summary>What a parse found: rows, per-row errors, and the columns (CSV headers or JSON properties) it did not use.</summary>
+public sealed record InviteeParse(IReadOnlyList<InviteeRow> Rows, IReadOnlyList<RowError> Errors, IReadOnlyList<string> IgnoredColumns);
 
 /// <summary>Parses and checks an invitee list (CSV with a header row, or a JSON array) before anything is written.</summary>
 public static class InviteeImport
 {
     public const int MaxRows = 20_000;
 
-    private static readonly Dictionary<string, string> HeaderAliases = new(StringComparer.OrdinalIgnoreCase)
-    {
-        ["email"] = "email", ["e-mail"] = "email", ["surel"] = "email", ["alamat email"] = "email",
-        ["name"] = "name", ["nama"] = "name", ["full name"] = "name", ["fullname"] = "name", ["nama lengkap"] = "name",
-        ["nip"] = "nip",
-        ["phone"] = "phone", ["telepon"] = "phone", ["no hp"] = "phone", ["hp"] = "phone", ["mobile"] = "phone", ["nomor hp"] = "phone", ["whatsapp"] = "phone",
-        ["agency"] = "agency", ["instansi"] = "agency", ["unit kerja"] = "agency", ["opd"] = "agency",
-        ["language"] = "language", ["bahasa"] = "language", ["lang"] = "language",
-    };
+    /// <summary>
+    /// Column names (CSV headers, JSON properties), case-insensitive, in Bahasa Indonesia and English: the first of
+    /// each group is the documented Indonesian name, the second the documented English one (docs/dashboard.md).
+    /// </summary>
+    internal static readonly IReadOnlyList<(string Canonical, string[] Names)> Columns =
+    [
+        ("email", ["email", "email", "e-mail", "surel", "alamat email"]),
+        ("name", ["nama", "name", "fullName", "full name", "nama lengkap"]),
+        ("nip", ["nip", "nip"]),
+        ("phone", ["telepon", "phone", "nomor hp", "no hp", "hp", "mobile", "whatsapp"]),
+        ("agency", ["instansi", "agency", "unit kerja", "opd"]),
+        ("agencyLevel", ["tingkat instansi", "agency level", "agencyLevel", "agency_level", "tingkat_instansi", "tingkat"]),
+        ("regency", ["kabupaten/kota", "regency", "kabupaten", "kota", "kab/kota", "region", "regency/city", "wilayah"]),
+        ("position", ["jabatan", "position"]),
+        ("rank", ["pangkat/golongan", "rank", "pangkat", "golongan", "grade", "rank/grade"]),
+        ("language", ["bahasa", "language", "lang"]),
+    ];
+
+    private static readonly Dictionary<string, string> HeaderAliases = Columns
+        .SelectMany(c => c.Names.Select(n => (n, c.Canonical)))
+        .DistinctBy(x => x.n, StringComparer.OrdinalIgnoreCase)
+        .ToDictionary(x => x.n, x => x.Canonical, StringComparer.OrdinalIgnoreCase);
 
     public static (IReadOnlyList<InviteeRow> Rows, IReadOnlyList<RowError> Errors) ParseCsv(string text, DateOnly today)
     {
+        var parse = ParseCsv(text, today, null);
+        return (parse.Rows, parse.Errors);
+    }
+
+    public static (IReadOnlyList<InviteeRow> Rows, IReadOnlyList<RowError> Errors) ParseJson(string text, DateOnly today)
+    {
+        var parse = ParseJson(text, today, null);
+        return (parse.Rows, parse.Errors);
+    }
+
+    /// <param name="regencies">The cycle's regencies/cities (Central Kalimantan's 14 when null).</param>
+    public static InviteeParse ParseCsv(string text, DateOnly today, IReadOnlyList<string>? regencies)
+    {
         var rows = new List<InviteeRow>();
         var errors = new List<RowError>();
+        var ignored = new List<string>();
         var config = new CsvConfiguration(CultureInfo.InvariantCulture)
         {
             DetectDelimiter = true, // Indonesian Excel exports use ';'
@@ -46,22 +89,27 @@ public static class InviteeImport
             if (!csv.Read() || !csv.ReadHeader() || csv.HeaderRecord is null)
             {
                 errors.Add(new(1, "header", "Berkas kosong: baris pertama harus berisi judul kolom (mis. email,nama,nip).", "Empty file: the first row must hold column headers (e.g. email,name,nip)."));
-                return (rows, errors);
+                return new(rows, errors, ignored);
             }
 
             var columns = new Dictionary<string, int>();
             for (var i = 0; i < csv.HeaderRecord.Length; i++)
             {
-                if (HeaderAliases.TryGetValue(csv.HeaderRecord[i].Trim(), out var canonical))
+                var header = csv.HeaderRecord[i].Trim();
+                if (!HeaderAliases.TryGetValue(header, out var canonical) || !columns.TryAdd(canonical, i))
                 {
-                    columns.TryAdd(canonical, i);
+                    // Unknown, or a second column for the same field: said in the answer, never silently dropped.
+                    if (header.Length > 0)
+                    {
+                        ignored.Add(Shorten(header));
+                    }
                 }
             }
 
             if (!columns.ContainsKey("email"))
             {
                 errors.Add(new(1, "header", "Kolom 'email' tidak ditemukan di baris judul.", "No 'email' column in the header row."));
-                return (rows, errors);
+                return new(rows, errors, ignored);
             }
 
             while (csv.Read())
@@ -79,7 +127,7 @@ public static class InviteeImport
                 }
 
                 string? Field(string name) => columns.TryGetValue(name, out var index) ? NullIfEmpty(csv.GetField(index)) : null;
-                CheckRow(line, Field("email"), Field("name"), Field("nip"), Field("phone"), Field("agency"), Field("language"), today, rows, errors);
+                CheckRow(line, Field, today, regencies, rows, errors);
             }
         }
         catch (CsvHelperException e)
@@ -88,13 +136,14 @@ public static class InviteeImport
         }
 
         CheckDuplicates(rows, errors);
-        return (rows, errors);
+        return new(rows, errors, ignored);
     }
 
-    public static (IReadOnlyList<InviteeRow> Rows, IReadOnlyList<RowError> Errors) ParseJson(string text, DateOnly today)
+    public static InviteeParse ParseJson(string text, DateOnly today, IReadOnlyList<string>? regencies)
     {
         var rows = new List<InviteeRow>();
         var errors = new List<RowError>();
+        var ignored = new SortedSet<string>(StringComparer.Ordinal);
         try
         {
             using var document = JsonDocument.Parse(text);
@@ -102,7 +151,7 @@ public static class InviteeImport
             if (array.ValueKind != JsonValueKind.Array)
             {
                 errors.Add(new(0, "", "JSON harus berupa larik invitee atau objek {\"invitees\": [...]}.", "JSON must be an array of invitees or {\"invitees\": [...]}."));
-                return (rows, errors);
+                return new(rows, errors, []);
             }
 
             var index = 0;
@@ -121,22 +170,23 @@ public static class InviteeImport
                     continue;
                 }
 
-                string? Field(params string[] names)
+                var fields = new Dictionary<string, string?>(StringComparer.Ordinal);
+                foreach (var property in item.EnumerateObject())
                 {
-                    foreach (var name in names)
+                    if (HeaderAliases.TryGetValue(property.Name, out var canonical) && !fields.ContainsKey(canonical))
                     {
-                        if (item.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String)
-                        {
-                            return NullIfEmpty(v.GetString());
-                        }
+                        fields[canonical] = property.Value.ValueKind == JsonValueKind.String ? NullIfEmpty(property.Value.GetString()) : null;
                     }
-
-                    return null;
+                    else if (ignored.Count < 50)
+                    {
+                        ignored.Add(Shorten(property.Name));
+                    }
                 }
 
-                CheckRow(index, Field("email"), Field("name", "fullName"), Field("nip"), Field("phone"), Field("agency"), Field("language"), today, rows, errors);
+                CheckRow(index, name => fields.GetValueOrDefault(name), today, regencies, rows, errors);
             }
         }
+
         catch (JsonException)
         {
             errors.Add(new(0, "", "Isi permintaan bukan JSON yang valid.", "The request body is not valid JSON."));
@@ -149,37 +199,46 @@ public static class InviteeImport
         }
 
         CheckDuplicates(rows, errors);
-        return (rows, errors);
+        return new(rows, errors, [.. ignored]);
     }
 
-    private static void CheckRow(int line, string? email, string? name, string? nip, string? phone, string? agency, string? language, DateOnly today, List<InviteeRow> rows, List<RowError> errors)
+    private static void CheckRow(int line, Func<string, string?> field, DateOnly today, IReadOnlyList<string>? regencies, List<InviteeRow> rows, List<RowError> errors)
     {
+        var email = field("email");
+        var name = field("name");
+        var nip = field("nip");
+        var phone = field("phone");
+        var agency = field("agency");
+        var language = field("language");
+        var position = field("position");
+        var rank = field("rank");
+        var who = Shorten(name ?? email ?? "");
+        void Error(string column, string id, string en, string? value) => errors.Add(new(line, column, id, en, who.Length == 0 ? null : who, value is null ? null : Shorten(value)));
+
         var before = errors.Count;
         var normalizedEmail = email?.Trim().ToLowerInvariant();
         if (normalizedEmail is null)
         {
-            errors.Add(new(line, "email", "Email wajib diisi.", "Email is required."));
+            Error("email", "Email wajib diisi.", "Email is required.", null);
         }
         else if (!IsEmail(normalizedEmail))
         {
-            errors.Add(new(line, "email", "Alamat email tidak valid.", "Not a valid email address."));
+            Error("email", "Alamat email tidak valid.", "Not a valid email address.", email);
         }
 
-        if (name is { Length: > 200 })
+        foreach (var (column, value, max, labelId, labelEn) in new[]
         {
-            errors.Add(new(line, "name", "Nama paling banyak 200 karakter.", "Name must be at most 200 characters."));
-        }
-
-        if (agency is { Length: > 200 })
+            ("name", name, 200, "Nama", "Name"), ("agency", agency, 200, "Instansi", "Agency"),
+            ("position", position, 200, "Jabatan", "Position"), ("rank", rank, 100, "Pangkat/golongan", "Rank/grade"),
+        })
         {
-            errors.Add(new(line, "agency", "Instansi paling banyak 200 karakter.", "Agency must be at most 200 characters."));
-        }
-
-        foreach (var (field, value) in new[] { ("name", name), ("agency", agency) })
-        {
-            if (value is not null && value.Any(c => char.IsControl(c)))
+            if (value is { Length: var length } && length > max)
             {
-                errors.Add(new(line, field, "Berisi karakter kontrol yang tidak diizinkan.", "Contains control characters."));
+                Error(column, $"{labelId} paling banyak {max} karakter.", $"{labelEn} must be at most {max} characters.", value);
+            }
+            else if (value is not null && value.Any(char.IsControl))
+            {
+                Error(column, "Berisi karakter kontrol yang tidak diizinkan.", "Contains control characters.", value);
             }
         }
 
@@ -194,7 +253,7 @@ public static class InviteeImport
             else
             {
                 var (id, en) = Nip.Message(result.Error!.Value);
-                errors.Add(new(line, "nip", id, en));
+                Error("nip", id, en, nip);
             }
         }
 
@@ -209,7 +268,23 @@ public static class InviteeImport
             else
             {
                 var (id, en) = IndonesianPhone.Message(result.Error!.Value);
-                errors.Add(new(line, "phone", id, en));
+                Error("phone", id, en, phone);
+            }
+        }
+
+        var level = field("agencyLevel") is { } rawLevel ? AgencyLevel(rawLevel) : "";
+        if (level is null)
+        {
+            Error("agencyLevel", "Tingkat instansi harus provinsi, kabupaten, atau kota.", "Agency level must be provinsi (province), kabupaten (regency) or kota (city).", field("agencyLevel"));
+        }
+
+        string? regency = null;
+        if (field("regency") is { } rawRegency)
+        {
+            regency = Regency(rawRegency, regencies ?? CycleDefinitionValidator.CentralKalimantanRegencies);
+            if (regency is null)
+            {
+                Error("regency", "Kabupaten/kota tidak ada dalam daftar pelatihan ini (mis. Kapuas, Kota Palangka Raya).", "Regency/city is not in this training's list (e.g. Kapuas, Kota Palangka Raya).", rawRegency);
             }
         }
 
@@ -221,14 +296,48 @@ public static class InviteeImport
         };
         if (lang is null)
         {
-            errors.Add(new(line, "language", "Bahasa harus 'id' atau 'en'.", "Language must be 'id' or 'en'."));
+            Error("language", "Bahasa harus 'id' atau 'en'.", "Language must be 'id' or 'en'.", language);
         }
 
         if (errors.Count == before)
         {
-            rows.Add(new InviteeRow(line, normalizedEmail!, name?.Trim(), normalizedNip, normalizedPhone, agency?.Trim(), lang!));
+            rows.Add(new InviteeRow(line, normalizedEmail!, name?.Trim(), normalizedNip, normalizedPhone, agency?.Trim(), lang!)
+            {
+                AgencyLevel = level is { Length: > 0 } ? level : null,
+                Regency = regency,
+                Position = position?.Trim(),
+                Rank = rank?.Trim(),
+            });
         }
     }
+
+    /// <summary>"provinsi", "kabupaten", "kota" (as the form stores it) from either language; "" is not given, null is refused.</summary>
+    private static string? AgencyLevel(string value) => value.Trim().ToLowerInvariant() switch
+    {
+        "provinsi" or "pemerintah provinsi" or "prov" or "province" or "provincial" or "provincial government" => "provinsi",
+        "kabupaten" or "pemerintah kabupaten" or "kab" or "kab." or "regency" or "regency government" => "kabupaten",
+        "kota" or "pemerintah kota" or "city" or "city government" => "kota",
+        _ => null,
+    };
+
+    /// <summary>The cycle's own spelling of a regency/city, case-insensitive, "Kabupaten Kapuas"/"Kab. Kapuas" read as "Kapuas".</summary>
+    private static string? Regency(string value, IReadOnlyList<string> regencies)
+    {
+        var v = string.Join(' ', value.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+        foreach (var prefix in new[] { "Kabupaten ", "Kab. ", "Kab " })
+        {
+            if (v.StartsWith(prefix, StringComparison.OrdinalIgnoreCase) && regencies.Any(r => string.Equals(r, v[prefix.Length..], StringComparison.OrdinalIgnoreCase)))
+            {
+                v = v[prefix.Length..];
+                break;
+            }
+        }
+
+        return regencies.FirstOrDefault(r => string.Equals(r, v, StringComparison.OrdinalIgnoreCase))
+            ?? regencies.FirstOrDefault(r => string.Equals(r, "Kota " + v, StringComparison.OrdinalIgnoreCase));
+    }
+
+    private static string Shorten(string value) => value.Length <= 60 ? value : value[..60] + "…";
 
     private static void CheckDuplicates(List<InviteeRow> rows, List<RowError> errors)
     {
@@ -238,7 +347,7 @@ public static class InviteeImport
         {
             if (firstLine.TryGetValue(row.Email, out var first))
             {
-                errors.Add(new(row.Line, "email", $"Email yang sama sudah ada di baris {first}.", $"Same email as line {first}."));
+                errors.Add(new(row.Line, "email", $"Email yang sama sudah ada di baris {first}.", $"Same email as line {first}.", Shorten(row.FullName ?? row.Email), row.Email));
                 rows.Remove(row);
             }
             else if (row.Nip is not null && firstNipLine.TryGetValue(row.Nip, out var firstNip))

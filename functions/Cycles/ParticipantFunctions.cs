@@ -71,13 +71,14 @@ public sealed class ParticipantFunctions(CycleStore cycles, ParticipantStore par
             return Http.Error(StatusCodes.Status415UnsupportedMediaType, "unsupported_media_type", "Kirim CSV (text/csv) atau JSON (application/json).", "Send CSV (text/csv) or JSON (application/json).");
         }
 
-        var (rows, errors) = isJson ? InviteeImport.ParseJson(body, today) : InviteeImport.ParseCsv(body, today);
+        var regencies = cycle.Definition.Regencies is { Count: > 0 } list ? list : null;
+        var (rows, errors, ignored) = isJson ? InviteeImport.ParseJson(body, today, regencies) : InviteeImport.ParseCsv(body, today, regencies);
         if (errors.Count > 0)
         {
             // All or nothing: a file with any bad row changes nothing, so fixing and re-uploading is always safe.
             return Http.Error(StatusCodes.Status422UnprocessableEntity, "invalid_rows", $"{errors.Count} baris bermasalah; tidak ada yang diimpor. Perbaiki lalu unggah ulang.",
                 $"{errors.Count} rows have problems; nothing was imported. Fix them and upload again.",
-                errors.Select(e => new { line = e.Line, field = e.Field, message = e.Message, messageEn = e.MessageEn }).ToList());
+                errors.Select(e => new { line = e.Line, field = e.Field, name = e.Name, value = e.Value, message = e.Message, messageEn = e.MessageEn }).ToList());
         }
 
         if (rows.Count == 0)
@@ -99,7 +100,8 @@ public sealed class ParticipantFunctions(CycleStore cycles, ParticipantStore par
             await durable.RaiseEventAsync(cycleId, CycleCommand.EventName, new CycleCommand(CycleCommand.InviteesImported));
         }
 
-        return Http.Ok(new { total = result.Total, imported = result.Imported, alreadyInvited = result.AlreadyInvited });
+        // Columns the import did not use are named, so a column the organizer expected to land is never lost silently.
+        return Http.Ok(new { total = result.Total, imported = result.Imported, alreadyInvited = result.AlreadyInvited, ignoredColumns = ignored });
     }
 
     [Function(nameof(ListParticipants))]

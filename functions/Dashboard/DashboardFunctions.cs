@@ -21,7 +21,9 @@ public sealed class DashboardFunctions
     [Function(nameof(DashboardPage))]
     public IActionResult DashboardPage([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "dashboard")] HttpRequest request)
     {
-        var lang = Pages.Language(request);
+        // Bahasa Indonesia by default, whatever the browser's locale: staff switch with the English button (the
+        // script remembers the choice) or a ?lang=en link. Accept-Language is not a choice the person made here.
+        var lang = request.Query["lang"].FirstOrDefault() == "en" ? "en" : "id";
         var self = (request.PathBase + request.Path).Value?.TrimEnd('/') ?? "/api/dashboard";
         SecurityHeaders(request.HttpContext.Response);
         request.HttpContext.Response.Headers.CacheControl = "no-store";

@@ -80,10 +80,10 @@ public static class DashboardScript
               'chart.day': 'Tanggal', 'chart.count': 'Pendaftar', 'chart.cumulative': 'Kumulatif', 'chart.session': 'Sesi',
               'mark.Present': 'Hadir', 'mark.Late': 'Terlambat', 'mark.Excused': 'Izin', 'mark.Absent': 'Tidak hadir', 'mark.Pending': 'Menunggu konfirmasi', 'mark.unmarked': 'Belum dicatat',
               'inv.title': 'Impor undangan dari CSV', 'inv.lead': 'Unggah daftar dari spreadsheet (simpan sebagai CSV). Baris pertama berisi judul kolom; pemisah koma atau titik koma.',
-              'inv.columns': 'Kolom: email (wajib), nama, nip, telepon, instansi, bahasa (id/en).', 'inv.sample': 'Unduh contoh CSV',
+              'inv.columns': 'Kolom: email (wajib), nama, nip, telepon, instansi, tingkat instansi (provinsi/kabupaten/kota), kabupaten/kota, jabatan, pangkat/golongan, bahasa (id/en). Judul kolom bahasa Inggris juga diterima.', 'inv.sample': 'Unduh contoh CSV',
               'inv.file': 'Berkas CSV', 'inv.submit': 'Unggah dan impor', 'inv.choose': 'Pilih berkas CSV terlebih dulu.',
               'inv.done': 'Impor berhasil: {imported} undangan baru, {already} sudah diundang sebelumnya (dari {total} baris). Email undangan dikirim otomatis.',
-              'inv.rows': 'Baris bermasalah', 'inv.line': 'Baris', 'inv.field': 'Kolom', 'inv.message': 'Masalah', 'inv.closed': 'Impor undangan hanya dapat dilakukan pada fase Mengundang atau Pendaftaran dibuka.',
+              'inv.rows': 'Baris bermasalah', 'inv.line': 'Baris', 'inv.who': 'Nama/email', 'inv.field': 'Kolom', 'inv.value': 'Isian ditolak', 'inv.message': 'Masalah', 'inv.ignored': 'Kolom yang tidak dipakai: {columns}.', 'inv.closed': 'Impor undangan hanya dapat dilakukan pada fase Mengundang atau Pendaftaran dibuka.',
               'p.search': 'Cari', 'p.search.hint': 'Nama, email, NIP, instansi atau nomor registrasi', 'p.filter': 'Tampilkan', 'p.apply': 'Terapkan',
               'p.all': 'Semua', 'p.registered': 'Terdaftar (terkonfirmasi + daftar tunggu)', 'p.confirmed': 'Terkonfirmasi', 'p.waitlisted': 'Daftar tunggu', 'p.invited': 'Diundang, belum mendaftar', 'p.withdrawn': 'Mengundurkan diri', 'p.bounced': 'Email gagal terkirim', 'p.eligible': 'Memenuhi syarat', 'p.certified': 'Bersertifikat',
               'p.export': 'Unduh CSV peserta', 'p.exportAttendance': 'Unduh CSV presensi', 'p.none': 'Tidak ada peserta yang cocok.', 'p.total': '{n} peserta',
@@ -183,10 +183,10 @@ public static class DashboardScript
               'chart.day': 'Date', 'chart.count': 'Registrations', 'chart.cumulative': 'Cumulative', 'chart.session': 'Session',
               'mark.Present': 'Present', 'mark.Late': 'Late', 'mark.Excused': 'Excused', 'mark.Absent': 'Absent', 'mark.Pending': 'Waiting for confirmation', 'mark.unmarked': 'Not marked',
               'inv.title': 'Import invitations from CSV', 'inv.lead': 'Upload the list from a spreadsheet (saved as CSV). The first row holds the column headers; comma or semicolon separated.',
-              'inv.columns': 'Columns: email (required), name, nip, phone, agency, language (id/en).', 'inv.sample': 'Download a sample CSV',
+              'inv.columns': 'Columns: email (required), name, nip, phone, agency, agency level (provinsi/kabupaten/kota), regency, position, rank, language (id/en). Indonesian column headers work too.', 'inv.sample': 'Download a sample CSV',
               'inv.file': 'CSV file', 'inv.submit': 'Upload and import', 'inv.choose': 'Choose a CSV file first.',
               'inv.done': 'Imported: {imported} new invitations, {already} already invited (of {total} rows). Invitation emails go out automatically.',
-              'inv.rows': 'Rows with problems', 'inv.line': 'Line', 'inv.field': 'Column', 'inv.message': 'Problem', 'inv.closed': 'Invitations can only be imported while inviting or while registration is open.',
+              'inv.rows': 'Rows with problems', 'inv.line': 'Line', 'inv.who': 'Name/email', 'inv.field': 'Column', 'inv.value': 'Refused value', 'inv.message': 'Problem', 'inv.ignored': 'Columns not used: {columns}.', 'inv.closed': 'Invitations can only be imported while inviting or while registration is open.',
               'p.search': 'Search', 'p.search.hint': 'Name, email, NIP, agency or registration number', 'p.filter': 'Show', 'p.apply': 'Apply',
               'p.all': 'Everyone', 'p.registered': 'Registered (confirmed + waitlisted)', 'p.confirmed': 'Confirmed', 'p.waitlisted': 'Waitlisted', 'p.invited': 'Invited, not registered', 'p.withdrawn': 'Withdrawn', 'p.bounced': 'Email bounced', 'p.eligible': 'Eligible', 'p.certified': 'Certified',
               'p.export': 'Download participants CSV', 'p.exportAttendance': 'Download attendance CSV', 'p.none': 'No matching participants.', 'p.total': '{n} participants',
@@ -235,6 +235,7 @@ public static class DashboardScript
           function initialLanguage() {
             const stored = safe(() => localStorage.getItem(LANG));
             if (stored === 'id' || stored === 'en') return stored;
+            // Bahasa Indonesia unless this person chose English (stored) or the link says ?lang=en; never the browser's locale.
             return document.documentElement.lang === 'en' ? 'en' : 'id';
           }
 
@@ -885,7 +886,9 @@ public static class DashboardScript
               submit.disabled = false;
               submit.textContent = t('f.create');
               if (result.status === 201) {
-                navigate(`#/cycles/${encodeURIComponent(result.data.cycleId)}`, t('created'));
+                // Valid but probably not meant (a check-in window longer than its session): said with the confirmation.
+                const warnings = Array.isArray(result.data.warnings) ? result.data.warnings.map(detailMessage) : [];
+                navigate(`#/cycles/${encodeURIComponent(result.data.cycleId)}`, [t('created'), ...warnings].join(' '));
                 return;
               }
 
@@ -1014,7 +1017,7 @@ public static class DashboardScript
               Inviting: ['registration-opens', s.registrationOpensAt],
               RegistrationOpen: ['registration-closes', s.registrationClosesAt],
               AwaitingTraining: ['training-starts', s.sessions[0]?.startsAt],
-              InTraining: ['training-ends', s.sessions[s.sessions.length - 1]?.endsAt],
+              InTraining: ['training-ends', cycle.trainingEndedAt || s.trainingEndsAt],
               Completing: ['issuing-certificates', null],
             }[cycle.phase];
             if (cycle.phase === 'Completed' || cycle.phase === 'Cancelled') return t('ov.noNext');
@@ -1032,7 +1035,8 @@ public static class DashboardScript
               RegistrationOpen: s.registrationOpensAt,
               AwaitingTraining: cycle.registrationClosedAt || s.registrationClosesAt,
               InTraining: s.sessions[0]?.startsAt,
-              Completing: cycle.trainingEndedAt || s.sessions[s.sessions.length - 1]?.endsAt,
+              // The one end of training the workflow waits for (last session or its check-in window, whichever is later).
+              Completing: cycle.trainingEndedAt || s.trainingEndsAt,
             };
             const cancelled = cycle.phase === 'Cancelled';
             const currentIndex = PHASES.indexOf(cycle.phase);
@@ -1252,7 +1256,7 @@ public static class DashboardScript
             file.setAttribute('aria-describedby', 'invitees-file-hint invitees-file-error');
             const submit = h('button', { type: 'submit', text: t('inv.submit') });
             const sample = h('button', { type: 'button', class: 'secondary', text: t('inv.sample'), onclick: () => {
-              const csv = '\uFEFFemail,nama,nip,telepon,instansi,bahasa\nsiti.aminah@example.org,"Dr. Siti Aminah, S.Sos., M.Si.",198503122010012005,0812-3456-7890,Dinas Sosial Kabupaten Kapuas,id\n';
+              const csv = '\uFEFFemail,nama,nip,telepon,instansi,tingkat instansi,kabupaten/kota,jabatan,pangkat/golongan,bahasa\nsiti.aminah@example.org,"Dr. Siti Aminah, S.Sos., M.Si.",198503122010012005,0812-3456-7890,Dinas Sosial Kabupaten Kapuas,kabupaten,Kapuas,Pekerja Sosial Ahli Pertama,Penata Muda (III/a),id\n';
               const url = URL.createObjectURL(new Blob([csv], { type: 'text/csv' }));
               const a = h('a', { href: url, download: 'contoh-undangan.csv', hidden: true });
               document.body.append(a);
@@ -1279,14 +1283,15 @@ public static class DashboardScript
               let heading;
               if (r.ok) {
                 heading = h('h2', { tabindex: -1, text: t('inv.done', { imported: r.data.imported, already: r.data.alreadyInvited, total: r.data.total }) });
-                result.replaceChildren(h('div', { class: 'notice ok', role: 'status' }, heading));
+                const ignored = Array.isArray(r.data.ignoredColumns) && r.data.ignoredColumns.length ? h('p', { id: 'import-ignored', text: t('inv.ignored', { columns: r.data.ignoredColumns.join(', ') }) }) : null;
+                result.replaceChildren(h('div', { class: 'notice ok', role: 'status' }, heading, ignored));
                 file.value = '';
               } else {
                 const rows = Array.isArray(r.data?.error?.details) ? r.data.error.details : [];
                 heading = h('h2', { tabindex: -1, text: r.message });
                 result.replaceChildren(h('div', { class: 'notice bad', role: 'alert' }, heading), rows.length ? simpleTable(t('inv.rows'),
-                  [{ text: t('inv.line'), num: true }, t('inv.field'), t('inv.message')],
-                  rows.map((row) => h('tr', {}, h('td', { class: 'num', text: row.line }), h('td', { text: row.field || '—' }), h('td', { text: detailMessage(row) })))) : null);
+                  [{ text: t('inv.line'), num: true }, t('inv.who'), t('inv.field'), t('inv.value'), t('inv.message')],
+                  rows.map((row) => h('tr', {}, h('td', { class: 'num', text: row.line }), h('td', { text: row.name || '—' }), h('td', { text: row.field || '—' }), h('td', { text: row.value ?? '—' }), h('td', { text: detailMessage(row) })))) : null);
               }
 
               heading.focus();
@@ -1384,7 +1389,7 @@ public static class DashboardScript
                 const label = t('ev.' + e.kind) + (e.mailKind ? ` — ${t('mail.' + e.mailKind)}` : '');
                 const extra = [
                   e.sessionTitle || e.sessionId ? t('tl.session', { title: e.sessionTitle || e.sessionId }) : null,
-                  e.sessionId && e.kind.startsWith('attendance.') ? e.details?.replace(/^[^:]*:\s*/, '') : (e.kind.startsWith('email.sent') ? null : e.details),
+                  e.kind.startsWith('email.sent') ? null : ((lang === 'en' ? e.textEn : e.text) ?? (e.sessionId && e.kind.startsWith('attendance.') ? e.details?.replace(/^[^:]*:\s*/, '') : e.details)),
                   e.actor && e.actor !== 'system' ? t('tl.by', { actor: DICT[lang]['actor.' + e.actor] || e.actor }) : null,
                 ].filter(Boolean).join(' · ');
                 return h('li', { class: bad.test(e.kind) ? 'bad' : good.test(e.kind) ? 'good' : '', 'data-kind': e.kind },

@@ -12,8 +12,16 @@ using TrainingCycles.Reminders;
 
 namespace TrainingCycles.Dashboard;
 
-/// <summary>One moment in a participant's story, from whichever log recorded it.</summary>
-public sealed record TimelineEntry(DateTimeOffset At, string Kind, string Source, string? Actor = null, string? Details = null, string? MailKind = null, string? SessionId = null, string? SessionTitle = null);
+/// <summary>
+/// One moment in a participant's story, from whichever log recorded it. <c>Details</c> is what the log holds (codes,
+/// for machines); <c>Text</c> and <c>TextEn</c> say it for people, each wholly in its language.
+/// </summary>
+public sealed record TimelineEntry(DateTimeOffset At, string Kind, string Source, string? Actor = null, string? Details = null, string? MailKind = null, string? SessionId = null, string? SessionTitle = null)
+{
+    public string? Text { get; init; }
+
+    public string? TextEn { get; init; }
+}
 
 /// <summary>
 /// Read-only organizer views the dashboard needs beyond the cycle API: a participant's timeline (audit log, email log,
@@ -48,7 +56,8 @@ public sealed class InsightFunctions(CycleStore cycles, ParticipantStore partici
         foreach (var a in await audit.ReadAsync(cycleId, participantId, cancellationToken: cancellationToken))
         {
             var sessionId = a.Action is "attendance.marked" or "attendance.door-checkin" or "attendance.pending-confirmed" or "attendance.pending-rejected" ? a.Details?.Split(':', 2)[0] : null;
-            entries.Add(new(a.At, a.Action, "audit", a.Actor, a.Details, SessionId: sessionId, SessionTitle: sessionId is null ? null : sessions.GetValueOrDefault(sessionId)));
+            var (text, textEn) = AuditText(a.Action, a.Details);
+            entries.Add(new(a.At, a.Action, "audit", a.Actor, a.Details, SessionId: sessionId, SessionTitle: sessionId is null ? null : sessions.GetValueOrDefault(sessionId)) { Text = text, TextEn = textEn });
         }
 
         var byParticipant = TableClient.CreateQueryFilter($"PartitionKey eq {cycleId} and ParticipantId eq {participantId}");
@@ -73,12 +82,15 @@ public sealed class InsightFunctions(CycleStore cycles, ParticipantStore partici
             // A scan at the door is in the audit log (with who scanned); only a check-in with the code is the participant's own.
             if (row.CheckedInAt is { } checkedIn && row.Source != AttendanceSource.Door)
             {
-                entries.Add(new(checkedIn, "attendance.checked-in", "attendance", AttendanceSource.Self, row.Source == AttendanceSource.Self ? row.Status : null, SessionId: row.SessionId, SessionTitle: title));
+                var self = row.Source == AttendanceSource.Self ? row.Status : null;
+                entries.Add(new(checkedIn, "attendance.checked-in", "attendance", AttendanceSource.Self, self, SessionId: row.SessionId, SessionTitle: title)
+                    { Text = self is null ? null : StatusText(self, "id"), TextEn = self is null ? null : StatusText(self, "en") });
             }
 
             if (row.Source == AttendanceSource.Auto)
             {
-                entries.Add(new(row.MarkedAt, "attendance.auto-absent", "attendance", AuditLog.System, row.Status, SessionId: row.SessionId, SessionTitle: title));
+                entries.Add(new(row.MarkedAt, "attendance.auto-absent", "attendance", AuditLog.System, row.Status, SessionId: row.SessionId, SessionTitle: title)
+                    { Text = StatusText(row.Status, "id"), TextEn = StatusText(row.Status, "en") });
             }
 
             // Organizer marks are in the audit log, with what they changed.
@@ -109,6 +121,50 @@ public sealed class InsightFunctions(CycleStore cycles, ParticipantStore partici
             completion = new { decided = p.Eligible is not null, meetsRule = evaluation.Eligible, evaluation.Counted, evaluation.Total, evaluation.Percent, evaluation.Explanation, evaluation.ExplanationEn },
             entries = ordered,
         });
+    }
+
+    /// <summary>"Hadir", "Tidak hadir" / "Present", "Absent" for an attendance status code.</summary>
+    private static string StatusText(string status, string lang)
+    {
+        var label = AttendanceStatus.Label(status, lang);
+        return label.Length == 0 ? label : char.ToUpperInvariant(label[0]) + label[1..];
+    }
+
+    /// <summary>The audit details of an action in each language (completion verdicts are stored in both; older ones in English only).</summary>
+    internal static (string? Text, string? TextEn) AuditText(string action, string? details)
+    {
+        if (details is null)
+        {
+            return (null, null);
+        }
+
+        switch (action)
+        {
+            case "completion.eligible" or "completion.not-eligible":
+            {
+                var lines = details.Split('\n', 2);
+                return lines.Length == 2 ? (lines[0], lines[1]) : (details, details);
+            }
+
+            case "attendance.marked":
+            {
+                // "s1: Absent → Present" or "s1: Present (catatan/note)": the session is shown on its own.
+                var change = details.Split(':', 2) is [_, var rest] ? rest.Trim() : details;
+                if (change.EndsWith("(catatan/note)", StringComparison.Ordinal))
+                {
+                    var status = change[..^"(catatan/note)".Length].Trim();
+                    return ($"{StatusText(status, "id")} (catatan diubah)", $"{StatusText(status, "en")} (note changed)");
+                }
+
+                var parts = change.Split(" → ", 2);
+                return parts.Length == 2
+                    ? ($"{(parts[0] == "—" ? "belum dicatat" : StatusText(parts[0], "id"))} → {StatusText(parts[1], "id")}", $"{(parts[0] == "—" ? "not marked" : StatusText(parts[0], "en"))} → {StatusText(parts[1], "en")}")
+                    : (change, change);
+            }
+
+            default:
+                return (details, details);
+        }
     }
 
     [Function(nameof(CycleStats))]

@@ -41,7 +41,7 @@ public static class Formatting
     public static string DateRange(CycleSchedule schedule, string? language)
     {
         var first = CycleSchedule.ToLocal(schedule.TrainingStartsAt, schedule.TimeZone);
-        var last = CycleSchedule.ToLocal(schedule.TrainingEndsAt, schedule.TimeZone);
+        var last = CycleSchedule.ToLocal(schedule.LastSessionEndsAt, schedule.TimeZone);
         var culture = Culture(language);
         if (first.Date == last.Date)
         {

@@ -97,6 +97,7 @@ public static class Pages
         .lang{text-align:right;margin:0}
         .card{border:1px solid var(--line);border-radius:.5rem;padding:1rem;margin:1rem 0}
         dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem;margin:0}dl.facts dt{font-weight:600}dl.facts dd{margin:0}
+        @media (max-width:40rem){dl.facts{grid-template-columns:1fr;gap:0}dl.facts dd{margin:0 0 .5rem}}
         .field{margin:0 0 1rem}.field label,.field legend{display:block;font-weight:600;margin-bottom:.25rem}
         .hint{display:block;color:var(--muted);font-size:.9rem;margin-bottom:.25rem}
         input[type=text],input[type=email],input[type=tel],input[type=number],input[type=datetime-local],input[type=password],input[type=search],select,textarea{width:100%;padding:.6rem;font-size:1rem;border:2px solid #6b6b6b;border-radius:.3rem;background:#fff;color:var(--text)}

@@ -78,10 +78,10 @@ public sealed class MailComposer(Tokens tokens, IOptions<TrainingCyclesOptions> 
         new Uri(options.Value.PublicBaseUri, $"api/cycles/{cycle.CycleId}/register?invite={Uri.EscapeDataString(tokens.Create(TokenPurpose.Invite, cycle.CycleId, p.RowKey, cycle.Schedule.RegistrationClosesAt.AddDays(1), p.TokenVersion))}").ToString();
 
     public string ManageLink(CycleRecord cycle, ParticipantEntity p) =>
-        new Uri(options.Value.PublicBaseUri, $"api/cycles/{cycle.CycleId}/register?manage={Uri.EscapeDataString(tokens.Create(TokenPurpose.Manage, cycle.CycleId, p.RowKey, cycle.Schedule.TrainingEndsAt.AddDays(30), p.TokenVersion))}").ToString();
+        new Uri(options.Value.PublicBaseUri, $"api/cycles/{cycle.CycleId}/register?manage={Uri.EscapeDataString(tokens.Create(TokenPurpose.Manage, cycle.CycleId, p.RowKey, cycle.TrainingEndsAt.AddDays(30), p.TokenVersion))}").ToString();
 
     public string CheckInLink(CycleRecord cycle, ParticipantEntity p) =>
-        new Uri(options.Value.PublicBaseUri, $"api/cycles/{cycle.CycleId}/checkin?t={Uri.EscapeDataString(tokens.Create(TokenPurpose.CheckIn, cycle.CycleId, p.RowKey, cycle.Schedule.TrainingEndsAt.AddDays(1), p.TokenVersion))}").ToString();
+        new Uri(options.Value.PublicBaseUri, $"api/cycles/{cycle.CycleId}/checkin?t={Uri.EscapeDataString(tokens.Create(TokenPurpose.CheckIn, cycle.CycleId, p.RowKey, cycle.TrainingEndsAt.AddDays(1), p.TokenVersion))}").ToString();
 
     public string DownloadLink(CycleRecord cycle, ParticipantEntity p) =>
         new Uri(options.Value.PublicBaseUri, $"api/certificates/{p.CertificateId}/download?token={Uri.EscapeDataString(tokens.Create(TokenPurpose.Download, cycle.CycleId, p.CertificateId ?? "", time.GetUtcNow().Add(DownloadLinkLifetime), p.TokenVersion))}").ToString();

@@ -30,8 +30,8 @@ public sealed class CompletionRuleTests
         var result = CompletionRuleEvaluator.Evaluate(new CompletionRule { MinimumAttendancePercent = 67 }, Sessions(3), Marks("Present", "Present", "Absent"));
 
         Assert.False(result.Eligible);
-        Assert.Equal("attended 2 of 3 sessions (present, late), 66% < 67%", result.ExplanationEn);
-        Assert.Equal("mengikuti 2 dari 3 sesi (hadir, terlambat), 66% < 67%", result.Explanation);
+        Assert.Equal("attended 2 of 3 sessions (2 on time), 66% < 67%", result.ExplanationEn);
+        Assert.Equal("hadir 2 dari 3 sesi (2 tepat waktu), 66% < 67%", result.Explanation);
     }
 
     [Fact]
@@ -40,7 +40,7 @@ public sealed class CompletionRuleTests
         var result = CompletionRuleEvaluator.Evaluate(new CompletionRule { MinimumAttendancePercent = 66 }, Sessions(3), Marks("Present", "Present", "Absent"));
 
         Assert.True(result.Eligible);
-        Assert.Equal("attended 2 of 3 sessions (present, late), 66% ≥ 66%", result.ExplanationEn);
+        Assert.Equal("attended 2 of 3 sessions (2 on time), 66% ≥ 66%", result.ExplanationEn);
     }
 
     [Fact]
@@ -50,7 +50,7 @@ public sealed class CompletionRuleTests
 
         Assert.True(result.Eligible);
         Assert.Equal((3, 4, 75), (result.Counted, result.Total, result.Percent));
-        Assert.Equal("attended 3 of 4 sessions (present, late), 75% ≥ 75%", result.ExplanationEn);
+        Assert.Equal("attended 3 of 4 sessions (2 on time, 1 late), 75% ≥ 75%", result.ExplanationEn);
     }
 
     [Fact]
@@ -59,7 +59,7 @@ public sealed class CompletionRuleTests
         var result = CompletionRuleEvaluator.Evaluate(new CompletionRule { MinimumAttendancePercent = 80 }, Sessions(4), Marks("Present", "Present", "Present", "Absent"));
 
         Assert.False(result.Eligible);
-        Assert.Equal("attended 3 of 4 sessions (present, late), 75% < 80%", result.ExplanationEn);
+        Assert.Equal("attended 3 of 4 sessions (3 on time), 75% < 80%", result.ExplanationEn);
     }
 
     [Theory]
@@ -84,8 +84,30 @@ public sealed class CompletionRuleTests
 
         var result = CompletionRuleEvaluator.Evaluate(rule, Sessions(2), Marks("Late", "Excused"));
 
-        Assert.Equal("attended 1 of 2 sessions (present, excused), 50% ≥ 50%", result.ExplanationEn);
-        Assert.Equal("mengikuti 1 dari 2 sesi (hadir, izin), 50% ≥ 50%", result.Explanation);
+        Assert.Equal("attended 1 of 2 sessions (1 excused; not counted: 1 late), 50% ≥ 50%", result.ExplanationEn);
+        Assert.Equal("hadir 1 dari 2 sesi (1 izin; tidak dihitung: 1 terlambat), 50% ≥ 50%", result.Explanation);
+    }
+
+    [Fact]
+    public void EachLanguageIsWholeAndSaysHowManySessionsWereOnTimeAndLate()
+    {
+        var result = CompletionRuleEvaluator.Evaluate(new CompletionRule { MinimumAttendancePercent = 100 }, Sessions(3), Marks("Present", "Late", "Absent"));
+
+        Assert.Equal("hadir 2 dari 3 sesi (1 tepat waktu, 1 terlambat), 66% < 100%", result.Explanation);
+        Assert.Equal("attended 2 of 3 sessions (1 on time, 1 late), 66% < 100%", result.ExplanationEn);
+        foreach (var english in new[] { "attended", "present", "late", "sessions" })
+        {
+            Assert.DoesNotContain(english, result.Explanation, StringComparison.OrdinalIgnoreCase);
+        }
+
+        foreach (var indonesian in new[] { "hadir", "terlambat", "sesi ", "dari" })
+        {
+            Assert.DoesNotContain(indonesian, result.ExplanationEn, StringComparison.OrdinalIgnoreCase);
+        }
+
+        var none = CompletionRuleEvaluator.Evaluate(new CompletionRule(), Sessions(2), Marks("Absent"));
+        Assert.Equal(("hadir 0 dari 2 sesi, 0% < 100%", "attended 0 of 2 sessions, 0% < 100%"), (none.Explanation, none.ExplanationEn));
+        Assert.Equal(none.Explanation + "\n" + none.ExplanationEn, CompletionRuleEvaluator.AuditDetails(none));
     }
 
     [Fact]

@@ -194,15 +194,15 @@ public sealed class RosterTests
         Assert.StartsWith("participant_id,registration_number,full_name,nip,agency,participant_status,s1: Hari 1,s2: Hari 2,s3: Hari 3,counted,total,percent,meets_rule,eligible,completion,completion_en", lines[0], StringComparison.Ordinal);
         var first = lines.Single(l => l.StartsWith(ids[0], StringComparison.Ordinal));
         Assert.Contains(",Confirmed,Present,Late,,2,3,66,false,,", first, StringComparison.Ordinal);
-        Assert.Contains("mengikuti 2 dari 3 sesi (hadir, terlambat), 66% < 67%", first, StringComparison.Ordinal);
-        Assert.Contains("attended 2 of 3 sessions (present, late), 66% < 67%", first, StringComparison.Ordinal);
+        Assert.Contains("hadir 2 dari 3 sesi (1 tepat waktu, 1 terlambat), 66% < 67%", first, StringComparison.Ordinal);
+        Assert.Contains("attended 2 of 3 sessions (1 on time, 1 late), 66% < 67%", first, StringComparison.Ordinal);
         var second = lines.Single(l => l.StartsWith(ids[1], StringComparison.Ordinal));
         Assert.Contains("\"'=HYPERLINK(", second, StringComparison.Ordinal);
         Assert.DoesNotContain(",=HYPERLINK", second, StringComparison.Ordinal);
 
         var item = json.GetProperty("items").EnumerateArray().Single(i => i.GetProperty("participantId").GetString() == ids[0]);
         Assert.Equal("Late", item.GetProperty("marks").GetProperty("s2").GetProperty("status").GetString());
-        Assert.Equal("mengikuti 2 dari 3 sesi (hadir, terlambat), 66% < 67%", item.GetProperty("explanation").GetString());
+        Assert.Equal("hadir 2 dari 3 sesi (1 tepat waktu, 1 terlambat), 66% < 67%", item.GetProperty("explanation").GetString());
         Assert.False(item.GetProperty("meetsRule").GetBoolean());
         Assert.Equal(67, json.GetProperty("rule").GetProperty("minimumAttendancePercent").GetInt32());
     }

@@ -108,7 +108,9 @@ public sealed class DashboardBrowserTests(Browser browser) : IClassFixture<Brows
         var row = result.Locator("tbody tr");
         await Expect(row).ToHaveCountAsync(1);
         Assert.Equal("3", await row.Locator("td").Nth(0).InnerTextAsync());
-        Assert.Equal("email", await row.Locator("td").Nth(1).InnerTextAsync());
+        Assert.Equal("Budi Santoso", await row.Locator("td").Nth(1).InnerTextAsync());
+        Assert.Equal("email", await row.Locator("td").Nth(2).InnerTextAsync());
+        Assert.Equal("budi.santoso(at)example.org", await row.Locator("td").Nth(3).InnerTextAsync());
         await d.AssertAccessibleAsync("import errors");
         await d.ScreenshotAsync("import-errors");
 
