@@ -38,7 +38,7 @@ public static class RegistrationPage
             .Append(H(T(lang, "Sudah diundang atau terdaftar, tetapi tidak menemukan email Anda? Tautan pribadi Anda dikirim ke alamat yang terdaftar.",
                 "Invited or registered already but cannot find your email? Your personal link is sent to the address on record.")))
             .Append("</p><form method=\"post\" action=\"").Append(H(action)).Append("\" novalidate>");
-        Input(html, lang, errors, "resend-email", "Email", T(lang, "Alamat yang Anda pakai saat diundang atau mendaftar", "The address you were invited or registered with"), "", "email", "email");
+        Input(html, lang, errors, "resend-email", T(lang, "Alamat terdaftar", "Address on record"), T(lang, "Alamat yang Anda pakai saat diundang atau mendaftar", "The address you were invited or registered with"), "", "email", "email");
         html.Append("<div class=\"hp\" aria-hidden=\"true\"><label for=\"website4\">Website</label><input type=\"text\" id=\"website4\" name=\"website\" tabindex=\"-1\" autocomplete=\"off\"></div>")
             .Append("<button type=\"submit\" class=\"secondary\" name=\"action\" value=\"resend\">").Append(H(T(lang, "Kirim tautan", "Send the link"))).Append("</button></form></section>");
         return html.ToString();

@@ -55,7 +55,7 @@ public sealed class DashboardApiTests
         var cycleId = (await CycleApi.CreateAsync(world.Organizer, CycleApi.CompressedDefinition(DateTimeOffset.UtcNow, closeAfterSeconds: 3600))).GetProperty("cycleId").GetString()!;
         await CycleApi.WaitForPhaseAsync(world.Organizer, cycleId, "RegistrationOpen");
         await CycleApi.ImportCsvAsync(world.Organizer, cycleId, "email,nama\nsiti.aminah@example.org,Siti Aminah\n");
-        var (registered, _) = await Forms.PostAsync(world.Http, $"api/cycles/{cycleId}/register", Forms.ValidRegistration());
+        var (registered, _) = await Forms.PostAsync(world.Http, await Forms.InviteUrlAsync(world, cycleId, "siti.aminah@example.org"), Forms.ValidRegistration());
         Assert.Equal(HttpStatusCode.OK, registered.StatusCode);
         var services = world.Host.Services;
         var participant = Assert.Single(await services.GetRequiredService<ParticipantStore>().ListAsync(cycleId));

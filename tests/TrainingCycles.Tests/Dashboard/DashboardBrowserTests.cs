@@ -118,11 +118,11 @@ public sealed class DashboardBrowserTests(Browser browser) : IClassFixture<Brows
         await page.GetByRole(AriaRole.Button, new() { Name = "Unggah dan impor" }).ClickAsync();
         await Expect(result).ToContainTextAsync("Impor berhasil: 3 undangan baru");
 
-        // Two of them register through the public form.
+        // Two of them register through the links in their invitations.
         for (var i = 0; i < 2; i++)
         {
             var email = i == 0 ? "siti.aminah@example.org" : "budi.santoso@example.org";
-            var (response, _) = await Forms.PostAsync(world.Http, $"api/cycles/{cycleId}/register", Forms.ValidRegistration(nip: Forms.Nip(i), email: email, name: i == 0 ? "Siti Aminah, S.Sos." : "Budi Santoso, S.ST."));
+            var (response, _) = await Forms.PostAsync(world.Http, await Forms.InviteUrlAsync(world, cycleId, email), Forms.ValidRegistration(nip: Forms.Nip(i), email: email, name: i == 0 ? "Siti Aminah, S.Sos." : "Budi Santoso, S.ST."));
             Assert.True(response.IsSuccessStatusCode);
         }
 
