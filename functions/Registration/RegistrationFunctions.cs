@@ -16,7 +16,7 @@ namespace TrainingCycles.Registration;
 /// (from the confirmation email; view, change or withdraw).
 /// </summary>
 public sealed class RegistrationFunctions(
-    CycleStore cycles, ParticipantStore participants, RegistrationService registrations, ParticipantMailQueue mailQueue, Tokens tokens, MailComposer composer, FormRateLimiter rateLimiter, TimeProvider time, ILogger<RegistrationFunctions> logger)
+    CycleStore cycles, ParticipantStore participants, RegistrationService registrations, ParticipantMailQueue mailQueue, EmailLog emailLog, Tokens tokens, MailComposer composer, FormRateLimiter rateLimiter, TimeProvider time, ILogger<RegistrationFunctions> logger)
 {
     public const int MaxFormBytes = 32 * 1024;
 
@@ -38,9 +38,9 @@ public sealed class RegistrationFunctions(
             return tokenPage;
         }
 
-        if (purpose == TokenPurpose.Manage && participant is { CertificateId: not null } && time.GetUtcNow() >= cycle.Schedule.RegistrationClosesAt)
+        if (purpose == TokenPurpose.Manage && participant is { CertificateId: not null })
         {
-            // After the training the manage link is where the holder gets a fresh certificate download link.
+            // Once a certificate exists the manage link is where its holder gets a fresh download link.
             return DocumentsPage(request, cycle, lang, participant);
         }
 
@@ -269,9 +269,14 @@ public sealed class RegistrationFunctions(
 
         if (await participants.FindByEmailAsync(cycle.CycleId, email) is { Status: not ParticipantStatus.Unconfirmed } p)
         {
-            // One resend per person per hour at most: the email log keys on (kind, occurrence, person).
-            var hour = time.GetUtcNow().ToString("yyyyMMddHH", System.Globalization.CultureInfo.InvariantCulture);
-            await mailQueue.ScheduleAsync(durable, new ParticipantMailRequest(cycle.CycleId, p.RowKey, MailKinds.PersonalLink, "resend-" + hour));
+            // One resend per person per hour at most: the email log keys on (kind, occurrence, person), and an hour
+            // already handled schedules nothing at all.
+            var occurrence = "resend-" + time.GetUtcNow().ToString("yyyyMMddHH", System.Globalization.CultureInfo.InvariantCulture);
+            var handled = await emailLog.HandledKeysAsync(cycle.CycleId, [EmailLog.Key(MailKinds.PersonalLink, occurrence, p.RowKey)]);
+            if (handled.Count == 0)
+            {
+                await mailQueue.ScheduleAsync(durable, new ParticipantMailRequest(cycle.CycleId, p.RowKey, MailKinds.PersonalLink, occurrence));
+            }
         }
 
         return Message(request, lang, StatusCodes.Status200OK, "Periksa email Anda", "Check your email",

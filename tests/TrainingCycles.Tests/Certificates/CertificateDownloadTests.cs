@@ -188,4 +188,29 @@ public sealed class CertificateDownloadTests
         chars[index] = chars[index] == 'A' ? 'B' : 'A';
         return new string(chars);
     }
+
+    [Fact]
+    public async Task TheManageLinkGivesAFreshDownloadLinkAndAWithdrawalRevokesTheOldOnes()
+    {
+        await using var world = await TestWorld.StartAsync(DurableBackend.InMemory);
+        var certificate = await OneAsync(world);
+        var store = world.Host.Services.GetRequiredService<TrainingCycles.Registration.ParticipantStore>();
+        var holder = (await store.GetAsync(certificate.PartitionKey, certificate.ParticipantId))!;
+        var manage = $"api/cycles/{certificate.PartitionKey}/register?manage={Uri.EscapeDataString(Token(world, TokenPurpose.Manage, certificate.PartitionKey, holder.RowKey, TimeSpan.FromDays(1)))}";
+        using var client = NoRedirects(world);
+
+        var page = Parse(await world.Http.GetStringAsync(manage));
+        var fresh = page.QuerySelector("#download-certificate")!.GetAttribute("href")!;
+        using var download = await client.GetAsync(new Uri(fresh).PathAndQuery.TrimStart('/'));
+        Assert.Equal(HttpStatusCode.Redirect, download.StatusCode);
+        var token = HttpUtility.ParseQueryString(new Uri(fresh).Query)["token"]!;
+        world.Host.Services.GetRequiredService<Tokens>().Validate(token, TokenPurpose.Download, out var claims);
+        Assert.InRange(claims!.ExpiresAt, DateTimeOffset.UtcNow.AddDays(29), DateTimeOffset.UtcNow.AddDays(31));
+
+        // The holder's links are revoked (as a withdrawal or an email change does): the old download link stops.
+        holder.TokenVersion++;
+        await store.UpdateAsync(holder);
+        using var revoked = await client.GetAsync(new Uri(fresh).PathAndQuery.TrimStart('/'));
+        Assert.Equal(HttpStatusCode.Forbidden, revoked.StatusCode);
+    }
 }

@@ -312,6 +312,10 @@ public sealed partial class RegistrationSecurityTests
         Assert.Equal(HttpStatusCode.OK, known.StatusCode);
         Assert.Equal(knownPage.Body!.TextContent, unknownPage.Body!.TextContent);
         var mail = await WaitForMailToAsync(world, "personal-link", "siti@kalteng.go.id");
+        var (repeat, _) = await Forms.PostAsync(world.Http, $"api/cycles/{cycleId}/register", new Dictionary<string, string> { ["action"] = "resend", ["resend-email"] = "siti@kalteng.go.id" });
+        Assert.Equal(HttpStatusCode.OK, repeat.StatusCode);
+        await Task.Delay(1500);
+        Assert.Single(world.Host.Outbox.Deliveries, d => d.To == "siti@kalteng.go.id" && d.CustomArgs.GetValueOrDefault("k") == "personal-link");
         var fresh = new Uri(LinkIn(mail.Text!)).PathAndQuery.TrimStart('/');
         var (reRegistered, page) = await Forms.PostAsync(world.Http, fresh, Forms.ValidRegistration(nip: SitiNip, email: "siti@kalteng.go.id", name: "Siti Rahmawati"));
         Assert.Equal(HttpStatusCode.OK, reRegistered.StatusCode);
