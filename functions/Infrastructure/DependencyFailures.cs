@@ -59,9 +59,9 @@ public static class DependencyFailures
         if (wantsHtml)
         {
             var lang = Pages.Language(request);
-            return Pages.Message(request, lang, StatusCodes.Status503ServiceUnavailable, "Layanan sedang sibuk", "Service briefly unavailable",
-                "Sistem sedang tidak dapat menyimpan data. Isian Anda belum tersimpan; coba lagi dalam beberapa detik.",
-                "The system cannot store data right now. Nothing was saved; please try again in a few seconds.");
+            return Pages.RetryMessage(request, lang, StatusCodes.Status503ServiceUnavailable, "Layanan sedang sibuk", "Service briefly unavailable",
+                "Sistem sedang tidak dapat menyimpan data. Isian Anda belum tersimpan, tetapi masih ada di halaman ini: tekan \"Kirim lagi\" dalam beberapa detik.",
+                "The system cannot store data right now. Nothing was saved, but your answers are kept on this page: press \"Send again\" in a few seconds.");
         }
 
         return Http.Error(StatusCodes.Status503ServiceUnavailable, "unavailable", "Layanan sedang tidak tersedia; coba lagi sebentar lagi.", "The service is briefly unavailable; try again shortly.");

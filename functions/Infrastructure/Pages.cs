@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc;
 
 namespace TrainingCycles.Infrastructure;
@@ -77,6 +78,31 @@ public static class Pages
     public static IActionResult Message(HttpRequest request, string lang, int status, string titleId, string titleEn, string textId, string textEn) =>
         Render(request, lang, T(lang, titleId, titleEn),
             $"<h1>{H(T(lang, titleId, titleEn))}</h1><p>{H(T(lang, textId, textEn))}</p>", status);
+
+    /// <summary>
+    /// A refusal page for a form post that could not be handled now (busy, briefly unavailable): the message, then
+    /// the person's answers as hidden fields behind a "send again" button, so nothing they typed is lost. The honeypot
+    /// is never echoed; only a form already read (and bounded by its route's limits) is echoed, values are encoded.
+    /// </summary>
+    public static IActionResult RetryMessage(HttpRequest request, string lang, int status, string titleId, string titleEn, string textId, string textEn)
+    {
+        var body = new StringBuilder($"<h1>{H(T(lang, titleId, titleEn))}</h1><p>{H(T(lang, textId, textEn))}</p>");
+        if (request.HttpContext.Features.Get<IFormFeature>()?.Form is { Count: > 0 } form)
+        {
+            body.Append("<form method=\"post\" action=\"").Append(H(request.Path + request.QueryString.ToString())).Append("\">");
+            foreach (var (name, values) in form.Where(f => f.Key != "website"))
+            {
+                foreach (var value in values)
+                {
+                    body.Append("<input type=\"hidden\" name=\"").Append(H(name)).Append("\" value=\"").Append(H(value)).Append("\">");
+                }
+            }
+
+            body.Append("<button type=\"submit\">").Append(H(T(lang, "Kirim lagi", "Send again"))).Append("</button></form>");
+        }
+
+        return Render(request, lang, T(lang, titleId, titleEn), body.ToString(), status);
+    }
 
     /// <summary>Links to the same page in the other language, keeping the query string.</summary>
     public static string LanguageSwitch(HttpRequest request, string lang)

@@ -63,9 +63,13 @@ public sealed class RegistrationFunctions(
 
         if (cycle.Entity.InviteOnly && participant is null)
         {
-            return Message(request, lang, StatusCodes.Status403Forbidden, "Khusus undangan", "By invitation only",
-                "Pendaftaran pelatihan ini hanya melalui tautan pribadi di email undangan. Bila Anda diundang tetapi tidak menerima email, hubungi penyelenggara.",
-                "Registration for this training is only through the personal link in the invitation email. If you were invited but did not receive it, contact the organizer.");
+            // An invitee who lost the invitation asks for it again here; nobody else learns anything.
+            var inviteOnly = LanguageSwitch(request, lang) +
+                $"<h1>{H(T(lang, "Khusus undangan", "By invitation only"))}</h1><p>{H(T(lang,
+                    "Pendaftaran pelatihan ini hanya melalui tautan pribadi di email undangan. Bila Anda diundang tetapi tidak menemukan emailnya, minta tautan Anda di bawah atau hubungi penyelenggara.",
+                    "Registration for this training is only through the personal link in the invitation email. If you were invited but cannot find it, ask for your link below or contact the organizer."))}</p>" +
+                RegistrationPage.ResendForm(lang, request.Path.ToString(), null);
+            return Render(request, lang, T(lang, "Khusus undangan", "By invitation only") + " — " + cycle.Entity.Title, inviteOnly, StatusCodes.Status403Forbidden);
         }
 
         // An invitation link may have been forwarded: it prefills what the organizer sent, never the NIP or phone.
@@ -355,9 +359,9 @@ public sealed class RegistrationFunctions(
     private static IActionResult TooMany(HttpRequest request, string lang)
     {
         request.HttpContext.Response.Headers.RetryAfter = "60";
-        return Message(request, lang, StatusCodes.Status429TooManyRequests, "Terlalu banyak percobaan", "Too many attempts",
-            "Terlalu banyak pengiriman dari jaringan Anda. Tunggu satu menit, lalu muat ulang halaman sebelumnya dan kirim lagi.",
-            "Too many submissions from your network. Wait a minute, then go back and send again.");
+        return RetryMessage(request, lang, StatusCodes.Status429TooManyRequests, "Terlalu banyak percobaan", "Too many attempts",
+            "Terlalu banyak pengiriman dari jaringan Anda. Tunggu satu menit, lalu tekan \"Kirim lagi\".",
+            "Too many submissions from your network. Wait a minute, then press \"Send again\".");
     }
 
     private static IActionResult ConfirmEmailPage(HttpRequest request, CycleRecord cycle, string lang)
@@ -381,7 +385,7 @@ public sealed class RegistrationFunctions(
         return Render(request, lang, T(lang, "Periksa email Anda", "Check your email") + " — " + cycle.Entity.Title, body, StatusCodes.Status202Accepted);
     }
 
-    /// <summary>After the training: the certificate, with a download link made now (links in mail last weeks, not a year).</summary>
+    /// <summary>The holder's certificate, with a download link made now (links in mail last weeks, not a year).</summary>
     private IActionResult DocumentsPage(HttpRequest request, CycleRecord cycle, string lang, ParticipantEntity p)
     {
         var link = composer.DownloadLink(cycle, p);

@@ -324,6 +324,24 @@ public sealed partial class RegistrationSecurityTests
     }
 
     [Fact]
+    public async Task AnInviteeOfAnInviteOnlyCycleWhoLostTheMailAsksForTheLinkAgain()
+    {
+        var world = await TestWorld.StartAsync(DurableBackend.InMemory);
+        await using var _ = world;
+        var cycleId = (await CycleApi.CreateAsync(world.Organizer, CycleApi.CompressedDefinition(DateTimeOffset.UtcNow, closeAfterSeconds: 3600, inviteOnly: true))).GetProperty("cycleId").GetString()!;
+        await CycleApi.ImportCsvAsync(world.Organizer, cycleId, "email,nama\nrina@kalteng.go.id,Rina Wulandari\n");
+
+        var (refused, page) = await Forms.GetAsync(world.Http, $"api/cycles/{cycleId}/register");
+        var (asked, _) = await Forms.PostAsync(world.Http, $"api/cycles/{cycleId}/register", new Dictionary<string, string> { ["action"] = "resend", ["resend-email"] = "rina@kalteng.go.id" });
+
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.NotNull(page.QuerySelector("#resend-email"));
+        Assert.Equal(HttpStatusCode.OK, asked.StatusCode);
+        var mail = await WaitForMailToAsync(world, "personal-link", "rina@kalteng.go.id");
+        Assert.Contains("invite=", LinkIn(mail.Text!), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task NamesLoseBidirectionalControlsBeforeTheyAreStoredOrShown()
     {
         var (world, cycleId) = await OpenCycleAsync();

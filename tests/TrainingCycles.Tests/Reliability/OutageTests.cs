@@ -63,6 +63,11 @@ public sealed class OutageTests
             Assert.All(during, s => Assert.Equal(HttpStatusCode.ServiceUnavailable, s));
             Assert.True(registration.Headers.RetryAfter is not null, "a 503 should say when to retry");
             Assert.NotNull(page.QuerySelector("h1"));
+            // The refusal keeps what the person typed (acceptance run #16, finding 2): "Kirim lagi" re-posts it.
+            Assert.Equal("during@example.org", page.QuerySelector("form input[type=hidden][name=email]")?.GetAttribute("value"));
+            Assert.Equal(Forms.Nip(50), page.QuerySelector("form input[type=hidden][name=nip]")?.GetAttribute("value"));
+            Assert.Null(page.QuerySelector("input[name=website]"));
+            Assert.NotNull(page.QuerySelector("form button[type=submit]"));
             Assert.Contains("\"unavailable\"", apiBody, StringComparison.Ordinal);
 
             // Back: everything accepted before the outage is there, new registrations work, the workflow moves on.
