@@ -107,6 +107,7 @@ public sealed class ParticipantAdminFunctions(CycleStore cycles, ParticipantStor
     [Function(nameof(CorrectParticipant))]
     public async Task<IActionResult> CorrectParticipant(
         [HttpTrigger(AuthorizationLevel.Function, "patch", Route = "cycles/{cycleId}/participants/{participantId}")] HttpRequest request,
+        [DurableClient] DurableTaskClient durable,
         string cycleId,
         string participantId)
     {
@@ -146,6 +147,12 @@ public sealed class ParticipantAdminFunctions(CycleStore cycles, ParticipantStor
         }
 
         var result = await registrations.RegisterAsync(cycle, valid, participantId, detailsOnly: true, actor: actor!);
+        if (result.Outcome == RegistrationOutcome.Updated && !string.Equals(p.Email, result.Participant!.Email, StringComparison.Ordinal))
+        {
+            // A corrected address gets the person's new link; the links sent to the old one no longer work.
+            await mailQueue.ScheduleAsync(durable, new ParticipantMailRequest(cycleId, participantId, MailKinds.PersonalLink, "email-" + result.Participant.TokenVersion));
+        }
+
         return result.Outcome switch
         {
             RegistrationOutcome.NipTaken => Http.Error(StatusCodes.Status409Conflict, "nip_taken", "NIP ini sudah dipakai peserta lain pada pelatihan ini.", "This NIP already belongs to another participant of this training."),

@@ -210,6 +210,12 @@ public sealed class RegistrationFunctions(
         }
 
         await ScheduleOutcomeMailAsync(durable, cycle, result);
+        if (result.Outcome == RegistrationOutcome.Updated && participant is not null && !string.Equals(participant.Email, p.Email, StringComparison.Ordinal))
+        {
+            // The new address gets the new personal link: the old links (possibly in someone else's mailbox) stopped working.
+            await mailQueue.ScheduleAsync(durable, new ParticipantMailRequest(cycle.CycleId, p.RowKey, MailKinds.PersonalLink, "email-" + p.TokenVersion));
+        }
+
         return ConfirmationPage(request, cycle, lang, p, result.Outcome);
     }
 

@@ -246,7 +246,7 @@ public sealed partial class RegistrationSecurityTests
         var anonymous = await world.Organizer.PostAsJsonAsync($"{api}/{Id("first@example.org")}/withdraw", new { reason = "tidak hadir" });
         var withdrawn = await world.Organizer.PostAsJsonAsync($"{api}/{Id("first@example.org")}/withdraw", new { actor = "Rina (panitia)", reason = "Mengundurkan diri lewat telepon" });
         var badCorrection = await world.Organizer.PatchAsJsonAsync($"{api}/{Id("second@example.org")}", new { actor = "Rina (panitia)", nip = "123" });
-        var corrected = await world.Organizer.PatchAsJsonAsync($"{api}/{Id("second@example.org")}", new { actor = "Rina (panitia)", fullName = "Dr. Second Person, M.Si.", reason = "salah ketik" });
+        var corrected = await world.Organizer.PatchAsJsonAsync($"{api}/{Id("second@example.org")}", new { actor = "Rina (panitia)", fullName = "Dr. Second Person, M.Si.", email = "second.new@example.org", reason = "salah ketik" });
         var removed = await world.Organizer.PostAsJsonAsync($"{api}/{Id("third@example.org")}/remove", new { actor = "Rina (panitia)", reason = "pendaftaran palsu" });
         var removedAgain = await world.Organizer.PostAsJsonAsync($"{api}/{Id("third@example.org")}/remove", new { actor = "Rina (panitia)" });
         var unauthenticated = await world.Http.PostAsJsonAsync($"{api}/{Id("second@example.org")}/remove", new { actor = "x" });
@@ -263,8 +263,11 @@ public sealed partial class RegistrationSecurityTests
         var after = await Store(world).ListAsync(cycleId);
         Assert.Equal(2, after.Count);
         Assert.Equal(ParticipantStatus.Withdrawn, after.Single(p => p.Email == "first@example.org").Status);
-        var second = after.Single(p => p.Email == "second@example.org");
-        Assert.Equal((ParticipantStatus.Confirmed, "Dr. Second Person, M.Si.", Forms.Nip(2)), (second.Status, second.FullName, second.Nip));
+        var second = after.Single(p => p.Email == "second.new@example.org");
+        Assert.Equal((ParticipantStatus.Confirmed, "Dr. Second Person, M.Si.", Forms.Nip(2), 1), (second.Status, second.FullName, second.Nip, second.TokenVersion));
+        // The corrected address gets the new personal link (the old links were revoked with the version bump).
+        var link = LinkIn((await WaitForMailToAsync(world, "personal-link", "second.new@example.org")).Text!);
+        Assert.Contains("manage=", link, StringComparison.Ordinal);
         var counts = await world.Host.Services.GetRequiredService<CycleStore>().CountsAsync(cycleId);
         Assert.Equal((1, 0, 1), (counts.Confirmed, counts.Waitlisted, counts.Withdrawn));
         var audit = await world.Host.Services.GetRequiredService<AuditLog>().ReadAsync(cycleId);
@@ -427,7 +430,8 @@ public sealed partial class RegistrationSecurityTests
             await Task.Delay(100);
         }
 
-        throw new TimeoutException($"no '{kind}' mail to {to} arrived");
+        throw new TimeoutException($"no '{kind}' mail to {to} arrived; the outbox holds: " +
+            string.Join(", ", world.Host.Outbox.Deliveries.Select(d => d.CustomArgs.GetValueOrDefault("k") + " → " + d.To)));
     }
 }
 
