@@ -91,6 +91,7 @@ public static class DashboardStyles
         .badge{display:inline-block;padding:.1rem .55rem;border-radius:1rem;font-size:.85rem;font-weight:600;background:var(--soft);border:1px solid #8a8a8a;color:var(--text);white-space:nowrap}
         .badge.phase-RegistrationOpen,.badge.st-Confirmed,.badge.st-Valid,.badge.yes{background:#e9f5ec;border-color:var(--ok);color:#14502a}
         .badge.phase-InTraining,.badge.phase-Completing,.badge.st-Waitlisted{background:#fff4e0;border-color:#a36500;color:var(--warn)}
+        .badge.st-Unconfirmed{background:#fff4e0;border-color:#a36500;color:#6b4300;border-style:dashed}
         .badge.phase-Cancelled,.badge.st-Withdrawn,.badge.st-Revoked,.badge.no,.badge.bounced{background:#fcebee;border-color:var(--error);color:#8a0019}
         .badge.mk-Present{background:#e9f5ec;border-color:var(--ok);color:#14502a}.badge.mk-Late{background:#fff4e0;border-color:#a36500;color:var(--warn)}
         .badge.mk-Excused{background:var(--accent-soft);border-color:var(--accent);color:var(--accent)}.badge.mk-Absent{background:#fcebee;border-color:var(--error);color:#8a0019}
@@ -156,6 +157,9 @@ public static class DashboardStyles
         dialog{border:0;border-radius:.6rem;padding:1.25rem;max-width:34rem;width:calc(100% - 2rem);box-shadow:0 10px 40px rgba(0,0,0,.35)}
         dialog::backdrop{background:rgba(0,0,0,.45)}
         dialog h2{margin-top:0}
+        dialog.wide{max-width:48rem}
+        dialog .grid{grid-template-columns:repeat(auto-fit,minmax(13rem,1fr))}
+        td .row-actions{gap:.35rem}
 
         @media (max-width:48rem){
           .session-row{grid-template-columns:1fr 1fr}
