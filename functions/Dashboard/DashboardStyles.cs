@@ -43,7 +43,7 @@ public static class DashboardStyles
         .field{margin:0 0 1rem}
         .field>label,.field>.label,fieldset>legend{display:block;font-weight:600;margin-bottom:.25rem}
         .hint{display:block;color:var(--muted);font-size:.9rem;margin-bottom:.25rem}
-        input[type=text],input[type=password],input[type=number],input[type=datetime-local],input[type=search],input[type=file],select,textarea{width:100%;max-width:100%;padding:.5rem;font:inherit;border:2px solid #6b6b6b;border-radius:.3rem;background:#fff;color:var(--text)}
+        input[type=text],input[type=password],input[type=number],input[type=datetime-local],input[type=search],input[type=email],input[type=tel],input[type=file],select,textarea{width:100%;max-width:100%;padding:.5rem;font:inherit;border:2px solid #6b6b6b;border-radius:.3rem;background:#fff;color:var(--text)}
         input[type=number]{max-width:12rem}
         textarea{min-height:5rem}
         .invalid>input,.invalid>select,.invalid>textarea,input[aria-invalid=true],select[aria-invalid=true]{border-color:var(--error)}
