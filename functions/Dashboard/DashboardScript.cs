@@ -1444,14 +1444,15 @@ public static class DashboardScript
           const ORGANIZER = 'trainingCycles.markedBy'; // the same name the roster records as "Dicatat oleh"
           const CORRECTABLE = ['fullName', 'nip', 'email', 'phone', 'agency', 'agencyLevel', 'regency', 'position', 'rank', 'language'];
 
-          function participantActions(cycle, p) {
+          /** The actions a person's status allows; `leaveTo` is where to go once they are removed (their own history is gone). */
+          function participantActions(cycle, p, leaveTo) {
             const name = p.fullName || p.email;
             const button = (key, cls, onclick) => h('button', { type: 'button', class: `${cls} small`, text: t('pa.' + key), 'aria-label': t(`pa.${key}For`, { name }), onclick });
             return h('div', { class: 'actions row-actions' },
               p.status === 'Confirmed' || p.status === 'Waitlisted' ? button('withdraw', 'secondary', () => withdrawDialog(cycle, p)) : null,
               ['Confirmed', 'Waitlisted', 'Withdrawn'].includes(p.status) ? button('correct', 'secondary', () => correctDialog(cycle, p)) : null,
               // Shown to everyone: the API says why when it refuses (training started, certificate held).
-              button('remove', 'danger', () => removeDialog(cycle, p)));
+              button('remove', 'danger', () => removeDialog(cycle, p, leaveTo)));
           }
 
           const participantPath = (cycle, p) => `cycles/${encodeURIComponent(cycle.cycleId)}/participants/${encodeURIComponent(p.participantId)}`;
@@ -1468,7 +1469,7 @@ public static class DashboardScript
            * A dialog for one organizer action: optional fields, the organizer's name (required; remembered in this tab with
            * the roster's) and the reason (required). The API's refusal lands beside its field, or in the summary.
            */
-          function participantDialog({ title, text, submitText, danger, build, send, done }) {
+          function participantDialog({ title, text, submitText, danger, build, send, done, leaveTo }) {
             const fields = new FieldMap();
             const summary = h('div', {});
             const actor = input('text', { autocomplete: 'name', maxlength: 200, value: who() || '' });
@@ -1495,6 +1496,7 @@ public static class DashboardScript
 
               const message = await done(r);
               el.close();
+              if (leaveTo) return navigate(leaveTo, message);
               await route();
               announce(message);
             } },
@@ -1517,9 +1519,10 @@ public static class DashboardScript
             });
           }
 
-          function removeDialog(cycle, p) {
+          function removeDialog(cycle, p, leaveTo) {
             const name = p.fullName || p.email;
             participantDialog({
+              leaveTo,
               title: t('pa.removeFor', { name }), text: t('pa.removeText'), submitText: t('pa.remove'), danger: true,
               send: (by) => api(`${participantPath(cycle, p)}/remove`, { method: 'POST', json: by }),
               done: async (r) => t('pa.removed', { name }) + await promotedText(cycle, r.data.promoted),
@@ -1578,6 +1581,7 @@ public static class DashboardScript
                 fact(t('p.regNo'), p.registrationNumber),
                 fact(t('tl.completion'), verdict),
                 fact(t('p.certificate'), p.certificateNumber)),
+              participantActions(cycle, p, `${base}/participants`),
               entries.length === 0 ? h('p', { text: t('tl.empty') }) : h('ol', { class: 'events', id: 'timeline' }, entries.map((e) => {
                 const label = t('ev.' + e.kind) + (e.mailKind ? ` — ${t('mail.' + e.mailKind)}` : '');
                 const extra = [

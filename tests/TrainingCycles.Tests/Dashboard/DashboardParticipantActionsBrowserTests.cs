@@ -138,6 +138,16 @@ public sealed class DashboardParticipantActionsBrowserTests(Browser browser) : I
         await page.GetByRole(AriaRole.Link, new() { Name = "Riwayat Budi Santoso, S.Sos." }).ClickAsync();
         await Expect(page.Locator("#timeline li[data-kind='participant.corrected']")).ToContainTextAsync("oleh penyelenggara Rina (panitia) — Gelar belum ditulis");
         await Expect(page.Locator("#timeline li[data-kind='registration.promoted']")).ToHaveCountAsync(1);
+
+        // The same actions from the history; once removed, back to the list (the history is gone with the row).
+        await page.GetByRole(AriaRole.Button, new() { Name = "Hapus Budi Santoso, S.Sos." }).ClickAsync();
+        await Expect(dialog.GetByLabel("Nama petugas")).ToHaveValueAsync("Rina (panitia)");
+        await dialog.GetByLabel("Alasan").FillAsync("Didaftarkan ke angkatan berikutnya");
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Hapus", Exact = true }).ClickAsync();
+        await d.ExpectStatusAsync("Budi Santoso, S.Sos. dihapus.");
+        Assert.EndsWith($"#/cycles/{cycleId}/participants", page.Url, StringComparison.Ordinal);
+        await Expect(rows).ToHaveCountAsync(1);
+        Assert.Null(await ByEmailAsync("budi@kalteng.go.id"));
         d.AssertNoConsoleErrors();
     }
 
