@@ -91,7 +91,7 @@ public static class DashboardStyles
         .badge{display:inline-block;padding:.1rem .55rem;border-radius:1rem;font-size:.85rem;font-weight:600;background:var(--soft);border:1px solid #8a8a8a;color:var(--text);white-space:nowrap}
         .badge.phase-RegistrationOpen,.badge.st-Confirmed,.badge.st-Valid,.badge.yes{background:#e9f5ec;border-color:var(--ok);color:#14502a}
         .badge.phase-InTraining,.badge.phase-Completing,.badge.st-Waitlisted{background:#fff4e0;border-color:#a36500;color:var(--warn)}
-        .badge.st-Unconfirmed{background:#fff4e0;border-color:#a36500;color:#6b4300;border-style:dashed}
+        .badge.st-Unconfirmed{background:#fff4e0;border-color:#a36500;color:#6b4300;border-style:dashed;white-space:normal}
         .badge.phase-Cancelled,.badge.st-Withdrawn,.badge.st-Revoked,.badge.no,.badge.bounced{background:#fcebee;border-color:var(--error);color:#8a0019}
         .badge.mk-Present{background:#e9f5ec;border-color:var(--ok);color:#14502a}.badge.mk-Late{background:#fff4e0;border-color:#a36500;color:var(--warn)}
         .badge.mk-Excused{background:var(--accent-soft);border-color:var(--accent);color:var(--accent)}.badge.mk-Absent{background:#fcebee;border-color:var(--error);color:#8a0019}
@@ -159,7 +159,8 @@ public static class DashboardStyles
         dialog h2{margin-top:0}
         dialog.wide{max-width:48rem}
         dialog .grid{grid-template-columns:repeat(auto-fit,minmax(13rem,1fr))}
-        td .row-actions{gap:.35rem}
+        td .row-actions{flex-direction:column;align-items:stretch;gap:.35rem;margin-top:.35rem}
+        td .row-actions button{white-space:nowrap;padding:.3rem .45rem}
 
         @media (max-width:48rem){
           .session-row{grid-template-columns:1fr 1fr}

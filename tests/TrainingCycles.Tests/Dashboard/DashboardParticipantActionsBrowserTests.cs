@@ -63,6 +63,10 @@ public sealed class DashboardParticipantActionsBrowserTests(Browser browser) : I
         await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Batalkan pendaftaran Akun Palsu" })).ToHaveCountAsync(0);
         await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Koreksi data Akun Palsu" })).ToHaveCountAsync(0);
         await d.AssertAccessibleAsync("participants with actions");
+        await page.SetViewportSizeAsync(DashboardPage.Tablet.Width, DashboardPage.Tablet.Height);
+        await d.AssertAccessibleAsync("participants with actions on a tablet");
+        await d.ScreenshotAsync("participant-actions-tablet");
+        await page.SetViewportSizeAsync(DashboardPage.Laptop.Width, DashboardPage.Laptop.Height);
 
         // Without the organizer's name nothing happens.
         await page.GetByRole(AriaRole.Button, new() { Name = "Batalkan pendaftaran Siti Rahmawati" }).ClickAsync();
