@@ -122,7 +122,25 @@ public static class DashboardScript
               'cert.reason': 'Alasan', 'cert.reasonRequired': 'Tuliskan alasan pencabutan.', 'cert.revoked': 'Sertifikat {number} dicabut.',
               'cert.reissueText': 'Versi baru dengan nomor yang sama diterbitkan dan dikirim ke pemegang; versi lama dinyatakan diganti.',
               'cert.fullName': 'Nama lengkap pada sertifikat', 'cert.fullName.hint': 'Ubah hanya untuk membetulkan nama.', 'cert.reasonOptional': 'Alasan (opsional)', 'cert.reissued': 'Sertifikat {number} diterbitkan ulang sebagai versi {version}.',
-              'actor.organizer': 'penyelenggara', 'actor.participant': 'peserta', 'actor.self': 'peserta sendiri',
+              'actor.organizer': 'penyelenggara', 'actor.participant': 'peserta', 'actor.self': 'peserta sendiri', 'actor.named': 'penyelenggara {name}',
+              'sec.openRegistration': 'Pendaftaran terbuka (tanpa tautan undangan)', 'f.openRegistration.lead': 'Berlaku untuk pendaftaran lewat formulir umum. Peserta yang mendaftar lewat tautan undangan tidak perlu konfirmasi.',
+              'f.confirmEmail': 'Wajib konfirmasi email', 'f.confirmEmail.hint': 'Pendaftar menerima email berisi tautan; kursi baru dipegang setelah tautan itu dibuka. Yang tidak mengonfirmasi dihapus.',
+              'f.confirmWithinMinutes': 'Batas waktu konfirmasi (menit)', 'f.confirmWithinMinutes.hint': '1–10.080 menit (7 hari); bawaan 60.',
+              'f.allowedEmailDomains': 'Domain email yang diizinkan', 'f.allowedEmailDomains.hint': 'Opsional. Pisahkan dengan koma, mis. go.id, kalteng.go.id (tanpa @). go.id juga menerima subdomainnya. Kosong: semua domain.',
+              'ov.openRegistration': 'Pendaftaran terbuka', 'ov.open.confirm': 'wajib konfirmasi email dalam {n} menit', 'ov.open.noConfirm': 'tanpa konfirmasi email', 'ov.open.domains': 'hanya email di {list}',
+              'p.unconfirmed': 'Belum konfirmasi email', 'st.Unconfirmed': 'Belum konfirmasi email', 'p.actions': 'Tindakan',
+              'pa.withdraw': 'Batalkan', 'pa.correct': 'Koreksi data', 'pa.remove': 'Hapus',
+              'pa.withdrawFor': 'Batalkan pendaftaran {name}', 'pa.correctFor': 'Koreksi data {name}', 'pa.removeFor': 'Hapus {name}',
+              'pa.withdrawText': 'Pendaftaran dibatalkan dan kursinya diberikan kepada orang pertama di daftar tunggu. Tautan pribadi yang sudah dikirim tidak berlaku lagi.',
+              'pa.correctText': 'Hanya isian yang Anda ubah yang dikirim. Mengubah email membuat tautan pribadi lama tidak berlaku.',
+              'pa.removeText': 'Baris peserta dihapus (mis. pendaftaran palsu atau undangan keliru) dan kursinya diberikan ke daftar tunggu. Hanya sebelum pelatihan dimulai dan tidak untuk pemegang sertifikat.',
+              'pa.actor': 'Nama petugas', 'pa.actor.hint': 'Nama Anda, dicatat di riwayat perubahan. Diingat di tab ini.', 'pa.actorRequired': 'Isi nama petugas terlebih dulu.',
+              'pa.reason': 'Alasan', 'pa.reasonRequired': 'Tuliskan alasannya.', 'pa.nothing': 'Tidak ada isian yang diubah.',
+              'pa.withdrawn': 'Pendaftaran {name} dibatalkan.', 'pa.corrected': 'Data {name} dikoreksi.', 'pa.removed': '{name} dihapus.', 'pa.promoted': 'Kursi diberikan kepada {name}.',
+              'pf.fullName': 'Nama lengkap (dengan gelar)', 'pf.nip': 'NIP', 'pf.email': 'Email', 'pf.phone': 'Nomor HP', 'pf.agency': 'Instansi', 'pf.agencyLevel': 'Tingkat instansi', 'pf.regency': 'Kabupaten/kota',
+              'pf.position': 'Jabatan', 'pf.rank': 'Pangkat/golongan', 'pf.language': 'Bahasa email', 'pf.nip.hint': '18 digit; spasi boleh.', 'pf.none': '—',
+              'lvl.provinsi': 'Provinsi', 'lvl.kabupaten': 'Kabupaten', 'lvl.kota': 'Kota', 'lng.id': 'Bahasa Indonesia', 'lng.en': 'English',
+              'ev.participant.corrected': 'Data dikoreksi penyelenggara', 'ev.participant.removed': 'Dihapus penyelenggara', 'ev.registration.started': 'Mendaftar lewat formulir terbuka — menunggu konfirmasi email', 'ev.registration.expired': 'Email tidak dikonfirmasi — pendaftaran dihapus',
               'refresh': 'Perbarui data', 'refreshed': 'Data diperbarui.',
             },
             en: {
@@ -225,7 +243,25 @@ public static class DashboardScript
               'cert.reason': 'Reason', 'cert.reasonRequired': 'Write the reason for revoking.', 'cert.revoked': 'Certificate {number} was revoked.',
               'cert.reissueText': 'A new version with the same number is issued and sent to the holder; the old version is marked as replaced.',
               'cert.fullName': 'Full name on the certificate', 'cert.fullName.hint': 'Change it only to correct the name.', 'cert.reasonOptional': 'Reason (optional)', 'cert.reissued': 'Certificate {number} was reissued as version {version}.',
-              'actor.organizer': 'an organizer', 'actor.participant': 'the participant', 'actor.self': 'the participant',
+              'actor.organizer': 'an organizer', 'actor.participant': 'the participant', 'actor.self': 'the participant', 'actor.named': 'organizer {name}',
+              'sec.openRegistration': 'Open registration (without an invitation link)', 'f.openRegistration.lead': 'Applies to registrations through the public form. People who register through their invitation link need no confirmation.',
+              'f.confirmEmail': 'Require email confirmation', 'f.confirmEmail.hint': 'The person receives an email with a link; a seat is held only once that link is opened. Registrations not confirmed are deleted.',
+              'f.confirmWithinMinutes': 'Time to confirm (minutes)', 'f.confirmWithinMinutes.hint': '1–10,080 minutes (7 days); 60 by default.',
+              'f.allowedEmailDomains': 'Allowed email domains', 'f.allowedEmailDomains.hint': 'Optional. Separate with commas, e.g. go.id, kalteng.go.id (no @). go.id also admits its subdomains. Empty: any domain.',
+              'ov.openRegistration': 'Open registration', 'ov.open.confirm': 'email confirmation required within {n} minutes', 'ov.open.noConfirm': 'no email confirmation', 'ov.open.domains': 'only addresses at {list}',
+              'p.unconfirmed': 'Email not confirmed yet', 'st.Unconfirmed': 'Email not confirmed yet', 'p.actions': 'Actions',
+              'pa.withdraw': 'Withdraw', 'pa.correct': 'Correct details', 'pa.remove': 'Remove',
+              'pa.withdrawFor': 'Withdraw the registration of {name}', 'pa.correctFor': 'Correct the details of {name}', 'pa.removeFor': 'Remove {name}',
+              'pa.withdrawText': 'The registration is withdrawn and the seat goes to the first person on the waiting list. Personal links already sent stop working.',
+              'pa.correctText': 'Only the fields you change are sent. Changing the email makes the old personal links stop working.',
+              'pa.removeText': 'The participant row is deleted (e.g. a fake registration or a wrong invitee) and the seat goes to the waiting list. Only before the training starts, and never for a certificate holder.',
+              'pa.actor': 'Organizer name', 'pa.actor.hint': 'Your name, recorded in the change history. Remembered in this tab.', 'pa.actorRequired': 'Enter the organizer name first.',
+              'pa.reason': 'Reason', 'pa.reasonRequired': 'Write the reason.', 'pa.nothing': 'No field was changed.',
+              'pa.withdrawn': 'The registration of {name} was withdrawn.', 'pa.corrected': 'The details of {name} were corrected.', 'pa.removed': '{name} was removed.', 'pa.promoted': 'The seat went to {name}.',
+              'pf.fullName': 'Full name (with titles)', 'pf.nip': 'NIP', 'pf.email': 'Email', 'pf.phone': 'Mobile number', 'pf.agency': 'Agency', 'pf.agencyLevel': 'Agency level', 'pf.regency': 'Regency/city',
+              'pf.position': 'Position', 'pf.rank': 'Rank/grade', 'pf.language': 'Email language', 'pf.nip.hint': '18 digits; spaces allowed.', 'pf.none': '—',
+              'lvl.provinsi': 'Province', 'lvl.kabupaten': 'Regency', 'lvl.kota': 'City', 'lng.id': 'Bahasa Indonesia', 'lng.en': 'English',
+              'ev.participant.corrected': 'Details corrected by an organizer', 'ev.participant.removed': 'Removed by an organizer', 'ev.registration.started': 'Registered on the open form — waiting for email confirmation', 'ev.registration.expired': 'Email not confirmed — registration deleted',
               'refresh': 'Refresh', 'refreshed': 'Data refreshed.',
             },
           };
@@ -814,6 +850,12 @@ public static class DashboardScript
             };
           }
 
+          /** "go.id, kalteng.go.id" → ["go.id", "kalteng.go.id"]; null when empty (any domain). */
+          function domainList(text) {
+            const list = text.split(/[,;\s]+/).map((d) => d.trim()).filter(Boolean);
+            return list.length ? list : null;
+          }
+
           function timeZoneSelect(value) {
             const zones = [['Asia/Jakarta', 'WIB — Asia/Jakarta'], ['Asia/Pontianak', 'WIB — Asia/Pontianak'], ['Asia/Makassar', 'WITA — Asia/Makassar'], ['Asia/Jayapura', 'WIT — Asia/Jayapura']];
             return h('select', {}, zones.map(([zone, label]) => h('option', { value: zone, selected: zone === value, text: label })));
@@ -843,7 +885,14 @@ public static class DashboardScript
               opensMinutesBeforeStart: input('number', { min: 0, step: 1, value: '30' }),
               closesMinutesAfterStart: input('number', { min: 0, step: 1, value: '60' }),
               lateAfterMinutes: input('number', { min: 0, step: 1, value: '15' }),
+              confirmWithinMinutes: input('number', { min: 1, max: 10080, step: 1, inputmode: 'numeric', value: '60' }),
+              allowedEmailDomains: input('text', { autocomplete: 'off', spellcheck: 'false', placeholder: 'go.id, kalteng.go.id' }),
             };
+            const confirmEmail = checkbox(fields, 'openRegistration.confirmEmail', t('f.confirmEmail'), true);
+            const confirmHint = h('span', { class: 'hint', id: uid('ch'), text: t('f.confirmEmail.hint') });
+            confirmEmail.box.setAttribute('aria-describedby', confirmHint.id);
+            // Without the confirmation there is no window to set.
+            confirmEmail.box.addEventListener('change', () => { c.confirmWithinMinutes.disabled = !confirmEmail.box.checked; });
             const inviteOnly = checkbox(fields, 'inviteOnly', t('f.inviteOnly'), false);
             const lateCounts = checkbox(fields, 'completion.lateCounts', t('f.lateCounts'), true);
             const excusedCounts = checkbox(fields, 'completion.excusedCounts', t('f.excusedCounts'), false);
@@ -857,6 +906,7 @@ public static class DashboardScript
               const ints = {
                 capacity: integer(c.capacity), 'completion.minimumAttendancePercent': integer(c.minimumAttendancePercent), 'certificate.trainingHours': integer(c.trainingHours),
                 'checkIn.opensMinutesBeforeStart': integer(c.opensMinutesBeforeStart), 'checkIn.closesMinutesAfterStart': integer(c.closesMinutesAfterStart), 'checkIn.lateAfterMinutes': integer(c.lateAfterMinutes),
+                'openRegistration.confirmWithinMinutes': confirmEmail.box.checked ? integer(c.confirmWithinMinutes) : undefined,
               };
               const notWhole = Object.entries(ints).filter(([, v]) => Number.isNaN(v)).map(([field]) => ({ field, text: t('f.integer') }));
               if (notWhole.length) return fields.show(summary, notWhole);
@@ -879,6 +929,12 @@ public static class DashboardScript
                   signingPlace: c.signingPlace.value.trim() || null,
                 },
                 checkIn: { opensMinutesBeforeStart: ints['checkIn.opensMinutesBeforeStart'], closesMinutesAfterStart: ints['checkIn.closesMinutesAfterStart'], lateAfterMinutes: ints['checkIn.lateAfterMinutes'] },
+                openRegistration: {
+                  confirmEmail: confirmEmail.box.checked,
+                  confirmWithinMinutes: ints['openRegistration.confirmWithinMinutes'],
+                  // Sent as typed (split on commas): the API judges each name and answers beside this field.
+                  allowedEmailDomains: domainList(c.allowedEmailDomains.value),
+                },
               };
               submit.disabled = true;
               submit.textContent = t('f.saving');
@@ -908,6 +964,12 @@ public static class DashboardScript
               h('div', { class: 'grid' },
                 fields.field('registrationOpensAt', t('f.registrationOpensAt'), c.registrationOpensAt, t('f.time.hint')),
                 fields.field('registrationClosesAt', t('f.registrationClosesAt'), c.registrationClosesAt, t('f.time.hint')))),
+            fields.group('openRegistration', t('sec.openRegistration'),
+              h('p', { class: 'hint', text: t('f.openRegistration.lead') }),
+              confirmEmail.wrapper, confirmHint,
+              h('div', { class: 'grid' },
+                fields.field('openRegistration.confirmWithinMinutes', t('f.confirmWithinMinutes'), c.confirmWithinMinutes, t('f.confirmWithinMinutes.hint')),
+                fields.field('openRegistration.allowedEmailDomains', t('f.allowedEmailDomains'), c.allowedEmailDomains, t('f.allowedEmailDomains.hint')))),
             sessions.el,
             h('div', { class: 'grid' }, beforeDeadline.el, beforeTraining.el),
             fields.group('completion', t('sec.completion'),
@@ -1002,6 +1064,7 @@ public static class DashboardScript
                   fact(t('ov.timeZone'), `${zoneLabel(tz)} (${tz})`),
                   fact(t('ov.capacity'), number(cycle.definition.capacity)),
                   fact(t('ov.inviteOnly'), cycle.definition.inviteOnly ? t('yes') : t('no')),
+                  cycle.definition.inviteOnly ? null : fact(t('ov.openRegistration'), openRegistrationText(cycle.definition.openRegistration)),
                   fact(t('f.registrationOpensAt'), timeEl(cycle.schedule.registrationOpensAt, tz)),
                   fact(t('f.registrationClosesAt'), timeEl(cycle.schedule.registrationClosesAt, tz)),
                   fact(t('ov.sessions'), h('ul', {}, cycle.schedule.sessions.map((s) => h('li', {}, `${s.title}: `, timeEl(s.startsAt, tz, 'short'), ' – ', timeEl(s.endsAt, tz, 'time'))))),
@@ -1024,6 +1087,14 @@ public static class DashboardScript
             const [what, when] = cycle.next ? [cycle.next, cycle.nextAt] : planned || [];
             if (!what) return t('ov.noNext');
             return t('ov.next', { what: t('next.' + what), when: when ? fmt(when, s.timeZone) : '—' }).replace(', —.', '.');
+          }
+
+          /** "wajib konfirmasi email dalam 60 menit; hanya email di go.id" (the API's defaults when the definition is silent). */
+          function openRegistrationText(open) {
+            const o = open || {};
+            const parts = [o.confirmEmail === false ? t('ov.open.noConfirm') : t('ov.open.confirm', { n: number(o.confirmWithinMinutes ?? 60) })];
+            if (Array.isArray(o.allowedEmailDomains) && o.allowedEmailDomains.length) parts.push(t('ov.open.domains', { list: o.allowedEmailDomains.join(', ') }));
+            return parts.join('; ');
           }
 
           const fact = (term, value) => [h('dt', { text: term }), h('dd', {}, value ?? '—')];
@@ -1306,8 +1377,8 @@ public static class DashboardScript
 
           // ---- participants
 
-          const FILTERS = ['all', 'registered', 'confirmed', 'waitlisted', 'invited', 'withdrawn', 'bounced', 'eligible', 'certified'];
-          const FILTER_STATUS = { confirmed: 'Confirmed', waitlisted: 'Waitlisted', invited: 'Invited', withdrawn: 'Withdrawn' };
+          const FILTERS = ['all', 'registered', 'confirmed', 'waitlisted', 'invited', 'unconfirmed', 'withdrawn', 'bounced', 'eligible', 'certified'];
+          const FILTER_STATUS = { confirmed: 'Confirmed', waitlisted: 'Waitlisted', invited: 'Invited', unconfirmed: 'Unconfirmed', withdrawn: 'Withdrawn' };
 
           async function participantsView(cycle, { base, rest, query }) {
             if (rest[0]) return timelineView(cycle, base, rest[0]);
@@ -1347,8 +1418,8 @@ public static class DashboardScript
                 h('button', { type: 'button', class: 'secondary', text: t('p.export'), onclick: () => download(`${path}?${exportParams}`, `peserta-${cycle.cycleId}.csv`) }),
                 h('button', { type: 'button', class: 'secondary', text: t('p.exportAttendance'), onclick: () => download(`cycles/${encodeURIComponent(cycle.cycleId)}/attendance?format=csv`, `presensi-${cycle.cycleId}.csv`) })),
               items.length === 0 ? h('p', { class: 'notice', text: t('p.none') }) : simpleTable(t('tab.participants'),
-                [t('p.name'), t('p.agency'), t('p.status'), t('p.eligibility'), t('p.certificate'), t('p.history')],
-                items.map((p) => h('tr', {},
+                [t('p.name'), t('p.agency'), t('p.status'), t('p.eligibility'), t('p.certificate'), t('p.actions')],
+                items.map((p) => h('tr', { 'data-participant': p.participantId },
                   h('th', { scope: 'row' }, p.fullName || p.email,
                     p.fullName ? h('small', { text: p.email }) : null,
                     p.nip ? h('small', { text: 'NIP ' + p.nip }) : null,
@@ -1359,12 +1430,138 @@ public static class DashboardScript
                   h('td', {}, p.eligible === true ? h('span', { class: 'badge yes', text: t('yes') }) : p.eligible === false ? h('span', { class: 'badge no', text: t('no') }) : '—',
                     p.eligibilityExplanation ? h('small', { text: p.eligibilityExplanation }) : null),
                   h('td', { text: p.certificateNumber || '—' }),
-                  h('td', {}, h('a', { href: `${base}/participants/${encodeURIComponent(p.participantId)}`, text: t('p.history'), 'aria-label': t('p.historyOf', { name: p.fullName || p.email }) }))))),
+                  // One narrow column (the history link over stacked buttons), so the table still fits a tablet.
+                  h('td', {}, h('a', { href: `${base}/participants/${encodeURIComponent(p.participantId)}`, text: t('p.history'), 'aria-label': t('p.historyOf', { name: p.fullName || p.email }) }),
+                    participantActions(cycle, p))))),
               pages > 1 ? h('nav', { class: 'pager', 'aria-label': t('p.page', { page, pages }) },
                 page > 1 ? h('button', { type: 'button', class: 'secondary', text: t('p.prev'), onclick: () => go(page - 1) }) : null,
                 h('span', { text: t('p.page', { page, pages }) }),
                 page < pages ? h('button', { type: 'button', class: 'secondary', text: t('p.next'), onclick: () => go(page + 1) }) : null) : null,
             ];
+          }
+
+          // ---- organizer actions on one participant: withdraw, correct, remove (each audited with the organizer's name)
+
+          const ORGANIZER = 'trainingCycles.markedBy'; // the same name the roster records as "Dicatat oleh"
+          const CORRECTABLE = ['fullName', 'nip', 'email', 'phone', 'agency', 'agencyLevel', 'regency', 'position', 'rank', 'language'];
+
+          /** The actions a person's status allows; `leaveTo` is where to go once they are removed (their own history is gone). */
+          function participantActions(cycle, p, leaveTo) {
+            const name = p.fullName || p.email;
+            const button = (key, cls, onclick) => h('button', { type: 'button', class: `${cls} small`, text: t('pa.' + key), 'aria-label': t(`pa.${key}For`, { name }), onclick });
+            return h('div', { class: 'actions row-actions' },
+              p.status === 'Confirmed' || p.status === 'Waitlisted' ? button('withdraw', 'secondary', () => withdrawDialog(cycle, p)) : null,
+              ['Confirmed', 'Waitlisted', 'Withdrawn'].includes(p.status) ? button('correct', 'secondary', () => correctDialog(cycle, p)) : null,
+              // Shown to everyone: the API says why when it refuses (training started, certificate held).
+              button('remove', 'danger', () => removeDialog(cycle, p, leaveTo)));
+          }
+
+          const participantPath = (cycle, p) => `cycles/${encodeURIComponent(cycle.cycleId)}/participants/${encodeURIComponent(p.participantId)}`;
+
+          /** " Kursi diberikan kepada Budi." when the answer names someone promoted from the waiting list. */
+          async function promotedText(cycle, promoted) {
+            if (!promoted) return '';
+            const r = await api(`${participantPath(cycle, { participantId: promoted })}/timeline`);
+            const person = r.ok ? r.data.participant : null;
+            return ' ' + t('pa.promoted', { name: person ? (person.fullName || person.email) : promoted });
+          }
+
+          /**
+           * A dialog for one organizer action: optional fields, the organizer's name (required; remembered in this tab with
+           * the roster's) and the reason (required). The API's refusal lands beside its field, or in the summary.
+           */
+          function participantDialog({ title, text, submitText, danger, build, send, done, leaveTo }) {
+            const fields = new FieldMap();
+            const summary = h('div', {});
+            const actor = input('text', { autocomplete: 'name', maxlength: 200, value: who() || '' });
+            const reason = h('textarea', { rows: 2, maxlength: 500 });
+            const yes = h('button', { type: 'submit', class: danger ? 'danger' : null, text: submitText });
+            const no = h('button', { type: 'button', class: 'secondary', text: t('confirm.back') });
+            const extra = build ? build(fields) : null;
+            let el = null;
+            const form = h('form', { novalidate: true, onsubmit: async (e) => {
+              e.preventDefault();
+              const missing = [];
+              if (!actor.value.trim()) missing.push({ field: 'actor', text: t('pa.actorRequired') });
+              if (!reason.value.trim()) missing.push({ field: 'reason', text: t('pa.reasonRequired') });
+              if (missing.length) return fields.show(summary, missing);
+              safe(() => sessionStorage.setItem(ORGANIZER, actor.value.trim()));
+              yes.disabled = true;
+              const r = await send({ actor: actor.value.trim(), reason: reason.value.trim() });
+              yes.disabled = false;
+              if (!r.ok) {
+                const details = r.data?.error?.details;
+                const field = { actor_required: 'actor', reason_too_long: 'reason', nip_taken: 'nip', email_taken: 'email' }[r.data?.error?.code] || '';
+                return fields.show(summary, Array.isArray(details) && details.length ? details : [{ field, text: r.message }]);
+              }
+
+              const message = await done(r);
+              el.close();
+              if (leaveTo) return navigate(leaveTo, message);
+              await route();
+              announce(message);
+            } },
+            h('p', { text }), summary, extra,
+            h('div', { class: 'grid' }, fields.field('actor', t('pa.actor'), actor, t('pa.actor.hint')), fields.field('reason', t('pa.reason'), reason)),
+            h('div', { class: 'actions' }, yes, no));
+            el = dialog(title, form);
+            if (extra) el.classList.add('wide');
+            no.addEventListener('click', () => el.close());
+            // A name remembered from before: straight to the first thing to fill in.
+            (actor.value ? (extra ? extra.querySelector('input,select') : reason) : actor).focus();
+          }
+
+          function withdrawDialog(cycle, p) {
+            const name = p.fullName || p.email;
+            participantDialog({
+              title: t('pa.withdrawFor', { name }), text: t('pa.withdrawText'), submitText: t('pa.withdraw'), danger: true,
+              send: (by) => api(`${participantPath(cycle, p)}/withdraw`, { method: 'POST', json: by }),
+              done: async (r) => t('pa.withdrawn', { name }) + await promotedText(cycle, r.data.promoted),
+            });
+          }
+
+          function removeDialog(cycle, p, leaveTo) {
+            const name = p.fullName || p.email;
+            participantDialog({
+              leaveTo,
+              title: t('pa.removeFor', { name }), text: t('pa.removeText'), submitText: t('pa.remove'), danger: true,
+              send: (by) => api(`${participantPath(cycle, p)}/remove`, { method: 'POST', json: by }),
+              done: async (r) => t('pa.removed', { name }) + await promotedText(cycle, r.data.promoted),
+            });
+          }
+
+          /** The person's current details; only what was changed is sent (the API keeps the rest and checks the whole). */
+          function correctDialog(cycle, p) {
+            const name = p.fullName || p.email;
+            const options = (values, current, label) => [
+              ...(values.includes(current) ? [] : [h('option', { value: current || '', selected: true, text: current || t('pf.none') })]),
+              ...values.map((v) => h('option', { value: v, selected: v === current, text: label(v) })),
+            ];
+            const controls = {
+              fullName: input('text', { value: p.fullName || '', autocomplete: 'off', maxlength: 200 }),
+              nip: input('text', { value: p.nip || '', autocomplete: 'off', inputmode: 'numeric', spellcheck: 'false' }),
+              email: input('email', { value: p.email || '', autocomplete: 'off', spellcheck: 'false' }),
+              phone: input('tel', { value: p.phone || '', autocomplete: 'off' }),
+              agency: input('text', { value: p.agency || '', autocomplete: 'off' }),
+              agencyLevel: h('select', {}, options(['provinsi', 'kabupaten', 'kota'], p.agencyLevel || '', (v) => t('lvl.' + v))),
+              regency: input('text', { value: p.regency || '', autocomplete: 'off' }),
+              position: input('text', { value: p.position || '', autocomplete: 'off' }),
+              rank: input('text', { value: p.rank || '', autocomplete: 'off' }),
+              language: h('select', {}, options(['id', 'en'], p.language || 'id', (v) => t('lng.' + v))),
+            };
+            const changes = () => Object.fromEntries(CORRECTABLE
+              .filter((k) => controls[k].value.trim() !== String(p[k] ?? (k === 'language' ? 'id' : '')).trim())
+              .map((k) => [k, controls[k].value.trim()]));
+            participantDialog({
+              title: t('pa.correctFor', { name }), text: t('pa.correctText'), submitText: t('pa.correct'),
+              build: (fields) => h('div', { class: 'grid' }, CORRECTABLE.map((k) => fields.field(k, t('pf.' + k), controls[k], k === 'nip' ? t('pf.nip.hint') : null))),
+              send: async (by) => {
+                const changed = changes();
+                if (Object.keys(changed).length === 0) return { ok: false, data: null, message: t('pa.nothing') };
+                return api(participantPath(cycle, p), { method: 'PATCH', json: { ...by, ...changed } });
+              },
+              done: async () => t('pa.corrected', { name: controls.fullName.value.trim() || name }),
+            });
           }
 
           async function timelineView(cycle, base, participantId) {
@@ -1385,17 +1582,24 @@ public static class DashboardScript
                 fact(t('p.regNo'), p.registrationNumber),
                 fact(t('tl.completion'), verdict),
                 fact(t('p.certificate'), p.certificateNumber)),
+              participantActions(cycle, p, `${base}/participants`),
               entries.length === 0 ? h('p', { text: t('tl.empty') }) : h('ol', { class: 'events', id: 'timeline' }, entries.map((e) => {
                 const label = t('ev.' + e.kind) + (e.mailKind ? ` — ${t('mail.' + e.mailKind)}` : '');
                 const extra = [
                   e.sessionTitle || e.sessionId ? t('tl.session', { title: e.sessionTitle || e.sessionId }) : null,
                   e.kind.startsWith('email.sent') ? null : ((lang === 'en' ? e.textEn : e.text) ?? (e.sessionId && e.kind.startsWith('attendance.') ? e.details?.replace(/^[^:]*:\s*/, '') : e.details)),
-                  e.actor && e.actor !== 'system' ? t('tl.by', { actor: DICT[lang]['actor.' + e.actor] || e.actor }) : null,
+                  e.actor && e.actor !== 'system' ? t('tl.by', { actor: actorText(e.actor) }) : null,
                 ].filter(Boolean).join(' · ');
                 return h('li', { class: bad.test(e.kind) ? 'bad' : good.test(e.kind) ? 'good' : '', 'data-kind': e.kind },
                   timeEl(e.at, tz, 'short'), h('span', { class: 'what', text: label }), extra ? h('span', { class: 'sub', text: extra }) : null);
               })),
             ];
+          }
+
+          /** "penyelenggara Rina (panitia) — alasan" for "organizer:Rina (panitia) — alasan"; the dictionary's word for the rest. */
+          function actorText(actor) {
+            if (actor.startsWith('organizer:')) return t('actor.named', { name: actor.slice('organizer:'.length) });
+            return DICT[lang]['actor.' + actor] || actor;
           }
 
           // ---- attendance
@@ -1501,7 +1705,7 @@ public static class DashboardScript
           }
 
           const sessionPath = (cycle, session) => `cycles/${encodeURIComponent(cycle.cycleId)}/sessions/${encodeURIComponent(session.id)}`;
-          const who = () => safe(() => sessionStorage.getItem('trainingCycles.markedBy')) || null;
+          const who = () => safe(() => sessionStorage.getItem(ORGANIZER)) || null;
 
           // Presence-bound check-in for this session: the switch, and the door scanner (a scanner types the QR's text and Enter).
           function presenceBlock(cycle, session, roster) {

@@ -43,7 +43,7 @@ public static class DashboardStyles
         .field{margin:0 0 1rem}
         .field>label,.field>.label,fieldset>legend{display:block;font-weight:600;margin-bottom:.25rem}
         .hint{display:block;color:var(--muted);font-size:.9rem;margin-bottom:.25rem}
-        input[type=text],input[type=password],input[type=number],input[type=datetime-local],input[type=search],input[type=file],select,textarea{width:100%;max-width:100%;padding:.5rem;font:inherit;border:2px solid #6b6b6b;border-radius:.3rem;background:#fff;color:var(--text)}
+        input[type=text],input[type=password],input[type=number],input[type=datetime-local],input[type=search],input[type=email],input[type=tel],input[type=file],select,textarea{width:100%;max-width:100%;padding:.5rem;font:inherit;border:2px solid #6b6b6b;border-radius:.3rem;background:#fff;color:var(--text)}
         input[type=number]{max-width:12rem}
         textarea{min-height:5rem}
         .invalid>input,.invalid>select,.invalid>textarea,input[aria-invalid=true],select[aria-invalid=true]{border-color:var(--error)}
@@ -91,6 +91,7 @@ public static class DashboardStyles
         .badge{display:inline-block;padding:.1rem .55rem;border-radius:1rem;font-size:.85rem;font-weight:600;background:var(--soft);border:1px solid #8a8a8a;color:var(--text);white-space:nowrap}
         .badge.phase-RegistrationOpen,.badge.st-Confirmed,.badge.st-Valid,.badge.yes{background:#e9f5ec;border-color:var(--ok);color:#14502a}
         .badge.phase-InTraining,.badge.phase-Completing,.badge.st-Waitlisted{background:#fff4e0;border-color:#a36500;color:var(--warn)}
+        .badge.st-Unconfirmed{background:#fff4e0;border-color:#a36500;color:#6b4300;border-style:dashed;white-space:normal}
         .badge.phase-Cancelled,.badge.st-Withdrawn,.badge.st-Revoked,.badge.no,.badge.bounced{background:#fcebee;border-color:var(--error);color:#8a0019}
         .badge.mk-Present{background:#e9f5ec;border-color:var(--ok);color:#14502a}.badge.mk-Late{background:#fff4e0;border-color:#a36500;color:var(--warn)}
         .badge.mk-Excused{background:var(--accent-soft);border-color:var(--accent);color:var(--accent)}.badge.mk-Absent{background:#fcebee;border-color:var(--error);color:#8a0019}
@@ -156,6 +157,10 @@ public static class DashboardStyles
         dialog{border:0;border-radius:.6rem;padding:1.25rem;max-width:34rem;width:calc(100% - 2rem);box-shadow:0 10px 40px rgba(0,0,0,.35)}
         dialog::backdrop{background:rgba(0,0,0,.45)}
         dialog h2{margin-top:0}
+        dialog.wide{max-width:48rem}
+        dialog .grid{grid-template-columns:repeat(auto-fit,minmax(13rem,1fr))}
+        td .row-actions{flex-direction:column;align-items:stretch;gap:.35rem;margin-top:.35rem}
+        td .row-actions button{white-space:nowrap;padding:.3rem .45rem}
 
         @media (max-width:48rem){
           .session-row{grid-template-columns:1fr 1fr}
