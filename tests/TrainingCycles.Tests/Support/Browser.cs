@@ -3,28 +3,23 @@ using Microsoft.Playwright;
 namespace TrainingCycles.Tests.Support;
 
 /// <summary>
-/// Debian's Chromium driven by Playwright (Playwright's own browser download cannot run here). One browser per
-/// test class fixture is cheap enough; each test gets its own context (cookies, storage).
+/// Debian's Chromium driven by Playwright (Playwright's own browser download cannot run here; see
+/// <see cref="Prerequisites"/> for how it gets installed). One browser per test class fixture is cheap enough;
+/// each test gets its own context (cookies, storage).
 /// </summary>
 public sealed class Browser : IAsyncLifetime
 {
-    public const string ChromiumPath = "/usr/bin/chromium";
-
     private IPlaywright? _playwright;
 
     public IBrowser Instance { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
-        if (!File.Exists(ChromiumPath))
-        {
-            throw new InvalidOperationException($"Browser tests need Debian's Chromium at {ChromiumPath}: apt-get install chromium (.ci/run does this).");
-        }
-
+        var chromium = Prerequisites.Require("chromium", "chromium");
         _playwright = await Playwright.CreateAsync();
         Instance = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
-            ExecutablePath = ChromiumPath,
+            ExecutablePath = chromium,
             Headless = true,
             Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run"],
         });

@@ -1,0 +1,316 @@
+using System.Reflection;
+using System.Reflection.Emit;
+using System.Text.RegularExpressions;
+using TrainingCycles.DevHost;
+
+namespace TrainingCycles.Tests.Architecture;
+
+/// <summary>
+/// The capability folders of functions/ depend on each other in one direction only (docs/architecture.md): a type
+/// may use types of its own folder or of a lower layer. Read from the compiled assembly (signatures, base types,
+/// attributes and every type, method and field token in the IL, lambdas and async state machines included), so
+/// a partly qualified name or a `var` cannot hide a dependency. The dependencies that already point the wrong
+/// way are listed below, each with its reason; the list can only shrink.
+/// </summary>
+public sealed partial class DependencyDirectionTests
+{
+    /// <summary>Layers, lowest first. A folder may depend only on folders of a lower layer.</summary>
+    public static readonly IReadOnlyList<string[]> Layers =
+    [
+        ["Infrastructure"],
+        ["Cycles"],
+        ["Reminders"],
+        ["Registration", "Attendance"],
+        ["Certificates"],
+        ["Dashboard", "Health"],
+    ];
+
+    /// <summary>Backwards dependencies that exist today, type to type, each with why it is there. Remove an entry
+    /// when its dependency goes; the test fails when an entry no longer exists.</summary>
+    private static readonly Dictionary<string, string> Allowed = new(StringComparer.Ordinal)
+    {
+        ["Infrastructure.Formatting -> Cycles.CycleSchedule"] = "date formatting converts with the cycle's time zone helper (CycleSchedule.ToLocal); the helper belongs in Infrastructure",
+        ["Infrastructure.Formatting -> Cycles.ScheduledSession"] = "Formatting.DateRange formats a cycle's sessions; belongs in Cycles",
+        ["Cycles.CycleActivities -> Attendance.AttendanceStore"] = "the workflow's FinalizeAttendance activity marks absentees; the activity belongs in Attendance",
+        ["Cycles.CycleActivities -> Attendance.AttendanceEntity"] = "the same FinalizeAttendance activity writes the absent rows",
+        ["Cycles.CycleActivities -> Attendance.CompletionResult"] = "the workflow's EvaluateCompletion activity; it duplicates Attendance.CompletionFollowUp and belongs there",
+        ["Cycles.CycleActivities -> Attendance.CompletionRuleEvaluator"] = "the same EvaluateCompletion activity applies the JP rule",
+        ["Cycles.CycleActivities -> Certificates.CertificateIssuer"] = "the workflow's IssueCertificates activity; the activity belongs in Certificates",
+        ["Cycles.CycleActivities -> Registration.ParticipantStore"] = "the participants table's store lives in Registration; it belongs with ParticipantEntity in Cycles (docs/architecture.md, next steps)",
+        ["Cycles.InviteeImport -> Registration.Nip"] = "invitee import validates NIPs with the form's validator; Nip and IndonesianPhone are shared rules that belong in Cycles or Infrastructure",
+        ["Cycles.InviteeImport -> Registration.NipResult"] = "as Registration.Nip",
+        ["Cycles.InviteeImport -> Registration.NipError"] = "as Registration.Nip",
+        ["Cycles.InviteeImport -> Registration.IndonesianPhone"] = "invitee import normalises phone numbers with the form's rule; as Registration.Nip",
+        ["Cycles.InviteeImport -> Registration.PhoneResult"] = "as Registration.IndonesianPhone",
+        ["Cycles.InviteeImport -> Registration.PhoneError"] = "as Registration.IndonesianPhone",
+        ["Cycles.ParticipantFunctions -> Registration.ParticipantStore"] = "the organizer's invitee import and participant list endpoints sit in Cycles; the participants table's store lives in Registration; it belongs with ParticipantEntity in Cycles (docs/architecture.md, next steps)",
+        ["Cycles.ParticipantFunctions -> Registration.ImportResult"] = "the import endpoint returns the store's import result; as above",
+        ["Reminders.MailWaveActivity -> Registration.ParticipantStore"] = "a reminder wave reads the cycle's participants; the participants table's store lives in Registration; it belongs with ParticipantEntity in Cycles (docs/architecture.md, next steps)",
+        ["Reminders.ParticipantMail -> Registration.ParticipantStore"] = "one participant's mail reads that participant; the participants table's store lives in Registration; it belongs with ParticipantEntity in Cycles (docs/architecture.md, next steps)",
+        ["Reminders.ParticipantMail -> Registration.RegistrationService"] = "the ExpireUnconfirmedRegistrations activity sits with the mail activities but removes registrations; it belongs in Registration",
+        ["Attendance.CheckInFunctions -> Registration.ParticipantStore"] = "a check-in looks up the participant; the participants table's store lives in Registration; it belongs with ParticipantEntity in Cycles (docs/architecture.md, next steps)",
+        ["Attendance.PresenceFunctions -> Registration.ParticipantStore"] = "a door scan looks up the participant; the participants table's store lives in Registration; it belongs with ParticipantEntity in Cycles (docs/architecture.md, next steps)",
+        ["Attendance.RosterFunctions -> Registration.ParticipantStore"] = "the roster lists the participants; the participants table's store lives in Registration; it belongs with ParticipantEntity in Cycles (docs/architecture.md, next steps)",
+        ["Attendance.CompletionFollowUp -> Registration.ParticipantStore"] = "re-evaluation after a correction reads the participants; the participants table's store lives in Registration; it belongs with ParticipantEntity in Cycles (docs/architecture.md, next steps)",
+        ["Attendance.PresenceFunctions -> Certificates.CertificateIssuer"] = "a door-scan correction after training ends builds a CompletionFollowUp, which issues the certificates now due; should go through the workflow or an event instead",
+        ["Attendance.RosterFunctions -> Certificates.CertificateIssuer"] = "a roster correction after training ends does the same as Attendance.PresenceFunctions",
+        ["Attendance.CompletionFollowUp -> Certificates.CertificateIssuer"] = "as Attendance.PresenceFunctions: the follow-up numbers and issues due certificates",
+    };
+
+    [Fact]
+    public void NoFolderDependsOnAHigherOrPeerLayerExceptTheListedOnes()
+    {
+        var found = BackwardsDependencies();
+
+        var added = found.Where(d => !Allowed.ContainsKey(d)).ToList();
+        var gone = Allowed.Keys.Where(d => !found.Contains(d)).ToList();
+
+        Assert.True(added.Count == 0,
+            "New dependencies against the layer order of docs/architecture.md (move the code down, or invert the dependency):"
+            + Environment.NewLine + string.Join(Environment.NewLine, added));
+        Assert.True(gone.Count == 0,
+            "These allowed backwards dependencies no longer exist; remove them from the list (and from docs/architecture.md):"
+            + Environment.NewLine + string.Join(Environment.NewLine, gone));
+    }
+
+    [Fact]
+    public void EveryCapabilityFolderIsALayerAndEveryFileIsInItsFoldersNamespace()
+    {
+        var functions = Path.Combine(RepoPaths.FindRoot(), "functions");
+        var folders = Directory.GetDirectories(functions).Select(d => Path.GetFileName(d)!).Where(f => f is not ("bin" or "obj")).Order().ToList();
+        Assert.Equal(Layers.SelectMany(l => l).Order().ToList(), folders);
+
+        var misplaced = new List<string>();
+        foreach (var folder in folders)
+        {
+            foreach (var file in Directory.EnumerateFiles(Path.Combine(functions, folder), "*.cs", SearchOption.AllDirectories))
+            {
+                var relative = Path.GetRelativePath(functions, Path.GetDirectoryName(file)!).Replace(Path.DirectorySeparatorChar, '.');
+                var declared = NamespaceLine().Match(File.ReadAllText(file));
+                if (!declared.Success || declared.Groups[1].Value != "TrainingCycles." + relative)
+                {
+                    misplaced.Add($"{Path.GetRelativePath(functions, file)}: {(declared.Success ? declared.Groups[1].Value : "no namespace")}");
+                }
+            }
+        }
+
+        Assert.True(misplaced.Count == 0, "Files whose namespace is not their folder's:" + Environment.NewLine + string.Join(Environment.NewLine, misplaced));
+    }
+
+    /// <summary>"From.Type -> To.Type" for every type-to-type dependency that points to a peer or higher layer.</summary>
+    internal static HashSet<string> BackwardsDependencies()
+    {
+        var layerOf = Layers.SelectMany((folders, i) => folders.Select(f => (f, i))).ToDictionary(x => x.f, x => x.i, StringComparer.Ordinal);
+        var assembly = typeof(TrainingCycles.Cycles.CycleStore).Assembly;
+        var result = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var type in assembly.GetTypes())
+        {
+            var owner = Outermost(type);
+            if (Folder(owner) is not { } from)
+            {
+                continue;
+            }
+
+            foreach (var used in UsedTypes(type).Select(Outermost).Where(t => t.Assembly == assembly))
+            {
+                if (Folder(used) is { } to && to != from && layerOf[to] >= layerOf[from])
+                {
+                    result.Add($"{Name(owner)} -> {Name(used)}");
+                }
+            }
+        }
+
+        return result;
+    }
+
+    private static string Name(Type type) => type.FullName!["TrainingCycles.".Length..];
+
+    private static string? Folder(Type type) =>
+        type.Namespace is { } ns && ns.StartsWith("TrainingCycles.", StringComparison.Ordinal) ? ns.Split('.')[1] : null;
+
+    private static Type Outermost(Type type)
+    {
+        while (type.IsNested)
+        {
+            type = type.DeclaringType!;
+        }
+
+        return type.IsGenericType ? type.GetGenericTypeDefinition() : type;
+    }
+
+    private const BindingFlags Declared = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly;
+
+    private static IEnumerable<Type> UsedTypes(Type type)
+    {
+        var used = new List<Type>();
+        void Add(Type? t)
+        {
+            if (t is null)
+            {
+                return;
+            }
+
+            if (t.HasElementType)
+            {
+                Add(t.GetElementType());
+                return;
+            }
+
+            if (t.IsGenericParameter)
+            {
+                return;
+            }
+
+            used.Add(t);
+            if (t.IsGenericType && !t.IsGenericTypeDefinition)
+            {
+                foreach (var argument in t.GetGenericArguments())
+                {
+                    Add(argument);
+                }
+            }
+        }
+
+        void AddAttributes(IEnumerable<CustomAttributeData> attributes)
+        {
+            foreach (var attribute in attributes)
+            {
+                Add(attribute.AttributeType);
+                foreach (var argument in attribute.ConstructorArguments.Concat(attribute.NamedArguments.Select(n => n.TypedValue)))
+                {
+                    Add(argument.ArgumentType);
+                    Add(argument.Value as Type);
+                }
+            }
+        }
+
+        Add(type.BaseType);
+        foreach (var implemented in type.GetInterfaces())
+        {
+            Add(implemented);
+        }
+
+        AddAttributes(type.CustomAttributes);
+        foreach (var field in type.GetFields(Declared))
+        {
+            Add(field.FieldType);
+            AddAttributes(field.CustomAttributes);
+        }
+
+        foreach (var property in type.GetProperties(Declared))
+        {
+            Add(property.PropertyType);
+            AddAttributes(property.CustomAttributes);
+        }
+
+        foreach (var method in type.GetMethods(Declared).Cast<MethodBase>().Concat(type.GetConstructors(Declared)))
+        {
+            if (method is MethodInfo info)
+            {
+                Add(info.ReturnType);
+            }
+
+            AddAttributes(method.CustomAttributes);
+            foreach (var parameter in method.GetParameters())
+            {
+                Add(parameter.ParameterType);
+                AddAttributes(parameter.CustomAttributes);
+            }
+
+            var body = method.GetMethodBody();
+            if (body is null)
+            {
+                continue;
+            }
+
+            foreach (var local in body.LocalVariables)
+            {
+                Add(local.LocalType);
+            }
+
+            foreach (var member in IlMembers(method, body.GetILAsByteArray() ?? []))
+            {
+                switch (member)
+                {
+                    case Type t:
+                        Add(t);
+                        break;
+                    case MethodBase m:
+                        Add(m.DeclaringType);
+                        if (m is MethodInfo { IsGenericMethod: true } generic)
+                        {
+                            foreach (var argument in generic.GetGenericArguments())
+                            {
+                                Add(argument);
+                            }
+                        }
+
+                        break;
+                    case FieldInfo f:
+                        Add(f.DeclaringType);
+                        Add(f.FieldType);
+                        break;
+                }
+            }
+        }
+
+        return used;
+    }
+
+    private static readonly Dictionary<short, OpCode> OpCodesByValue = typeof(OpCodes)
+        .GetFields(BindingFlags.Public | BindingFlags.Static)
+        .Select(f => (OpCode)f.GetValue(null)!)
+        .ToDictionary(o => o.Value);
+
+    /// <summary>The types, methods and fields that the IL names by token.</summary>
+    private static IEnumerable<MemberInfo> IlMembers(MethodBase method, byte[] il)
+    {
+        var typeArguments = method.DeclaringType is { IsGenericType: true } declaring ? declaring.GetGenericArguments() : null;
+        var methodArguments = method.IsGenericMethod ? method.GetGenericArguments() : null;
+        var members = new List<MemberInfo>();
+        for (var i = 0; i < il.Length;)
+        {
+            short value = il[i++];
+            if (value == 0xFE)
+            {
+                value = unchecked((short)(0xFE00 | il[i++]));
+            }
+
+            var opCode = OpCodesByValue[value];
+            switch (opCode.OperandType)
+            {
+                case OperandType.InlineMethod or OperandType.InlineField or OperandType.InlineType or OperandType.InlineTok:
+                    var token = BitConverter.ToInt32(il, i);
+                    if (method.Module.ResolveMember(token, typeArguments, methodArguments) is { } member)
+                    {
+                        members.Add(member);
+                    }
+
+                    i += 4;
+                    break;
+                case OperandType.InlineSwitch:
+                    i += 4 + (4 * BitConverter.ToInt32(il, i));
+                    break;
+                case OperandType.InlineNone:
+                    break;
+                case OperandType.ShortInlineBrTarget or OperandType.ShortInlineI or OperandType.ShortInlineVar:
+                    i += 1;
+                    break;
+                case OperandType.InlineVar:
+                    i += 2;
+                    break;
+                case OperandType.InlineI8 or OperandType.InlineR:
+                    i += 8;
+                    break;
+                default:
+                    i += 4;
+                    break;
+            }
+        }
+
+        return members;
+    }
+
+    [GeneratedRegex(@"^\s*namespace\s+([\w.]+)\s*;", RegexOptions.Multiline)]
+    private static partial Regex NamespaceLine();
+}
