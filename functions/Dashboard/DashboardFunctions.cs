@@ -15,8 +15,9 @@ namespace TrainingCycles.Dashboard;
 /// </summary>
 public sealed class DashboardFunctions
 {
-    public static readonly DashboardAsset Script = new(DashboardScript.Source, "text/javascript; charset=utf-8");
-    public static readonly DashboardAsset Styles = new(DashboardStyles.Source, "text/css; charset=utf-8");
+    // The script and stylesheet are files (Dashboard/Assets), embedded in the build and linted by the test command.
+    public static readonly DashboardAsset Script = new(EmbeddedText.Read("TrainingCycles.Dashboard.Assets.dashboard.js"), "text/javascript; charset=utf-8");
+    public static readonly DashboardAsset Styles = new(EmbeddedText.Read("TrainingCycles.Dashboard.Assets.dashboard.css"), "text/css; charset=utf-8");
 
     [Function(nameof(DashboardPage))]
     public IActionResult DashboardPage([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "dashboard")] HttpRequest request)

@@ -113,29 +113,6 @@ public static class Pages
         return $"<p class=\"lang\"><a href=\"{H(request.Path + query.ToString())}\" hreflang=\"{other}\" lang=\"{other}\">{label}</a></p>";
     }
 
-    public const string Css = """
-        :root{--accent:#1F4E79;--text:#1b1b1b;--muted:#4a4a4a;--error:#b00020;--ok:#1e6b34;--bg:#fff;--line:#c8c8c8}
-        *{box-sizing:border-box}body{margin:0;font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;font-size:1rem;line-height:1.5;color:var(--text);background:var(--bg)}
-        main{max-width:44rem;margin:0 auto;padding:1rem 1rem 3rem}
-        h1{font-size:1.5rem;line-height:1.25;color:var(--accent);margin:.5rem 0 1rem}h2{font-size:1.2rem;margin:1.5rem 0 .5rem}
-        a{color:var(--accent)}a:focus,button:focus,input:focus,select:focus,textarea:focus{outline:3px solid #ffbf47;outline-offset:2px}
-        .skip{position:absolute;left:-999px}.skip:focus{left:1rem;top:1rem;background:#fff;padding:.5rem;z-index:9}
-        .lang{text-align:right;margin:0}
-        .card{border:1px solid var(--line);border-radius:.5rem;padding:1rem;margin:1rem 0}
-        dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem;margin:0}dl.facts dt{font-weight:600}dl.facts dd{margin:0}
-        @media (max-width:40rem){dl.facts{grid-template-columns:1fr;gap:0}dl.facts dd{margin:0 0 .5rem}}
-        .field{margin:0 0 1rem}.field label,.field legend{display:block;font-weight:600;margin-bottom:.25rem}
-        .hint{display:block;color:var(--muted);font-size:.9rem;margin-bottom:.25rem}
-        input[type=text],input[type=email],input[type=tel],input[type=number],input[type=datetime-local],input[type=password],input[type=search],select,textarea{width:100%;padding:.6rem;font-size:1rem;border:2px solid #6b6b6b;border-radius:.3rem;background:#fff;color:var(--text)}
-        .field.invalid input,.field.invalid select{border-color:var(--error)}
-        .error{display:block;color:var(--error);font-weight:600;margin:.25rem 0}
-        .summary{border:3px solid var(--error);padding:1rem;border-radius:.5rem;margin:1rem 0}.summary h2{margin-top:0;color:var(--error)}
-        .success{border:3px solid var(--ok);padding:1rem;border-radius:.5rem}
-        button,.button{display:inline-block;background:var(--accent);color:#fff;border:0;border-radius:.3rem;padding:.75rem 1.25rem;font-size:1rem;font-weight:600;cursor:pointer;text-decoration:none}
-        button.secondary{background:#fff;color:var(--accent);border:2px solid var(--accent)}button.danger{background:var(--error)}
-        fieldset{border:0;padding:0;margin:0 0 1rem}.choice{display:flex;gap:.5rem;align-items:flex-start;margin:.25rem 0}.choice input{margin-top:.3rem;width:1.25rem;height:1.25rem}
-        .hp{position:absolute;left:-10000px;width:1px;height:1px;overflow:hidden}
-        table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid var(--line);padding:.4rem;text-align:left;vertical-align:top}
-        .big{font-size:4rem;font-weight:700;letter-spacing:.3rem;text-align:center;font-variant-numeric:tabular-nums}
-        """;
+    /// <summary>The participant pages' stylesheet: <c>Infrastructure/Assets/pages.css</c>, embedded and inlined (pages allow no external style).</summary>
+    public static readonly string Css = EmbeddedText.Read("TrainingCycles.Infrastructure.Assets.pages.css");
 }

@@ -1,0 +1,1949 @@
+// Organizer dashboard for training cycles. Hand-written, no framework, no build step: served as this file (embedded
+// in the function app, addressed by content hash) and linted by `npm run lint` from the test command.
+// Every piece of data comes from the key-protected API; the function key lives in sessionStorage only.
+(() => {
+  'use strict';
+
+  const API = new URL('../', document.currentScript.src); // this file is {prefix}/dashboard/app.js
+  const KEY = 'trainingCycles.functionKey';
+  const LANG = 'trainingCycles.lang';
+  const PHASES = ['Inviting', 'RegistrationOpen', 'AwaitingTraining', 'InTraining', 'Completing', 'Completed'];
+  const MARKS = ['Present', 'Late', 'Excused', 'Absent'];
+  const PRESETS = [['P7D', 'preset.P7D'], ['P3D', 'preset.P3D'], ['P1D', 'preset.P1D'], ['PT2H', 'preset.PT2H']];
+
+  // ---------------------------------------------------------------- words
+
+  const DICT = {
+    id: {
+      'app.title': 'Dasbor penyelenggara pelatihan', 'app.org': 'BPSDM Provinsi Kalimantan Tengah',
+      'skip': 'Langsung ke isi', 'nav.cycles': 'Daftar pelatihan', 'nav.new': 'Buat pelatihan', 'nav.main': 'Menu utama',
+      'lang.switch': 'English', 'signout': 'Keluar', 'loading': 'Memuat…', 'signedOut': 'Anda telah keluar. Kunci dihapus dari tab ini.',
+      'signin.title': 'Masuk ke dasbor penyelenggara',
+      'signin.text': 'Masukkan kunci fungsi (function key) yang Anda terima dari pengelola sistem. Kunci hanya disimpan di tab peramban ini dan terhapus saat tab ditutup atau saat Anda keluar.',
+      'signin.key': 'Kunci fungsi', 'signin.submit': 'Masuk', 'signin.empty': 'Isi kunci fungsi.',
+      'signin.wrong': 'Kunci tidak diterima (401). Periksa kunci lalu coba lagi.', 'signin.expired': 'Kunci tidak lagi diterima. Masukkan kunci yang berlaku.',
+      'net.error': 'Server tidak dapat dihubungi. Periksa koneksi lalu coba lagi.', 'server.error': 'Terjadi kesalahan di server ({status}). Coba lagi sebentar lagi.',
+      'list.title': 'Daftar pelatihan', 'list.empty': 'Belum ada pelatihan. Buat yang pertama.', 'list.new': 'Buat pelatihan baru',
+      'col.title': 'Pelatihan', 'col.phase': 'Fase', 'col.closes': 'Pendaftaran ditutup', 'col.starts': 'Pelatihan dimulai',
+      'count.invited': 'Diundang', 'count.confirmed': 'Terkonfirmasi', 'count.waitlisted': 'Daftar tunggu', 'count.withdrawn': 'Mengundurkan diri', 'count.eligible': 'Memenuhi syarat', 'count.certified': 'Bersertifikat',
+      'phase.Inviting': 'Mengundang', 'phase.RegistrationOpen': 'Pendaftaran dibuka', 'phase.AwaitingTraining': 'Menunggu pelatihan', 'phase.InTraining': 'Pelatihan berlangsung', 'phase.Completing': 'Penyelesaian', 'phase.Completed': 'Selesai', 'phase.Cancelled': 'Dibatalkan',
+      'next.registration-opens': 'Pendaftaran dibuka', 'next.registration-closes': 'Pendaftaran ditutup', 'next.registration-reminder': 'Email pengingat pendaftaran', 'next.training-reminder': 'Email pengingat pelatihan', 'next.training-starts': 'Pelatihan dimulai', 'next.training-ends': 'Pelatihan berakhir', 'next.issuing-certificates': 'Sertifikat sedang diterbitkan',
+      'step.done': 'selesai', 'step.current': 'sekarang', 'step.upcoming': 'berikutnya',
+      'new.title': 'Buat pelatihan', 'new.lead': 'Isi data pelatihan. Waktu diisi dalam zona waktu pelatihan. Setelah disimpan, alur kerja (undangan, pengingat, presensi, sertifikat) berjalan otomatis.',
+      'sec.info': 'Informasi pelatihan', 'sec.registration': 'Pendaftaran', 'sec.sessions': 'Sesi pelatihan', 'sec.reminders': 'Pengingat email', 'sec.completion': 'Syarat kelulusan', 'sec.certificate': 'Sertifikat', 'sec.checkin': 'Presensi mandiri',
+      'f.title': 'Judul pelatihan', 'f.organizerName': 'Nama penyelenggara', 'f.venue': 'Tempat', 'f.description': 'Deskripsi', 'f.description.hint': 'Opsional. Tampil di halaman pendaftaran.',
+      'f.timeZone': 'Zona waktu', 'f.capacity': 'Kapasitas (jumlah kursi)', 'f.capacity.hint': 'Pendaftar setelah kursi penuh masuk daftar tunggu.',
+      'f.inviteOnly': 'Hanya peserta yang diundang yang dapat mendaftar',
+      'f.registrationOpensAt': 'Pendaftaran dibuka', 'f.registrationClosesAt': 'Pendaftaran ditutup', 'f.time.hint': 'Tanggal dan jam di zona waktu pelatihan.',
+      'f.session': 'Sesi {n}', 'f.sessionTitle': 'Judul sesi', 'f.startsAt': 'Mulai', 'f.endsAt': 'Selesai', 'f.addSession': 'Tambah sesi', 'f.removeSession': 'Hapus sesi {n}',
+      'f.sessions.hint': 'Satu sesi paling lama 24 jam; pelatihan beberapa hari dibagi menjadi beberapa sesi.',
+      'f.beforeDeadline': 'Sebelum batas akhir pendaftaran (ke yang belum mendaftar)', 'f.beforeTraining': 'Sebelum pelatihan dimulai (ke peserta terkonfirmasi)',
+      'f.otherOffsets': 'Waktu lain', 'f.otherOffsets.hint': 'Isi hari, jam dan/atau menit sebelum waktunya, lalu pilih Tambah waktu (mis. 0 hari 0 jam 6 menit).',
+      'f.offset.days': 'Hari', 'f.offset.hours': 'Jam', 'f.offset.minutes': 'Menit', 'f.addOffset': 'Tambah waktu', 'f.removeOffset': 'Hapus', 'f.removeOffsetFor': 'Hapus pengingat {what}',
+      'f.offset.invalid': 'Isi bilangan bulat 0 atau lebih; paling sedikit satu lebih dari 0.',
+      'u.week': '{n} minggu', 'u.weeks': '{n} minggu', 'u.day': '{n} hari', 'u.days': '{n} hari', 'u.hour': '{n} jam', 'u.hours': '{n} jam', 'u.minute': '{n} menit', 'u.minutes': '{n} menit',
+      'preset.P7D': 'H-7 (7 hari)', 'preset.P3D': 'H-3 (3 hari)', 'preset.P1D': 'H-1 (1 hari)', 'preset.PT2H': '2 jam',
+      'f.minimumAttendancePercent': 'Kehadiran minimum (%)', 'f.minimumAttendancePercent.hint': 'Persentase sesi yang harus diikuti, 0–100.',
+      'f.lateCounts': 'Terlambat dihitung hadir', 'f.excusedCounts': 'Izin dihitung hadir',
+      'f.numberFormat': 'Format nomor sertifikat', 'f.numberFormat.hint': 'Wajib memuat {seq} atau {seq:000}; boleh {yyyy}, {MM}, {code}.',
+      'f.trainingHours': 'Jumlah jam pelajaran (JP)', 'f.signatoryName': 'Nama penandatangan', 'f.signatoryTitle': 'Jabatan penandatangan', 'f.signatoryNip': 'NIP penandatangan', 'f.signatoryNip.hint': 'Opsional, 18 digit.',
+      'f.signingPlace': 'Tempat penandatanganan', 'f.signingPlace.hint': 'Dicetak sebelum tanggal terbit, mis. "Palangka Raya, 2 Desember 2026".',
+      'logo.title': 'Logo sertifikat', 'logo.lead': 'Logo dicetak di kiri atas sertifikat yang diterbitkan setelah logo diunggah; sertifikat yang sudah terbit tidak berubah.',
+      'logo.file': 'Berkas logo (PNG atau JPEG)', 'logo.hint': 'Paling besar 512 KB. Isi berkas diperiksa: berkas lain yang namanya diganti ditolak.',
+      'logo.upload': 'Unggah logo', 'logo.remove': 'Hapus logo', 'logo.none': 'Belum ada logo.', 'logo.has': 'Logo tersimpan: {type}, {kb} KB.',
+      'logo.saved': 'Logo disimpan.', 'logo.removed': 'Logo dihapus.', 'logo.choose': 'Pilih berkas logo terlebih dulu.',
+      'f.opensMinutesBeforeStart': 'Dibuka (menit sebelum sesi)', 'f.closesMinutesAfterStart': 'Ditutup (menit setelah sesi mulai)', 'f.lateAfterMinutes': 'Terlambat setelah (menit)',
+      'f.integer': 'Isi bilangan bulat.', 'f.create': 'Simpan dan mulai pelatihan', 'f.saving': 'Menyimpan…',
+      'errors.title': 'Ada {n} hal yang perlu diperbaiki', 'created': 'Pelatihan dibuat. Alur kerjanya sudah berjalan.',
+      'tab.overview': 'Ringkasan', 'tab.invitees': 'Undangan', 'tab.participants': 'Peserta', 'tab.attendance': 'Presensi', 'tab.certificates': 'Sertifikat', 'tab.nav': 'Bagian pelatihan',
+      'ov.phases': 'Tahapan', 'ov.next': 'Langkah berikutnya: {what}, {when}.', 'ov.noNext': 'Tidak ada langkah terjadwal.', 'ov.counts': 'Angka', 'ov.facts': 'Rincian', 'ov.charts': 'Perkembangan',
+      'ov.organizer': 'Penyelenggara', 'ov.venue': 'Tempat', 'ov.timeZone': 'Zona waktu', 'ov.capacity': 'Kapasitas', 'ov.inviteOnly': 'Hanya undangan', 'ov.sessions': 'Sesi', 'ov.registerLink': 'Tautan pendaftaran', 'ov.cancelReason': 'Alasan pembatalan',
+      'yes': 'Ya', 'no': 'Tidak',
+      'ov.controls': 'Kendali fase', 'ov.noControls': 'Tidak ada tindakan fase yang tersedia pada fase ini.',
+      'cmd.close': 'Tutup pendaftaran sekarang', 'cmd.end': 'Akhiri pelatihan sekarang', 'cmd.cancel': 'Batalkan pelatihan…', 'cmd.reschedule': 'Jadwalkan ulang…',
+      'confirm.close': 'Tutup pendaftaran sekarang? Pendaftar baru tidak diterima lagi.', 'confirm.end': 'Akhiri pelatihan sekarang? Syarat kelulusan lalu dinilai dan sertifikat diterbitkan.',
+      'confirm.yes': 'Ya, lanjutkan', 'confirm.back': 'Kembali',
+      'cancel.title': 'Batalkan pelatihan', 'cancel.text': 'Semua yang diundang dan terdaftar menerima email pembatalan berisi alasan ini. Pembatalan tidak dapat diurungkan.',
+      'cancel.reason': 'Alasan pembatalan', 'cancel.confirm': 'Batalkan pelatihan', 'cancel.required': 'Tuliskan alasan pembatalan.',
+      'cmd.sent': 'Perintah diterima. Fase sekarang: {phase}.', 'cmd.waiting': 'Perintah diterima; alur kerja sedang memprosesnya.',
+      'resched.title': 'Jadwalkan ulang', 'resched.lead': 'Ubah waktu pendaftaran, sesi dan pengingat. Peserta menerima pemberitahuan perubahan jadwal; pengingat yang sudah lewat tidak dikirim.', 'resched.submit': 'Simpan jadwal baru', 'resched.done': 'Jadwal baru disimpan.',
+      'chart.registrations': 'Pendaftaran per hari', 'chart.attendance': 'Kehadiran per sesi', 'chart.noRegistrations': 'Belum ada pendaftaran.', 'chart.data': 'Lihat data',
+      'chart.regSummary': '{total} pendaftaran dari {from} sampai {to}; terbanyak {max} dalam sehari.', 'chart.attSummary': 'Kehadiran untuk {n} sesi.',
+      'chart.day': 'Tanggal', 'chart.count': 'Pendaftar', 'chart.cumulative': 'Kumulatif', 'chart.session': 'Sesi',
+      'mark.Present': 'Hadir', 'mark.Late': 'Terlambat', 'mark.Excused': 'Izin', 'mark.Absent': 'Tidak hadir', 'mark.Pending': 'Menunggu konfirmasi', 'mark.unmarked': 'Belum dicatat',
+      'inv.title': 'Impor undangan dari CSV', 'inv.lead': 'Unggah daftar dari spreadsheet (simpan sebagai CSV). Baris pertama berisi judul kolom; pemisah koma atau titik koma.',
+      'inv.columns': 'Kolom: email (wajib), nama, nip, telepon, instansi, tingkat instansi (provinsi/kabupaten/kota), kabupaten/kota, jabatan, pangkat/golongan, bahasa (id/en). Judul kolom bahasa Inggris juga diterima.', 'inv.sample': 'Unduh contoh CSV',
+      'inv.file': 'Berkas CSV', 'inv.submit': 'Unggah dan impor', 'inv.choose': 'Pilih berkas CSV terlebih dulu.',
+      'inv.done': 'Impor berhasil: {imported} undangan baru, {already} sudah diundang sebelumnya (dari {total} baris). Email undangan dikirim otomatis.',
+      'inv.rows': 'Baris bermasalah', 'inv.line': 'Baris', 'inv.who': 'Nama/email', 'inv.field': 'Kolom', 'inv.value': 'Isian ditolak', 'inv.message': 'Masalah', 'inv.ignored': 'Kolom yang tidak dipakai: {columns}.', 'inv.closed': 'Impor undangan hanya dapat dilakukan pada fase Mengundang atau Pendaftaran dibuka.',
+      'p.search': 'Cari', 'p.search.hint': 'Nama, email, NIP, instansi atau nomor registrasi', 'p.filter': 'Tampilkan', 'p.apply': 'Terapkan',
+      'p.all': 'Semua', 'p.registered': 'Terdaftar (terkonfirmasi + daftar tunggu)', 'p.confirmed': 'Terkonfirmasi', 'p.waitlisted': 'Daftar tunggu', 'p.invited': 'Diundang, belum mendaftar', 'p.withdrawn': 'Mengundurkan diri', 'p.bounced': 'Email gagal terkirim', 'p.eligible': 'Memenuhi syarat', 'p.certified': 'Bersertifikat',
+      'p.export': 'Unduh CSV peserta', 'p.exportAttendance': 'Unduh CSV presensi', 'p.none': 'Tidak ada peserta yang cocok.', 'p.total': '{n} peserta',
+      'p.name': 'Nama', 'p.agency': 'Instansi', 'p.status': 'Status', 'p.regNo': 'No. registrasi', 'p.email': 'Email', 'p.eligibility': 'Kelulusan', 'p.certificate': 'Sertifikat', 'p.history': 'Riwayat',
+      'p.historyOf': 'Riwayat {name}', 'p.page': 'Halaman {page} dari {pages}', 'p.prev': 'Sebelumnya', 'p.next': 'Berikutnya',
+      'st.Invited': 'Diundang', 'st.Confirmed': 'Terkonfirmasi', 'st.Waitlisted': 'Daftar tunggu', 'st.Withdrawn': 'Mengundurkan diri',
+      'email.Delivered': 'Terkirim', 'email.Bounced': 'Terpental', 'email.Dropped': 'Dibuang', 'email.SpamReport': 'Dilaporkan spam',
+      'tl.title': 'Riwayat peserta', 'tl.back': 'Kembali ke daftar peserta', 'tl.empty': 'Belum ada kejadian tercatat.', 'tl.completion': 'Kelulusan',
+      'tl.decidedYes': 'Memenuhi syarat: {why}.', 'tl.decidedNo': 'Tidak memenuhi syarat: {why}.', 'tl.pending': 'Belum dinilai. Sejauh ini: {why}.', 'tl.by': 'oleh {actor}', 'tl.session': 'sesi {title}',
+      'ev.participant.invited': 'Diundang', 'ev.registration.confirmed': 'Mendaftar — kursi terkonfirmasi', 'ev.registration.waitlisted': 'Mendaftar — masuk daftar tunggu', 'ev.registration.updated': 'Data pendaftaran diubah', 'ev.registration.withdrawn': 'Mengundurkan diri', 'ev.registration.promoted': 'Naik dari daftar tunggu ke kursi terkonfirmasi',
+      'ev.attendance.marked': 'Presensi dicatat penyelenggara', 'ev.attendance.checked-in': 'Presensi mandiri (check-in)', 'ev.attendance.auto-absent': 'Tidak ada presensi — otomatis tidak hadir',
+      'ev.attendance.door-checkin': 'Presensi dengan pindai QR di pintu', 'ev.attendance.pending-confirmed': 'Presensi dengan kode dikonfirmasi panitia', 'ev.attendance.pending-rejected': 'Presensi dengan kode ditolak panitia',
+      'ev.completion.eligible': 'Memenuhi syarat kelulusan', 'ev.completion.not-eligible': 'Tidak memenuhi syarat kelulusan',
+      'ev.certificate.issued': 'Sertifikat diterbitkan', 'ev.certificate.revoked': 'Sertifikat dicabut', 'ev.certificate.reissued': 'Sertifikat diterbitkan ulang',
+      'ev.email.sent': 'Email dikirim', 'ev.email.rejected': 'Email ditolak layanan surel', 'ev.email.delivered': 'Email diterima server penerima', 'ev.email.bounce': 'Email terpental (bounce)', 'ev.email.blocked': 'Email diblokir', 'ev.email.dropped': 'Email dibuang', 'ev.email.spamreport': 'Email dilaporkan sebagai spam', 'ev.email.deferred': 'Pengiriman email tertunda',
+      'mail.invitation': 'undangan', 'mail.registration-reminder': 'pengingat pendaftaran', 'mail.confirmation': 'konfirmasi pendaftaran', 'mail.waitlisted': 'daftar tunggu', 'mail.promoted': 'kursi tersedia', 'mail.training-reminder': 'pengingat pelatihan', 'mail.schedule-changed': 'perubahan jadwal', 'mail.cancelled': 'pembatalan', 'mail.certificate-issued': 'sertifikat',
+      'att.sessions': 'Sesi', 'att.window': 'Presensi mandiri {from}–{to}; terlambat setelah {late}.', 'att.open': 'Presensi mandiri sedang dibuka.',
+      'att.markedBy': 'Dicatat oleh (opsional)', 'att.markedBy.hint': 'Nama Anda, untuk riwayat perubahan.', 'att.recorded': 'Tercatat', 'att.mark': 'Tandai', 'att.note': 'Catatan',
+      'att.keep': '— tidak diubah —', 'att.allPresent': 'Tandai semua yang belum dicatat sebagai Hadir', 'att.save': 'Simpan presensi', 'att.saved': 'Presensi disimpan: {changed} perubahan, {unchanged} tanpa perubahan.', 'att.nothing': 'Tidak ada perubahan untuk disimpan.',
+      'att.none': 'Belum ada peserta terkonfirmasi untuk sesi ini.', 'att.noneYet': 'Belum ada peserta terkonfirmasi.', 'att.markFor': 'Tandai presensi {name}', 'att.noteFor': 'Catatan untuk {name}',
+      'att.source.self': 'mandiri', 'att.source.roster': 'panitia', 'att.source.auto': 'otomatis', 'att.source.door': 'pindai QR di pintu',
+      'att.presence': 'Kehadiran di pintu (QR pribadi)', 'att.presence.on': 'Wajib: presensi dengan kode sesi saja menunggu konfirmasi panitia.', 'att.presence.off': 'Tidak wajib: kode sesi sudah cukup.',
+      'att.presence.enable': 'Wajibkan kehadiran di pintu', 'att.presence.disable': 'Kode sesi saja sudah cukup', 'att.presence.changed': 'Mode presensi sesi ini diubah.',
+      'att.scan': 'Hasil pindai QR peserta', 'att.scan.hint': 'Pindai kode QR di halaman presensi peserta (pemindai mengetik hasilnya di sini), lalu Enter. Cocokkan nama dengan orangnya.', 'att.scan.submit': 'Catat hadir',
+      'att.scan.done': '{name} ({agency}) tercatat {status}.', 'att.scan.already': '{name} sudah tercatat {status}.',
+      'att.confirm': 'Konfirmasi', 'att.reject': 'Tolak', 'att.confirmFor': 'Konfirmasi presensi {name}', 'att.rejectFor': 'Tolak presensi {name}', 'att.decided': 'Keputusan disimpan.',
+      'att.code': 'Tampilkan kode presensi', 'att.codeTitle': 'Kode presensi {session}', 'att.codeValid': 'Berlaku sampai {time}; berganti otomatis.', 'att.hideCode': 'Sembunyikan kode',
+      'att.screen': 'Buka layar kode untuk proyektor', 'att.screenHint': 'Tautan khusus sesi ini, hanya menampilkan kode; berlaku sampai {time}.',
+      'cert.title': 'Sertifikat', 'cert.none': 'Belum ada sertifikat. Sertifikat diterbitkan otomatis setelah pelatihan selesai bagi peserta yang memenuhi syarat.',
+      'cert.number': 'Nomor', 'cert.holder': 'Pemegang', 'cert.version': 'Versi', 'cert.status': 'Status', 'cert.issued': 'Diterbitkan', 'cert.verify': 'Verifikasi', 'cert.actions': 'Tindakan',
+      'cert.Valid': 'Berlaku', 'cert.Revoked': 'Dicabut', 'cert.Superseded': 'Diganti versi baru', 'cert.open': 'Buka halaman verifikasi {number}',
+      'cert.searchLabel': 'Cari sertifikat', 'cert.search.hint': 'Nama, NIP atau nomor sertifikat', 'cert.total': '{n} sertifikat', 'cert.found': '{n} sertifikat cocok',
+      'cert.noMatch': 'Tidak ada sertifikat yang cocok.', 'cert.pages': 'Halaman daftar sertifikat',
+      'cert.revoke': 'Cabut', 'cert.reissue': 'Terbitkan ulang', 'cert.revokeFor': 'Cabut sertifikat {number}', 'cert.reissueFor': 'Terbitkan ulang sertifikat {number}',
+      'cert.revokeText': 'Sertifikat yang dicabut tidak dapat diunduh lagi dan halaman verifikasinya menyatakan dicabut beserta tanggalnya. Alasan hanya terlihat oleh penyelenggara.',
+      'cert.reason': 'Alasan', 'cert.reasonRequired': 'Tuliskan alasan pencabutan.', 'cert.revoked': 'Sertifikat {number} dicabut.',
+      'cert.reissueText': 'Versi baru dengan nomor yang sama diterbitkan dan dikirim ke pemegang; versi lama dinyatakan diganti.',
+      'cert.fullName': 'Nama lengkap pada sertifikat', 'cert.fullName.hint': 'Ubah hanya untuk membetulkan nama.', 'cert.reasonOptional': 'Alasan (opsional)', 'cert.reissued': 'Sertifikat {number} diterbitkan ulang sebagai versi {version}.',
+      'actor.organizer': 'penyelenggara', 'actor.participant': 'peserta', 'actor.self': 'peserta sendiri', 'actor.named': 'penyelenggara {name}',
+      'sec.openRegistration': 'Pendaftaran terbuka (tanpa tautan undangan)', 'f.openRegistration.lead': 'Berlaku untuk pendaftaran lewat formulir umum. Peserta yang mendaftar lewat tautan undangan tidak perlu konfirmasi.',
+      'f.confirmEmail': 'Wajib konfirmasi email', 'f.confirmEmail.hint': 'Pendaftar menerima email berisi tautan; kursi baru dipegang setelah tautan itu dibuka. Yang tidak mengonfirmasi dihapus.',
+      'f.confirmWithinMinutes': 'Batas waktu konfirmasi (menit)', 'f.confirmWithinMinutes.hint': '1–10.080 menit (7 hari); bawaan 60.',
+      'f.allowedEmailDomains': 'Domain email yang diizinkan', 'f.allowedEmailDomains.hint': 'Opsional. Pisahkan dengan koma, mis. go.id, kalteng.go.id (tanpa @). go.id juga menerima subdomainnya. Kosong: semua domain.',
+      'ov.openRegistration': 'Pendaftaran terbuka', 'ov.open.confirm': 'wajib konfirmasi email dalam {n} menit', 'ov.open.noConfirm': 'tanpa konfirmasi email', 'ov.open.domains': 'hanya email di {list}',
+      'p.unconfirmed': 'Belum konfirmasi email', 'st.Unconfirmed': 'Belum konfirmasi email', 'p.actions': 'Tindakan',
+      'pa.withdraw': 'Batalkan', 'pa.correct': 'Koreksi data', 'pa.remove': 'Hapus',
+      'pa.withdrawFor': 'Batalkan pendaftaran {name}', 'pa.correctFor': 'Koreksi data {name}', 'pa.removeFor': 'Hapus {name}',
+      'pa.withdrawText': 'Pendaftaran dibatalkan dan kursinya diberikan kepada orang pertama di daftar tunggu. Tautan pribadi yang sudah dikirim tidak berlaku lagi.',
+      'pa.correctText': 'Hanya isian yang Anda ubah yang dikirim. Mengubah email membuat tautan pribadi lama tidak berlaku.',
+      'pa.removeText': 'Baris peserta dihapus (mis. pendaftaran palsu atau undangan keliru) dan kursinya diberikan ke daftar tunggu. Hanya sebelum pelatihan dimulai dan tidak untuk pemegang sertifikat.',
+      'pa.actor': 'Nama petugas', 'pa.actor.hint': 'Nama Anda, dicatat di riwayat perubahan. Diingat di tab ini.', 'pa.actorRequired': 'Isi nama petugas terlebih dulu.',
+      'pa.reason': 'Alasan', 'pa.reasonRequired': 'Tuliskan alasannya.', 'pa.nothing': 'Tidak ada isian yang diubah.',
+      'pa.withdrawn': 'Pendaftaran {name} dibatalkan.', 'pa.corrected': 'Data {name} dikoreksi.', 'pa.removed': '{name} dihapus.', 'pa.promoted': 'Kursi diberikan kepada {name}.',
+      'pf.fullName': 'Nama lengkap (dengan gelar)', 'pf.nip': 'NIP', 'pf.email': 'Email', 'pf.phone': 'Nomor HP', 'pf.agency': 'Instansi', 'pf.agencyLevel': 'Tingkat instansi', 'pf.regency': 'Kabupaten/kota',
+      'pf.position': 'Jabatan', 'pf.rank': 'Pangkat/golongan', 'pf.language': 'Bahasa email', 'pf.nip.hint': '18 digit; spasi boleh.', 'pf.none': '—',
+      'lvl.provinsi': 'Provinsi', 'lvl.kabupaten': 'Kabupaten', 'lvl.kota': 'Kota', 'lng.id': 'Bahasa Indonesia', 'lng.en': 'English',
+      'ev.participant.corrected': 'Data dikoreksi penyelenggara', 'ev.participant.removed': 'Dihapus penyelenggara', 'ev.registration.started': 'Mendaftar lewat formulir terbuka — menunggu konfirmasi email', 'ev.registration.expired': 'Email tidak dikonfirmasi — pendaftaran dihapus',
+      'refresh': 'Perbarui data', 'refreshed': 'Data diperbarui.',
+    },
+    en: {
+      'app.title': 'Training organizer dashboard', 'app.org': 'BPSDM of Central Kalimantan Province',
+      'skip': 'Skip to content', 'nav.cycles': 'Trainings', 'nav.new': 'New training', 'nav.main': 'Main menu',
+      'lang.switch': 'Bahasa Indonesia', 'signout': 'Sign out', 'loading': 'Loading…', 'signedOut': 'You have signed out. The key was removed from this tab.',
+      'signin.title': 'Sign in to the organizer dashboard',
+      'signin.text': 'Enter the function key you received from the system administrator. It is kept only in this browser tab and is removed when you close the tab or sign out.',
+      'signin.key': 'Function key', 'signin.submit': 'Sign in', 'signin.empty': 'Enter the function key.',
+      'signin.wrong': 'The key was not accepted (401). Check it and try again.', 'signin.expired': 'The key is no longer accepted. Enter a valid key.',
+      'net.error': 'The server cannot be reached. Check the connection and try again.', 'server.error': 'The server had a problem ({status}). Try again shortly.',
+      'list.title': 'Trainings', 'list.empty': 'No trainings yet. Create the first one.', 'list.new': 'Create a new training',
+      'col.title': 'Training', 'col.phase': 'Phase', 'col.closes': 'Registration closes', 'col.starts': 'Training starts',
+      'count.invited': 'Invited', 'count.confirmed': 'Confirmed', 'count.waitlisted': 'Waitlisted', 'count.withdrawn': 'Withdrawn', 'count.eligible': 'Eligible', 'count.certified': 'Certified',
+      'phase.Inviting': 'Inviting', 'phase.RegistrationOpen': 'Registration open', 'phase.AwaitingTraining': 'Awaiting training', 'phase.InTraining': 'In training', 'phase.Completing': 'Completing', 'phase.Completed': 'Completed', 'phase.Cancelled': 'Cancelled',
+      'next.registration-opens': 'Registration opens', 'next.registration-closes': 'Registration closes', 'next.registration-reminder': 'Registration reminder email', 'next.training-reminder': 'Training reminder email', 'next.training-starts': 'Training starts', 'next.training-ends': 'Training ends', 'next.issuing-certificates': 'Certificates are being issued',
+      'step.done': 'done', 'step.current': 'now', 'step.upcoming': 'upcoming',
+      'new.title': 'New training', 'new.lead': "Fill in the training. Times are in the training's time zone. Once saved, the workflow (invitations, reminders, attendance, certificates) runs by itself.",
+      'sec.info': 'About the training', 'sec.registration': 'Registration', 'sec.sessions': 'Training sessions', 'sec.reminders': 'Reminder emails', 'sec.completion': 'Completion rule', 'sec.certificate': 'Certificate', 'sec.checkin': 'Self check-in',
+      'f.title': 'Training title', 'f.organizerName': 'Organizer name', 'f.venue': 'Venue', 'f.description': 'Description', 'f.description.hint': 'Optional. Shown on the registration page.',
+      'f.timeZone': 'Time zone', 'f.capacity': 'Capacity (seats)', 'f.capacity.hint': 'People who register once the seats are taken go on the waiting list.',
+      'f.inviteOnly': 'Only invited people may register',
+      'f.registrationOpensAt': 'Registration opens', 'f.registrationClosesAt': 'Registration closes', 'f.time.hint': "Date and time in the training's time zone.",
+      'f.session': 'Session {n}', 'f.sessionTitle': 'Session title', 'f.startsAt': 'Starts', 'f.endsAt': 'Ends', 'f.addSession': 'Add a session', 'f.removeSession': 'Remove session {n}',
+      'f.sessions.hint': 'A session lasts at most 24 hours; split a multi-day training into sessions.',
+      'f.beforeDeadline': 'Before the registration deadline (to those not registered yet)', 'f.beforeTraining': 'Before the training starts (to confirmed participants)',
+      'f.otherOffsets': 'Other times', 'f.otherOffsets.hint': 'Enter days, hours and/or minutes before the time, then choose Add time (e.g. 0 days 0 hours 6 minutes).',
+      'f.offset.days': 'Days', 'f.offset.hours': 'Hours', 'f.offset.minutes': 'Minutes', 'f.addOffset': 'Add time', 'f.removeOffset': 'Remove', 'f.removeOffsetFor': 'Remove reminder {what}',
+      'f.offset.invalid': 'Enter whole numbers of 0 or more; at least one above 0.',
+      'u.week': '{n} week', 'u.weeks': '{n} weeks', 'u.day': '{n} day', 'u.days': '{n} days', 'u.hour': '{n} hour', 'u.hours': '{n} hours', 'u.minute': '{n} minute', 'u.minutes': '{n} minutes',
+      'preset.P7D': '7 days before', 'preset.P3D': '3 days before', 'preset.P1D': '1 day before', 'preset.PT2H': '2 hours before',
+      'f.minimumAttendancePercent': 'Minimum attendance (%)', 'f.minimumAttendancePercent.hint': 'Share of sessions a participant must attend, 0–100.',
+      'f.lateCounts': 'Late counts as present', 'f.excusedCounts': 'Excused counts as present',
+      'f.numberFormat': 'Certificate number format', 'f.numberFormat.hint': 'Must contain {seq} or {seq:000}; may use {yyyy}, {MM}, {code}.',
+      'f.trainingHours': 'Training hours (JP)', 'f.signatoryName': 'Signatory name', 'f.signatoryTitle': 'Signatory title', 'f.signatoryNip': "Signatory's NIP", 'f.signatoryNip.hint': 'Optional, 18 digits.',
+      'f.signingPlace': 'Place of signing', 'f.signingPlace.hint': 'Printed before the issue date, e.g. "Palangka Raya, 2 December 2026".',
+      'logo.title': 'Certificate logo', 'logo.lead': 'The logo is printed top left on certificates issued after it is uploaded; certificates already issued do not change.',
+      'logo.file': 'Logo file (PNG or JPEG)', 'logo.hint': 'At most 512 KB. The content is checked: another kind of file renamed is refused.',
+      'logo.upload': 'Upload logo', 'logo.remove': 'Remove logo', 'logo.none': 'No logo yet.', 'logo.has': 'Logo stored: {type}, {kb} KB.',
+      'logo.saved': 'Logo saved.', 'logo.removed': 'Logo removed.', 'logo.choose': 'Choose a logo file first.',
+      'f.opensMinutesBeforeStart': 'Opens (minutes before a session)', 'f.closesMinutesAfterStart': 'Closes (minutes after it starts)', 'f.lateAfterMinutes': 'Late after (minutes)',
+      'f.integer': 'Enter a whole number.', 'f.create': 'Save and start the training', 'f.saving': 'Saving…',
+      'errors.title': '{n} things need fixing', 'created': 'Training created. Its workflow is running.',
+      'tab.overview': 'Overview', 'tab.invitees': 'Invitations', 'tab.participants': 'Participants', 'tab.attendance': 'Attendance', 'tab.certificates': 'Certificates', 'tab.nav': 'Training sections',
+      'ov.phases': 'Phases', 'ov.next': 'Next step: {what}, {when}.', 'ov.noNext': 'Nothing is scheduled.', 'ov.counts': 'Numbers', 'ov.facts': 'Details', 'ov.charts': 'Progress',
+      'ov.organizer': 'Organizer', 'ov.venue': 'Venue', 'ov.timeZone': 'Time zone', 'ov.capacity': 'Capacity', 'ov.inviteOnly': 'Invite only', 'ov.sessions': 'Sessions', 'ov.registerLink': 'Registration link', 'ov.cancelReason': 'Reason for cancelling',
+      'yes': 'Yes', 'no': 'No',
+      'ov.controls': 'Phase controls', 'ov.noControls': 'No phase actions are available in this phase.',
+      'cmd.close': 'Close registration now', 'cmd.end': 'End the training now', 'cmd.cancel': 'Cancel the training…', 'cmd.reschedule': 'Reschedule…',
+      'confirm.close': 'Close registration now? No new registrations will be accepted.', 'confirm.end': 'End the training now? The completion rule is then applied and certificates are issued.',
+      'confirm.yes': 'Yes, go ahead', 'confirm.back': 'Go back',
+      'cancel.title': 'Cancel the training', 'cancel.text': 'Everyone invited or registered receives a cancellation email with this reason. Cancelling cannot be undone.',
+      'cancel.reason': 'Reason for cancelling', 'cancel.confirm': 'Cancel the training', 'cancel.required': 'Write the reason for cancelling.',
+      'cmd.sent': 'Command accepted. The phase is now: {phase}.', 'cmd.waiting': 'Command accepted; the workflow is processing it.',
+      'resched.title': 'Reschedule', 'resched.lead': 'Change the registration times, sessions and reminders. Participants are told about the new schedule; reminders already past are not sent.', 'resched.submit': 'Save the new schedule', 'resched.done': 'The new schedule was saved.',
+      'chart.registrations': 'Registrations per day', 'chart.attendance': 'Attendance per session', 'chart.noRegistrations': 'No registrations yet.', 'chart.data': 'Show the data',
+      'chart.regSummary': '{total} registrations from {from} to {to}; at most {max} in one day.', 'chart.attSummary': 'Attendance for {n} sessions.',
+      'chart.day': 'Date', 'chart.count': 'Registrations', 'chart.cumulative': 'Cumulative', 'chart.session': 'Session',
+      'mark.Present': 'Present', 'mark.Late': 'Late', 'mark.Excused': 'Excused', 'mark.Absent': 'Absent', 'mark.Pending': 'Waiting for confirmation', 'mark.unmarked': 'Not marked',
+      'inv.title': 'Import invitations from CSV', 'inv.lead': 'Upload the list from a spreadsheet (saved as CSV). The first row holds the column headers; comma or semicolon separated.',
+      'inv.columns': 'Columns: email (required), name, nip, phone, agency, agency level (provinsi/kabupaten/kota), regency, position, rank, language (id/en). Indonesian column headers work too.', 'inv.sample': 'Download a sample CSV',
+      'inv.file': 'CSV file', 'inv.submit': 'Upload and import', 'inv.choose': 'Choose a CSV file first.',
+      'inv.done': 'Imported: {imported} new invitations, {already} already invited (of {total} rows). Invitation emails go out automatically.',
+      'inv.rows': 'Rows with problems', 'inv.line': 'Line', 'inv.who': 'Name/email', 'inv.field': 'Column', 'inv.value': 'Refused value', 'inv.message': 'Problem', 'inv.ignored': 'Columns not used: {columns}.', 'inv.closed': 'Invitations can only be imported while inviting or while registration is open.',
+      'p.search': 'Search', 'p.search.hint': 'Name, email, NIP, agency or registration number', 'p.filter': 'Show', 'p.apply': 'Apply',
+      'p.all': 'Everyone', 'p.registered': 'Registered (confirmed + waitlisted)', 'p.confirmed': 'Confirmed', 'p.waitlisted': 'Waitlisted', 'p.invited': 'Invited, not registered', 'p.withdrawn': 'Withdrawn', 'p.bounced': 'Email bounced', 'p.eligible': 'Eligible', 'p.certified': 'Certified',
+      'p.export': 'Download participants CSV', 'p.exportAttendance': 'Download attendance CSV', 'p.none': 'No matching participants.', 'p.total': '{n} participants',
+      'p.name': 'Name', 'p.agency': 'Agency', 'p.status': 'Status', 'p.regNo': 'Registration no.', 'p.email': 'Email', 'p.eligibility': 'Completion', 'p.certificate': 'Certificate', 'p.history': 'History',
+      'p.historyOf': 'History of {name}', 'p.page': 'Page {page} of {pages}', 'p.prev': 'Previous', 'p.next': 'Next',
+      'st.Invited': 'Invited', 'st.Confirmed': 'Confirmed', 'st.Waitlisted': 'Waitlisted', 'st.Withdrawn': 'Withdrawn',
+      'email.Delivered': 'Delivered', 'email.Bounced': 'Bounced', 'email.Dropped': 'Dropped', 'email.SpamReport': 'Marked as spam',
+      'tl.title': 'Participant history', 'tl.back': 'Back to participants', 'tl.empty': 'Nothing recorded yet.', 'tl.completion': 'Completion',
+      'tl.decidedYes': 'Eligible: {why}.', 'tl.decidedNo': 'Not eligible: {why}.', 'tl.pending': 'Not decided yet. So far: {why}.', 'tl.by': 'by {actor}', 'tl.session': 'session {title}',
+      'ev.participant.invited': 'Invited', 'ev.registration.confirmed': 'Registered — seat confirmed', 'ev.registration.waitlisted': 'Registered — on the waiting list', 'ev.registration.updated': 'Registration details changed', 'ev.registration.withdrawn': 'Withdrew', 'ev.registration.promoted': 'Moved from the waiting list to a seat',
+      'ev.attendance.marked': 'Attendance marked by an organizer', 'ev.attendance.checked-in': 'Checked in', 'ev.attendance.auto-absent': 'No check-in — marked absent automatically',
+      'ev.attendance.door-checkin': 'Checked in by a QR scan at the door', 'ev.attendance.pending-confirmed': 'Check-in with the code confirmed by an organizer', 'ev.attendance.pending-rejected': 'Check-in with the code rejected by an organizer',
+      'ev.completion.eligible': 'Meets the completion rule', 'ev.completion.not-eligible': 'Does not meet the completion rule',
+      'ev.certificate.issued': 'Certificate issued', 'ev.certificate.revoked': 'Certificate revoked', 'ev.certificate.reissued': 'Certificate reissued',
+      'ev.email.sent': 'Email sent', 'ev.email.rejected': 'Email rejected by the mail service', 'ev.email.delivered': 'Email delivered', 'ev.email.bounce': 'Email bounced', 'ev.email.blocked': 'Email blocked', 'ev.email.dropped': 'Email dropped', 'ev.email.spamreport': 'Email reported as spam', 'ev.email.deferred': 'Email delivery deferred',
+      'mail.invitation': 'invitation', 'mail.registration-reminder': 'registration reminder', 'mail.confirmation': 'registration confirmation', 'mail.waitlisted': 'waiting list', 'mail.promoted': 'seat available', 'mail.training-reminder': 'training reminder', 'mail.schedule-changed': 'schedule change', 'mail.cancelled': 'cancellation', 'mail.certificate-issued': 'certificate',
+      'att.sessions': 'Sessions', 'att.window': 'Self check-in {from}–{to}; late after {late}.', 'att.open': 'Self check-in is open now.',
+      'att.markedBy': 'Marked by (optional)', 'att.markedBy.hint': 'Your name, for the change history.', 'att.recorded': 'Recorded', 'att.mark': 'Mark', 'att.note': 'Note',
+      'att.keep': '— no change —', 'att.allPresent': 'Mark everyone not yet marked as Present', 'att.save': 'Save attendance', 'att.saved': 'Attendance saved: {changed} changed, {unchanged} unchanged.', 'att.nothing': 'There are no changes to save.',
+      'att.none': 'No confirmed participants for this session yet.', 'att.noneYet': 'No confirmed participants yet.', 'att.markFor': 'Mark attendance of {name}', 'att.noteFor': 'Note for {name}',
+      'att.source.self': 'self', 'att.source.roster': 'organizer', 'att.source.auto': 'automatic', 'att.source.door': 'QR scanned at the door',
+      'att.presence': 'Presence at the door (personal QR)', 'att.presence.on': 'Required: a check-in with the session code alone waits for an organizer to confirm it.', 'att.presence.off': 'Not required: the session code is enough.',
+      'att.presence.enable': 'Require presence at the door', 'att.presence.disable': 'The session code alone is enough', 'att.presence.changed': 'This session\'s check-in mode has changed.',
+      'att.scan': 'Scanned participant QR', 'att.scan.hint': 'Scan the QR code on the participant\'s check-in page (the scanner types it here), then Enter. Check the name against the person.', 'att.scan.submit': 'Check in',
+      'att.scan.done': '{name} ({agency}) is recorded as {status}.', 'att.scan.already': '{name} is already recorded as {status}.',
+      'att.confirm': 'Confirm', 'att.reject': 'Reject', 'att.confirmFor': 'Confirm the check-in of {name}', 'att.rejectFor': 'Reject the check-in of {name}', 'att.decided': 'Decision saved.',
+      'att.code': 'Show the check-in code', 'att.codeTitle': 'Check-in code for {session}', 'att.codeValid': 'Valid until {time}; it changes by itself.', 'att.hideCode': 'Hide the code',
+      'att.screen': 'Open the code screen for the projector', 'att.screenHint': 'A link for this session only, showing just the code; valid until {time}.',
+      'cert.title': 'Certificates', 'cert.none': 'No certificates yet. They are issued automatically after the training to everyone who meets the completion rule.',
+      'cert.number': 'Number', 'cert.holder': 'Holder', 'cert.version': 'Version', 'cert.status': 'Status', 'cert.issued': 'Issued', 'cert.verify': 'Verification', 'cert.actions': 'Actions',
+      'cert.Valid': 'Valid', 'cert.Revoked': 'Revoked', 'cert.Superseded': 'Replaced by a newer version', 'cert.open': 'Open the verification page of {number}',
+      'cert.searchLabel': 'Search certificates', 'cert.search.hint': 'Name, NIP or certificate number', 'cert.total': '{n} certificates', 'cert.found': '{n} matching certificates',
+      'cert.noMatch': 'No certificate matches.', 'cert.pages': 'Pages of the certificate list',
+      'cert.revoke': 'Revoke', 'cert.reissue': 'Reissue', 'cert.revokeFor': 'Revoke certificate {number}', 'cert.reissueFor': 'Reissue certificate {number}',
+      'cert.revokeText': 'A revoked certificate can no longer be downloaded, and its verification page says it was revoked and when. Only organizers see the reason.',
+      'cert.reason': 'Reason', 'cert.reasonRequired': 'Write the reason for revoking.', 'cert.revoked': 'Certificate {number} was revoked.',
+      'cert.reissueText': 'A new version with the same number is issued and sent to the holder; the old version is marked as replaced.',
+      'cert.fullName': 'Full name on the certificate', 'cert.fullName.hint': 'Change it only to correct the name.', 'cert.reasonOptional': 'Reason (optional)', 'cert.reissued': 'Certificate {number} was reissued as version {version}.',
+      'actor.organizer': 'an organizer', 'actor.participant': 'the participant', 'actor.self': 'the participant', 'actor.named': 'organizer {name}',
+      'sec.openRegistration': 'Open registration (without an invitation link)', 'f.openRegistration.lead': 'Applies to registrations through the public form. People who register through their invitation link need no confirmation.',
+      'f.confirmEmail': 'Require email confirmation', 'f.confirmEmail.hint': 'The person receives an email with a link; a seat is held only once that link is opened. Registrations not confirmed are deleted.',
+      'f.confirmWithinMinutes': 'Time to confirm (minutes)', 'f.confirmWithinMinutes.hint': '1–10,080 minutes (7 days); 60 by default.',
+      'f.allowedEmailDomains': 'Allowed email domains', 'f.allowedEmailDomains.hint': 'Optional. Separate with commas, e.g. go.id, kalteng.go.id (no @). go.id also admits its subdomains. Empty: any domain.',
+      'ov.openRegistration': 'Open registration', 'ov.open.confirm': 'email confirmation required within {n} minutes', 'ov.open.noConfirm': 'no email confirmation', 'ov.open.domains': 'only addresses at {list}',
+      'p.unconfirmed': 'Email not confirmed yet', 'st.Unconfirmed': 'Email not confirmed yet', 'p.actions': 'Actions',
+      'pa.withdraw': 'Withdraw', 'pa.correct': 'Correct details', 'pa.remove': 'Remove',
+      'pa.withdrawFor': 'Withdraw the registration of {name}', 'pa.correctFor': 'Correct the details of {name}', 'pa.removeFor': 'Remove {name}',
+      'pa.withdrawText': 'The registration is withdrawn and the seat goes to the first person on the waiting list. Personal links already sent stop working.',
+      'pa.correctText': 'Only the fields you change are sent. Changing the email makes the old personal links stop working.',
+      'pa.removeText': 'The participant row is deleted (e.g. a fake registration or a wrong invitee) and the seat goes to the waiting list. Only before the training starts, and never for a certificate holder.',
+      'pa.actor': 'Organizer name', 'pa.actor.hint': 'Your name, recorded in the change history. Remembered in this tab.', 'pa.actorRequired': 'Enter the organizer name first.',
+      'pa.reason': 'Reason', 'pa.reasonRequired': 'Write the reason.', 'pa.nothing': 'No field was changed.',
+      'pa.withdrawn': 'The registration of {name} was withdrawn.', 'pa.corrected': 'The details of {name} were corrected.', 'pa.removed': '{name} was removed.', 'pa.promoted': 'The seat went to {name}.',
+      'pf.fullName': 'Full name (with titles)', 'pf.nip': 'NIP', 'pf.email': 'Email', 'pf.phone': 'Mobile number', 'pf.agency': 'Agency', 'pf.agencyLevel': 'Agency level', 'pf.regency': 'Regency/city',
+      'pf.position': 'Position', 'pf.rank': 'Rank/grade', 'pf.language': 'Email language', 'pf.nip.hint': '18 digits; spaces allowed.', 'pf.none': '—',
+      'lvl.provinsi': 'Province', 'lvl.kabupaten': 'Regency', 'lvl.kota': 'City', 'lng.id': 'Bahasa Indonesia', 'lng.en': 'English',
+      'ev.participant.corrected': 'Details corrected by an organizer', 'ev.participant.removed': 'Removed by an organizer', 'ev.registration.started': 'Registered on the open form — waiting for email confirmation', 'ev.registration.expired': 'Email not confirmed — registration deleted',
+      'refresh': 'Refresh', 'refreshed': 'Data refreshed.',
+    },
+  };
+
+  let lang = initialLanguage();
+
+  function initialLanguage() {
+    const stored = safe(() => localStorage.getItem(LANG));
+    if (stored === 'id' || stored === 'en') return stored;
+    // Bahasa Indonesia unless this person chose English (stored) or the link says ?lang=en; never the browser's locale.
+    return document.documentElement.lang === 'en' ? 'en' : 'id';
+  }
+
+  function t(key, vars) {
+    let text = DICT[lang][key] ?? DICT.id[key] ?? key;
+    for (const [name, value] of Object.entries(vars || {})) text = text.split('{' + name + '}').join(String(value));
+    return text;
+  }
+
+  function safe(fn) {
+    try { return fn(); } catch { return null; }
+  }
+
+  // ---------------------------------------------------------------- DOM helpers (text only, never innerHTML)
+
+  function h(tag, attrs, ...children) {
+    const el = document.createElement(tag);
+    setAttributes(el, attrs);
+    append(el, children);
+    return el;
+  }
+
+  function svg(tag, attrs, ...children) {
+    const el = document.createElementNS('http://www.w3.org/2000/svg', tag);
+    setAttributes(el, attrs);
+    append(el, children);
+    return el;
+  }
+
+  function setAttributes(el, attrs) {
+    for (const [name, value] of Object.entries(attrs || {})) {
+      if (value === null || value === undefined || value === false) continue;
+      if (name.startsWith('on')) el.addEventListener(name.slice(2), value);
+      else if (name === 'text') el.textContent = value;
+      else if (name === 'value' && 'value' in el && el.tagName !== 'BUTTON') el.value = value;
+      else if (name === 'checked' || name === 'selected') el[name] = Boolean(value);
+      else el.setAttribute(name, value === true ? '' : String(value));
+    }
+  }
+
+  function append(el, children) {
+    for (const child of children.flat(Infinity)) {
+      if (child === null || child === undefined || child === false) continue;
+      el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    }
+  }
+
+  let idSeq = 0;
+  const uid = (prefix) => `${prefix}-${++idSeq}`;
+
+  function tableWrap(label, table) {
+    // A scrollable region must be reachable by keyboard and named.
+    return h('div', { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-label': label }, table);
+  }
+
+  function simpleTable(label, headers, rows, className) {
+    return tableWrap(label, h('table', { class: className },
+      h('thead', {}, h('tr', {}, headers.map((x) => h('th', { scope: 'col', class: x.num ? 'num' : null }, x.text ?? x)))),
+      h('tbody', {}, rows)));
+  }
+
+  // ---------------------------------------------------------------- times, in the cycle's zone
+
+  const zoneLabel = (tz) => ({ 'Asia/Jakarta': 'WIB', 'Asia/Pontianak': 'WIB', 'Asia/Makassar': 'WITA', 'Asia/Jayapura': 'WIT' })[tz] || tz;
+  const locale = () => (lang === 'en' ? 'en-GB' : 'id-ID');
+
+  function fmt(iso, tz, style = 'long') {
+    if (!iso) return '—';
+    // Spelled out rather than dateStyle 'full', which writes "Rabu, 02 Desember 2026" in id-ID.
+    const clock = { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };
+    const options = style === 'date' ? { dateStyle: 'medium' } : style === 'time' ? { timeStyle: 'short' }
+      : style === 'long' ? { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', ...clock } : { dateStyle: 'medium', timeStyle: 'short' };
+    const text = new Intl.DateTimeFormat(locale(), { ...options, timeZone: tz || 'Asia/Jakarta' }).format(new Date(iso));
+    return style === 'date' ? text : `${text} ${zoneLabel(tz || 'Asia/Jakarta')}`;
+  }
+
+  function timeEl(iso, tz, style) {
+    return h('time', { datetime: iso, text: fmt(iso, tz, style) });
+  }
+
+  /** "YYYY-MM-DDTHH:mm" of an instant in a zone, for datetime-local inputs. */
+  function toLocalInput(iso, tz) {
+    if (!iso) return '';
+    const parts = Object.fromEntries(new Intl.DateTimeFormat('en-CA', {
+      timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+    }).formatToParts(new Date(iso)).map((p) => [p.type, p.value]));
+    return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}`;
+  }
+
+  const number = (n) => new Intl.NumberFormat(locale()).format(n ?? 0);
+
+  // ---------------------------------------------------------------- the key and the API
+
+  const key = () => safe(() => sessionStorage.getItem(KEY)) || '';
+
+  class SignedOut extends Error {}
+
+  async function api(path, { method = 'GET', json, body, accept = 'application/json' } = {}) {
+    const headers = { 'x-functions-key': key(), Accept: accept };
+    if (json !== undefined) {
+      headers['Content-Type'] = 'application/json';
+      body = JSON.stringify(json);
+    }
+
+    let response;
+    try {
+      response = await fetch(new URL(path, API), { method, headers, body, cache: 'no-store', credentials: 'omit', referrerPolicy: 'no-referrer' });
+    } catch {
+      return { ok: false, status: 0, data: null, message: t('net.error') };
+    }
+
+    if (response.status === 401) {
+      signOut(t('signin.expired'));
+      throw new SignedOut();
+    }
+
+    if (accept !== 'application/json') return { ok: response.ok, status: response.status, response };
+    const text = await response.text();
+    const data = safe(() => (text ? JSON.parse(text) : null));
+    return { ok: response.ok, status: response.status, data, message: response.ok ? '' : errorMessage(data, response.status) };
+  }
+
+  function errorMessage(data, status) {
+    const error = data && data.error;
+    if (error) return lang === 'en' ? (error.messageEn || error.message) : (error.message || error.messageEn);
+    return t('server.error', { status });
+  }
+
+  const detailMessage = (d) => (lang === 'en' ? (d.messageEn || d.message) : (d.message || d.messageEn));
+
+  async function download(path, fallbackName) {
+    const result = await api(path, { accept: 'text/csv' });
+    if (!result.ok) {
+      announce(t('server.error', { status: result.status }), true);
+      return;
+    }
+
+    const disposition = result.response.headers.get('Content-Disposition') || '';
+    const match = /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(disposition);
+    const blob = await result.response.blob();
+    const url = URL.createObjectURL(blob);
+    const link = h('a', { href: url, download: match ? decodeURIComponent(match[1]) : fallbackName, hidden: true });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 30000);
+  }
+
+  // ---------------------------------------------------------------- page frame, messages, routing
+
+  let main;
+  let header;
+  let statusRegion;
+  let flash = null;
+  let navSeq = 0;
+  const timers = new Set();
+
+  /** Builds the page frame once: skip link, header, a live region for messages, main. */
+  function frame() {
+    if (!main) {
+      const skip = h('a', { class: 'skip', href: '#main', onclick: (e) => { e.preventDefault(); main.focus(); } });
+      header = h('header', { class: 'top' });
+      statusRegion = h('div', { id: 'status', role: 'status', 'aria-live': 'polite' });
+      main = h('main', { id: 'main', tabindex: -1 });
+      document.body.replaceChildren(skip, header, statusRegion, main);
+    }
+
+    document.documentElement.lang = lang;
+    document.querySelector('.skip').textContent = t('skip');
+    const signedIn = Boolean(key());
+    const where = location.hash.startsWith('#/new') ? 'new' : 'cycles';
+    const navLink = (href, text, current) => h('li', {}, h('a', { href, text, 'aria-current': current ? 'page' : null }));
+    header.replaceChildren(h('div', { class: 'top-inner' },
+      h('div', { class: 'brand' }, t('app.title'), h('small', { text: t('app.org') })),
+      signedIn ? h('nav', { 'aria-label': t('nav.main') }, h('ul', {},
+        navLink('#/', t('nav.cycles'), where === 'cycles'),
+        navLink('#/new', t('nav.new'), where === 'new'))) : null,
+      h('div', { class: 'tools' },
+        h('button', { type: 'button', lang: lang === 'en' ? 'id' : 'en', onclick: switchLanguage, text: t('lang.switch') }),
+        signedIn ? h('button', { type: 'button', onclick: () => signOut(t('signedOut')), text: t('signout') }) : null)));
+  }
+
+  function announce(text, isError = false) {
+    statusRegion.className = isError ? 'bad' : '';
+    statusRegion.setAttribute('role', isError ? 'alert' : 'status');
+    statusRegion.textContent = '';
+    // Set after a tick, so screen readers announce a repeated message too.
+    setTimeout(() => { statusRegion.textContent = text; }, 50);
+  }
+
+  /** Goes to a view (re-rendering when already there), with an optional message shown once it is drawn. */
+  function navigate(hash, message) {
+    flash = message || null;
+    if (location.hash === hash) route(); else location.hash = hash;
+  }
+
+  function switchLanguage() {
+    lang = lang === 'en' ? 'id' : 'en';
+    safe(() => localStorage.setItem(LANG, lang));
+    route();
+  }
+
+  function signOut(message) {
+    safe(() => sessionStorage.removeItem(KEY));
+    navSeq++;
+    stopTimers();
+    closeDialogs();
+    frame();
+    statusRegion.textContent = '';
+    renderSignIn(message);
+  }
+
+  function stopTimers() {
+    for (const id of timers) clearTimeout(id);
+    timers.clear();
+  }
+
+  function later(fn, ms) {
+    const id = setTimeout(() => { timers.delete(id); fn(); }, ms);
+    timers.add(id);
+  }
+
+  /** Splits "#/cycles/abc/participants?status=x" into parts and query. */
+  function parseHash() {
+    const raw = location.hash.replace(/^#\/?/, '');
+    const [path, query = ''] = raw.split('?');
+    return { parts: path.split('/').filter(Boolean).map(decodeURIComponent), query: new URLSearchParams(query) };
+  }
+
+  /** Closes every open dialog: a modal left over a view it does not belong to would block it. */
+  function closeDialogs() {
+    document.querySelectorAll('dialog').forEach((d) => { if (d.open) d.close(); else d.remove(); });
+  }
+
+  async function route() {
+    if (location.hash && !location.hash.startsWith('#/')) return; // an in-page anchor, not a view
+    stopTimers();
+    closeDialogs(); // back, forward, a tab or a link: the dialog belonged to the view being left
+    const seq = ++navSeq;
+    frame();
+    statusRegion.textContent = '';
+    if (!key()) {
+      renderSignIn();
+      return;
+    }
+
+    const { parts, query } = parseHash();
+    const view = (parts[0] === 'cycles' && parts[1]) ? 'cycle' : parts[0] === 'new' ? 'new' : 'list';
+    const stillHere = () => seq === navSeq;
+    main.replaceChildren(h('p', { text: t('loading') }));
+    try {
+      if (view === 'new') renderCreate(stillHere);
+      else if (view === 'cycle') await renderCycle(parts[1], parts[2] || 'overview', parts.slice(3), query, stillHere);
+      else await renderList(stillHere);
+    } catch (e) {
+      if (!(e instanceof SignedOut)) throw e;
+    }
+
+    if (flash && stillHere()) {
+      announce(flash);
+      flash = null;
+    }
+  }
+
+  function show(stillHere, title, ...content) {
+    if (!stillHere()) return false;
+    document.title = `${title} — ${t('app.title')}`;
+    main.replaceChildren(...content.flat(Infinity).filter((x) => x !== null && x !== undefined && x !== false));
+    const heading = main.querySelector('h1');
+    if (heading) {
+      heading.setAttribute('tabindex', '-1');
+      if (document.activeElement === document.body || !document.activeElement || !main.contains(document.activeElement)) heading.focus({ preventScroll: true });
+    }
+
+    return true;
+  }
+
+  function failure(stillHere, result) {
+    show(stillHere, t('app.title'), h('h1', { text: t('app.title') }), h('p', { class: 'notice bad', role: 'alert', text: result.message }),
+      h('p', {}, h('a', { href: '#/', text: t('nav.cycles') })));
+  }
+
+  // ---------------------------------------------------------------- sign in
+
+  function renderSignIn(message) {
+    document.title = t('signin.title');
+    const error = h('span', { class: 'error', id: 'key-error' });
+    const input = h('input', { type: 'password', id: 'key', name: 'key', autocomplete: 'off', spellcheck: 'false', 'aria-describedby': 'key-hint key-error' });
+    const button = h('button', { type: 'submit', text: t('signin.submit') });
+    const form = h('form', { novalidate: true, onsubmit: async (e) => {
+      e.preventDefault();
+      const value = input.value.trim();
+      const fail = (text) => {
+        error.textContent = text;
+        input.setAttribute('aria-invalid', 'true');
+        input.focus();
+      };
+      if (!value) return fail(t('signin.empty'));
+      button.disabled = true;
+      let response;
+      try {
+        response = await fetch(new URL('cycles', API), { headers: { 'x-functions-key': value, Accept: 'application/json' }, cache: 'no-store', credentials: 'omit' });
+      } catch {
+        response = null;
+      }
+
+      button.disabled = false;
+      if (!response) return fail(t('net.error'));
+      if (response.status === 401) return fail(t('signin.wrong'));
+      if (!response.ok) return fail(t('server.error', { status: response.status }));
+      sessionStorage.setItem(KEY, value);
+      route();
+    } },
+    h('div', { class: 'field' },
+      h('label', { for: 'key', text: t('signin.key') }),
+      h('span', { class: 'hint', id: 'key-hint', text: t('signin.text') }),
+      error, input),
+    h('div', { class: 'actions' }, button));
+    main.replaceChildren(h('h1', { text: t('signin.title') }), message ? h('p', { class: 'notice', role: 'status', text: message }) : null, form);
+    input.focus();
+  }
+
+  // ---------------------------------------------------------------- list of cycles
+
+  async function renderList(stillHere) {
+    const result = await api('cycles');
+    if (!result.ok) return failure(stillHere, result);
+    const items = [...result.data.items].sort((a, b) => String(b.createdAt).localeCompare(String(a.createdAt)));
+    const countCols = ['invited', 'confirmed', 'waitlisted', 'eligible', 'certified'];
+    const content = [
+      h('h1', { text: t('list.title') }),
+      h('p', {}, h('a', { class: 'button', href: '#/new', text: t('list.new') })),
+    ];
+    if (items.length === 0) content.push(h('p', { class: 'notice', text: t('list.empty') }));
+    else {
+      content.push(simpleTable(t('list.title'),
+        [t('col.title'), t('col.phase'), t('col.closes'), t('col.starts'), ...countCols.map((c) => ({ text: t('count.' + c), num: true }))],
+        items.map((c) => h('tr', {},
+          h('th', { scope: 'row' }, h('a', { href: `#/cycles/${encodeURIComponent(c.cycleId)}`, text: c.title })),
+          h('td', {}, phaseBadge(c.phase)),
+          h('td', {}, timeEl(c.registrationClosesAt, c.timeZone, 'short')),
+          h('td', {}, timeEl(c.trainingStartsAt, c.timeZone, 'short')),
+          countCols.map((k) => h('td', { class: 'num', text: number(c.counts[k]) })))), 'cycles'));
+    }
+
+    show(stillHere, t('list.title'), content);
+  }
+
+  const phaseBadge = (phase) => h('span', { class: `badge phase-${phase}`, text: t('phase.' + phase) });
+
+  // ---------------------------------------------------------------- forms: fields that show the API's errors
+
+  /** A form whose controls are registered under the API's field names ("sessions[0].endsAt"). */
+  class FieldMap {
+    constructor() { this.fields = new Map(); }
+
+    /** Labelled control with hint and error slot. */
+    field(name, label, control, hint) {
+      const id = control.id || uid('f');
+      control.id = id;
+      control.name = control.name || name;
+      const error = h('span', { class: 'error', id: id + '-error' });
+      const hintEl = hint ? h('span', { class: 'hint', id: id + '-hint', text: hint }) : null;
+      control.setAttribute('aria-describedby', [hintEl ? id + '-hint' : null, id + '-error'].filter(Boolean).join(' '));
+      const wrapper = h('div', { class: 'field' }, h('label', { for: id, text: label }), hintEl, error, control);
+      this.fields.set(name, { wrapper, error, focus: control });
+      return wrapper;
+    }
+
+    /** A group (fieldset) that takes errors for a name and everything under it without its own field. */
+    group(name, legend, ...children) {
+      const error = h('span', { class: 'error', id: uid('g') + '-error' });
+      const set = h('fieldset', { 'aria-describedby': error.id }, h('legend', { text: legend }), error, ...children);
+      this.fields.set(name, { wrapper: set, error, focus: null });
+      return set;
+    }
+
+    find(field) {
+      let name = field || '';
+      while (name) {
+        if (this.fields.has(name)) return this.fields.get(name);
+        const cut = Math.max(name.lastIndexOf('.'), name.lastIndexOf('['));
+        if (cut <= 0) break;
+        name = name.slice(0, cut);
+      }
+      return null;
+    }
+
+    clear(summarySlot) {
+      for (const f of this.fields.values()) {
+        f.error.textContent = '';
+        f.wrapper.classList.remove('invalid');
+        f.focus?.removeAttribute('aria-invalid');
+      }
+
+      summarySlot.replaceChildren();
+    }
+
+    /** Puts each error next to its field and a linked summary on top; focuses the summary. */
+    show(summarySlot, errors) {
+      this.clear(summarySlot);
+      const items = errors.map((e) => {
+        const target = this.find(e.field);
+        const message = e.text || detailMessage(e);
+        if (target) {
+          target.error.textContent = target.error.textContent ? `${target.error.textContent} ${message}` : message;
+          target.wrapper.classList.add('invalid');
+          target.focus?.setAttribute('aria-invalid', 'true');
+        }
+
+        const focusTarget = target?.focus || target?.wrapper.querySelector('input,select,textarea,button');
+        return h('li', {}, focusTarget
+          ? h('a', { href: '#' + focusTarget.id, text: message, onclick: (ev) => { ev.preventDefault(); focusTarget.focus(); } })
+          : message);
+      });
+      const summary = h('div', { class: 'summary', role: 'alert', tabindex: -1 }, h('h2', { text: t('errors.title', { n: errors.length }) }), h('ul', {}, items));
+      summarySlot.replaceChildren(summary);
+      summary.focus();
+    }
+  }
+
+  const input = (type, attrs = {}) => h('input', { type, ...attrs });
+
+  function checkbox(fields, name, label, checked) {
+    const box = input('checkbox', { id: uid('c'), name, checked });
+    const wrapper = h('div', { class: 'check' }, box, h('label', { for: box.id, text: label }));
+    fields.fields.set(name, { wrapper, error: h('span'), focus: box });
+    return { wrapper, box };
+  }
+
+  /** Integer from a number input: undefined when empty, NaN when not a whole number. */
+  function integer(control) {
+    const text = control.value.trim();
+    if (text === '') return undefined;
+    return /^-?\d+$/.test(text) ? Number(text) : NaN;
+  }
+
+  /** "P2DT6H" from days, hours and minutes (PT6M for six minutes); null when all are zero. */
+  function isoOffset(days, hours, minutes) {
+    if (!days && !hours && !minutes) return null;
+    const time = (hours ? hours + 'H' : '') + (minutes ? minutes + 'M' : '');
+    return 'P' + (days ? days + 'D' : '') + (time ? 'T' + time : '');
+  }
+
+  /** "2 hari 6 jam" for P2DT6H; the ISO text itself for anything else. */
+  function offsetLabel(iso) {
+    const m = /^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?)?$/.exec(iso);
+    if (!m || iso === 'P' || iso.endsWith('T')) return iso;
+    const part = (n, unit) => (n && Number(n) ? t(Number(n) === 1 ? `u.${unit}` : `u.${unit}s`, { n: Number(n) }) : null);
+    return [part(m[1], 'week'), part(m[2], 'day'), part(m[3], 'hour'), part(m[4], 'minute')].filter(Boolean).join(' ') || iso;
+  }
+
+  /** Reminder offsets: preset boxes plus other times entered as days, hours and minutes (sent as ISO-8601). */
+  function reminderGroup(fields, name, legend, selected) {
+    const chosen = new Set(selected);
+    const boxes = PRESETS.map(([value, label]) => {
+      const box = input('checkbox', { id: uid('r'), value, checked: chosen.has(value) });
+      chosen.delete(value);
+      return { box, el: h('div', { class: 'check' }, box, h('label', { for: box.id, text: t(label) })) };
+    });
+    const extra = [...chosen];
+    const unit = (key) => {
+      const control = input('number', { id: uid('u'), min: 0, step: 1, inputmode: 'numeric', 'data-unit': key });
+      return { control, el: h('div', { class: 'field unit' }, h('label', { for: control.id, text: t('f.offset.' + key) }), control) };
+    };
+    const days = unit('days');
+    const hours = unit('hours');
+    const minutes = unit('minutes');
+    const error = h('span', { class: 'error', id: uid('oe') });
+    const hint = h('span', { class: 'hint', id: uid('oh'), text: t('f.otherOffsets.hint') });
+    for (const u of [days, hours, minutes]) u.control.setAttribute('aria-describedby', `${hint.id} ${error.id}`);
+    const list = h('ul', { class: 'offsets' });
+
+    /** The offset typed into the three fields: undefined when empty, NaN when not whole numbers ≥ 0. */
+    const pending = () => {
+      const values = [days, hours, minutes].map((u) => integer(u.control));
+      if (values.some((v) => Number.isNaN(v) || v < 0)) return NaN;
+      return isoOffset(...values.map((v) => v || 0)) ?? undefined;
+    };
+    const add = h('button', { type: 'button', class: 'secondary small', text: t('f.addOffset'), onclick: () => {
+      const iso = pending();
+      error.textContent = '';
+      if (iso === undefined || Number.isNaN(iso)) {
+        error.textContent = t('f.offset.invalid');
+        days.control.focus();
+        return;
+      }
+
+      if (!extra.includes(iso) && !boxes.some((b) => b.box.value === iso)) extra.push(iso);
+      else boxes.filter((b) => b.box.value === iso).forEach((b) => { b.box.checked = true; });
+      for (const u of [days, hours, minutes]) u.control.value = '';
+      draw();
+      days.control.focus();
+    } });
+
+    function draw() {
+      list.replaceChildren(...extra.map((iso, i) => h('li', { 'data-offset': iso }, h('span', { text: offsetLabel(iso) === iso ? iso : `${offsetLabel(iso)} (${iso})` }), ' ',
+        h('button', { type: 'button', class: 'secondary small', text: t('f.removeOffset'), 'aria-label': t('f.removeOffsetFor', { what: offsetLabel(iso) }), onclick: () => {
+          extra.splice(i, 1);
+          draw();
+          add.focus();
+        } }))));
+    }
+
+    draw();
+    const labelId = uid('ol');
+    const other = h('div', { class: 'other-offsets', role: 'group', 'aria-labelledby': labelId },
+      h('span', { class: 'label', id: labelId, text: t('f.otherOffsets') }), hint, error, list,
+      h('div', { class: 'offset-row' }, days.el, hours.el, minutes.el, add));
+    const group = fields.group(name, legend, h('div', { class: 'presets' }, boxes.map((b) => b.el)), other);
+    fields.fields.get(name).focus = boxes[0].box;
+    return {
+      el: group,
+      value: () => {
+        const typed = pending();
+        return [...new Set([...boxes.filter((b) => b.box.checked).map((b) => b.box.value), ...extra, ...(typeof typed === 'string' ? [typed] : [])])];
+      },
+    };
+  }
+
+  /** Session rows: add and remove; each row's fields are named sessions[i].title/startsAt/endsAt. */
+  function sessionEditor(fields, initial) {
+    const rows = initial.length ? initial.map((s) => ({ ...s })) : [{ title: '', startsAt: '', endsAt: '' }];
+    const list = h('div', {});
+    const addButton = h('button', { type: 'button', class: 'secondary', text: t('f.addSession'), onclick: () => {
+      sync();
+      const last = rows[rows.length - 1];
+      rows.push({ title: '', startsAt: last?.endsAt ? last.endsAt.slice(0, 10) + 'T08:00' : '', endsAt: '' });
+      draw();
+      list.querySelectorAll('input')[(rows.length - 1) * 3]?.focus();
+    } });
+    let controls = [];
+
+    function sync() {
+      controls.forEach((c, i) => {
+        rows[i].title = c.title.value;
+        rows[i].startsAt = c.startsAt.value;
+        rows[i].endsAt = c.endsAt.value;
+      });
+    }
+
+    function draw() {
+      for (const name of [...fields.fields.keys()]) if (name.startsWith('sessions[')) fields.fields.delete(name);
+      controls = rows.map((row) => ({
+        title: input('text', { value: row.title, autocomplete: 'off' }),
+        startsAt: input('datetime-local', { value: row.startsAt }),
+        endsAt: input('datetime-local', { value: row.endsAt }),
+      }));
+      list.replaceChildren(...controls.map((c, i) => {
+        const n = i + 1;
+        const remove = rows.length > 1 ? h('button', { type: 'button', class: 'secondary small', text: t('f.removeSession', { n }), onclick: () => {
+          sync();
+          rows.splice(i, 1);
+          draw();
+          addButton.focus();
+        } }) : h('span');
+        const row = h('div', { class: 'session-row', role: 'group', 'aria-label': t('f.session', { n }) },
+          h('h3', { text: t('f.session', { n }) }),
+          fields.field(`sessions[${i}].title`, t('f.sessionTitle'), c.title),
+          fields.field(`sessions[${i}].startsAt`, t('f.startsAt'), c.startsAt),
+          fields.field(`sessions[${i}].endsAt`, t('f.endsAt'), c.endsAt),
+          remove);
+        fields.fields.set(`sessions[${i}]`, { wrapper: row, error: row.querySelector('.error'), focus: c.startsAt });
+        return row;
+      }));
+    }
+
+    draw();
+    const group = fields.group('sessions', t('sec.sessions'), h('span', { class: 'hint', text: t('f.sessions.hint') }), list, h('div', { class: 'actions' }, addButton));
+    return {
+      el: group,
+      value: () => {
+        sync();
+        return rows.map((r) => ({ ...(r.id ? { id: r.id } : {}), title: r.title.trim() || null, startsAt: r.startsAt || null, endsAt: r.endsAt || null }));
+      },
+    };
+  }
+
+  /** "go.id, kalteng.go.id" → ["go.id", "kalteng.go.id"]; null when empty (any domain). */
+  function domainList(text) {
+    const list = text.split(/[,;\s]+/).map((d) => d.trim()).filter(Boolean);
+    return list.length ? list : null;
+  }
+
+  function timeZoneSelect(value) {
+    const zones = [['Asia/Jakarta', 'WIB — Asia/Jakarta'], ['Asia/Pontianak', 'WIB — Asia/Pontianak'], ['Asia/Makassar', 'WITA — Asia/Makassar'], ['Asia/Jayapura', 'WIT — Asia/Jayapura']];
+    return h('select', {}, zones.map(([zone, label]) => h('option', { value: zone, selected: zone === value, text: label })));
+  }
+
+  // ---------------------------------------------------------------- create a cycle
+
+  function renderCreate(stillHere) {
+    const fields = new FieldMap();
+    const summary = h('div', {});
+    const c = {
+      title: input('text', { autocomplete: 'off' }),
+      organizerName: input('text', { autocomplete: 'organization', value: 'BPSDM Provinsi Kalimantan Tengah' }),
+      venue: input('text', { autocomplete: 'off' }),
+      description: h('textarea', { rows: 3 }),
+      timeZone: timeZoneSelect('Asia/Jakarta'),
+      capacity: input('number', { min: 1, step: 1, inputmode: 'numeric', value: '40' }),
+      registrationOpensAt: input('datetime-local'),
+      registrationClosesAt: input('datetime-local'),
+      minimumAttendancePercent: input('number', { min: 0, max: 100, step: 1, value: '80' }),
+      numberFormat: input('text', { value: '{seq:000}/BPSDM-KT/{yyyy}', autocomplete: 'off', spellcheck: 'false' }),
+      trainingHours: input('number', { min: 1, step: 1, value: '40' }),
+      signatoryName: input('text', { autocomplete: 'off' }),
+      signatoryTitle: input('text', { autocomplete: 'off', value: 'Kepala BPSDM Provinsi Kalimantan Tengah' }),
+      signatoryNip: input('text', { autocomplete: 'off', inputmode: 'numeric' }),
+      signingPlace: input('text', { autocomplete: 'off', value: 'Palangka Raya' }),
+      opensMinutesBeforeStart: input('number', { min: 0, step: 1, value: '30' }),
+      closesMinutesAfterStart: input('number', { min: 0, step: 1, value: '60' }),
+      lateAfterMinutes: input('number', { min: 0, step: 1, value: '15' }),
+      confirmWithinMinutes: input('number', { min: 1, max: 10080, step: 1, inputmode: 'numeric', value: '60' }),
+      allowedEmailDomains: input('text', { autocomplete: 'off', spellcheck: 'false', placeholder: 'go.id, kalteng.go.id' }),
+    };
+    const confirmEmail = checkbox(fields, 'openRegistration.confirmEmail', t('f.confirmEmail'), true);
+    const confirmHint = h('span', { class: 'hint', id: uid('ch'), text: t('f.confirmEmail.hint') });
+    confirmEmail.box.setAttribute('aria-describedby', confirmHint.id);
+    // Without the confirmation there is no window to set.
+    confirmEmail.box.addEventListener('change', () => { c.confirmWithinMinutes.disabled = !confirmEmail.box.checked; });
+    const inviteOnly = checkbox(fields, 'inviteOnly', t('f.inviteOnly'), false);
+    const lateCounts = checkbox(fields, 'completion.lateCounts', t('f.lateCounts'), true);
+    const excusedCounts = checkbox(fields, 'completion.excusedCounts', t('f.excusedCounts'), false);
+    const sessions = sessionEditor(fields, []);
+    const beforeDeadline = reminderGroup(fields, 'reminders.beforeDeadline', t('f.beforeDeadline'), ['P3D', 'P1D']);
+    const beforeTraining = reminderGroup(fields, 'reminders.beforeTraining', t('f.beforeTraining'), ['P1D', 'PT2H']);
+    const submit = h('button', { type: 'submit', text: t('f.create') });
+
+    const form = h('form', { novalidate: true, onsubmit: async (e) => {
+      e.preventDefault();
+      const ints = {
+        capacity: integer(c.capacity), 'completion.minimumAttendancePercent': integer(c.minimumAttendancePercent), 'certificate.trainingHours': integer(c.trainingHours),
+        'checkIn.opensMinutesBeforeStart': integer(c.opensMinutesBeforeStart), 'checkIn.closesMinutesAfterStart': integer(c.closesMinutesAfterStart), 'checkIn.lateAfterMinutes': integer(c.lateAfterMinutes),
+        'openRegistration.confirmWithinMinutes': confirmEmail.box.checked ? integer(c.confirmWithinMinutes) : undefined,
+      };
+      const notWhole = Object.entries(ints).filter(([, v]) => Number.isNaN(v)).map(([field]) => ({ field, text: t('f.integer') }));
+      if (notWhole.length) return fields.show(summary, notWhole);
+      const definition = {
+        title: c.title.value.trim(),
+        organizerName: c.organizerName.value.trim(),
+        venue: c.venue.value.trim(),
+        description: c.description.value.trim() || null,
+        timeZone: c.timeZone.value,
+        capacity: ints.capacity ?? null,
+        inviteOnly: inviteOnly.box.checked,
+        registrationOpensAt: c.registrationOpensAt.value || null,
+        registrationClosesAt: c.registrationClosesAt.value || null,
+        sessions: sessions.value(),
+        reminders: { beforeDeadline: beforeDeadline.value(), beforeTraining: beforeTraining.value() },
+        completion: { minimumAttendancePercent: ints['completion.minimumAttendancePercent'], lateCounts: lateCounts.box.checked, excusedCounts: excusedCounts.box.checked },
+        certificate: {
+          numberFormat: c.numberFormat.value.trim(), trainingHours: ints['certificate.trainingHours'],
+          signatoryName: c.signatoryName.value.trim(), signatoryTitle: c.signatoryTitle.value.trim(), signatoryNip: c.signatoryNip.value.trim() || null,
+          signingPlace: c.signingPlace.value.trim() || null,
+        },
+        checkIn: { opensMinutesBeforeStart: ints['checkIn.opensMinutesBeforeStart'], closesMinutesAfterStart: ints['checkIn.closesMinutesAfterStart'], lateAfterMinutes: ints['checkIn.lateAfterMinutes'] },
+        openRegistration: {
+          confirmEmail: confirmEmail.box.checked,
+          confirmWithinMinutes: ints['openRegistration.confirmWithinMinutes'],
+          // Sent as typed (split on commas): the API judges each name and answers beside this field.
+          allowedEmailDomains: domainList(c.allowedEmailDomains.value),
+        },
+      };
+      submit.disabled = true;
+      submit.textContent = t('f.saving');
+      const result = await api('cycles', { method: 'POST', json: definition });
+      submit.disabled = false;
+      submit.textContent = t('f.create');
+      if (result.status === 201) {
+        // Valid but probably not meant (a check-in window longer than its session): said with the confirmation.
+        const warnings = Array.isArray(result.data.warnings) ? result.data.warnings.map(detailMessage) : [];
+        navigate(`#/cycles/${encodeURIComponent(result.data.cycleId)}`, [t('created'), ...warnings].join(' '));
+        return;
+      }
+
+      const details = result.data?.error?.details;
+      fields.show(summary, Array.isArray(details) && details.length ? details : [{ field: '', text: result.message }]);
+    } },
+    summary,
+    fields.group('info', t('sec.info'),
+      fields.field('title', t('f.title'), c.title),
+      h('div', { class: 'grid' }, fields.field('organizerName', t('f.organizerName'), c.organizerName), fields.field('venue', t('f.venue'), c.venue)),
+      fields.field('description', t('f.description'), c.description, t('f.description.hint'))),
+    fields.group('registration', t('sec.registration'),
+      h('div', { class: 'grid' },
+        fields.field('timeZone', t('f.timeZone'), c.timeZone),
+        fields.field('capacity', t('f.capacity'), c.capacity, t('f.capacity.hint'))),
+      inviteOnly.wrapper,
+      h('div', { class: 'grid' },
+        fields.field('registrationOpensAt', t('f.registrationOpensAt'), c.registrationOpensAt, t('f.time.hint')),
+        fields.field('registrationClosesAt', t('f.registrationClosesAt'), c.registrationClosesAt, t('f.time.hint')))),
+    fields.group('openRegistration', t('sec.openRegistration'),
+      h('p', { class: 'hint', text: t('f.openRegistration.lead') }),
+      confirmEmail.wrapper, confirmHint,
+      h('div', { class: 'grid' },
+        fields.field('openRegistration.confirmWithinMinutes', t('f.confirmWithinMinutes'), c.confirmWithinMinutes, t('f.confirmWithinMinutes.hint')),
+        fields.field('openRegistration.allowedEmailDomains', t('f.allowedEmailDomains'), c.allowedEmailDomains, t('f.allowedEmailDomains.hint')))),
+    sessions.el,
+    h('div', { class: 'grid' }, beforeDeadline.el, beforeTraining.el),
+    fields.group('completion', t('sec.completion'),
+      fields.field('completion.minimumAttendancePercent', t('f.minimumAttendancePercent'), c.minimumAttendancePercent, t('f.minimumAttendancePercent.hint')),
+      lateCounts.wrapper, excusedCounts.wrapper),
+    fields.group('certificate', t('sec.certificate'),
+      h('div', { class: 'grid' },
+        fields.field('certificate.numberFormat', t('f.numberFormat'), c.numberFormat, t('f.numberFormat.hint')),
+        fields.field('certificate.trainingHours', t('f.trainingHours'), c.trainingHours)),
+      h('div', { class: 'grid' },
+        fields.field('certificate.signatoryName', t('f.signatoryName'), c.signatoryName),
+        fields.field('certificate.signatoryTitle', t('f.signatoryTitle'), c.signatoryTitle),
+        fields.field('certificate.signatoryNip', t('f.signatoryNip'), c.signatoryNip, t('f.signatoryNip.hint')),
+        fields.field('certificate.signingPlace', t('f.signingPlace'), c.signingPlace, t('f.signingPlace.hint')))),
+    fields.group('checkIn', t('sec.checkin'), h('div', { class: 'grid' },
+      fields.field('checkIn.opensMinutesBeforeStart', t('f.opensMinutesBeforeStart'), c.opensMinutesBeforeStart),
+      fields.field('checkIn.closesMinutesAfterStart', t('f.closesMinutesAfterStart'), c.closesMinutesAfterStart),
+      fields.field('checkIn.lateAfterMinutes', t('f.lateAfterMinutes'), c.lateAfterMinutes))),
+    h('div', { class: 'actions' }, submit));
+
+    show(stillHere, t('new.title'), h('h1', { text: t('new.title') }), h('p', { class: 'lead', text: t('new.lead') }), form);
+  }
+
+  // ---------------------------------------------------------------- one cycle
+
+  const TABS = ['overview', 'invitees', 'participants', 'attendance', 'certificates'];
+
+  async function renderCycle(cycleId, tab, rest, query, stillHere) {
+    const result = await api(`cycles/${encodeURIComponent(cycleId)}`);
+    if (!result.ok) return failure(stillHere, result);
+    const cycle = result.data;
+    const base = `#/cycles/${encodeURIComponent(cycleId)}`;
+    const active = TABS.includes(tab) ? tab : 'overview';
+    const head = [
+      h('a', { class: 'back', href: '#/', text: '← ' + t('nav.cycles') }),
+      h('h1', { text: cycle.title }),
+      h('p', { class: 'lead' }, phaseBadge(cycle.phase), ' ', cycle.definition.venue || '', ' ',
+        h('button', { type: 'button', class: 'secondary small', text: t('refresh'), onclick: () => navigate(location.hash, t('refreshed')) })),
+      h('nav', { class: 'subnav', 'aria-label': t('tab.nav') }, h('ul', {}, TABS.map((name) =>
+        h('li', {}, h('a', { href: `${base}/${name}`, text: t('tab.' + name), 'aria-current': name === active ? 'page' : null }))))),
+    ];
+    const views = { overview: overviewView, invitees: inviteesView, participants: participantsView, attendance: attendanceView, certificates: certificatesView };
+    const body = await views[active](cycle, { base, rest, query, stillHere });
+    if (body === null) return;
+    show(stillHere, `${t('tab.' + active)} · ${cycle.title}`, head, body);
+  }
+
+  /** After a phase command: wait (briefly) for the workflow to move, then show the cycle again. */
+  async function afterCommand(cycle, done) {
+    const before = cycle.phase;
+    for (let i = 0; i < 40; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      const now = await api(`cycles/${encodeURIComponent(cycle.cycleId)}`);
+      if (now.ok && now.data.phase !== before) {
+        await route();
+        announce(done || t('cmd.sent', { phase: t('phase.' + now.data.phase) }));
+        return;
+      }
+    }
+
+    await route();
+    announce(done || t('cmd.waiting'));
+  }
+
+  // ---- overview
+
+  async function overviewView(cycle) {
+    const stats = await api(`cycles/${encodeURIComponent(cycle.cycleId)}/stats`);
+    const tz = cycle.schedule.timeZone;
+    const counts = cycle.counts;
+    const register = new URL(cycle.links.register, location.origin).href;
+    return [
+      h('section', { 'aria-labelledby': 'sec-phases' },
+        h('h2', { id: 'sec-phases', text: t('ov.phases') }),
+        phaseTimeline(cycle),
+        h('p', { id: 'next-step', text: nextStep(cycle) })),
+      h('section', { 'aria-labelledby': 'sec-counts' },
+        h('h2', { id: 'sec-counts', text: t('ov.counts') }),
+        h('ul', { class: 'cards', id: 'counts' }, ['invited', 'confirmed', 'waitlisted', 'withdrawn', 'eligible', 'certified'].map((k) =>
+          h('li', { 'data-count': k }, h('span', { class: 'n', text: number(counts[k]) }), h('span', { class: 'l', text: t('count.' + k) }))))),
+      h('section', { 'aria-labelledby': 'sec-controls' },
+        h('h2', { id: 'sec-controls', text: t('ov.controls') }),
+        phaseControls(cycle)),
+      stats.ok ? h('section', { 'aria-labelledby': 'sec-charts' },
+        h('h2', { id: 'sec-charts', text: t('ov.charts') }),
+        h('div', { class: 'charts' }, registrationsChart(stats.data), attendanceChart(stats.data))) : null,
+      h('section', { 'aria-labelledby': 'sec-facts' },
+        h('h2', { id: 'sec-facts', text: t('ov.facts') }),
+        h('dl', { class: 'facts' },
+          fact(t('ov.organizer'), cycle.definition.organizerName),
+          fact(t('ov.venue'), cycle.definition.venue),
+          fact(t('ov.timeZone'), `${zoneLabel(tz)} (${tz})`),
+          fact(t('ov.capacity'), number(cycle.definition.capacity)),
+          fact(t('ov.inviteOnly'), cycle.definition.inviteOnly ? t('yes') : t('no')),
+          cycle.definition.inviteOnly ? null : fact(t('ov.openRegistration'), openRegistrationText(cycle.definition.openRegistration)),
+          fact(t('f.registrationOpensAt'), timeEl(cycle.schedule.registrationOpensAt, tz)),
+          fact(t('f.registrationClosesAt'), timeEl(cycle.schedule.registrationClosesAt, tz)),
+          fact(t('ov.sessions'), h('ul', {}, cycle.schedule.sessions.map((s) => h('li', {}, `${s.title}: `, timeEl(s.startsAt, tz, 'short'), ' – ', timeEl(s.endsAt, tz, 'time'))))),
+          fact(t('ov.registerLink'), h('a', { href: register, text: register })),
+          cycle.cancelReason ? fact(t('ov.cancelReason'), cycle.cancelReason) : null)),
+    ];
+  }
+
+  /** The workflow's own next step; until it has reported one, the schedule's next milestone for the phase. */
+  function nextStep(cycle) {
+    const s = cycle.schedule;
+    const planned = {
+      Inviting: ['registration-opens', s.registrationOpensAt],
+      RegistrationOpen: ['registration-closes', s.registrationClosesAt],
+      AwaitingTraining: ['training-starts', s.sessions[0]?.startsAt],
+      InTraining: ['training-ends', cycle.trainingEndedAt || s.trainingEndsAt],
+      Completing: ['issuing-certificates', null],
+    }[cycle.phase];
+    if (cycle.phase === 'Completed' || cycle.phase === 'Cancelled') return t('ov.noNext');
+    const [what, when] = cycle.next ? [cycle.next, cycle.nextAt] : planned || [];
+    if (!what) return t('ov.noNext');
+    return t('ov.next', { what: t('next.' + what), when: when ? fmt(when, s.timeZone) : '—' }).replace(', —.', '.');
+  }
+
+  /** "wajib konfirmasi email dalam 60 menit; hanya email di go.id" (the API's defaults when the definition is silent). */
+  function openRegistrationText(open) {
+    const o = open || {};
+    const parts = [o.confirmEmail === false ? t('ov.open.noConfirm') : t('ov.open.confirm', { n: number(o.confirmWithinMinutes ?? 60) })];
+    if (Array.isArray(o.allowedEmailDomains) && o.allowedEmailDomains.length) parts.push(t('ov.open.domains', { list: o.allowedEmailDomains.join(', ') }));
+    return parts.join('; ');
+  }
+
+  const fact = (term, value) => [h('dt', { text: term }), h('dd', {}, value ?? '—')];
+
+  function phaseTimeline(cycle) {
+    const tz = cycle.schedule.timeZone;
+    const s = cycle.schedule;
+    const when = {
+      RegistrationOpen: s.registrationOpensAt,
+      AwaitingTraining: cycle.registrationClosedAt || s.registrationClosesAt,
+      InTraining: s.sessions[0]?.startsAt,
+      // The one end of training the workflow waits for (last session or its check-in window, whichever is later).
+      Completing: cycle.trainingEndedAt || s.trainingEndsAt,
+    };
+    const cancelled = cycle.phase === 'Cancelled';
+    const currentIndex = PHASES.indexOf(cycle.phase);
+    const steps = PHASES.map((phase, i) => {
+      const state = cancelled ? 'upcoming' : i < currentIndex ? 'done' : i === currentIndex ? 'current' : 'upcoming';
+      return h('li', { class: cancelled ? '' : state, 'aria-current': state === 'current' && !cancelled ? 'step' : null },
+        t('phase.' + phase), h('span', { class: 'visually-hidden', text: ` (${t('step.' + (cancelled ? 'upcoming' : state))})` }),
+        when[phase] ? h('span', { class: 'when' }, timeEl(when[phase], tz, 'short')) : null);
+    });
+    if (cancelled) {
+      steps.push(h('li', { class: 'current cancelled', 'aria-current': 'step' }, t('phase.Cancelled'),
+        h('span', { class: 'visually-hidden', text: ` (${t('step.current')})` }),
+        cycle.cancelledAt ? h('span', { class: 'when' }, timeEl(cycle.cancelledAt, tz, 'short')) : null));
+    }
+
+    return h('ol', { class: 'phases', id: 'phases' }, steps);
+  }
+
+  function phaseControls(cycle) {
+    const phase = cycle.phase;
+    const id = encodeURIComponent(cycle.cycleId);
+    const buttons = [];
+    const panel = h('div', {});
+    if (phase === 'Inviting' || phase === 'RegistrationOpen') {
+      buttons.push(h('button', { type: 'button', text: t('cmd.close'), onclick: () => confirmDialog(t('cmd.close'), t('confirm.close'), async () => {
+        const r = await api(`cycles/${id}/close-registration`, { method: 'POST' });
+        if (r.status === 202) await afterCommand(cycle); else announce(r.message, true);
+      }) }));
+    }
+
+    if (phase === 'InTraining') {
+      buttons.push(h('button', { type: 'button', text: t('cmd.end'), onclick: () => confirmDialog(t('cmd.end'), t('confirm.end'), async () => {
+        const r = await api(`cycles/${id}/end-training`, { method: 'POST' });
+        if (r.status === 202) await afterCommand(cycle); else announce(r.message, true);
+      }) }));
+    }
+
+    if (['Inviting', 'RegistrationOpen', 'AwaitingTraining', 'InTraining'].includes(phase)) {
+      const toggle = h('button', { type: 'button', class: 'secondary', 'aria-expanded': 'false', text: t('cmd.reschedule'), onclick: () => {
+        const open = toggle.getAttribute('aria-expanded') === 'true';
+        toggle.setAttribute('aria-expanded', String(!open));
+        panel.replaceChildren(...(open ? [] : [rescheduleForm(cycle)]));
+        if (!open) panel.querySelector('h3')?.focus();
+      } });
+      buttons.push(toggle);
+      buttons.push(h('button', { type: 'button', class: 'danger', text: t('cmd.cancel'), onclick: () => cancelDialog(cycle) }));
+    }
+
+    if (buttons.length === 0) return h('p', { text: t('ov.noControls') });
+    return [h('div', { class: 'actions' }, buttons), panel];
+  }
+
+  /** A modal dialog (native &lt;dialog&gt;: focus is trapped, Esc closes); resolves when closed. */
+  function dialog(title, ...content) {
+    const heading = h('h2', { id: uid('dlg'), text: title });
+    const el = h('dialog', { 'aria-labelledby': heading.id }, heading, ...content);
+    const opener = document.activeElement;
+    el.addEventListener('close', () => {
+      el.remove();
+      // The opener is gone when the view was drawn again meanwhile: then the heading takes focus.
+      if (opener && opener.isConnected) opener.focus(); else main.querySelector('h1')?.focus();
+    });
+    document.body.append(el);
+    el.showModal();
+    return el;
+  }
+
+  function confirmDialog(title, text, onConfirm) {
+    const yes = h('button', { type: 'button', text: t('confirm.yes') });
+    const no = h('button', { type: 'button', class: 'secondary', text: t('confirm.back') });
+    const el = dialog(title, h('p', { text }), h('div', { class: 'actions' }, yes, no));
+    no.addEventListener('click', () => el.close());
+    yes.addEventListener('click', async () => {
+      el.close();
+      announce(t('loading'));
+      await onConfirm();
+    });
+    no.focus();
+  }
+
+  function cancelDialog(cycle) {
+    const fields = new FieldMap();
+    const summary = h('div', {});
+    const reason = h('textarea', { rows: 3, maxlength: 500 });
+    const yes = h('button', { type: 'submit', class: 'danger', text: t('cancel.confirm') });
+    const no = h('button', { type: 'button', class: 'secondary', text: t('confirm.back') });
+    let el = null;
+    const form = h('form', { novalidate: true, onsubmit: async (e) => {
+      e.preventDefault();
+      if (!reason.value.trim()) return fields.show(summary, [{ field: 'reason', text: t('cancel.required') }]);
+      yes.disabled = true;
+      const r = await api(`cycles/${encodeURIComponent(cycle.cycleId)}/cancel`, { method: 'POST', json: { reason: reason.value.trim() } });
+      yes.disabled = false;
+      if (r.status === 202) {
+        el.close();
+        await afterCommand(cycle);
+        return;
+      }
+
+      const details = r.data?.error?.details;
+      fields.show(summary, Array.isArray(details) ? details : [{ field: 'reason', text: r.message }]);
+    } },
+    h('p', { text: t('cancel.text') }), summary,
+    fields.field('reason', t('cancel.reason'), reason),
+    h('div', { class: 'actions' }, yes, no));
+    el = dialog(t('cancel.title'), form);
+    no.addEventListener('click', () => el.close());
+    reason.focus();
+  }
+
+  function rescheduleForm(cycle) {
+    const tz = cycle.schedule.timeZone;
+    const fields = new FieldMap();
+    const summary = h('div', {});
+    const opens = input('datetime-local', { value: toLocalInput(cycle.schedule.registrationOpensAt, tz) });
+    const closes = input('datetime-local', { value: toLocalInput(cycle.schedule.registrationClosesAt, tz) });
+    const sessions = sessionEditor(fields, cycle.schedule.sessions.map((s) => ({ id: s.id, title: s.title, startsAt: toLocalInput(s.startsAt, tz), endsAt: toLocalInput(s.endsAt, tz) })));
+    const beforeDeadline = reminderGroup(fields, 'reminders.beforeDeadline', t('f.beforeDeadline'), cycle.schedule.remindersBeforeDeadline);
+    const beforeTraining = reminderGroup(fields, 'reminders.beforeTraining', t('f.beforeTraining'), cycle.schedule.remindersBeforeTraining);
+    const submit = h('button', { type: 'submit', text: t('resched.submit') });
+    return h('form', { class: 'reschedule', novalidate: true, onsubmit: async (e) => {
+      e.preventDefault();
+      submit.disabled = true;
+      const r = await api(`cycles/${encodeURIComponent(cycle.cycleId)}/reschedule`, { method: 'POST', json: {
+        registrationOpensAt: opens.value || null, registrationClosesAt: closes.value || null, sessions: sessions.value(),
+        reminders: { beforeDeadline: beforeDeadline.value(), beforeTraining: beforeTraining.value() },
+      } });
+      submit.disabled = false;
+      if (r.status === 202) {
+        await route();
+        announce(t('resched.done'));
+        return;
+      }
+
+      const details = r.data?.error?.details;
+      fields.show(summary, Array.isArray(details) && details.length ? details : [{ field: '', text: r.message }]);
+    } },
+    h('h3', { tabindex: -1, text: t('resched.title') }), h('p', { class: 'hint', text: t('resched.lead') }), summary,
+    h('div', { class: 'grid' },
+      fields.field('registrationOpensAt', t('f.registrationOpensAt'), opens, t('f.time.hint')),
+      fields.field('registrationClosesAt', t('f.registrationClosesAt'), closes, t('f.time.hint'))),
+    sessions.el,
+    h('div', { class: 'grid' }, beforeDeadline.el, beforeTraining.el),
+    h('div', { class: 'actions' }, submit));
+  }
+
+  // ---- charts (inline SVG, with the numbers in a table for everyone who does not read charts)
+
+  function registrationsChart(stats) {
+    const days = stats.registrations.days;
+    const caption = h('figcaption', { id: uid('cap'), text: t('chart.registrations') });
+    if (days.length === 0) return h('figure', { 'aria-labelledby': caption.id }, caption, h('p', { text: t('chart.noRegistrations') }));
+    const W = 520, H = 220, L = 40, R = 12, T = 12, B = 34;
+    const max = Math.max(1, days[days.length - 1].cumulative);
+    const maxDay = Math.max(...days.map((d) => d.count));
+    const x = (i) => L + (days.length === 1 ? (W - L - R) / 2 : (i * (W - L - R)) / (days.length - 1));
+    const y = (v) => H - B - (v * (H - T - B)) / max;
+    const bar = Math.max(2, Math.min(28, ((W - L - R) / days.length) * 0.6));
+    const dayLabel = (d) => new Intl.DateTimeFormat(locale(), { day: 'numeric', month: 'short', timeZone: 'UTC' }).format(new Date(d + 'T00:00:00Z'));
+    const ticks = [0, Math.round(max / 2), max].filter((v, i, a) => a.indexOf(v) === i);
+    const labelled = [...new Set([0, Math.floor((days.length - 1) / 2), days.length - 1])];
+    const summary = t('chart.regSummary', { total: stats.registrations.total, from: dayLabel(days[0].date), to: dayLabel(days[days.length - 1].date), max: maxDay });
+    const chart = svg('svg', { class: 'chart', viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': `${t('chart.registrations')}. ${summary}` },
+      ticks.map((v) => [svg('line', { class: 'grid-line', x1: L, x2: W - R, y1: y(v), y2: y(v) }), svg('text', { x: L - 6, y: y(v) + 4, 'text-anchor': 'end', text: String(v) })]),
+      days.map((d, i) => svg('rect', { class: 'bar', x: x(i) - bar / 2, y: y(d.count), width: bar, height: H - B - y(d.count) })),
+      svg('polyline', { class: 'line', points: days.map((d, i) => `${x(i)},${y(d.cumulative)}`).join(' ') }),
+      days.map((d, i) => svg('circle', { class: 'dot', cx: x(i), cy: y(d.cumulative), r: 3 })),
+      svg('line', { class: 'axis', x1: L, x2: W - R, y1: H - B, y2: H - B }),
+      labelled.map((i) => svg('text', { x: x(i), y: H - B + 18, 'text-anchor': 'middle', text: dayLabel(days[i].date) })));
+    return h('figure', { 'aria-labelledby': caption.id, id: 'chart-registrations' }, caption, chart,
+      h('p', { class: 'hint', text: summary }),
+      h('details', {}, h('summary', { text: t('chart.data') }), simpleTable(t('chart.registrations'),
+        [t('chart.day'), { text: t('chart.count'), num: true }, { text: t('chart.cumulative'), num: true }],
+        days.filter((d) => d.count > 0).map((d) => h('tr', {}, h('td', { text: dayLabel(d.date) }), h('td', { class: 'num', text: d.count }), h('td', { class: 'num', text: d.cumulative }))))));
+  }
+
+  function attendanceChart(stats) {
+    const sessions = stats.attendance.sessions;
+    const caption = h('figcaption', { id: uid('cap'), text: t('chart.attendance') });
+    const kinds = [['present', 'Present'], ['late', 'Late'], ['excused', 'Excused'], ['absent', 'Absent'], ['unmarked', 'unmarked']];
+    const W = 520, L = 130, R = 12, rowH = 34, T = 6;
+    const H = T + sessions.length * rowH + 6;
+    if (sessions.every((x) => x.confirmed === 0 && x.present + x.late + x.excused + x.absent === 0)) {
+      return h('figure', { 'aria-labelledby': caption.id, id: 'chart-attendance' }, caption, h('p', { text: t('att.noneYet') }));
+    }
+
+    const total = Math.max(1, ...sessions.map((s) => kinds.reduce((n, [k]) => n + s[k], 0)));
+    const scale = (v) => (v * (W - L - R)) / total;
+    const chart = svg('svg', { class: 'chart', viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': `${t('chart.attendance')}. ${t('chart.attSummary', { n: sessions.length })} ` +
+      sessions.map((s) => `${s.title}: ${kinds.map(([k, m]) => `${t('mark.' + m)} ${s[k]}`).join(', ')}`).join('; ') },
+    sessions.map((s, i) => {
+      let offset = L;
+      const y = T + i * rowH;
+      const label = s.title.length > 15 ? s.title.slice(0, 14) + '…' : s.title;
+      return [svg('text', { x: L - 8, y: y + rowH / 2 + 4, 'text-anchor': 'end', text: label }),
+        kinds.map(([k]) => {
+          const w = scale(s[k]);
+          const rect = w > 0 ? svg('rect', { class: 'c-' + k, x: offset, y: y + 4, width: w, height: rowH - 8 }) : null;
+          offset += w;
+          return rect;
+        })];
+    }));
+    return h('figure', { 'aria-labelledby': caption.id, id: 'chart-attendance' }, caption, chart,
+      h('ul', { class: 'legend' }, kinds.map(([k, m]) => h('li', {}, h('span', { class: 'sw c-' + k, 'aria-hidden': 'true' }), t('mark.' + m)))),
+      h('details', {}, h('summary', { text: t('chart.data') }), simpleTable(t('chart.attendance'),
+        [t('chart.session'), ...kinds.map(([, m]) => ({ text: t('mark.' + m), num: true }))],
+        sessions.map((s) => h('tr', {}, h('td', { text: s.title }), kinds.map(([k]) => h('td', { class: 'num', text: s[k] })))))));
+  }
+
+  // ---- invitees
+
+  function inviteesView(cycle) {
+    const open = cycle.phase === 'Inviting' || cycle.phase === 'RegistrationOpen';
+    const result = h('div', { id: 'import-result' });
+    const file = input('file', { id: 'invitees-file', accept: '.csv,text/csv,text/plain' });
+    const error = h('span', { class: 'error', id: 'invitees-file-error' });
+    file.setAttribute('aria-describedby', 'invitees-file-hint invitees-file-error');
+    const submit = h('button', { type: 'submit', text: t('inv.submit') });
+    const sample = h('button', { type: 'button', class: 'secondary', text: t('inv.sample'), onclick: () => {
+      const csv = '\uFEFFemail,nama,nip,telepon,instansi,tingkat instansi,kabupaten/kota,jabatan,pangkat/golongan,bahasa\nsiti.aminah@example.org,"Dr. Siti Aminah, S.Sos., M.Si.",198503122010012005,0812-3456-7890,Dinas Sosial Kabupaten Kapuas,kabupaten,Kapuas,Pekerja Sosial Ahli Pertama,Penata Muda (III/a),id\n';
+      const url = URL.createObjectURL(new Blob([csv], { type: 'text/csv' }));
+      const a = h('a', { href: url, download: 'contoh-undangan.csv', hidden: true });
+      document.body.append(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 30000);
+    } });
+    const form = h('form', { novalidate: true, onsubmit: async (e) => {
+      e.preventDefault();
+      error.textContent = '';
+      file.removeAttribute('aria-invalid');
+      if (!file.files.length) {
+        error.textContent = t('inv.choose');
+        file.setAttribute('aria-invalid', 'true');
+        file.focus();
+        return;
+      }
+
+      const data = new FormData();
+      data.append('file', file.files[0], file.files[0].name);
+      submit.disabled = true;
+      const r = await api(`cycles/${encodeURIComponent(cycle.cycleId)}/invitees`, { method: 'POST', body: data });
+      submit.disabled = false;
+      let heading;
+      if (r.ok) {
+        heading = h('h2', { tabindex: -1, text: t('inv.done', { imported: r.data.imported, already: r.data.alreadyInvited, total: r.data.total }) });
+        const ignored = Array.isArray(r.data.ignoredColumns) && r.data.ignoredColumns.length ? h('p', { id: 'import-ignored', text: t('inv.ignored', { columns: r.data.ignoredColumns.join(', ') }) }) : null;
+        result.replaceChildren(h('div', { class: 'notice ok', role: 'status' }, heading, ignored));
+        file.value = '';
+      } else {
+        const rows = Array.isArray(r.data?.error?.details) ? r.data.error.details : [];
+        heading = h('h2', { tabindex: -1, text: r.message });
+        result.replaceChildren(h('div', { class: 'notice bad', role: 'alert' }, heading), rows.length ? simpleTable(t('inv.rows'),
+          [{ text: t('inv.line'), num: true }, t('inv.who'), t('inv.field'), t('inv.value'), t('inv.message')],
+          rows.map((row) => h('tr', {}, h('td', { class: 'num', text: row.line }), h('td', { text: row.name || '—' }), h('td', { text: row.field || '—' }), h('td', { text: row.value ?? '—' }), h('td', { text: detailMessage(row) })))) : null);
+      }
+
+      heading.focus();
+    } },
+    h('div', { class: 'field' },
+      h('label', { for: 'invitees-file', text: t('inv.file') }),
+      h('span', { class: 'hint', id: 'invitees-file-hint', text: t('inv.columns') }),
+      error, file),
+    h('div', { class: 'actions' }, submit, sample));
+    return [h('h2', { text: t('inv.title') }), h('p', { text: t('inv.lead') }), open ? [form, result] : h('p', { class: 'notice', text: t('inv.closed') })];
+  }
+
+  // ---- participants
+
+  const FILTERS = ['all', 'registered', 'confirmed', 'waitlisted', 'invited', 'unconfirmed', 'withdrawn', 'bounced', 'eligible', 'certified'];
+  const FILTER_STATUS = { confirmed: 'Confirmed', waitlisted: 'Waitlisted', invited: 'Invited', unconfirmed: 'Unconfirmed', withdrawn: 'Withdrawn' };
+
+  async function participantsView(cycle, { base, rest, query }) {
+    if (rest[0]) return timelineView(cycle, base, rest[0]);
+    const filter = FILTERS.includes(query.get('status')) ? query.get('status') : 'all';
+    const search = query.get('search') || '';
+    const page = Math.max(1, Number(query.get('page')) || 1);
+    const params = new URLSearchParams({ page: String(page), pageSize: '50' });
+    if (filter !== 'all') params.set('status', FILTER_STATUS[filter] || filter);
+    if (search) params.set('search', search);
+    const path = `cycles/${encodeURIComponent(cycle.cycleId)}/participants`;
+    const r = await api(`${path}?${params}`);
+    if (!r.ok) return h('p', { class: 'notice bad', role: 'alert', text: r.message });
+    const { items, total, pageSize } = r.data;
+    const pages = Math.max(1, Math.ceil(total / pageSize));
+    const searchBox = input('search', { id: 'p-search', value: search, autocomplete: 'off', 'aria-describedby': 'p-search-hint' });
+    const select = h('select', { id: 'p-filter' }, FILTERS.map((f) => h('option', { value: f, selected: f === filter, text: t('p.' + f) })));
+    const go = (p) => {
+      const q = new URLSearchParams();
+      if (select.value !== 'all') q.set('status', select.value);
+      if (searchBox.value.trim()) q.set('search', searchBox.value.trim());
+      if (p > 1) q.set('page', String(p));
+      navigate(`${base}/participants${q.toString() ? '?' + q : ''}`);
+    };
+    select.addEventListener('change', () => go(1));
+    const exportParams = new URLSearchParams(params);
+    exportParams.delete('page');
+    exportParams.delete('pageSize');
+    exportParams.set('format', 'csv');
+    return [
+      h('h2', { text: t('tab.participants') }),
+      h('form', { class: 'filters', role: 'search', onsubmit: (e) => { e.preventDefault(); go(1); } },
+        h('div', { class: 'field' }, h('label', { for: 'p-search', text: t('p.search') }), h('span', { class: 'hint', id: 'p-search-hint', text: t('p.search.hint') }), searchBox),
+        h('div', { class: 'field narrow' }, h('label', { for: 'p-filter', text: t('p.filter') }), select),
+        h('button', { type: 'submit', text: t('p.apply') })),
+      h('div', { class: 'actions' },
+        h('p', { id: 'p-total', text: t('p.total', { n: number(total) }) }),
+        h('button', { type: 'button', class: 'secondary', text: t('p.export'), onclick: () => download(`${path}?${exportParams}`, `peserta-${cycle.cycleId}.csv`) }),
+        h('button', { type: 'button', class: 'secondary', text: t('p.exportAttendance'), onclick: () => download(`cycles/${encodeURIComponent(cycle.cycleId)}/attendance?format=csv`, `presensi-${cycle.cycleId}.csv`) })),
+      items.length === 0 ? h('p', { class: 'notice', text: t('p.none') }) : simpleTable(t('tab.participants'),
+        [t('p.name'), t('p.agency'), t('p.status'), t('p.eligibility'), t('p.certificate'), t('p.actions')],
+        items.map((p) => h('tr', { 'data-participant': p.participantId },
+          h('th', { scope: 'row' }, p.fullName || p.email,
+            p.fullName ? h('small', { text: p.email }) : null,
+            p.nip ? h('small', { text: 'NIP ' + p.nip }) : null,
+            p.registrationNumber ? h('small', { text: `${t('p.regNo')} ${p.registrationNumber}` }) : null),
+          h('td', { text: p.agency || '—' }),
+          h('td', {}, h('span', { class: `badge st-${p.status}`, text: t('st.' + p.status) }),
+            p.emailStatus ? h('small', {}, `${t('p.email')}: `, h('span', { class: `badge ${['Bounced', 'Dropped', 'SpamReport'].includes(p.emailStatus) ? 'bounced' : ''}`, text: t('email.' + p.emailStatus) })) : null),
+          h('td', {}, p.eligible === true ? h('span', { class: 'badge yes', text: t('yes') }) : p.eligible === false ? h('span', { class: 'badge no', text: t('no') }) : '—',
+            p.eligibilityExplanation ? h('small', { text: p.eligibilityExplanation }) : null),
+          h('td', { text: p.certificateNumber || '—' }),
+          // One narrow column (the history link over stacked buttons), so the table still fits a tablet.
+          h('td', {}, h('a', { href: `${base}/participants/${encodeURIComponent(p.participantId)}`, text: t('p.history'), 'aria-label': t('p.historyOf', { name: p.fullName || p.email }) }),
+            participantActions(cycle, p))))),
+      pages > 1 ? h('nav', { class: 'pager', 'aria-label': t('p.page', { page, pages }) },
+        page > 1 ? h('button', { type: 'button', class: 'secondary', text: t('p.prev'), onclick: () => go(page - 1) }) : null,
+        h('span', { text: t('p.page', { page, pages }) }),
+        page < pages ? h('button', { type: 'button', class: 'secondary', text: t('p.next'), onclick: () => go(page + 1) }) : null) : null,
+    ];
+  }
+
+  // ---- organizer actions on one participant: withdraw, correct, remove (each audited with the organizer's name)
+
+  const ORGANIZER = 'trainingCycles.markedBy'; // the same name the roster records as "Dicatat oleh"
+  const CORRECTABLE = ['fullName', 'nip', 'email', 'phone', 'agency', 'agencyLevel', 'regency', 'position', 'rank', 'language'];
+
+  /** The actions a person's status allows; `leaveTo` is where to go once they are removed (their own history is gone). */
+  function participantActions(cycle, p, leaveTo) {
+    const name = p.fullName || p.email;
+    const button = (key, cls, onclick) => h('button', { type: 'button', class: `${cls} small`, text: t('pa.' + key), 'aria-label': t(`pa.${key}For`, { name }), onclick });
+    return h('div', { class: 'actions row-actions' },
+      p.status === 'Confirmed' || p.status === 'Waitlisted' ? button('withdraw', 'secondary', () => withdrawDialog(cycle, p)) : null,
+      ['Confirmed', 'Waitlisted', 'Withdrawn'].includes(p.status) ? button('correct', 'secondary', () => correctDialog(cycle, p)) : null,
+      // Shown to everyone: the API says why when it refuses (training started, certificate held).
+      button('remove', 'danger', () => removeDialog(cycle, p, leaveTo)));
+  }
+
+  const participantPath = (cycle, p) => `cycles/${encodeURIComponent(cycle.cycleId)}/participants/${encodeURIComponent(p.participantId)}`;
+
+  /** " Kursi diberikan kepada Budi." when the answer names someone promoted from the waiting list. */
+  async function promotedText(cycle, promoted) {
+    if (!promoted) return '';
+    const r = await api(`${participantPath(cycle, { participantId: promoted })}/timeline`);
+    const person = r.ok ? r.data.participant : null;
+    return ' ' + t('pa.promoted', { name: person ? (person.fullName || person.email) : promoted });
+  }
+
+  /**
+   * A dialog for one organizer action: optional fields, the organizer's name (required; remembered in this tab with
+   * the roster's) and the reason (required). The API's refusal lands beside its field, or in the summary.
+   */
+  function participantDialog({ title, text, submitText, danger, build, send, done, leaveTo }) {
+    const fields = new FieldMap();
+    const summary = h('div', {});
+    const actor = input('text', { autocomplete: 'name', maxlength: 200, value: who() || '' });
+    const reason = h('textarea', { rows: 2, maxlength: 500 });
+    const yes = h('button', { type: 'submit', class: danger ? 'danger' : null, text: submitText });
+    const no = h('button', { type: 'button', class: 'secondary', text: t('confirm.back') });
+    const extra = build ? build(fields) : null;
+    let el = null;
+    const form = h('form', { novalidate: true, onsubmit: async (e) => {
+      e.preventDefault();
+      const missing = [];
+      if (!actor.value.trim()) missing.push({ field: 'actor', text: t('pa.actorRequired') });
+      if (!reason.value.trim()) missing.push({ field: 'reason', text: t('pa.reasonRequired') });
+      if (missing.length) return fields.show(summary, missing);
+      safe(() => sessionStorage.setItem(ORGANIZER, actor.value.trim()));
+      yes.disabled = true;
+      const r = await send({ actor: actor.value.trim(), reason: reason.value.trim() });
+      yes.disabled = false;
+      if (!r.ok) {
+        const details = r.data?.error?.details;
+        const field = { actor_required: 'actor', reason_too_long: 'reason', nip_taken: 'nip', email_taken: 'email' }[r.data?.error?.code] || '';
+        return fields.show(summary, Array.isArray(details) && details.length ? details : [{ field, text: r.message }]);
+      }
+
+      const message = await done(r);
+      el.close();
+      if (leaveTo) return navigate(leaveTo, message);
+      await route();
+      announce(message);
+    } },
+    h('p', { text }), summary, extra,
+    h('div', { class: 'grid' }, fields.field('actor', t('pa.actor'), actor, t('pa.actor.hint')), fields.field('reason', t('pa.reason'), reason)),
+    h('div', { class: 'actions' }, yes, no));
+    el = dialog(title, form);
+    if (extra) el.classList.add('wide');
+    no.addEventListener('click', () => el.close());
+    // A name remembered from before: straight to the first thing to fill in.
+    (actor.value ? (extra ? extra.querySelector('input,select') : reason) : actor).focus();
+  }
+
+  function withdrawDialog(cycle, p) {
+    const name = p.fullName || p.email;
+    participantDialog({
+      title: t('pa.withdrawFor', { name }), text: t('pa.withdrawText'), submitText: t('pa.withdraw'), danger: true,
+      send: (by) => api(`${participantPath(cycle, p)}/withdraw`, { method: 'POST', json: by }),
+      done: async (r) => t('pa.withdrawn', { name }) + await promotedText(cycle, r.data.promoted),
+    });
+  }
+
+  function removeDialog(cycle, p, leaveTo) {
+    const name = p.fullName || p.email;
+    participantDialog({
+      leaveTo,
+      title: t('pa.removeFor', { name }), text: t('pa.removeText'), submitText: t('pa.remove'), danger: true,
+      send: (by) => api(`${participantPath(cycle, p)}/remove`, { method: 'POST', json: by }),
+      done: async (r) => t('pa.removed', { name }) + await promotedText(cycle, r.data.promoted),
+    });
+  }
+
+  /** The person's current details; only what was changed is sent (the API keeps the rest and checks the whole). */
+  function correctDialog(cycle, p) {
+    const name = p.fullName || p.email;
+    const options = (values, current, label) => [
+      ...(values.includes(current) ? [] : [h('option', { value: current || '', selected: true, text: current || t('pf.none') })]),
+      ...values.map((v) => h('option', { value: v, selected: v === current, text: label(v) })),
+    ];
+    const controls = {
+      fullName: input('text', { value: p.fullName || '', autocomplete: 'off', maxlength: 200 }),
+      nip: input('text', { value: p.nip || '', autocomplete: 'off', inputmode: 'numeric', spellcheck: 'false' }),
+      email: input('email', { value: p.email || '', autocomplete: 'off', spellcheck: 'false' }),
+      phone: input('tel', { value: p.phone || '', autocomplete: 'off' }),
+      agency: input('text', { value: p.agency || '', autocomplete: 'off' }),
+      agencyLevel: h('select', {}, options(['provinsi', 'kabupaten', 'kota'], p.agencyLevel || '', (v) => t('lvl.' + v))),
+      regency: input('text', { value: p.regency || '', autocomplete: 'off' }),
+      position: input('text', { value: p.position || '', autocomplete: 'off' }),
+      rank: input('text', { value: p.rank || '', autocomplete: 'off' }),
+      language: h('select', {}, options(['id', 'en'], p.language || 'id', (v) => t('lng.' + v))),
+    };
+    const changes = () => Object.fromEntries(CORRECTABLE
+      .filter((k) => controls[k].value.trim() !== String(p[k] ?? (k === 'language' ? 'id' : '')).trim())
+      .map((k) => [k, controls[k].value.trim()]));
+    participantDialog({
+      title: t('pa.correctFor', { name }), text: t('pa.correctText'), submitText: t('pa.correct'),
+      build: (fields) => h('div', { class: 'grid' }, CORRECTABLE.map((k) => fields.field(k, t('pf.' + k), controls[k], k === 'nip' ? t('pf.nip.hint') : null))),
+      send: async (by) => {
+        const changed = changes();
+        if (Object.keys(changed).length === 0) return { ok: false, data: null, message: t('pa.nothing') };
+        return api(participantPath(cycle, p), { method: 'PATCH', json: { ...by, ...changed } });
+      },
+      done: async () => t('pa.corrected', { name: controls.fullName.value.trim() || name }),
+    });
+  }
+
+  async function timelineView(cycle, base, participantId) {
+    const r = await api(`cycles/${encodeURIComponent(cycle.cycleId)}/participants/${encodeURIComponent(participantId)}/timeline`);
+    if (!r.ok) return [h('p', { class: 'notice bad', role: 'alert', text: r.message }), h('a', { href: `${base}/participants`, text: '← ' + t('tl.back') })];
+    const { participant: p, completion, entries, timeZone: tz } = r.data;
+    const why = lang === 'en' ? completion.explanationEn : completion.explanation;
+    const verdict = p.eligible === true ? t('tl.decidedYes', { why }) : p.eligible === false ? t('tl.decidedNo', { why }) : t('tl.pending', { why });
+    const bad = /bounce|blocked|dropped|spamreport|rejected|not-eligible|revoked|withdrawn|auto-absent/;
+    const good = /delivered|confirmed|eligible$|issued|checked-in|promoted/;
+    return [
+      h('a', { class: 'back', href: `${base}/participants`, text: '← ' + t('tl.back') }),
+      h('h2', { text: `${t('tl.title')}: ${p.fullName || p.email}` }),
+      h('dl', { class: 'facts' },
+        fact(t('p.email'), p.email),
+        fact(t('p.agency'), p.agency),
+        fact(t('p.status'), h('span', { class: `badge st-${p.status}`, text: t('st.' + p.status) })),
+        fact(t('p.regNo'), p.registrationNumber),
+        fact(t('tl.completion'), verdict),
+        fact(t('p.certificate'), p.certificateNumber)),
+      participantActions(cycle, p, `${base}/participants`),
+      entries.length === 0 ? h('p', { text: t('tl.empty') }) : h('ol', { class: 'events', id: 'timeline' }, entries.map((e) => {
+        const label = t('ev.' + e.kind) + (e.mailKind ? ` — ${t('mail.' + e.mailKind)}` : '');
+        const extra = [
+          e.sessionTitle || e.sessionId ? t('tl.session', { title: e.sessionTitle || e.sessionId }) : null,
+          e.kind.startsWith('email.sent') ? null : ((lang === 'en' ? e.textEn : e.text) ?? (e.sessionId && e.kind.startsWith('attendance.') ? e.details?.replace(/^[^:]*:\s*/, '') : e.details)),
+          e.actor && e.actor !== 'system' ? t('tl.by', { actor: actorText(e.actor) }) : null,
+        ].filter(Boolean).join(' · ');
+        return h('li', { class: bad.test(e.kind) ? 'bad' : good.test(e.kind) ? 'good' : '', 'data-kind': e.kind },
+          timeEl(e.at, tz, 'short'), h('span', { class: 'what', text: label }), extra ? h('span', { class: 'sub', text: extra }) : null);
+      })),
+    ];
+  }
+
+  /** "penyelenggara Rina (panitia) — alasan" for "organizer:Rina (panitia) — alasan"; the dictionary's word for the rest. */
+  function actorText(actor) {
+    if (actor.startsWith('organizer:')) return t('actor.named', { name: actor.slice('organizer:'.length) });
+    return DICT[lang]['actor.' + actor] || actor;
+  }
+
+  // ---- attendance
+
+  async function attendanceView(cycle, { base, rest }) {
+    const tz = cycle.schedule.timeZone;
+    const sessions = cycle.schedule.sessions;
+    const now = Date.now();
+    const fallback = sessions.find((s) => Date.parse(s.endsAt) > now) || sessions[sessions.length - 1];
+    const session = sessions.find((s) => s.id === rest[0]) || fallback;
+    const id = encodeURIComponent(cycle.cycleId);
+    const r = await api(`cycles/${id}/sessions/${encodeURIComponent(session.id)}/attendance`);
+    if (!r.ok) return h('p', { class: 'notice bad', role: 'alert', text: r.message });
+    const roster = r.data;
+    const nav = h('nav', { 'aria-label': t('att.sessions') }, h('ul', { class: 'pills' }, sessions.map((s) =>
+      h('li', {}, h('a', { href: `${base}/attendance/${encodeURIComponent(s.id)}`, 'aria-current': s.id === session.id ? 'page' : null }, `${s.title} (`, timeEl(s.startsAt, tz, 'short'), ')')))));
+    const codeSlot = h('div', {});
+    const codeButton = h('button', { type: 'button', class: 'secondary', 'aria-expanded': 'false', text: t('att.code'), onclick: () => toggleCode(cycle, session, codeButton, codeSlot) });
+    const counts = roster.counts;
+    const header = [
+      h('h2', { text: session.title }),
+      h('p', {}, timeEl(session.startsAt, tz), ' – ', timeEl(session.endsAt, tz, 'time')),
+      h('p', { class: 'hint' }, t('att.window', { from: fmt(roster.window.opensAt, tz, 'time'), to: fmt(roster.window.closesAt, tz, 'time'), late: fmt(roster.window.lateAfter, tz, 'time') }),
+        roster.window.open ? ' ' + t('att.open') : ''),
+      h('ul', { class: 'cards', id: 'attendance-counts' }, [['present', 'Present'], ['late', 'Late'], ['excused', 'Excused'], ['absent', 'Absent'], ['pending', 'Pending'], ['unmarked', 'unmarked']].map(([k, m]) =>
+        h('li', { 'data-count': k }, h('span', { class: 'n', text: number(counts[k]) }), h('span', { class: 'l', text: t('mark.' + m) })))),
+      h('div', { class: 'actions' }, codeButton,
+        h('button', { type: 'button', class: 'secondary', text: t('p.exportAttendance'), onclick: () => download(`cycles/${id}/attendance?format=csv`, `presensi-${cycle.cycleId}.csv`) })),
+      codeSlot,
+      presenceBlock(cycle, session, roster),
+    ];
+    if (roster.items.length === 0) return [nav, header, h('p', { class: 'notice', text: t('att.none') })];
+
+    const summary = h('div', {});
+    const markedBy = input('text', { id: 'marked-by', autocomplete: 'name', value: safe(() => sessionStorage.getItem('trainingCycles.markedBy')) || '', 'aria-describedby': 'marked-by-hint' });
+    const rows = roster.items.map((p) => {
+      const name = p.fullName || p.participantId;
+      const select = h('select', { 'aria-label': t('att.markFor', { name }), 'data-participant': p.participantId },
+        h('option', { value: '', text: p.status ? `${t('att.keep')}` : t('mark.unmarked') }),
+        MARKS.map((m) => h('option', { value: m, text: t('mark.' + m) })));
+      const note = input('text', { value: p.note || '', maxlength: 500, 'aria-label': t('att.noteFor', { name }), autocomplete: 'off' });
+      const error = h('span', { class: 'error', id: uid('mark') });
+      select.setAttribute('aria-describedby', error.id);
+      const recorded = p.status
+        ? [h('span', { class: `badge mk-${p.status}`, text: t('mark.' + p.status) }), h('small', { text: [t('att.source.' + p.source), p.markedBy && p.source !== 'auto' ? p.markedBy : null].filter(Boolean).join(' · ') }),
+          p.status === 'Pending' ? h('div', { class: 'actions' },
+            h('button', { type: 'button', class: 'small', text: t('att.confirm'), 'aria-label': t('att.confirmFor', { name }), onclick: () => decide(cycle, session, p.participantId, 'confirm') }),
+            h('button', { type: 'button', class: 'danger small', text: t('att.reject'), 'aria-label': t('att.rejectFor', { name }), onclick: () => decide(cycle, session, p.participantId, 'reject') })) : null]
+        : h('span', { text: t('mark.unmarked') });
+      return { p, select, note, error, tr: h('tr', {},
+        h('th', { scope: 'row' }, name, p.registrationNumber ? h('small', { text: p.registrationNumber }) : null),
+        h('td', { text: p.agency || '—' }),
+        h('td', {}, recorded),
+        h('td', {}, select, error),
+        h('td', {}, note)) };
+    });
+    const save = h('button', { type: 'submit', text: t('att.save') });
+    const form = h('form', { novalidate: true, onsubmit: async (e) => {
+      e.preventDefault();
+      summary.replaceChildren();
+      rows.forEach((row) => { row.error.textContent = ''; row.select.removeAttribute('aria-invalid'); });
+      const changed = rows.filter((row) => {
+        const status = row.select.value || row.p.status;
+        return status && (status !== row.p.status || row.note.value.trim() !== (row.p.note || ''));
+      });
+      if (changed.length === 0) {
+        announce(t('att.nothing'));
+        return;
+      }
+
+      safe(() => sessionStorage.setItem('trainingCycles.markedBy', markedBy.value.trim()));
+      save.disabled = true;
+      const marks = changed.map((row) => ({ participantId: row.p.participantId, status: row.select.value || row.p.status, note: row.note.value.trim() || null }));
+      const result = await api(`cycles/${id}/sessions/${encodeURIComponent(session.id)}/attendance`, { method: 'PUT', json: { marks, markedBy: markedBy.value.trim() || null } });
+      save.disabled = false;
+      if (result.ok) {
+        await route();
+        announce(t('att.saved', { changed: result.data.changed, unchanged: result.data.unchanged }));
+        return;
+      }
+
+      const details = Array.isArray(result.data?.error?.details) ? result.data.error.details : [];
+      for (const d of details) {
+        const row = changed[d.index];
+        if (!row) continue;
+        row.error.textContent = detailMessage(d);
+        row.select.setAttribute('aria-invalid', 'true');
+      }
+
+      summary.replaceChildren(h('div', { class: 'summary', role: 'alert', tabindex: -1 }, h('h2', { text: result.message })));
+      summary.firstChild.focus();
+    } },
+    summary,
+    h('div', { class: 'field' }, h('label', { for: 'marked-by', text: t('att.markedBy') }), h('span', { class: 'hint', id: 'marked-by-hint', text: t('att.markedBy.hint') }), markedBy),
+    h('div', { class: 'actions' }, h('button', { type: 'button', class: 'secondary', text: t('att.allPresent'), onclick: () => {
+      rows.filter((row) => !row.p.status && !row.select.value).forEach((row) => { row.select.value = 'Present'; });
+    } })),
+    tableWrap(t('tab.attendance'), h('table', { id: 'roster' },
+      h('thead', {}, h('tr', {}, [t('p.name'), t('p.agency'), t('att.recorded'), t('att.mark'), t('att.note')].map((x) => h('th', { scope: 'col', text: x })))),
+      h('tbody', {}, rows.map((row) => row.tr)))),
+    h('div', { class: 'actions' }, save));
+    return [nav, header, form];
+  }
+
+  const sessionPath = (cycle, session) => `cycles/${encodeURIComponent(cycle.cycleId)}/sessions/${encodeURIComponent(session.id)}`;
+  const who = () => safe(() => sessionStorage.getItem(ORGANIZER)) || null;
+
+  // Presence-bound check-in for this session: the switch, and the door scanner (a scanner types the QR's text and Enter).
+  function presenceBlock(cycle, session, roster) {
+    const on = roster.presenceRequired;
+    const status = h('p', { role: 'status' });
+    const scanned = input('text', { id: 'door-scan', autocomplete: 'off', spellcheck: 'false', 'aria-describedby': 'door-scan-hint' });
+    const scan = h('form', { novalidate: true, id: 'door-form', onsubmit: async (e) => {
+      e.preventDefault();
+      if (!scanned.value.trim()) return;
+      const r = await api(`${sessionPath(cycle, session)}/door-checkins`, { method: 'POST', json: { token: scanned.value.trim(), checkedBy: who() } });
+      scanned.value = '';
+      scanned.focus();
+      if (!r.ok) { status.textContent = r.message; status.className = 'notice bad'; return; }
+      const d = r.data;
+      status.className = 'notice ok';
+      status.textContent = t(d.outcome === 'already' ? 'att.scan.already' : 'att.scan.done', { name: d.fullName || d.participantId, agency: d.agency || '—', status: t('mark.' + d.status) });
+    } },
+    h('div', { class: 'field' }, h('label', { for: 'door-scan', text: t('att.scan') }), h('span', { class: 'hint', id: 'door-scan-hint', text: t('att.scan.hint') }), scanned),
+    h('button', { type: 'submit', text: t('att.scan.submit') }));
+    return h('section', { class: 'card', id: 'presence', 'aria-labelledby': 'presence-title' },
+      h('h3', { id: 'presence-title', text: t('att.presence') }),
+      h('p', { text: t(on ? 'att.presence.on' : 'att.presence.off') }),
+      h('div', { class: 'actions' }, h('button', { type: 'button', class: 'secondary', 'aria-pressed': on ? 'true' : 'false', text: t(on ? 'att.presence.disable' : 'att.presence.enable'), onclick: async () => {
+        const r = await api(`${sessionPath(cycle, session)}/checkin-mode`, { method: 'PUT', json: { presenceRequired: !on, changedBy: who() } });
+        if (!r.ok) return announce(r.message, true);
+        await route();
+        announce(t('att.presence.changed'));
+      } })),
+      scan, status);
+  }
+
+  async function decide(cycle, session, participantId, decision) {
+    const r = await api(`${sessionPath(cycle, session)}/pending`, { method: 'POST', json: { decisions: [{ participantId, decision }], decidedBy: who() } });
+    if (!r.ok) return announce(r.message, true);
+    await route();
+    announce(t('att.decided'));
+  }
+
+  async function toggleCode(cycle, session, button, slot) {
+    const showing = button.getAttribute('aria-expanded') === 'true';
+    stopTimers();
+    if (showing) {
+      button.setAttribute('aria-expanded', 'false');
+      button.textContent = t('att.code');
+      slot.replaceChildren();
+      return;
+    }
+
+    button.setAttribute('aria-expanded', 'true');
+    button.textContent = t('att.hideCode');
+    const tz = cycle.schedule.timeZone;
+    // The code screen has its own read-only link for this one session (the function key never goes into a URL).
+    const link = await api(`cycles/${encodeURIComponent(cycle.cycleId)}/sessions/${encodeURIComponent(session.id)}/code-screen`, { method: 'POST' });
+    if (!link.ok) {
+      slot.replaceChildren(h('p', { class: 'notice bad', role: 'alert', text: link.message }));
+      return;
+    }
+
+    const screen = h('p', {}, h('a', { href: link.data.url, id: 'code-screen-link', target: '_blank', rel: 'noopener noreferrer', text: t('att.screen') }),
+      ' ', h('small', { text: t('att.screenHint', { time: fmt(link.data.expiresAt, tz, 'short') }) }));
+    // Polled on this origin (the link's own host may be the public address; the page's CSP allows 'self' only).
+    const jsonUrl = new URL(`cycles/${encodeURIComponent(cycle.cycleId)}/sessions/${encodeURIComponent(session.id)}/code${new URL(link.data.url).search}&format=json`, API);
+    const refresh = async () => {
+      let data;
+      try {
+        const response = await fetch(jsonUrl, { headers: { Accept: 'application/json' }, cache: 'no-store', credentials: 'omit', referrerPolicy: 'no-referrer' });
+        data = response.ok ? await response.json() : null;
+      } catch {
+        data = null;
+      }
+
+      if (!data || button.getAttribute('aria-expanded') !== 'true') return;
+      slot.replaceChildren(h('div', { class: 'code-box' },
+        h('p', { text: t('att.codeTitle', { session: session.title }) }),
+        h('p', { class: 'big', id: 'session-code', text: data.code }),
+        h('p', { class: 'hint', text: t('att.codeValid', { time: fmt(data.validUntil, tz, 'time') }) }),
+        screen));
+      later(refresh, Math.max(2000, Date.parse(data.validUntil) - Date.now() + 1000));
+    };
+    await refresh();
+  }
+
+  // ---- certificates
+
+  const CERT_PAGE_SIZE = 50;
+
+  async function certificatesView(cycle, { base, query }) {
+    const tz = cycle.schedule.timeZone;
+    const search = query.get('search') || '';
+    const page = Math.max(1, Number(query.get('page')) || 1);
+    const params = new URLSearchParams({ page: String(page), pageSize: String(CERT_PAGE_SIZE) });
+    if (search) params.set('search', search);
+    const r = await api(`cycles/${encodeURIComponent(cycle.cycleId)}/certificates?${params}`);
+    if (!r.ok) return h('p', { class: 'notice bad', role: 'alert', text: r.message });
+    const { items, total } = r.data;
+    if (total === 0 && !search) return [h('h2', { text: t('cert.title') }), h('p', { class: 'notice', text: t('cert.none') }), logoSection(cycle)];
+    const pages = Math.max(1, Math.ceil(total / CERT_PAGE_SIZE));
+    const searchBox = input('search', { id: 'c-search', value: search, autocomplete: 'off', 'aria-describedby': 'c-search-hint' });
+    const go = (p) => {
+      const q = new URLSearchParams();
+      if (searchBox.value.trim()) q.set('search', searchBox.value.trim());
+      if (p > 1) q.set('page', String(p));
+      navigate(`${base}/certificates${q.toString() ? '?' + q : ''}`);
+    };
+    return [
+      h('h2', { text: t('cert.title') }),
+      h('form', { class: 'filters search-row', role: 'search', 'aria-label': t('cert.searchLabel'), onsubmit: (e) => { e.preventDefault(); go(1); } },
+        h('div', { class: 'field' }, h('label', { for: 'c-search', text: t('p.search') }), h('span', { class: 'hint', id: 'c-search-hint', text: t('cert.search.hint') }), searchBox),
+        h('button', { type: 'submit', text: t('p.apply') })),
+      h('p', { id: 'c-total', text: search ? t('cert.found', { n: number(total) }) : t('cert.total', { n: number(total) }) }),
+      items.length === 0 ? h('p', { class: 'notice', text: t('cert.noMatch') }) : simpleTable(t('cert.title'),
+        [t('cert.number'), t('cert.holder'), { text: t('cert.version'), num: true }, t('cert.status'), t('cert.issued'), t('cert.verify'), t('cert.actions')],
+        items.map((c) => h('tr', { 'data-certificate': c.certificateId },
+          h('th', { scope: 'row', text: c.number }),
+          h('td', {}, c.holderName, c.holderNip ? h('small', { class: 'nip', text: 'NIP ' + c.holderNip }) : null),
+          h('td', { class: 'num', text: c.version }),
+          h('td', {}, h('span', { class: `badge st-${c.status}`, text: t('cert.' + c.status) }), c.revokedReason ? h('small', { text: c.revokedReason }) : null),
+          h('td', {}, timeEl(c.issuedAt, tz, 'short')),
+          h('td', {}, h('a', { href: c.verificationUrl, target: '_blank', rel: 'noopener', text: t('cert.verify'), 'aria-label': t('cert.open', { number: c.number }) })),
+          h('td', {}, c.status === 'Valid' ? h('div', { class: 'actions' },
+            h('button', { type: 'button', class: 'secondary small', text: t('cert.reissue'), 'aria-label': t('cert.reissueFor', { number: c.number }), onclick: () => reissueDialog(c) }),
+            h('button', { type: 'button', class: 'danger small', text: t('cert.revoke'), 'aria-label': t('cert.revokeFor', { number: c.number }), onclick: () => revokeDialog(c) })) : '—'))), 'certs'),
+      pages > 1 ? h('nav', { class: 'pager', 'aria-label': t('cert.pages') },
+        page > 1 ? h('button', { type: 'button', class: 'secondary', text: t('p.prev'), onclick: () => go(page - 1) }) : null,
+        h('span', { id: 'c-page', text: t('p.page', { page, pages }) }),
+        page < pages ? h('button', { type: 'button', class: 'secondary', text: t('p.next'), onclick: () => go(page + 1) }) : null) : null,
+      logoSection(cycle),
+    ];
+  }
+
+  /** The cycle's certificate logo: upload (the server judges the file by its content), see what is stored, remove. */
+  function logoSection(cycle) {
+    const path = `cycles/${encodeURIComponent(cycle.cycleId)}/certificate-logo`;
+    const current = h('p', { id: 'logo-status', text: t('loading') });
+    const error = h('span', { class: 'error', id: 'logo-file-error' });
+    const file = input('file', { id: 'logo-file', accept: 'image/png,image/jpeg', 'aria-describedby': 'logo-file-hint logo-file-error' });
+    const submit = h('button', { type: 'submit', text: t('logo.upload') });
+    const refresh = async () => {
+      const r = await api(path);
+      if (!r.ok) {
+        current.textContent = r.message;
+        return;
+      }
+
+      current.textContent = r.data.hasLogo
+        ? t('logo.has', { type: r.data.contentType === 'image/png' ? 'PNG' : 'JPEG', kb: number(Math.max(1, Math.round(r.data.bytes / 1024))) })
+        : t('logo.none');
+      remove.hidden = !r.data.hasLogo;
+    };
+    const remove = h('button', { type: 'button', class: 'secondary', hidden: true, text: t('logo.remove'), onclick: async () => {
+      remove.disabled = true;
+      const r = await api(path, { method: 'DELETE' });
+      remove.disabled = false;
+      if (!r.ok) return announce(r.message, true);
+      await refresh();
+      file.focus();
+      announce(t('logo.removed'));
+    } });
+    const form = h('form', { novalidate: true, onsubmit: async (e) => {
+      e.preventDefault();
+      error.textContent = '';
+      file.removeAttribute('aria-invalid');
+      const fail = (text) => {
+        error.textContent = text;
+        file.setAttribute('aria-invalid', 'true');
+        file.focus();
+      };
+      if (!file.files.length) return fail(t('logo.choose'));
+      submit.disabled = true;
+      const r = await api(path, { method: 'PUT', body: file.files[0] });
+      submit.disabled = false;
+      if (!r.ok) return fail(r.message);
+      file.value = '';
+      await refresh();
+      announce(t('logo.saved'));
+    } },
+    h('div', { class: 'field' },
+      h('label', { for: 'logo-file', text: t('logo.file') }),
+      h('span', { class: 'hint', id: 'logo-file-hint', text: t('logo.hint') }),
+      error, file),
+    h('div', { class: 'actions' }, submit, remove));
+    refresh();
+    return h('section', { 'aria-labelledby': 'logo-heading', id: 'logo' },
+      h('h2', { id: 'logo-heading', text: t('logo.title') }), h('p', { text: t('logo.lead') }), current, form);
+  }
+
+  function revokeDialog(certificate) {
+    const fields = new FieldMap();
+    const summary = h('div', {});
+    const reason = h('textarea', { rows: 3, maxlength: 500 });
+    const yes = h('button', { type: 'submit', class: 'danger', text: t('cert.revoke') });
+    const no = h('button', { type: 'button', class: 'secondary', text: t('confirm.back') });
+    let el = null;
+    const form = h('form', { novalidate: true, onsubmit: async (e) => {
+      e.preventDefault();
+      if (!reason.value.trim()) return fields.show(summary, [{ field: 'reason', text: t('cert.reasonRequired') }]);
+      yes.disabled = true;
+      const r = await api(`certificates/${encodeURIComponent(certificate.certificateId)}/revoke`, { method: 'POST', json: { reason: reason.value.trim() } });
+      yes.disabled = false;
+      if (!r.ok) return fields.show(summary, [{ field: 'reason', text: r.message }]);
+      el.close();
+      await route();
+      announce(t('cert.revoked', { number: certificate.number }));
+    } },
+    h('p', { text: t('cert.revokeText') }), summary,
+    fields.field('reason', t('cert.reason'), reason),
+    h('div', { class: 'actions' }, yes, no));
+    el = dialog(t('cert.revokeFor', { number: certificate.number }), form);
+    no.addEventListener('click', () => el.close());
+    reason.focus();
+  }
+
+  function reissueDialog(certificate) {
+    const fields = new FieldMap();
+    const summary = h('div', {});
+    const fullName = input('text', { value: certificate.holderName, autocomplete: 'off' });
+    const reason = input('text', { maxlength: 500, autocomplete: 'off' });
+    const yes = h('button', { type: 'submit', text: t('cert.reissue') });
+    const no = h('button', { type: 'button', class: 'secondary', text: t('confirm.back') });
+    let el = null;
+    const form = h('form', { novalidate: true, onsubmit: async (e) => {
+      e.preventDefault();
+      const name = fullName.value.trim();
+      yes.disabled = true;
+      const r = await api(`certificates/${encodeURIComponent(certificate.certificateId)}/reissue`, { method: 'POST', json: {
+        fullName: name && name !== certificate.holderName ? name : null, reason: reason.value.trim() || null,
+      } });
+      yes.disabled = false;
+      if (!r.ok) return fields.show(summary, [{ field: r.data?.error?.code === 'invalid_reason' ? 'reason' : 'fullName', text: r.message }]);
+      el.close();
+      await route();
+      announce(t('cert.reissued', { number: certificate.number, version: r.data.certificate.version }));
+    } },
+    h('p', { text: t('cert.reissueText') }), summary,
+    fields.field('fullName', t('cert.fullName'), fullName, t('cert.fullName.hint')),
+    fields.field('reason', t('cert.reasonOptional'), reason),
+    h('div', { class: 'actions' }, yes, no));
+    el = dialog(t('cert.reissueFor', { number: certificate.number }), form);
+    no.addEventListener('click', () => el.close());
+    fullName.focus();
+  }
+
+  // ---------------------------------------------------------------- start
+
+  // A request refused with 401 has already sent the user to the sign-in screen; nothing more to report.
+  window.addEventListener('unhandledrejection', (e) => { if (e.reason instanceof SignedOut) e.preventDefault(); });
+  window.addEventListener('hashchange', route);
+  route();
+})();
