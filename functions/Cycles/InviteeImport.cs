@@ -6,6 +6,8 @@ using CsvHelper;
 using CsvHelper.Configuration;
 using TrainingCycles.Registration;
 
+using TrainingCycles.Infrastructure;
+
 namespace TrainingCycles.Cycles;
 
 /// <summary>One invitee as imported. The registration form prefills every field given here.</summary>
@@ -301,12 +303,13 @@ public static class InviteeImport
 
         if (errors.Count == before)
         {
-            rows.Add(new InviteeRow(line, normalizedEmail!, name?.Trim(), normalizedNip, normalizedPhone, agency?.Trim(), lang!)
+            // Plain text like the form's (no bidirectional or zero-width characters): these names reach pages and mail.
+            rows.Add(new InviteeRow(line, normalizedEmail!, Plain(name), normalizedNip, normalizedPhone, Plain(agency), lang!)
             {
                 AgencyLevel = level is { Length: > 0 } ? level : null,
                 Regency = regency,
-                Position = position?.Trim(),
-                Rank = rank?.Trim(),
+                Position = Plain(position),
+                Rank = Plain(rank),
             });
         }
     }
@@ -372,6 +375,8 @@ public static class InviteeImport
         value.Length <= 254 && MailAddress.TryCreate(value, out var parsed) && parsed.Address == value && parsed.Host.Contains('.', StringComparison.Ordinal) && !parsed.Host.EndsWith('.');
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+
+    private static string? Plain(string? value) => NullIfEmpty(PlainText.Line(value));
 
     public static string Describe(IReadOnlyList<RowError> errors) =>
         new StringBuilder().AppendJoin("; ", errors.Take(5).Select(e => $"line {e.Line}: {e.MessageEn}")).ToString();

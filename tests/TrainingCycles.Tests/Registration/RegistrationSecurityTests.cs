@@ -357,6 +357,10 @@ public sealed partial class RegistrationSecurityTests
         Assert.Equal("Ahmad gnp.exe", row.FullName);
         var list = await world.Organizer.GetStringAsync($"api/cycles/{cycleId}/participants");
         Assert.DoesNotContain("\\u202E", list, StringComparison.OrdinalIgnoreCase);
+
+        // Imported names too.
+        await CycleApi.ImportCsvAsync(world.Organizer, cycleId, "email,nama\nimpor@example.org,Budi \u202Efdp.exe\n");
+        Assert.Equal("Budi fdp.exe", (await Store(world).ListAsync(cycleId)).Single(p => p.Email == "impor@example.org").FullName);
     }
 
     [Fact]
