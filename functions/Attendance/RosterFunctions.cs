@@ -31,7 +31,7 @@ public sealed record MarkError(int Index, string? ParticipantId, string Field, s
 /// </summary>
 public sealed class RosterFunctions(
     CycleStore cycles, ParticipantStore participants, AttendanceStore attendance, AppTables tables, AuditLog audit,
-    CertificateIssuer certificates, EmailLog emailLog, TimeProvider time, ILogger<RosterFunctions> logger)
+    TimeProvider time, ILogger<RosterFunctions> logger)
 {
     public const int MaxMarks = 1000;
     public const int MaxBodyBytes = 1024 * 1024;
@@ -120,7 +120,7 @@ public sealed class RosterFunctions(
         var current = await cycles.GetAsync(cycleId, cancellationToken) ?? cycle;
         if (current.Phase is CyclePhase.Completing or CyclePhase.Completed)
         {
-            var followUp = new CompletionFollowUp(tables, attendance, participants, certificates, emailLog, audit, time, logger);
+            var followUp = new CompletionFollowUp(tables, attendance, participants, audit, time, logger);
             var outcomes = await followUp.ReevaluateAsync(current, [.. changes.Select(c => c.ParticipantId)], cancellationToken);
             response["completion"] = outcomes.Select(o => new
             {
@@ -134,8 +134,14 @@ public sealed class RosterFunctions(
             }).ToList();
             if (current.Phase == CyclePhase.Completed)
             {
-                var certificatesDue = await followUp.IssueDueCertificatesAsync(current, durable, cancellationToken);
-                response["certificates"] = new { numbered = certificatesDue.Numbered, issued = certificatesDue.Issued, mailScheduled = certificatesDue.MailScheduled };
+                // Numbering, PDFs and mail are workflow work: the answer says they are scheduled, not done.
+                // The key is what was asked (not what changed), so the same request sent again after a lost
+                // answer names the same follow-up, and one whose marks were saved but whose follow-up was not
+                // started (the request failed between) starts it now.
+                var changeKey = CertificateFollowUpOrchestration.ChangeKey(["roster", session.Id, .. marks.Select(m => $"{m.ParticipantId}={m.Status}").Order(StringComparer.Ordinal),
+                    .. changes.Select(c => $"{c.ParticipantId}:{c.From}>{c.To}").Order(StringComparer.Ordinal)]);
+                var followUpId = await followUp.ScheduleCertificatesAsync(current, changeKey, durable, cancellationToken);
+                response["certificates"] = new { scheduled = true, followUpId };
             }
         }
 
