@@ -63,6 +63,7 @@ public sealed class RegistrationFunctions(
 
         if (cycle.Entity.InviteOnly && participant is null)
         {
+            Refused(cycleId, "invite-only");
             return Message(request, lang, StatusCodes.Status403Forbidden, "Khusus undangan", "By invitation only",
                 "Pendaftaran pelatihan ini hanya melalui tautan pribadi di email undangan. Bila Anda diundang tetapi tidak menerima email, hubungi penyelenggara.",
                 "Registration for this training is only through the personal link in the invitation email. If you were invited but did not receive it, contact the organizer.");
@@ -104,7 +105,7 @@ public sealed class RegistrationFunctions(
 
         if (!string.IsNullOrEmpty(form["website"].FirstOrDefault()))
         {
-            logger.LogInformation("Registration honeypot triggered for cycle {CycleId}", cycleId);
+            Refused(cycleId, "honeypot");
             return Message(request, lang, StatusCodes.Status400BadRequest, "Permintaan ditolak", "Request refused", "Isian ini tidak dapat diproses.", "This submission cannot be processed.");
         }
 
@@ -124,6 +125,7 @@ public sealed class RegistrationFunctions(
         var isWithdraw = action == "withdraw";
         if (ClosedPage(request, cycle, lang, participant, isWithdraw, StatusCodes.Status409Conflict) is { } closed)
         {
+            Refused(cycleId, "closed");
             return closed;
         }
 
@@ -168,6 +170,8 @@ public sealed class RegistrationFunctions(
 
         if (valid is null)
         {
+            // Which fields, never what was typed in them.
+            Refused(cycleId, "invalid-fields", string.Join(',', errors.Select(e => e.Field).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)));
             // Field errors are not counted against the rate limit: a person fixing typos is not a flood.
             return participant is { Status: ParticipantStatus.Confirmed or ParticipantStatus.Waitlisted }
                 ? await ManagePageAsync(request, cycle, lang, participant, values, errors, StatusCodes.Status422UnprocessableEntity)
@@ -176,6 +180,7 @@ public sealed class RegistrationFunctions(
 
         if (!rateLimiter.TryAcquire(request, "register"))
         {
+            Refused(cycleId, "rate-limited");
             // Keep what they typed (the form re-renders it) so they can send it again in a minute.
             request.HttpContext.Response.Headers.RetryAfter = "60";
             var notice = T(lang, "Terlalu banyak pengiriman dari jaringan Anda. Isian Anda masih ada di bawah: tunggu satu menit lalu kirim lagi.",
@@ -190,6 +195,7 @@ public sealed class RegistrationFunctions(
             : await registrations.RegisterAsync(cycle, valid, participant?.RowKey);
         if (result.Outcome is RegistrationOutcome.NipTaken or RegistrationOutcome.EmailTaken)
         {
+            Refused(cycleId, result.Outcome == RegistrationOutcome.NipTaken ? "nip-taken" : "email-taken");
             return await FormPageAsync(request, cycle, lang, values, [TakenError(result.Outcome)], StatusCodes.Status422UnprocessableEntity);
         }
 
@@ -207,6 +213,13 @@ public sealed class RegistrationFunctions(
 
         await ScheduleOutcomeMailAsync(durable, cycle, result);
         return ConfirmationPage(request, cycle, lang, p, result.Outcome);
+    }
+
+    /// <summary>A refused registration, for the operator: the cycle, the reason and (for field errors) which fields — never who or what they typed.</summary>
+    private void Refused(string cycleId, string reason, string? fields = null)
+    {
+        Telemetry.Refusals.Add(1, new KeyValuePair<string, object?>("form", "registration"), new KeyValuePair<string, object?>("reason", reason));
+        logger.LogInformation("Registration refused for cycle {CycleId}: {Reason} {Fields}", cycleId, reason, fields ?? "");
     }
 
     private Task ScheduleOutcomeMailAsync(DurableTaskClient durable, CycleRecord cycle, RegistrationResult result)
