@@ -1,4 +1,6 @@
 using Azure;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 using Azure.Data.Tables;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging;
@@ -82,7 +84,27 @@ public sealed class CompletionFollowUp(AppTables tables, AttendanceStore attenda
     /// For a Completed cycle: schedules the certificate follow-up (numbering, PDFs, the certificate mail wave,
     /// cycle-wide so a correction made while the workflow was past its own numbering step is healed too). The
     /// follow-up's instance id comes from the change, so the same request sent again does not start a second one.
+    /// Null when the workflow engine cannot be reached: the caller says so (<see cref="NotScheduled"/>).
     /// </summary>
-    public Task<string> ScheduleCertificatesAsync(CycleRecord cycle, string changeKey, DurableTaskClient durable, CancellationToken cancellationToken) =>
-        CertificateFollowUpOrchestration.ScheduleAsync(durable, cycle.CycleId, changeKey, logger, cancellationToken);
+    public async Task<string?> ScheduleCertificatesAsync(CycleRecord cycle, string changeKey, DurableTaskClient durable, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await CertificateFollowUpOrchestration.ScheduleAsync(durable, cycle.CycleId, changeKey, logger, cancellationToken);
+        }
+        catch (Exception e) when (DependencyFailures.IsUnavailable(e))
+        {
+            logger.LogWarning(e, "Certificate follow-up for cycle {CycleId} could not be scheduled yet", cycle.CycleId);
+            return null;
+        }
+    }
+
+    /// <summary>The marks are saved but the certificates are not scheduled: the same request again schedules them (it is idempotent).</summary>
+    public static IActionResult NotScheduled(HttpRequest request)
+    {
+        request.HttpContext.Response.Headers.RetryAfter = "10";
+        return Http.Error(StatusCodes.Status503ServiceUnavailable, "certificates_not_scheduled",
+            "Perubahan presensi sudah tersimpan, tetapi penerbitan sertifikat belum dapat dijadwalkan. Kirim ulang permintaan yang sama sebentar lagi.",
+            "The attendance changes were saved, but issuing the certificates could not be scheduled yet. Send the same request again shortly.");
+    }
 }

@@ -277,6 +277,11 @@ public sealed class PresenceFunctions(
             {
                 var changeKey = CertificateFollowUpOrchestration.ChangeKey(["pending", sessionId, .. changed.Order(StringComparer.Ordinal)]);
                 var followUpId = await followUp.ScheduleCertificatesAsync(current, changeKey, durable, cancellationToken);
+                if (followUpId is null)
+                {
+                    return CompletionFollowUp.NotScheduled(request);
+                }
+
                 response["certificates"] = new { scheduled = true, followUpId };
             }
         }

@@ -121,7 +121,12 @@ public sealed class RosterFunctions(
         if (current.Phase is CyclePhase.Completing or CyclePhase.Completed)
         {
             var followUp = new CompletionFollowUp(tables, attendance, participants, audit, time, logger);
-            var outcomes = await followUp.ReevaluateAsync(current, [.. changes.Select(c => c.ParticipantId)], cancellationToken);
+            // Everyone the request marks, not only those whose marks changed now: write-free for the rest, and a
+            // request sent again after one that saved its marks but died before this step finishes the job. The
+            // answer lists those whose marks changed and anyone whose verdict changed.
+            var changedIds = changes.Select(c => c.ParticipantId).ToHashSet(StringComparer.Ordinal);
+            var outcomes = (await followUp.ReevaluateAsync(current, [.. marks.Select(m => m.ParticipantId)], cancellationToken))
+                .Where(o => changedIds.Contains(o.ParticipantId) || o.Changed).ToList();
             response["completion"] = outcomes.Select(o => new
             {
                 participantId = o.ParticipantId,
@@ -141,6 +146,11 @@ public sealed class RosterFunctions(
                 var changeKey = CertificateFollowUpOrchestration.ChangeKey(["roster", session.Id, .. marks.Select(m => $"{m.ParticipantId}={m.Status}").Order(StringComparer.Ordinal),
                     .. changes.Select(c => $"{c.ParticipantId}:{c.From}>{c.To}").Order(StringComparer.Ordinal)]);
                 var followUpId = await followUp.ScheduleCertificatesAsync(current, changeKey, durable, cancellationToken);
+                if (followUpId is null)
+                {
+                    return CompletionFollowUp.NotScheduled(request);
+                }
+
                 response["certificates"] = new { scheduled = true, followUpId };
             }
         }

@@ -98,6 +98,39 @@ public sealed class CorrectionAfterTrainingTests
         Assert.NotNull((await participants.GetAsync(cycleId, certified))!.CertificateNumber);
     }
 
+    [Fact]
+    public async Task ACorrectionWhoseRequestDiedAfterSavingTheMarksIsFinishedBySendingItAgain()
+    {
+        await using var world = await TestWorld.StartAsync(DurableBackend.InMemory);
+        var definition = CycleApi.CompressedDefinition(DateTimeOffset.UtcNow, closeAfterSeconds: 4, sessions: 2);
+        definition["completion"] = new JsonObject { ["minimumAttendancePercent"] = 50, ["lateCounts"] = true, ["excusedCounts"] = false };
+        var cycleId = (await CycleApi.CreateAsync(world.Organizer, definition)).GetProperty("cycleId").GetString()!;
+        var participants = world.Host.Services.GetRequiredService<ParticipantStore>();
+        var table = await world.Host.Services.GetRequiredService<AppTables>().GetAsync(AppTables.Participants);
+        var id = Ids.New("p");
+        await table.AddEntityAsync(new ParticipantEntity { PartitionKey = cycleId, RowKey = id, Email = $"{id}@example.org", FullName = "Dewi Lestari", Status = ParticipantStatus.Confirmed, Language = "id", RegistrationNumber = id[^4..] });
+        await CycleApi.WaitForPhaseAsync(world.Organizer, cycleId, "Completed");
+        Assert.False((await participants.GetAsync(cycleId, id))!.Eligible);
+
+        // What the first request left when it died right after writing its mark: the row, nothing else.
+        var attendance = world.Host.Services.GetRequiredService<TrainingCycles.Attendance.AttendanceStore>();
+        var row = (await attendance.GetAsync(cycleId, "s1", id))!;
+        row.Status = "Present";
+        row.MarkedBy = "organizer";
+        Assert.True(await attendance.TryReplaceAsync(row));
+
+        var retry = await Put(world, cycleId, "s1", new { marks = new[] { new { participantId = id, status = "Present" } } });
+        var body = await retry.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.Equal(HttpStatusCode.OK, retry.StatusCode);
+        Assert.Equal(0, body.GetProperty("changed").GetInt32());
+        var verdict = Assert.Single(body.GetProperty("completion").EnumerateArray());
+        Assert.True(verdict.GetProperty("eligible").GetBoolean());
+        Assert.True(body.GetProperty("certificates").GetProperty("scheduled").GetBoolean());
+        await WaitForAsync(() => world.Host.Outbox.Deliveries.Any(d => d.To == $"{id}@example.org" && d.CustomArgs["k"] == "certificate-issued"), TimeSpan.FromSeconds(60));
+        Assert.NotNull((await participants.GetAsync(cycleId, id))!.CertificateNumber);
+    }
+
     private static Task<HttpResponseMessage> Put(TestWorld world, string cycleId, string sessionId, object body) =>
         world.Organizer.PutAsync($"api/cycles/{cycleId}/sessions/{sessionId}/attendance", JsonContent.Create(body));
 
