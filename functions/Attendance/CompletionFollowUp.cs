@@ -1,4 +1,6 @@
 using Azure;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 using Azure.Data.Tables;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging;
@@ -19,18 +21,15 @@ public sealed record EligibilityOutcome(string ParticipantId, bool? WasEligible,
     public bool CertificateToReview => !Result.Eligible && CertificateNumber is not null;
 }
 
-/// <param name="MailScheduled">Certificate emails handed to the one-person mail orchestration.</param>
-public sealed record CertificateFollowUp(int Numbered, int Issued, int MailScheduled);
-
 /// <summary>
 /// What an attendance correction after the training sets off: the completion rule again for the people whose
 /// marks changed (the rule itself stays in <see cref="CompletionRuleEvaluator"/>), and, once the cycle is
 /// Completed, the certificate steps the workflow ran at completion — numbering, PDF and the certificate email —
-/// each idempotent, the email keyed in the email log exactly as the workflow's own wave keys it.
+/// scheduled as workflow work (<see cref="CertificateFollowUpOrchestration"/>), never run inside the request.
+/// The rule itself is re-run here, for the people the request touched only (bounded by the request), because
+/// its verdict is the answer the organizer is waiting for.
 /// </summary>
-public sealed class CompletionFollowUp(
-    AppTables tables, AttendanceStore attendance, ParticipantStore participants, CertificateIssuer certificates,
-    EmailLog emailLog, AuditLog audit, TimeProvider time, ILogger logger)
+public sealed class CompletionFollowUp(AppTables tables, AttendanceStore attendance, ParticipantStore participants, AuditLog audit, TimeProvider time, ILogger logger)
 {
     /// <summary>The occurrence the workflow's certificate wave uses; a person mailed by either is never mailed twice.</summary>
     public const string CertificateOccurrence = "initial";
@@ -82,23 +81,30 @@ public sealed class CompletionFollowUp(
     }
 
     /// <summary>
-    /// For a Completed cycle: numbers and issues every certificate that is due (cycle-wide, so a correction made
-    /// while the workflow was past its own numbering step is healed too) and schedules the certificate email for
-    /// everyone who holds one and has no settled certificate email yet — through the one-person mail orchestration
-    /// (SendGrid retry policy, deterministic instance id) keyed in the email log exactly like the workflow's wave.
-    /// Write-free when nothing is due.
+    /// For a Completed cycle: schedules the certificate follow-up (numbering, PDFs, the certificate mail wave,
+    /// cycle-wide so a correction made while the workflow was past its own numbering step is healed too). The
+    /// follow-up's instance id comes from the change, so the same request sent again does not start a second one.
+    /// Null when the workflow engine cannot be reached: the caller says so (<see cref="NotScheduled"/>).
     /// </summary>
-    public async Task<CertificateFollowUp> IssueDueCertificatesAsync(CycleRecord cycle, DurableTaskClient durable, CancellationToken cancellationToken)
+    public async Task<string?> ScheduleCertificatesAsync(CycleRecord cycle, string changeKey, DurableTaskClient durable, CancellationToken cancellationToken)
     {
-        var numbered = await certificates.AssignNumbersAsync(cycle.CycleId, cancellationToken);
-        var issued = await certificates.IssuePendingAsync(cycle.CycleId, cancellationToken);
-        var handled = await emailLog.HandledAsync(cycle.CycleId, MailKinds.CertificateIssued, CertificateOccurrence, cancellationToken);
-        var due = (await participants.ListAsync(cycle.CycleId, cancellationToken))
-            .Where(p => MailComposer.IsRecipient(MailKinds.CertificateIssued, p) && !handled.Contains(p.RowKey))
-            .OrderBy(p => p.RowKey, StringComparer.Ordinal)
-            .ToList();
-        await ParticipantMail.ScheduleAsync(durable, cycle.CycleId, [.. due.Select(p => new ParticipantMailRequest(cycle.CycleId, p.RowKey, MailKinds.CertificateIssued, CertificateOccurrence))], logger);
+        try
+        {
+            return await CertificateFollowUpOrchestration.ScheduleAsync(durable, cycle.CycleId, changeKey, logger, cancellationToken);
+        }
+        catch (Exception e) when (DependencyFailures.IsUnavailable(e))
+        {
+            logger.LogWarning(e, "Certificate follow-up for cycle {CycleId} could not be scheduled yet", cycle.CycleId);
+            return null;
+        }
+    }
 
-        return new CertificateFollowUp(numbered, issued, due.Count);
+    /// <summary>The marks are saved but the certificates are not scheduled: the same request again schedules them (it is idempotent).</summary>
+    public static IActionResult NotScheduled(HttpRequest request)
+    {
+        request.HttpContext.Response.Headers.RetryAfter = "10";
+        return Http.Error(StatusCodes.Status503ServiceUnavailable, "certificates_not_scheduled",
+            "Perubahan presensi sudah tersimpan, tetapi penerbitan sertifikat belum dapat dijadwalkan. Kirim ulang permintaan yang sama sebentar lagi.",
+            "The attendance changes were saved, but issuing the certificates could not be scheduled yet. Send the same request again shortly.");
     }
 }

@@ -30,7 +30,7 @@ public sealed record PendingDecision(string? ParticipantId, string? Decision, st
 /// </summary>
 public sealed class PresenceFunctions(
     CycleStore cycles, ParticipantStore participants, AttendanceStore attendance, AppTables tables, AuditLog audit,
-    CertificateIssuer certificates, EmailLog emailLog, Tokens tokens, TimeProvider time, ILogger<PresenceFunctions> logger)
+    Tokens tokens, TimeProvider time, ILogger<PresenceFunctions> logger)
 {
     public const int MaxBodyBytes = 64 * 1024;
     public const int MaxDecisions = 1000;
@@ -270,13 +270,19 @@ public sealed class PresenceFunctions(
         if (changed.Count > 0 && current.Phase is CyclePhase.Completing or CyclePhase.Completed)
         {
             // Decided after the training: the rule is re-run for these people, and certificates follow as for a roster correction.
-            var followUp = new CompletionFollowUp(tables, attendance, participants, certificates, emailLog, audit, time, logger);
+            var followUp = new CompletionFollowUp(tables, attendance, participants, audit, time, logger);
             var outcomes = await followUp.ReevaluateAsync(current, changed, cancellationToken);
             response["completion"] = outcomes.Select(o => new { participantId = o.ParticipantId, eligible = o.Result.Eligible, changed = o.Changed, explanation = o.Result.Explanation, explanationEn = o.Result.ExplanationEn, certificateToReview = o.CertificateToReview }).ToList();
             if (current.Phase == CyclePhase.Completed)
             {
-                var due = await followUp.IssueDueCertificatesAsync(current, durable, cancellationToken);
-                response["certificates"] = new { numbered = due.Numbered, issued = due.Issued, mailScheduled = due.MailScheduled };
+                var changeKey = CertificateFollowUpOrchestration.ChangeKey(["pending", sessionId, .. changed.Order(StringComparer.Ordinal)]);
+                var followUpId = await followUp.ScheduleCertificatesAsync(current, changeKey, durable, cancellationToken);
+                if (followUpId is null)
+                {
+                    return CompletionFollowUp.NotScheduled(request);
+                }
+
+                response["certificates"] = new { scheduled = true, followUpId };
             }
         }
 

@@ -31,7 +31,7 @@ public sealed record MarkError(int Index, string? ParticipantId, string Field, s
 /// </summary>
 public sealed class RosterFunctions(
     CycleStore cycles, ParticipantStore participants, AttendanceStore attendance, AppTables tables, AuditLog audit,
-    CertificateIssuer certificates, EmailLog emailLog, TimeProvider time, ILogger<RosterFunctions> logger)
+    TimeProvider time, ILogger<RosterFunctions> logger)
 {
     public const int MaxMarks = 1000;
     public const int MaxBodyBytes = 1024 * 1024;
@@ -120,8 +120,13 @@ public sealed class RosterFunctions(
         var current = await cycles.GetAsync(cycleId, cancellationToken) ?? cycle;
         if (current.Phase is CyclePhase.Completing or CyclePhase.Completed)
         {
-            var followUp = new CompletionFollowUp(tables, attendance, participants, certificates, emailLog, audit, time, logger);
-            var outcomes = await followUp.ReevaluateAsync(current, [.. changes.Select(c => c.ParticipantId)], cancellationToken);
+            var followUp = new CompletionFollowUp(tables, attendance, participants, audit, time, logger);
+            // Everyone the request marks, not only those whose marks changed now: write-free for the rest, and a
+            // request sent again after one that saved its marks but died before this step finishes the job. The
+            // answer lists those whose marks changed and anyone whose verdict changed.
+            var changedIds = changes.Select(c => c.ParticipantId).ToHashSet(StringComparer.Ordinal);
+            var outcomes = (await followUp.ReevaluateAsync(current, [.. marks.Select(m => m.ParticipantId)], cancellationToken))
+                .Where(o => changedIds.Contains(o.ParticipantId) || o.Changed).ToList();
             response["completion"] = outcomes.Select(o => new
             {
                 participantId = o.ParticipantId,
@@ -134,8 +139,19 @@ public sealed class RosterFunctions(
             }).ToList();
             if (current.Phase == CyclePhase.Completed)
             {
-                var certificatesDue = await followUp.IssueDueCertificatesAsync(current, durable, cancellationToken);
-                response["certificates"] = new { numbered = certificatesDue.Numbered, issued = certificatesDue.Issued, mailScheduled = certificatesDue.MailScheduled };
+                // Numbering, PDFs and mail are workflow work: the answer says they are scheduled, not done.
+                // The key is what was asked (not what changed), so the same request sent again after a lost
+                // answer names the same follow-up, and one whose marks were saved but whose follow-up was not
+                // started (the request failed between) starts it now.
+                var changeKey = CertificateFollowUpOrchestration.ChangeKey(["roster", session.Id, .. marks.Select(m => $"{m.ParticipantId}={m.Status}").Order(StringComparer.Ordinal),
+                    .. changes.Select(c => $"{c.ParticipantId}:{c.From}>{c.To}").Order(StringComparer.Ordinal)]);
+                var followUpId = await followUp.ScheduleCertificatesAsync(current, changeKey, durable, cancellationToken);
+                if (followUpId is null)
+                {
+                    return CompletionFollowUp.NotScheduled(request);
+                }
+
+                response["certificates"] = new { scheduled = true, followUpId };
             }
         }
 

@@ -1,5 +1,6 @@
 using Azure.Data.Tables;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Logging;
 using TrainingCycles.Attendance;
 using TrainingCycles.Certificates;
 using TrainingCycles.Infrastructure;
@@ -8,7 +9,7 @@ using TrainingCycles.Registration;
 namespace TrainingCycles.Cycles;
 
 /// <summary>The cycle orchestration's I/O. Each activity is safe to run twice (activities run at least once).</summary>
-public sealed class CycleActivities(CycleStore cycles, AppTables tables, AttendanceStore attendance, CertificateIssuer certificates, AuditLog audit, TimeProvider time)
+public sealed class CycleActivities(CycleStore cycles, AppTables tables, AttendanceStore attendance, CertificateIssuer certificates, AuditLog audit, TimeProvider time, ILogger<CycleActivities> logger)
 {
     [Function(nameof(LoadCyclePlan))]
     public async Task<CyclePlan> LoadCyclePlan([ActivityTrigger] string cycleId)
@@ -94,6 +95,8 @@ public sealed class CycleActivities(CycleStore cycles, AppTables tables, Attenda
         if (changed)
         {
             await audit.WriteAsync(change.CycleId, AuditLog.System, "cycle.phase", details: change.Phase.ToString());
+            Telemetry.PhaseChanges.Add(1, new KeyValuePair<string, object?>("from", before.Entity.Phase), new KeyValuePair<string, object?>("to", change.Phase.ToString()));
+            logger.LogInformation("Cycle {CycleId} phase {FromPhase} → {ToPhase}", change.CycleId, before.Entity.Phase, change.Phase);
         }
 
         return await cycles.CountsAsync(cycle);
@@ -177,8 +180,11 @@ public sealed class CycleActivities(CycleStore cycles, AppTables tables, Attenda
     [Function(nameof(IssueCertificates))]
     public async Task<StepResult> IssueCertificates([ActivityTrigger] string cycleId)
     {
-        await certificates.AssignNumbersAsync(cycleId);
-        return new StepResult(await certificates.IssuePendingAsync(cycleId));
+        var numbered = await certificates.AssignNumbersAsync(cycleId);
+        var issued = await certificates.IssuePendingAsync(cycleId);
+        Telemetry.CertificatesIssued.Add(issued);
+        logger.LogInformation("Certificates of cycle {CycleId}: {Numbered} numbered, {Issued} issued", cycleId, numbered, issued);
+        return new StepResult(issued);
     }
 
     private async Task<List<ParticipantEntity>> ConfirmedAsync(string cycleId)

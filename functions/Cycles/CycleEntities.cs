@@ -30,6 +30,9 @@ public sealed class CycleEntity : ITableEntity
 
     /// <summary>Per-cycle secret (base64) from which session check-in codes are derived.</summary>
     public string CheckInSecret { get; set; } = "";
+
+    /// <summary>Hash of the create request's body when it came with an Idempotency-Key: a retry with the same key and another body is refused.</summary>
+    public string? CreateRequestHash { get; set; }
 }
 
 /// <summary>Participant status. Invited: on the list, not registered. Unconfirmed: registered through the open form,

@@ -25,6 +25,28 @@ public sealed class CycleFunctions(CycleStore cycles, AuditLog audit, TimeProvid
             return Http.TooLarge(MaxDefinitionBytes);
         }
 
+        // Idempotency-Key: the cycle id is derived from it, so a retry (a lost answer, a 503) finds the cycle the
+        // first attempt wrote — 201 the first time, 200 with the same cycle after — and finishes what it left undone.
+        string? cycleId = null;
+        string? requestHash = null;
+        if (request.Headers.TryGetValue(IdempotencyKeyHeader, out var keys))
+        {
+            var key = keys.Count == 1 ? keys[0]?.Trim() : null;
+            if (string.IsNullOrEmpty(key) || key.Length > MaxIdempotencyKeyLength || key.Any(c => c < 0x21 || c > 0x7e))
+            {
+                return Http.Error(StatusCodes.Status400BadRequest, "invalid_idempotency_key",
+                    $"Header {IdempotencyKeyHeader} harus satu nilai, 1–{MaxIdempotencyKeyLength} karakter ASCII tanpa spasi.",
+                    $"The {IdempotencyKeyHeader} header must be one value of 1–{MaxIdempotencyKeyLength} ASCII characters without spaces.");
+            }
+
+            cycleId = CycleStore.IdFromIdempotencyKey(key);
+            requestHash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(body)));
+            if (await cycles.GetAsync(cycleId) is { } earlier)
+            {
+                return await RepeatedCreateAsync(earlier, requestHash, durable);
+            }
+        }
+
         if (!Http.TryParseJson<CycleDefinition>(body, out var definition, out var error))
         {
             return error!;
@@ -36,12 +58,77 @@ public sealed class CycleFunctions(CycleStore cycles, AuditLog audit, TimeProvid
             return ValidationFailed(errors);
         }
 
-        var cycle = await cycles.CreateAsync(definition!, schedule);
-        await durable.ScheduleNewOrchestrationInstanceAsync(nameof(CycleOrchestration.CycleOrchestrator), new CycleWorkflowInput(cycle.CycleId, CyclePhase.Inviting), new StartOrchestrationOptions(cycle.CycleId));
+        var (cycle, created) = await cycles.CreateAsync(definition!, schedule, cycleId, requestHash);
+        if (!created)
+        {
+            return await RepeatedCreateAsync(cycle, requestHash!, durable); // a concurrent request with the same key won
+        }
+
         logger.LogInformation("Created cycle {CycleId}", cycle.CycleId);
-        var summary = await SummaryAsync(cycle, durable) with { Warnings = NullIfEmpty(CycleDefinitionValidator.Warnings(schedule, definition!.CheckIn)) };
-        return new CreatedResult($"/api/cycles/{cycle.CycleId}", summary) { DeclaredType = typeof(CycleSummary) };
+        if (!await TryStartWorkflowAsync(cycle, durable))
+        {
+            return WorkflowNotStarted(cycle);
+        }
+
+        return new CreatedResult($"/api/cycles/{cycle.CycleId}", await CreateAnswerAsync(cycle, durable)) { DeclaredType = typeof(CycleSummary) };
     }
+
+    public const string IdempotencyKeyHeader = "Idempotency-Key";
+    public const int MaxIdempotencyKeyLength = 200;
+
+    private async Task<IActionResult> RepeatedCreateAsync(CycleRecord cycle, string requestHash, DurableTaskClient durable)
+    {
+        if (cycle.Entity.CreateRequestHash != requestHash)
+        {
+            return Http.Error(StatusCodes.Status409Conflict, "idempotency_key_reused",
+                $"{IdempotencyKeyHeader} ini sudah dipakai untuk definisi pelatihan lain; tidak ada yang disimpan.",
+                $"This {IdempotencyKeyHeader} was already used with a different definition; nothing was saved.", new { cycleId = cycle.CycleId });
+        }
+
+        logger.LogInformation("Create of cycle {CycleId} repeated with the same idempotency key", cycle.CycleId);
+        if (!await TryStartWorkflowAsync(cycle, durable))
+        {
+            return WorkflowNotStarted(cycle);
+        }
+
+        return Http.Ok(await CreateAnswerAsync(cycle, durable));
+    }
+
+    private async Task<CycleSummary> CreateAnswerAsync(CycleRecord cycle, DurableTaskClient durable) =>
+        await SummaryAsync(cycle, durable) with { Warnings = NullIfEmpty(CycleDefinitionValidator.Warnings(cycle.Schedule, cycle.Definition.CheckIn)) };
+
+    /// <summary>
+    /// Starts the cycle's orchestration (instance id = cycle id) unless it exists; finding it already there is
+    /// success. Used by create, a repeated create and the status read, so a cycle whose create was cut off between
+    /// writing the rows and starting the workflow is finished by the next of those, not left without a workflow.
+    /// </summary>
+    private async Task<bool> TryStartWorkflowAsync(CycleRecord cycle, DurableTaskClient durable)
+    {
+        if (cycle.Phase is CyclePhase.Completed or CyclePhase.Cancelled)
+        {
+            return true;
+        }
+
+        try
+        {
+            if (await DurableStarts.StartOnceAsync(durable, nameof(CycleOrchestration.CycleOrchestrator), new CycleWorkflowInput(cycle.CycleId, cycle.Phase), cycle.CycleId))
+            {
+                logger.LogInformation("Started the workflow of cycle {CycleId} in phase {Phase}", cycle.CycleId, cycle.Phase);
+            }
+
+            return true;
+        }
+        catch (Exception e) when (DependencyFailures.IsUnavailable(e))
+        {
+            logger.LogWarning(e, "Workflow of cycle {CycleId} could not be started yet", cycle.CycleId);
+            return false;
+        }
+    }
+
+    private static IActionResult WorkflowNotStarted(CycleRecord cycle) => Http.Error(StatusCodes.Status503ServiceUnavailable, "workflow_not_started",
+        $"Pelatihan {cycle.CycleId} sudah tersimpan, tetapi alur kerjanya belum dapat dimulai. Kirim ulang permintaan yang sama dengan {IdempotencyKeyHeader} yang sama, atau buka pelatihan ini: alur kerja dimulai saat itu.",
+        $"Cycle {cycle.CycleId} was saved, but its workflow could not be started yet. Send the same request again with the same {IdempotencyKeyHeader}, or open the cycle: the workflow starts then.",
+        new { cycleId = cycle.CycleId });
 
     [Function(nameof(ListCycles))]
     public async Task<IActionResult> ListCycles([HttpTrigger(AuthorizationLevel.Function, "get", Route = "cycles")] HttpRequest request)
@@ -73,7 +160,13 @@ public sealed class CycleFunctions(CycleStore cycles, AuditLog audit, TimeProvid
         string cycleId)
     {
         var cycle = await cycles.GetAsync(cycleId);
-        return cycle is null ? Http.NotFound("Pelatihan") : Http.Ok(await SummaryAsync(cycle, durable));
+        if (cycle is null)
+        {
+            return Http.NotFound("Pelatihan");
+        }
+
+        await TryStartWorkflowAsync(cycle, durable); // heals a create that was cut off before the workflow started
+        return Http.Ok(await SummaryAsync(cycle, durable));
     }
 
     [Function(nameof(CloseRegistration))]

@@ -35,17 +35,20 @@ public static class CycleOrchestration
                 {
                     SetStatus(context, phase, counts, plan.RegistrationOpensAt, "registration-opens", plan);
                     var command = await WaitAsync(context, plan.RegistrationOpensAt);
+                    // Before registration opens nobody has been told a date, so a reschedule is not announced.
+                    var common = await HandleCommonAsync(context, input, command, plan, announceReschedule: false);
+                    if (common.Exit is { } exit)
+                    {
+                        return exit;
+                    }
+
+                    plan = common.Plan;
                     switch (command?.Command)
                     {
                         case null:
                             return Next(context, input with { Phase = CyclePhase.RegistrationOpen, Entered = false });
-                        case CycleCommand.Cancel:
-                            return Next(context, input with { Phase = CyclePhase.Cancelled, Entered = false });
                         case CycleCommand.CloseRegistration:
                             return Next(context, input with { Phase = CyclePhase.AwaitingTraining, Entered = false });
-                        case CycleCommand.Reschedule:
-                            plan = await LoadPlanAsync(context, input.CycleId);
-                            break;
                     }
 
                     counts = await CountsAsync(context, input.CycleId);
@@ -67,6 +70,13 @@ public static class CycleOrchestration
                     var due = reminder is { } r && r.At < plan.RegistrationClosesAt ? r.At : plan.RegistrationClosesAt;
                     SetStatus(context, phase, counts, due, due == plan.RegistrationClosesAt ? "registration-closes" : "registration-reminder", plan);
                     var command = await WaitAsync(context, due);
+                    var common = await HandleCommonAsync(context, input, command, plan, announceReschedule: true);
+                    if (common.Exit is { } exit)
+                    {
+                        return exit;
+                    }
+
+                    plan = common.Plan;
                     switch (command?.Command)
                     {
                         case null when due == plan.RegistrationClosesAt:
@@ -79,16 +89,10 @@ public static class CycleOrchestration
                             }
 
                             break;
-                        case CycleCommand.Cancel:
-                            return Next(context, input with { Phase = CyclePhase.Cancelled, Entered = false });
                         case CycleCommand.CloseRegistration:
                             return Next(context, input with { Phase = CyclePhase.AwaitingTraining, Entered = false, SentReminders = sent });
                         case CycleCommand.InviteesImported:
                             await SendWaveAsync(context, input.CycleId, MailKinds.Invitation, "initial");
-                            break;
-                        case CycleCommand.Reschedule:
-                            plan = await LoadPlanAsync(context, input.CycleId);
-                            await SendWaveAsync(context, input.CycleId, MailKinds.ScheduleChanged, "v" + plan.ScheduleVersion.ToString(CultureInfo.InvariantCulture));
                             break;
                     }
                 }
@@ -108,6 +112,13 @@ public static class CycleOrchestration
                     var due = reminder is { } r && r.At < plan.TrainingStartsAt ? r.At : plan.TrainingStartsAt;
                     SetStatus(context, phase, counts, due, due == plan.TrainingStartsAt ? "training-starts" : "training-reminder", plan);
                     var command = await WaitAsync(context, due);
+                    var common = await HandleCommonAsync(context, input, command, plan, announceReschedule: true);
+                    if (common.Exit is { } exit)
+                    {
+                        return exit;
+                    }
+
+                    plan = common.Plan;
                     switch (command?.Command)
                     {
                         case null when due == plan.TrainingStartsAt:
@@ -120,11 +131,7 @@ public static class CycleOrchestration
                             }
 
                             break;
-                        case CycleCommand.Cancel:
-                            return Next(context, input with { Phase = CyclePhase.Cancelled, Entered = false });
                         case CycleCommand.Reschedule:
-                            plan = await LoadPlanAsync(context, input.CycleId);
-                            await SendWaveAsync(context, input.CycleId, MailKinds.ScheduleChanged, "v" + plan.ScheduleVersion.ToString(CultureInfo.InvariantCulture));
                             if (!plan.RegistrationClosedEarly && plan.RegistrationClosesAt > context.CurrentUtcDateTime)
                             {
                                 // The deadline moved into the future: registration opens again.
@@ -148,17 +155,18 @@ public static class CycleOrchestration
                     var counts = await CountsAsync(context, input.CycleId);
                     SetStatus(context, phase, counts, plan.TrainingEndsAt, "training-ends", plan);
                     var command = await WaitAsync(context, plan.TrainingEndsAt);
+                    var common = await HandleCommonAsync(context, input, command, plan, announceReschedule: true);
+                    if (common.Exit is { } exit)
+                    {
+                        return exit;
+                    }
+
+                    plan = common.Plan;
                     switch (command?.Command)
                     {
                         case null:
                         case CycleCommand.EndTraining:
                             return Next(context, input with { Phase = CyclePhase.Completing, Entered = false });
-                        case CycleCommand.Cancel:
-                            return Next(context, input with { Phase = CyclePhase.Cancelled, Entered = false });
-                        case CycleCommand.Reschedule:
-                            plan = await LoadPlanAsync(context, input.CycleId);
-                            await SendWaveAsync(context, input.CycleId, MailKinds.ScheduleChanged, "v" + plan.ScheduleVersion.ToString(CultureInfo.InvariantCulture));
-                            break;
                     }
                 }
             }
@@ -186,6 +194,34 @@ public static class CycleOrchestration
 
             default:
                 return phase;
+        }
+    }
+
+    /// <summary>What a phase-independent command did: the (possibly reloaded) plan, and the next phase when it ends this one.</summary>
+    private readonly record struct CommonOutcome(CyclePlan Plan, CyclePhase? Exit);
+
+    /// <summary>
+    /// The commands every waiting phase answers the same way: cancel ends the phase; reschedule reloads the plan
+    /// and (once dates were announced) mails the change. The phase handles the rest after this. It schedules the
+    /// same activities, in the same order, as the per-phase copies it replaced, so instances in flight replay
+    /// unchanged (docs/decisions.md).
+    /// </summary>
+    private static async Task<CommonOutcome> HandleCommonAsync(TaskOrchestrationContext context, CycleWorkflowInput input, CycleCommand? command, CyclePlan plan, bool announceReschedule)
+    {
+        switch (command?.Command)
+        {
+            case CycleCommand.Cancel:
+                return new CommonOutcome(plan, Next(context, input with { Phase = CyclePhase.Cancelled, Entered = false }));
+            case CycleCommand.Reschedule:
+                plan = await LoadPlanAsync(context, input.CycleId);
+                if (announceReschedule)
+                {
+                    await SendWaveAsync(context, input.CycleId, MailKinds.ScheduleChanged, "v" + plan.ScheduleVersion.ToString(CultureInfo.InvariantCulture));
+                }
+
+                return new CommonOutcome(plan, null);
+            default:
+                return new CommonOutcome(plan, null);
         }
     }
 

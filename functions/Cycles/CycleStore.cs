@@ -30,11 +30,16 @@ public sealed class CycleStore(AppTables tables, AuditLog audit, TimeProvider ti
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    public async Task<CycleRecord> CreateAsync(CycleDefinition definition, CycleSchedule schedule, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Writes a new cycle. With <paramref name="cycleId"/> given (derived from an Idempotency-Key) a cycle that
+    /// already has that id is returned instead (Created = false): a retried create never makes a second cycle.
+    /// </summary>
+    public async Task<(CycleRecord Cycle, bool Created)> CreateAsync(CycleDefinition definition, CycleSchedule schedule, string? cycleId = null, string? requestHash = null, CancellationToken cancellationToken = default)
     {
         var cycles = await tables.GetAsync(AppTables.Cycles, cancellationToken);
         var participants = await tables.GetAsync(AppTables.Participants, cancellationToken);
-        var cycleId = Ids.New("c", 12);
+        var deterministic = cycleId is not null;
+        cycleId ??= Ids.New("c", 12);
         var now = time.GetUtcNow();
         var entity = new CycleEntity
         {
@@ -49,13 +54,28 @@ public sealed class CycleStore(AppTables tables, AuditLog audit, TimeProvider ti
             Capacity = definition.Capacity!.Value,
             CreatedAt = now,
             CheckInSecret = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+            CreateRequestHash = requestHash,
         };
-        await participants.AddEntityAsync(new CountersEntity { PartitionKey = cycleId }, cancellationToken);
+        var addedCounters = true;
+        try
+        {
+            await participants.AddEntityAsync(new CountersEntity { PartitionKey = cycleId }, cancellationToken);
+        }
+        catch (RequestFailedException e) when (deterministic && e.Status == 409)
+        {
+            addedCounters = false; // an earlier attempt with the same key got this far
+        }
+
         try
         {
             await cycles.AddEntityAsync(entity, cancellationToken);
         }
-        catch
+        catch (RequestFailedException e) when (deterministic && e.Status == 409)
+        {
+            var existing = await GetAsync(cycleId, cancellationToken) ?? throw new InvalidOperationException($"Cycle {cycleId} exists but cannot be read.");
+            return (existing, false);
+        }
+        catch when (addedCounters)
         {
             // No half-created cycle: the counters row goes too.
             await participants.DeleteEntityAsync(cycleId, CountersEntity.Key, ETag.All, CancellationToken.None);
@@ -63,7 +83,15 @@ public sealed class CycleStore(AppTables tables, AuditLog audit, TimeProvider ti
         }
 
         await audit.WriteAsync(cycleId, "organizer", "cycle.created", details: entity.Title, cancellationToken: cancellationToken);
-        return new CycleRecord(cycleId, definition, schedule, entity);
+        return (new CycleRecord(cycleId, definition, schedule, entity), true);
+    }
+
+    /// <summary>The cycle id an Idempotency-Key names: the same key always gives the same id (ids' alphabet, 12 characters).</summary>
+    public static string IdFromIdempotencyKey(string key)
+    {
+        const string alphabet = "abcdefghijkmnpqrstuvwxyz23456789";
+        var hash = SHA256.HashData(System.Text.Encoding.UTF8.GetBytes("cycle-create\n" + key));
+        return "c" + string.Concat(hash.Take(12).Select(b => alphabet[b % alphabet.Length]));
     }
 
     public async Task<CycleRecord?> GetAsync(string cycleId, CancellationToken cancellationToken = default)

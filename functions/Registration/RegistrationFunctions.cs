@@ -63,6 +63,7 @@ public sealed class RegistrationFunctions(
 
         if (cycle.Entity.InviteOnly && participant is null)
         {
+            Refused(cycleId, "invite-only");
             // An invitee who lost the invitation asks for it again here; nobody else learns anything.
             var inviteOnly = LanguageSwitch(request, lang) +
                 $"<h1>{H(T(lang, "Khusus undangan", "By invitation only"))}</h1><p>{H(T(lang,
@@ -108,7 +109,7 @@ public sealed class RegistrationFunctions(
 
         if (!string.IsNullOrEmpty(form["website"].FirstOrDefault()))
         {
-            logger.LogInformation("Registration honeypot triggered for cycle {CycleId}", cycleId);
+            Refused(cycleId, "honeypot");
             return Message(request, lang, StatusCodes.Status400BadRequest, "Permintaan ditolak", "Request refused", "Isian ini tidak dapat diproses.", "This submission cannot be processed.");
         }
 
@@ -128,6 +129,7 @@ public sealed class RegistrationFunctions(
         var isWithdraw = action == "withdraw";
         if (ClosedPage(request, cycle, lang, participant, isWithdraw, StatusCodes.Status409Conflict) is { } closed)
         {
+            Refused(cycleId, "closed");
             return closed;
         }
 
@@ -172,6 +174,8 @@ public sealed class RegistrationFunctions(
 
         if (valid is null)
         {
+            // Which fields, never what was typed in them.
+            Refused(cycleId, "invalid-fields", string.Join(',', errors.Select(e => e.Field).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)));
             // Field errors are not counted against the rate limit: a person fixing typos is not a flood.
             return participant is { Status: ParticipantStatus.Confirmed or ParticipantStatus.Waitlisted }
                 ? await ManagePageAsync(request, cycle, lang, participant, values, errors, StatusCodes.Status422UnprocessableEntity)
@@ -180,6 +184,7 @@ public sealed class RegistrationFunctions(
 
         if (!rateLimiter.TryAcquire(request, "register"))
         {
+            Refused(cycleId, "rate-limited");
             // Keep what they typed (the form re-renders it) so they can send it again in a minute.
             request.HttpContext.Response.Headers.RetryAfter = "60";
             var notice = T(lang, "Terlalu banyak pengiriman dari jaringan Anda. Isian Anda masih ada di bawah: tunggu satu menit lalu kirim lagi.",
@@ -194,6 +199,7 @@ public sealed class RegistrationFunctions(
             : await registrations.RegisterAsync(cycle, valid, participant?.RowKey);
         if (result.Outcome is RegistrationOutcome.NipTaken or RegistrationOutcome.EmailTaken)
         {
+            Refused(cycleId, result.Outcome == RegistrationOutcome.NipTaken ? "nip-taken" : "email-taken");
             return await FormPageAsync(request, cycle, lang, values, [TakenError(result.Outcome)], StatusCodes.Status422UnprocessableEntity);
         }
 
@@ -217,6 +223,13 @@ public sealed class RegistrationFunctions(
         }
 
         return ConfirmationPage(request, cycle, lang, p, result.Outcome);
+    }
+
+    /// <summary>A refused registration, for the operator: the cycle, the reason and (for field errors) which fields — never who or what they typed.</summary>
+    private void Refused(string cycleId, string reason, string? fields = null)
+    {
+        Telemetry.Refusals.Add(1, new KeyValuePair<string, object?>("form", "registration"), new KeyValuePair<string, object?>("reason", reason));
+        logger.LogInformation("Registration refused for cycle {CycleId}: {Reason} {Fields}", cycleId, reason, fields ?? "");
     }
 
     private Task ScheduleOutcomeMailAsync(DurableTaskClient durable, CycleRecord cycle, RegistrationResult result)

@@ -45,6 +45,7 @@ public sealed class MailWaveActivity(CycleStore cycles, ParticipantStore partici
             }
         }
 
+        Telemetry.MailsSent.Add(sent, new KeyValuePair<string, object?>("kind", wave.Kind));
         logger.LogInformation("Mail wave {Kind}/{Occurrence} for cycle {CycleId}: {Sent} sent, {AlreadySent} already sent, {Rejected} rejected, {Requests} requests",
             wave.Kind, wave.Occurrence, wave.CycleId, sent, due.Count - pending.Count, rejected, requests);
         return new MailWaveResult(due.Count, sent, due.Count - pending.Count, rejected, requests);

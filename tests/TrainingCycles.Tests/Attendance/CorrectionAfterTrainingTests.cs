@@ -16,7 +16,10 @@ public sealed class CorrectionAfterTrainingTests
     [Fact]
     public async Task MarkingSomeonePresentAfterCompletionMakesThemEligibleIssuesTheirCertificateAndMailsItOnce()
     {
-        await using var world = await TestWorld.StartAsync(DurableBackend.InMemory);
+        // PDFs cannot be stored while the gate is shut: the answer must not wait for them, and the follow-up's
+        // activity fails and is retried by the workflow without a second number or a second mail.
+        var pdfGate = new PdfUploadGate();
+        await using var world = await TestWorld.StartAsync(DurableBackend.InMemory, services: pdfGate.Install);
         var definition = CycleApi.CompressedDefinition(DateTimeOffset.UtcNow, closeAfterSeconds: 4, sessions: 2);
         definition["completion"] = new JsonObject { ["minimumAttendancePercent"] = 50, ["lateCounts"] = true, ["excusedCounts"] = false };
         var cycleId = (await CycleApi.CreateAsync(world.Organizer, definition)).GetProperty("cycleId").GetString()!;
@@ -33,6 +36,8 @@ public sealed class CorrectionAfterTrainingTests
         Assert.Null((await participants.GetAsync(cycleId, late))!.CertificateNumber);
         Assert.NotNull((await participants.GetAsync(cycleId, certified))!.CertificateNumber);
         var audit = world.Host.Services.GetRequiredService<AuditLog>();
+        var certificateRows = await world.Host.Services.GetRequiredService<AppTables>().GetAsync(AppTables.Certificates);
+        pdfGate.Shut = true;
 
         var response = await Put(world, cycleId, "s2", new
         {
@@ -49,14 +54,26 @@ public sealed class CorrectionAfterTrainingTests
         Assert.Equal("hadir 1 dari 2 sesi (1 terlambat), 50% ≥ 50%", completion[late].GetProperty("explanation").GetString());
         Assert.False(completion[excused].GetProperty("eligible").GetBoolean());
         Assert.False(completion[excused].GetProperty("changed").GetBoolean());
-        Assert.Equal(1, body.GetProperty("certificates").GetProperty("numbered").GetInt32());
-        Assert.Equal(1, body.GetProperty("certificates").GetProperty("mailScheduled").GetInt32());
+        Assert.True(body.GetProperty("certificates").GetProperty("scheduled").GetBoolean());
+        Assert.StartsWith(cycleId + ":certificates:", body.GetProperty("certificates").GetProperty("followUpId").GetString());
         var p = (await participants.GetAsync(cycleId, late))!;
         Assert.True(p.Eligible);
         Assert.Equal("attended 1 of 2 sessions (1 late), 50% ≥ 50%", p.EligibilityExplanation);
-        Assert.NotNull(p.CertificateNumber);
         Assert.Contains(await audit.ReadAsync(cycleId, late), e => e.Action == "completion.eligible");
-        await WaitForAsync(() => world.Host.Outbox.Deliveries.Any(d => d.To == p.Email && d.CustomArgs["k"] == "certificate-issued"));
+        Assert.Empty(await CertificatesOfAsync(certificateRows, cycleId, late)); // answered before the PDF exists
+        await WaitForAsync(() => pdfGate.Refused > 0); // the follow-up ran into the storage failure
+        Assert.Empty(await CertificatesOfAsync(certificateRows, cycleId, late));
+        Assert.DoesNotContain(world.Host.Outbox.Deliveries, d => d.To == p.Email);
+        var numberWhileFailing = (await participants.GetAsync(cycleId, late))!.CertificateNumber;
+
+        pdfGate.Shut = false;
+        await WaitForAsync(() => world.Host.Outbox.Deliveries.Any(d => d.To == p.Email && d.CustomArgs["k"] == "certificate-issued"), TimeSpan.FromSeconds(90));
+        p = (await participants.GetAsync(cycleId, late))!;
+        Assert.NotNull(p.CertificateNumber);
+        Assert.True(numberWhileFailing is null || numberWhileFailing == p.CertificateNumber, "the retry reuses the number");
+        Assert.Equal(p.CertificateNumber, Assert.Single(await CertificatesOfAsync(certificateRows, cycleId, late)).Number);
+        var numbers = (await participants.ListAsync(cycleId)).Where(x => x.CertificateNumber is not null).Select(x => x.CertificateNumber).ToList();
+        Assert.Equal(numbers.Count, numbers.Distinct().Count());
 
         var auditCount = (await audit.ReadAsync(cycleId)).Count;
         var repeat = await (await Put(world, cycleId, "s2", new
@@ -67,7 +84,7 @@ public sealed class CorrectionAfterTrainingTests
         await Task.Delay(1500);
 
         Assert.Equal(0, repeat.GetProperty("changed").GetInt32());
-        Assert.Equal(0, repeat.GetProperty("certificates").GetProperty("mailScheduled").GetInt32());
+        Assert.True(repeat.GetProperty("certificates").GetProperty("scheduled").GetBoolean());
         Assert.Equal(auditCount, (await audit.ReadAsync(cycleId)).Count);
         Assert.Single(world.Host.Outbox.Deliveries, d => d.To == p.Email && d.CustomArgs["k"] == "certificate-issued");
 
@@ -81,16 +98,98 @@ public sealed class CorrectionAfterTrainingTests
         Assert.NotNull((await participants.GetAsync(cycleId, certified))!.CertificateNumber);
     }
 
+    [Fact]
+    public async Task ACorrectionWhoseRequestDiedAfterSavingTheMarksIsFinishedBySendingItAgain()
+    {
+        await using var world = await TestWorld.StartAsync(DurableBackend.InMemory);
+        var definition = CycleApi.CompressedDefinition(DateTimeOffset.UtcNow, closeAfterSeconds: 4, sessions: 2);
+        definition["completion"] = new JsonObject { ["minimumAttendancePercent"] = 50, ["lateCounts"] = true, ["excusedCounts"] = false };
+        var cycleId = (await CycleApi.CreateAsync(world.Organizer, definition)).GetProperty("cycleId").GetString()!;
+        var participants = world.Host.Services.GetRequiredService<ParticipantStore>();
+        var table = await world.Host.Services.GetRequiredService<AppTables>().GetAsync(AppTables.Participants);
+        var id = Ids.New("p");
+        await table.AddEntityAsync(new ParticipantEntity { PartitionKey = cycleId, RowKey = id, Email = $"{id}@example.org", FullName = "Dewi Lestari", Status = ParticipantStatus.Confirmed, Language = "id", RegistrationNumber = id[^4..] });
+        await CycleApi.WaitForPhaseAsync(world.Organizer, cycleId, "Completed");
+        Assert.False((await participants.GetAsync(cycleId, id))!.Eligible);
+
+        // What the first request left when it died right after writing its mark: the row, nothing else.
+        var attendance = world.Host.Services.GetRequiredService<TrainingCycles.Attendance.AttendanceStore>();
+        var row = (await attendance.GetAsync(cycleId, "s1", id))!;
+        row.Status = "Present";
+        row.MarkedBy = "organizer";
+        Assert.True(await attendance.TryReplaceAsync(row));
+
+        var retry = await Put(world, cycleId, "s1", new { marks = new[] { new { participantId = id, status = "Present" } } });
+        var body = await retry.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.Equal(HttpStatusCode.OK, retry.StatusCode);
+        Assert.Equal(0, body.GetProperty("changed").GetInt32());
+        var verdict = Assert.Single(body.GetProperty("completion").EnumerateArray());
+        Assert.True(verdict.GetProperty("eligible").GetBoolean());
+        Assert.True(body.GetProperty("certificates").GetProperty("scheduled").GetBoolean());
+        await WaitForAsync(() => world.Host.Outbox.Deliveries.Any(d => d.To == $"{id}@example.org" && d.CustomArgs["k"] == "certificate-issued"), TimeSpan.FromSeconds(60));
+        Assert.NotNull((await participants.GetAsync(cycleId, id))!.CertificateNumber);
+    }
+
     private static Task<HttpResponseMessage> Put(TestWorld world, string cycleId, string sessionId, object body) =>
         world.Organizer.PutAsync($"api/cycles/{cycleId}/sessions/{sessionId}/attendance", JsonContent.Create(body));
 
-    private static async Task WaitForAsync(Func<bool> condition)
+    private static async Task<List<TrainingCycles.Certificates.CertificateEntity>> CertificatesOfAsync(Azure.Data.Tables.TableClient table, string cycleId, string participantId)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var rows = new List<TrainingCycles.Certificates.CertificateEntity>();
+        await foreach (var c in table.QueryAsync<TrainingCycles.Certificates.CertificateEntity>(Azure.Data.Tables.TableClient.CreateQueryFilter($"PartitionKey eq {cycleId} and ParticipantId eq {participantId}")))
+        {
+            rows.Add(c);
+        }
+
+        return rows;
+    }
+
+    private static async Task WaitForAsync(Func<bool> condition, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
         while (!condition())
         {
             Assert.True(DateTime.UtcNow < deadline, "timed out");
             await Task.Delay(200);
+        }
+    }
+}
+
+/// <summary>A storage fault on the certificate PDFs only: while shut, every PDF upload fails with 503.</summary>
+internal sealed class PdfUploadGate : Azure.Core.Pipeline.HttpPipelinePolicy
+{
+    private int refused;
+
+    public volatile bool Shut;
+
+    public int Refused => Volatile.Read(ref refused);
+
+    public void Install(IServiceCollection services) => services.AddSingleton(sp =>
+    {
+        var options = new Azure.Storage.Blobs.BlobClientOptions();
+        options.AddPolicy(this, Azure.Core.HttpPipelinePosition.PerCall);
+        return StorageAccount.FromConfiguration(sp.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>(), blobOptions: options);
+    });
+
+    public override void Process(Azure.Core.HttpMessage message, ReadOnlyMemory<Azure.Core.Pipeline.HttpPipelinePolicy> pipeline)
+    {
+        Refuse(message);
+        ProcessNext(message, pipeline);
+    }
+
+    public override ValueTask ProcessAsync(Azure.Core.HttpMessage message, ReadOnlyMemory<Azure.Core.Pipeline.HttpPipelinePolicy> pipeline)
+    {
+        Refuse(message);
+        return ProcessNextAsync(message, pipeline);
+    }
+
+    private void Refuse(Azure.Core.HttpMessage message)
+    {
+        if (Shut && message.Request.Method == Azure.Core.RequestMethod.Put && message.Request.Uri.Path.EndsWith(".pdf", StringComparison.OrdinalIgnoreCase))
+        {
+            Interlocked.Increment(ref refused);
+            throw new Azure.RequestFailedException(503, "injected: blob storage unavailable");
         }
     }
 }

@@ -132,6 +132,20 @@ public sealed partial class PrivacyTests(ITestOutputHelper output)
 
         var done = await CycleApi.WaitForPhaseAsync(world.Organizer, cycleId, "Completed", TimeSpan.FromSeconds(150));
         Assert.Equal(4, done.GetProperty("counts").GetProperty("certified").GetInt32());
+
+        // A roster correction after completion: its certificate follow-up (an orchestration of its own), its
+        // history and its log lines are searched too.
+        var someone = (await world.Host.Services.GetRequiredService<ParticipantStore>().ListAsync(cycleId)).First(p => p.Status == TrainingCycles.Cycles.ParticipantStatus.Confirmed);
+        var correction = await world.Organizer.PutAsync($"api/cycles/{cycleId}/sessions/s2/attendance",
+            System.Net.Http.Json.JsonContent.Create(new { markedBy = "Kepala Seksi Penyelenggaraan", marks = new[] { new { participantId = someone.RowKey, status = "Excused" } } }));
+        Assert.Equal(HttpStatusCode.OK, correction.StatusCode);
+        var followUpId = (await System.Net.Http.Json.HttpContentJsonExtensions.ReadFromJsonAsync<System.Text.Json.JsonElement>(correction.Content)).GetProperty("certificates").GetProperty("followUpId").GetString()!;
+        for (var i = 0; i < 150 && (await world.Host.DurableClient.GetInstanceAsync(followUpId))?.RuntimeStatus != Microsoft.DurableTask.Client.OrchestrationRuntimeStatus.Completed; i++)
+        {
+            await Task.Delay(200);
+        }
+
+        Assert.Equal(Microsoft.DurableTask.Client.OrchestrationRuntimeStatus.Completed, (await world.Host.DurableClient.GetInstanceAsync(followUpId))?.RuntimeStatus);
         await Task.Delay(1000); // the last certificate emails and their log lines
         var cycleSeconds = watch.Elapsed.TotalSeconds;
 
@@ -171,6 +185,14 @@ public sealed partial class PrivacyTests(ITestOutputHelper output)
             $"{logText.Count} log lines, {world.Host.Outbox.Messages.Count} SendGrid requests ({world.Host.Outbox.Deliveries.Count} deliveries, {mail.Count} category/custom-arg values) " +
             $"for {People.Sum(p => p.Needles().Count())} needles ({People.Length} people × NIP, email, phone and name forms): {found.Count} found");
         Assert.True(found.Count == 0, string.Join("\n", found.Take(30)));
+
+        // The operator's events (docs/deploy.md, Monitoring) were among the lines searched.
+        bool Logged(params string[] keys) => logs.Lines.Any(l => keys.All(k => l.State.Any(s => s.Key == k)));
+        Assert.True(Logged("CycleId", "FromPhase", "ToPhase"), "phase changes");
+        Assert.True(Logged("CycleId", "Kind", "Occurrence", "Sent"), "mail waves");
+        Assert.True(Logged("CycleId", "Numbered", "Issued"), "certificate counts");
+        Assert.True(Logged("ChangeKey", "Issued", "Mailed"), "the certificate follow-up");
+        Assert.Contains(logs.Lines, l => l.State.Any(s => s.Key == "Reason" && s.Value == "invalid-fields"));
     }
 
     /// <summary>Every property of every row of the hub's History and Instances tables, and every hub blob (gunzipped), as text.</summary>
