@@ -361,8 +361,8 @@
 
   class SignedOut extends Error {}
 
-  async function api(path, { method = 'GET', json, body, accept = 'application/json' } = {}) {
-    const headers = { 'x-functions-key': key(), Accept: accept };
+  async function api(path, { method = 'GET', json, body, accept = 'application/json', extraHeaders = {} } = {}) {
+    const headers = { ...extraHeaders, 'x-functions-key': key(), Accept: accept };
     if (json !== undefined) {
       headers['Content-Type'] = 'application/json';
       body = JSON.stringify(json);
@@ -857,6 +857,7 @@
 
   function renderCreate(stillHere) {
     const fields = new FieldMap();
+    const createAttempt = { body: null, key: null };
     const summary = h('div', {});
     const c = {
       title: input('text', { autocomplete: 'off' }),
@@ -930,7 +931,14 @@
       };
       submit.disabled = true;
       submit.textContent = t('f.saving');
-      const result = await api('cycles', { method: 'POST', json: definition });
+      // One Idempotency-Key per definition as sent: a retry after a lost answer gets the same cycle back, never a
+      // second one; an edited definition is a new request. getRandomValues works outside secure contexts too.
+      const sent = JSON.stringify(definition);
+      if (sent !== createAttempt.body) {
+        createAttempt.body = sent;
+        createAttempt.key = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+      }
+      const result = await api('cycles', { method: 'POST', json: definition, extraHeaders: { 'Idempotency-Key': createAttempt.key } });
       submit.disabled = false;
       submit.textContent = t('f.create');
       if (result.status === 201) {

@@ -60,12 +60,26 @@ public sealed class DashboardBrowserTests(Browser browser) : IClassFixture<Brows
         await d.ScreenshotAsync("create-errors");
 
         await endsAt.FillAsync(DashboardPage.Wib(At(0, 12)));
-        await page.GetByRole(AriaRole.Button, new() { Name = "Simpan dan mulai pelatihan" }).ClickAsync();
+        var create = await page.RunAndWaitForRequestAsync(
+            () => page.GetByRole(AriaRole.Button, new() { Name = "Simpan dan mulai pelatihan" }).ClickAsync(),
+            r => r.Method == "POST" && r.Url.EndsWith("/api/cycles", StringComparison.Ordinal));
 
         await d.WaitForHeadingAsync("Pelatihan Dasar Pekerjaan Sosial se-Kalimantan Tengah");
         await d.ExpectStatusAsync("Pelatihan dibuat");
         var cycles = (await world.Organizer.GetFromJsonAsync<JsonElement>("api/cycles")).GetProperty("items");
         var cycleId = Assert.Single(cycles.EnumerateArray()).GetProperty("cycleId").GetString()!;
+        // The create carries an Idempotency-Key: the same request again (an answer lost on a bad connection) is the same cycle.
+        var idempotencyKey = create.Headers["idempotency-key"];
+        Assert.Matches("^[0-9a-f]{32}$", idempotencyKey);
+        using (var again = new HttpRequestMessage(HttpMethod.Post, "api/cycles") { Content = new StringContent(create.PostData!, Encoding.UTF8, "application/json") })
+        {
+            again.Headers.Add("Idempotency-Key", idempotencyKey);
+            var repeated = await world.Organizer.SendAsync(again);
+            Assert.Equal(System.Net.HttpStatusCode.OK, repeated.StatusCode);
+            Assert.Equal(cycleId, (await repeated.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("cycleId").GetString());
+        }
+
+        Assert.Single((await world.Organizer.GetFromJsonAsync<JsonElement>("api/cycles")).GetProperty("items").EnumerateArray());
         Assert.EndsWith("#/cycles/" + cycleId, page.Url, StringComparison.Ordinal);
         var cycle = await CycleApi.GetAsync(world.Organizer, cycleId);
         Assert.Equal(At(0, 8), cycle.GetProperty("schedule").GetProperty("sessions")[0].GetProperty("startsAt").GetDateTimeOffset());
