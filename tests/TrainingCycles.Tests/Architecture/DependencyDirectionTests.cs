@@ -52,9 +52,9 @@ public sealed partial class DependencyDirectionTests
         ["Attendance.PresenceFunctions -> Registration.ParticipantStore"] = "a door scan looks up the participant; the participants table's store lives in Registration; it belongs with ParticipantEntity in Cycles (docs/architecture.md, next steps)",
         ["Attendance.RosterFunctions -> Registration.ParticipantStore"] = "the roster lists the participants; the participants table's store lives in Registration; it belongs with ParticipantEntity in Cycles (docs/architecture.md, next steps)",
         ["Attendance.CompletionFollowUp -> Registration.ParticipantStore"] = "re-evaluation after a correction reads the participants; the participants table's store lives in Registration; it belongs with ParticipantEntity in Cycles (docs/architecture.md, next steps)",
-        ["Attendance.PresenceFunctions -> Certificates.CertificateIssuer"] = "a door-scan correction after training ends builds a CompletionFollowUp, which issues the certificates now due; should go through the workflow or an event instead",
-        ["Attendance.RosterFunctions -> Certificates.CertificateIssuer"] = "a roster correction after training ends does the same as Attendance.PresenceFunctions",
-        ["Attendance.CompletionFollowUp -> Certificates.CertificateIssuer"] = "as Attendance.PresenceFunctions: the follow-up numbers and issues due certificates",
+        ["Attendance.CompletionFollowUp -> Certificates.CertificateFollowUpOrchestration"] = "a correction after completion starts the certificate follow-up orchestration (the work itself now runs in the workflow); to invert, raise an event the Certificates layer handles",
+        ["Attendance.PresenceFunctions -> Certificates.CertificateFollowUpOrchestration"] = "as Attendance.CompletionFollowUp: a pending decision after completion starts the follow-up",
+        ["Attendance.RosterFunctions -> Certificates.CertificateFollowUpOrchestration"] = "as Attendance.CompletionFollowUp: a roster correction after completion starts the follow-up",
     };
 
     [Fact]
