@@ -60,7 +60,9 @@ public sealed class DashboardFunctions
         headers["X-Content-Type-Options"] = "nosniff";
         headers["X-Frame-Options"] = "DENY";
         headers["Referrer-Policy"] = "no-referrer";
-        headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()";
+        // The camera for this origin only: an organizer's phone reads participants' QR codes at the door. Participant
+        // pages keep camera=() (Pages.SecurityHeaders).
+        headers["Permissions-Policy"] = "camera=(self), microphone=(), geolocation=()";
     }
 }
 

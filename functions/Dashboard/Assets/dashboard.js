@@ -100,6 +100,7 @@
       'att.presence': 'Kehadiran di pintu (QR pribadi)', 'att.presence.on': 'Wajib: presensi dengan kode sesi saja menunggu konfirmasi panitia.', 'att.presence.off': 'Tidak wajib: kode sesi sudah cukup.',
       'att.presence.enable': 'Wajibkan kehadiran di pintu', 'att.presence.disable': 'Kode sesi saja sudah cukup', 'att.presence.changed': 'Mode presensi sesi ini diubah.',
       'att.scan': 'Hasil pindai QR peserta', 'att.scan.hint': 'Pindai kode QR di halaman presensi peserta (pemindai mengetik hasilnya di sini), lalu Enter. Cocokkan nama dengan orangnya.', 'att.scan.submit': 'Catat hadir',
+      'att.camera.start': 'Pindai dengan kamera', 'att.camera.stop': 'Matikan kamera', 'att.camera.video': 'Kamera pemindai QR', 'att.camera.denied': 'Kamera tidak dapat dibuka. Izinkan akses kamera untuk halaman ini, atau pakai pemindai.',
       'att.scan.done': '{name} ({agency}) tercatat {status}.', 'att.scan.already': '{name} sudah tercatat {status}.',
       'att.confirm': 'Konfirmasi', 'att.reject': 'Tolak', 'att.confirmFor': 'Konfirmasi presensi {name}', 'att.rejectFor': 'Tolak presensi {name}', 'att.decided': 'Keputusan disimpan.',
       'att.code': 'Tampilkan kode presensi', 'att.codeTitle': 'Kode presensi {session}', 'att.codeValid': 'Berlaku sampai {time}; berganti otomatis.', 'att.hideCode': 'Sembunyikan kode',
@@ -221,6 +222,7 @@
       'att.presence': 'Presence at the door (personal QR)', 'att.presence.on': 'Required: a check-in with the session code alone waits for an organizer to confirm it.', 'att.presence.off': 'Not required: the session code is enough.',
       'att.presence.enable': 'Require presence at the door', 'att.presence.disable': 'The session code alone is enough', 'att.presence.changed': 'This session\'s check-in mode has changed.',
       'att.scan': 'Scanned participant QR', 'att.scan.hint': 'Scan the QR code on the participant\'s check-in page (the scanner types it here), then Enter. Check the name against the person.', 'att.scan.submit': 'Check in',
+      'att.camera.start': 'Scan with the camera', 'att.camera.stop': 'Turn the camera off', 'att.camera.video': 'QR scanner camera', 'att.camera.denied': 'The camera could not be opened. Allow camera access for this page, or use a scanner.',
       'att.scan.done': '{name} ({agency}) is recorded as {status}.', 'att.scan.already': '{name} is already recorded as {status}.',
       'att.confirm': 'Confirm', 'att.reject': 'Reject', 'att.confirmFor': 'Confirm the check-in of {name}', 'att.rejectFor': 'Reject the check-in of {name}', 'att.decided': 'Decision saved.',
       'att.code': 'Show the check-in code', 'att.codeTitle': 'Check-in code for {session}', 'att.codeValid': 'Valid until {time}; it changes by itself.', 'att.hideCode': 'Hide the code',
@@ -420,6 +422,7 @@
   let flash = null;
   let navSeq = 0;
   const timers = new Set();
+  const cleanups = new Set(); // e.g. a camera left on: stopped when the view changes
 
   /** Builds the page frame once: skip link, header, a live region for messages, main. */
   function frame() {
@@ -479,6 +482,8 @@
   function stopTimers() {
     for (const id of timers) clearTimeout(id);
     timers.clear();
+    for (const stop of cleanups) stop();
+    cleanups.clear();
   }
 
   function later(fn, ms) {
@@ -1707,21 +1712,81 @@
   const sessionPath = (cycle, session) => `cycles/${encodeURIComponent(cycle.cycleId)}/sessions/${encodeURIComponent(session.id)}`;
   const who = () => safe(() => sessionStorage.getItem(ORGANIZER)) || null;
 
+  // The organizer's phone camera as the door scanner, where the browser reads QR codes itself (BarcodeDetector:
+  // Chrome on Android, Edge). Progressive: without it there is no button, and the field takes a hardware scanner's
+  // text. The camera stops when the view changes; the same code read twice in a row is sent once.
+  function cameraScanner(onCode, onProblem) {
+    if (!('BarcodeDetector' in window) || !navigator.mediaDevices?.getUserMedia) return null;
+    const video = h('video', { class: 'scanner', 'aria-label': t('att.camera.video') });
+    video.muted = true;
+    video.playsInline = true; // iOS/Android: in the page, not full screen
+    video.hidden = true;
+    const button = h('button', { type: 'button', class: 'secondary', id: 'camera-scan', 'aria-pressed': 'false', text: t('att.camera.start') });
+    let stream = null;
+    const stop = () => {
+      if (stream) stream.getTracks().forEach((track) => track.stop());
+      stream = null;
+      video.hidden = true;
+      button.setAttribute('aria-pressed', 'false');
+      button.textContent = t('att.camera.start');
+      cleanups.delete(stop);
+    };
+    button.addEventListener('click', async () => {
+      if (stream) return stop();
+      try {
+        stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: 'environment' }, audio: false });
+      } catch {
+        return onProblem(t('att.camera.denied'));
+      }
+
+      cleanups.add(stop);
+      video.srcObject = stream;
+      video.hidden = false;
+      button.setAttribute('aria-pressed', 'true');
+      button.textContent = t('att.camera.stop');
+      await safe(() => video.play());
+      const detector = new window.BarcodeDetector({ formats: ['qr_code'] });
+      let last = '';
+      const tick = async () => {
+        if (!stream) return;
+        let value;
+        try {
+          value = (await detector.detect(video))[0]?.rawValue || '';
+        } catch {
+          value = ''; // a frame that could not be read; the next one may
+        }
+
+        if (value && value !== last) {
+          last = value;
+          await onCode(value);
+        }
+
+        if (stream) setTimeout(tick, 250);
+      };
+      tick();
+    });
+    return h('div', { class: 'actions' }, button, video);
+  }
+
   // Presence-bound check-in for this session: the switch, and the door scanner (a scanner types the QR's text and Enter).
   function presenceBlock(cycle, session, roster) {
     const on = roster.presenceRequired;
     const status = h('p', { role: 'status' });
     const scanned = input('text', { id: 'door-scan', autocomplete: 'off', spellcheck: 'false', 'aria-describedby': 'door-scan-hint' });
-    const scan = h('form', { novalidate: true, id: 'door-form', onsubmit: async (e) => {
-      e.preventDefault();
-      if (!scanned.value.trim()) return;
-      const r = await api(`${sessionPath(cycle, session)}/door-checkins`, { method: 'POST', json: { token: scanned.value.trim(), checkedBy: who() } });
-      scanned.value = '';
-      scanned.focus();
+    const record = async (token) => {
+      const r = await api(`${sessionPath(cycle, session)}/door-checkins`, { method: 'POST', json: { token, checkedBy: who() } });
       if (!r.ok) { status.textContent = r.message; status.className = 'notice bad'; return; }
       const d = r.data;
       status.className = 'notice ok';
       status.textContent = t(d.outcome === 'already' ? 'att.scan.already' : 'att.scan.done', { name: d.fullName || d.participantId, agency: d.agency || '—', status: t('mark.' + d.status) });
+    };
+    const scan = h('form', { novalidate: true, id: 'door-form', onsubmit: async (e) => {
+      e.preventDefault();
+      if (!scanned.value.trim()) return;
+      const token = scanned.value.trim();
+      scanned.value = '';
+      scanned.focus();
+      await record(token);
     } },
     h('div', { class: 'field' }, h('label', { for: 'door-scan', text: t('att.scan') }), h('span', { class: 'hint', id: 'door-scan-hint', text: t('att.scan.hint') }), scanned),
     h('button', { type: 'submit', text: t('att.scan.submit') }));
@@ -1734,7 +1799,7 @@
         await route();
         announce(t('att.presence.changed'));
       } })),
-      scan, status);
+      scan, cameraScanner(record, (message) => { status.textContent = message; status.className = 'notice bad'; }), status);
   }
 
   async function decide(cycle, session, participantId, decision) {

@@ -21,7 +21,9 @@ public sealed class Browser : IAsyncLifetime
         {
             ExecutablePath = chromium,
             Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run"],
+            // The fake camera flags let the door-scanner test open a camera; nothing else asks for one.
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run",
+                "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"],
         });
     }
 
