@@ -55,10 +55,16 @@ public sealed class ParticipantAdminFunctions(CycleStore cycles, ParticipantStor
 
         if (participant!.Status is not (ParticipantStatus.Confirmed or ParticipantStatus.Waitlisted))
         {
-            return Http.Error(StatusCodes.Status409Conflict, "not_registered", "Peserta ini tidak sedang terdaftar (belum mendaftar atau sudah batal).", "This participant is not registered (never registered, or withdrawn already).");
+            return NotRegistered();
         }
 
         var result = await registrations.WithdrawAsync(cycle!, participantId, promote: true, actor: actor!);
+        if (!result.Withdrawn)
+        {
+            // The person withdrew (or was removed) between the read and the transaction.
+            return NotRegistered();
+        }
+
         if (result.Promoted is { } promoted)
         {
             await mailQueue.ScheduleAsync(durable, new ParticipantMailRequest(cycleId, promoted.RowKey, MailKinds.Promoted, "promoted"));
@@ -161,6 +167,9 @@ public sealed class ParticipantAdminFunctions(CycleStore cycles, ParticipantStor
             _ => Http.Ok(new { participantId, status = result.Participant!.Status, corrected = true }),
         };
     }
+
+    private static IActionResult NotRegistered() =>
+        Http.Error(StatusCodes.Status409Conflict, "not_registered", "Peserta ini tidak sedang terdaftar (belum mendaftar atau sudah batal).", "This participant is not registered (never registered, or withdrawn already).");
 
     private sealed record Read<T>(CycleRecord? Cycle, ParticipantEntity? Participant, string? Actor, IActionResult? Problem, T? Body);
 
