@@ -38,6 +38,8 @@ public static class TrainingCyclesServiceCollectionExtensions
         services.AddSingleton<FormRateLimiter>();
         services.AddSingleton<AttendanceStore>();
         services.AddSingleton<CertificateIssuer>();
+        services.AddSingleton<CertificateCorrections>();
+        services.AddSingleton<CompletionFollowUp>();
         services.AddSingleton<EmailLog>();
         services.AddSingleton<MailComposer>();
         services.AddSingleton<Mailer>();

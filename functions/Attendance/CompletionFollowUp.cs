@@ -29,7 +29,7 @@ public sealed record EligibilityOutcome(string ParticipantId, bool? WasEligible,
 /// The rule itself is re-run here, for the people the request touched only (bounded by the request), because
 /// its verdict is the answer the organizer is waiting for.
 /// </summary>
-public sealed class CompletionFollowUp(AppTables tables, AttendanceStore attendance, ParticipantStore participants, AuditLog audit, TimeProvider time, ILogger logger)
+public sealed class CompletionFollowUp(AppTables tables, AttendanceStore attendance, ParticipantStore participants, AuditLog audit, TimeProvider time, ILogger<CompletionFollowUp> logger)
 {
     /// <summary>The occurrence the workflow's certificate wave uses; a person mailed by either is never mailed twice.</summary>
     public const string CertificateOccurrence = "initial";

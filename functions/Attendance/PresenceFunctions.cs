@@ -2,7 +2,6 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
-using Microsoft.Extensions.Logging;
 using TrainingCycles.Certificates;
 using TrainingCycles.Cycles;
 using TrainingCycles.Infrastructure;
@@ -29,8 +28,8 @@ public sealed record PendingDecision(string? ParticipantId, string? Decision, st
 /// Every write is a single row under its ETag (or an insert), every decision is audited.
 /// </summary>
 public sealed class PresenceFunctions(
-    CycleStore cycles, ParticipantStore participants, AttendanceStore attendance, AppTables tables, AuditLog audit,
-    Tokens tokens, TimeProvider time, ILogger<PresenceFunctions> logger)
+    CycleStore cycles, ParticipantStore participants, AttendanceStore attendance, AuditLog audit,
+    Tokens tokens, CompletionFollowUp followUp, TimeProvider time)
 {
     public const int MaxBodyBytes = 64 * 1024;
     public const int MaxDecisions = 1000;
@@ -270,7 +269,6 @@ public sealed class PresenceFunctions(
         if (changed.Count > 0 && current.Phase is CyclePhase.Completing or CyclePhase.Completed)
         {
             // Decided after the training: the rule is re-run for these people, and certificates follow as for a roster correction.
-            var followUp = new CompletionFollowUp(tables, attendance, participants, audit, time, logger);
             var outcomes = await followUp.ReevaluateAsync(current, changed, cancellationToken);
             response["completion"] = outcomes.Select(o => new { participantId = o.ParticipantId, eligible = o.Result.Eligible, changed = o.Changed, explanation = o.Result.Explanation, explanationEn = o.Result.ExplanationEn, certificateToReview = o.CertificateToReview }).ToList();
             if (current.Phase == CyclePhase.Completed)

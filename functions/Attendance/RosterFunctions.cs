@@ -31,7 +31,7 @@ public sealed record MarkError(int Index, string? ParticipantId, string Field, s
 /// </summary>
 public sealed class RosterFunctions(
     CycleStore cycles, ParticipantStore participants, AttendanceStore attendance, AppTables tables, AuditLog audit,
-    TimeProvider time, ILogger<RosterFunctions> logger)
+    CompletionFollowUp followUp, TimeProvider time, ILogger<RosterFunctions> logger)
 {
     public const int MaxMarks = 1000;
     public const int MaxBodyBytes = 1024 * 1024;
@@ -120,7 +120,6 @@ public sealed class RosterFunctions(
         var current = await cycles.GetAsync(cycleId, cancellationToken) ?? cycle;
         if (current.Phase is CyclePhase.Completing or CyclePhase.Completed)
         {
-            var followUp = new CompletionFollowUp(tables, attendance, participants, audit, time, logger);
             // Everyone the request marks, not only those whose marks changed now: write-free for the rest, and a
             // request sent again after one that saved its marks but died before this step finishes the job. The
             // answer lists those whose marks changed and anyone whose verdict changed.

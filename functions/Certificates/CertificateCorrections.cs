@@ -63,7 +63,7 @@ public sealed record ReissueResult(ReissueOutcome Outcome, CertificateEntity? Cu
 /// </para>
 /// </summary>
 public sealed class CertificateCorrections(
-    CertificateIssuer issuer, CycleStore cycles, ParticipantStore participants, AuditLog audit, EmailLog emailLog, TimeProvider time, ILogger logger)
+    CertificateIssuer issuer, CycleStore cycles, ParticipantStore participants, AuditLog audit, EmailLog emailLog, TimeProvider time, ILogger<CertificateCorrections> logger)
 {
     public const int MaxReasonLength = 500;
     public const int MaxNameLength = 200;

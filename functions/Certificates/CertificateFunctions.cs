@@ -19,7 +19,7 @@ public sealed record ReissueRequest(string? FullName, string? Reason);
 /// the organizer's corrections (revoke, reissue).
 /// </summary>
 public sealed class CertificateFunctions(
-    CertificateIssuer issuer, Tokens tokens, CycleStore cycles, ParticipantStore participants, AuditLog audit, EmailLog emailLog, TimeProvider time,
+    CertificateIssuer issuer, Tokens tokens, ParticipantStore participants, CertificateCorrections corrections,
     ILogger<CertificateFunctions> logger)
 {
     public const int MaxCorrectionBytes = 16 * 1024;
@@ -27,7 +27,6 @@ public sealed class CertificateFunctions(
     // How far a download follows "superseded by" links (a certificate is rarely corrected more than once or twice).
     private const int MaxVersionHops = 20;
 
-    private readonly CertificateCorrections _corrections = new(issuer, cycles, participants, audit, emailLog, time, logger);
 
     [Function(nameof(DownloadCertificate))]
     public async Task<IActionResult> DownloadCertificate(
@@ -121,7 +120,7 @@ public sealed class CertificateFunctions(
                 $"A reason is required, at most {CertificateCorrections.MaxReasonLength} characters.");
         }
 
-        var result = await _corrections.RevokeAsync(certificateId, reason, "organizer", request.HttpContext.RequestAborted);
+        var result = await corrections.RevokeAsync(certificateId, reason, "organizer", request.HttpContext.RequestAborted);
         return result.Outcome switch
         {
             RevokeOutcome.Revoked => Http.Ok(new { certificate = View(result.Certificate!), alreadyRevoked = false }),
@@ -167,7 +166,7 @@ public sealed class CertificateFunctions(
                 $"Alasan paling banyak {CertificateCorrections.MaxReasonLength} karakter.", $"The reason may have at most {CertificateCorrections.MaxReasonLength} characters.");
         }
 
-        var result = await _corrections.ReissueAsync(certificateId, fullName, reason, "organizer", durable, request.HttpContext.RequestAborted);
+        var result = await corrections.ReissueAsync(certificateId, fullName, reason, "organizer", durable, request.HttpContext.RequestAborted);
         switch (result.Outcome)
         {
             case ReissueOutcome.Reissued or ReissueOutcome.AlreadyReissued:
