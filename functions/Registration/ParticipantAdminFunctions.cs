@@ -67,7 +67,7 @@ public sealed class ParticipantAdminFunctions(CycleStore cycles, ParticipantStor
 
         if (result.Promoted is { } promoted)
         {
-            await mailQueue.ScheduleAsync(durable, new ParticipantMailRequest(cycleId, promoted.RowKey, MailKinds.Promoted, "promoted"));
+            await mailQueue.ScheduleAsync(durable, ParticipantMailRequest.Promoted(cycleId, promoted.RowKey));
         }
 
         return Http.Ok(new { participantId, status = ParticipantStatus.Withdrawn, promoted = result.Promoted?.RowKey });
@@ -104,7 +104,7 @@ public sealed class ParticipantAdminFunctions(CycleStore cycles, ParticipantStor
 
         if (result.Promoted is { } promoted)
         {
-            await mailQueue.ScheduleAsync(durable, new ParticipantMailRequest(cycleId, promoted.RowKey, MailKinds.Promoted, "promoted"));
+            await mailQueue.ScheduleAsync(durable, ParticipantMailRequest.Promoted(cycleId, promoted.RowKey));
         }
 
         return Http.Ok(new { participantId, removed = true, promoted = result.Promoted?.RowKey });

@@ -318,7 +318,7 @@ public sealed class RegistrationFunctions(
         var result = await registrations.WithdrawAsync(cycle, participant.RowKey, promote: true);
         if (result.Promoted is { } promoted)
         {
-            await mailQueue.ScheduleAsync(durable, new ParticipantMailRequest(cycle.CycleId, promoted.RowKey, MailKinds.Promoted, "promoted"));
+            await mailQueue.ScheduleAsync(durable, ParticipantMailRequest.Promoted(cycle.CycleId, promoted.RowKey));
         }
 
         return Message(request, lang, StatusCodes.Status200OK, "Pendaftaran dibatalkan", "Registration withdrawn",

@@ -344,17 +344,9 @@ public sealed class RegistrationService(AppTables tables, RegistrationCommitter 
                     counters.Invited--;
                 }
 
-                if (p.Status == ParticipantStatus.Confirmed && counters.Waitlisted > 0 && counters.Confirmed < cycle.Entity.Capacity)
+                if (p.Status == ParticipantStatus.Confirmed)
                 {
-                    promoted = await FirstWaitlistedAsync(table, cycleId, cancellationToken);
-                    if (promoted is not null)
-                    {
-                        promoted.Status = ParticipantStatus.Confirmed;
-                        promoted.UpdatedAt = time.GetUtcNow();
-                        counters.Waitlisted--;
-                        counters.Confirmed++;
-                        actions.Add(new(TableTransactionActionType.UpdateReplace, promoted, promoted.ETag));
-                    }
+                    promoted = await PromoteFirstWaitlistedAsync(table, cycle, counters, actions, time.GetUtcNow(), cancellationToken);
                 }
 
                 actions.Add(new(TableTransactionActionType.UpdateReplace, counters, counters.ETag));
@@ -414,19 +406,7 @@ public sealed class RegistrationService(AppTables tables, RegistrationCommitter 
             counters.Withdrawn++;
             var actions = new List<TableTransactionAction> { new(TableTransactionActionType.UpdateReplace, p, p.ETag) };
 
-            ParticipantEntity? promoted = null;
-            if (wasConfirmed && promote && counters.Waitlisted > 0 && counters.Confirmed < cycle.Entity.Capacity)
-            {
-                promoted = await FirstWaitlistedAsync(table, cycleId, cancellationToken);
-                if (promoted is not null)
-                {
-                    promoted.Status = ParticipantStatus.Confirmed;
-                    promoted.UpdatedAt = now;
-                    counters.Waitlisted--;
-                    counters.Confirmed++;
-                    actions.Add(new(TableTransactionActionType.UpdateReplace, promoted, promoted.ETag));
-                }
-            }
+            var promoted = wasConfirmed && promote ? await PromoteFirstWaitlistedAsync(table, cycle, counters, actions, now, cancellationToken) : null;
 
             actions.Add(new(TableTransactionActionType.UpdateReplace, counters, counters.ETag));
             try
@@ -481,6 +461,22 @@ public sealed class RegistrationService(AppTables tables, RegistrationCommitter 
     {
         var row = await table.GetEntityIfExistsAsync<IndexEntity>(cycleId, key, cancellationToken: cancellationToken);
         return row.HasValue ? row.Value : null;
+    }
+
+    /// <summary>A seat was freed: the first on the waitlist takes it, in the caller's transaction (row and counters together).</summary>
+    private static async Task<ParticipantEntity?> PromoteFirstWaitlistedAsync(TableClient table, CycleRecord cycle, CountersEntity counters, List<TableTransactionAction> actions, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (counters.Waitlisted <= 0 || counters.Confirmed >= cycle.Entity.Capacity || await FirstWaitlistedAsync(table, cycle.CycleId, cancellationToken) is not { } promoted)
+        {
+            return null;
+        }
+
+        promoted.Status = ParticipantStatus.Confirmed;
+        promoted.UpdatedAt = now;
+        counters.Waitlisted--;
+        counters.Confirmed++;
+        actions.Add(new(TableTransactionActionType.UpdateReplace, promoted, promoted.ETag));
+        return promoted;
     }
 
     private static async Task<ParticipantEntity?> FirstWaitlistedAsync(TableClient table, string cycleId, CancellationToken cancellationToken)

@@ -16,7 +16,11 @@ namespace TrainingCycles.Reminders;
 /// A message to one participant (confirmation, waitlisted, promoted, email check). Ids only: the activity reads the rest.
 /// <see cref="ExpireUnconfirmedAt"/> (email checks): when the orchestration removes the registration if still unconfirmed.
 /// </summary>
-public sealed record ParticipantMailRequest(string CycleId, string ParticipantId, string Kind, string Occurrence, DateTimeOffset? ExpireUnconfirmedAt = null);
+public sealed record ParticipantMailRequest(string CycleId, string ParticipantId, string Kind, string Occurrence, DateTimeOffset? ExpireUnconfirmedAt = null)
+{
+    /// <summary>"A seat is yours": one occurrence for every path that promotes (the email-log key must agree).</summary>
+    public static ParticipantMailRequest Promoted(string cycleId, string participantId) => new(cycleId, participantId, MailKinds.Promoted, "promoted");
+}
 
 /// <summary>Unconfirmed registrations to remove once <see cref="PlannedAt"/> has passed.</summary>
 public sealed record UnconfirmedExpiry(string CycleId, IReadOnlyList<string> ParticipantIds, DateTimeOffset PlannedAt);
