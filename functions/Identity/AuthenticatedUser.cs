@@ -30,3 +30,13 @@ public sealed record CallerResult(AuthenticatedUser? User, string? RefusalCode)
 
     public static CallerResult Refused(string code) => new(null, code);
 }
+
+/// <summary>The caller the access gate proved for this request (null on anonymous routes). Set once by the gate,
+/// read by triggers and the audit trail — never taken from anything the client sent.</summary>
+public static class RequestCaller
+{
+    public static AuthenticatedUser? Of(HttpRequest request) =>
+        request.HttpContext.Items.TryGetValue(typeof(AuthenticatedUser), out var user) ? user as AuthenticatedUser : null;
+
+    public static void Set(HttpRequest request, AuthenticatedUser user) => request.HttpContext.Items[typeof(AuthenticatedUser)] = user;
+}
