@@ -4,6 +4,7 @@ using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
 using TrainingCycles.Certificates;
 using TrainingCycles.Cycles;
+using TrainingCycles.Identity;
 using TrainingCycles.Infrastructure;
 using TrainingCycles.Registration;
 using TrainingCycles.Reminders;
@@ -61,12 +62,12 @@ public sealed class PresenceFunctions(
             return Http.Error(StatusCodes.Status400BadRequest, "presence_required_missing", "Isi 'presenceRequired' dengan true atau false.", "Send 'presenceRequired' as true or false.");
         }
 
-        if (Actor(input.ChangedBy, out var actor) is { } actorError)
+        if (Actor(request, input.ChangedBy, out var actor) is { } actorError)
         {
             return actorError;
         }
 
-        var changed = await attendance.SetModeAsync(cycleId, sessionId, presenceRequired, actor, time.GetUtcNow(), cancellationToken);
+        var changed = await attendance.SetModeAsync(cycleId, sessionId, presenceRequired, actor.Name, time.GetUtcNow(), cancellationToken);
         if (changed)
         {
             await audit.WriteAsync(cycleId, actor, "attendance.checkin-mode", details: $"{sessionId}: {(presenceRequired ? "presence" : "code")}", cancellationToken: cancellationToken);
@@ -95,7 +96,7 @@ public sealed class PresenceFunctions(
             return error;
         }
 
-        if (Actor(input!.CheckedBy, out var actor) is { } actorError)
+        if (Actor(request, input!.CheckedBy, out var actor) is { } actorError)
         {
             return actorError;
         }
@@ -147,7 +148,7 @@ public sealed class PresenceFunctions(
                 Status = window.StatusAt(now),
                 CheckedInAt = now,
                 Source = AttendanceSource.Door,
-                MarkedBy = actor,
+                MarkedBy = actor.Name,
                 MarkedAt = now,
                 ETag = existing?.ETag ?? default,
             };
@@ -193,7 +194,7 @@ public sealed class PresenceFunctions(
             return Http.Error(StatusCodes.Status422UnprocessableEntity, "too_many_decisions", $"Paling banyak {MaxDecisions} keputusan per permintaan.", $"At most {MaxDecisions} decisions per request.");
         }
 
-        if (Actor(input.DecidedBy, out var actor) is { } actorError)
+        if (Actor(request, input.DecidedBy, out var actor) is { } actorError)
         {
             return actorError;
         }
@@ -248,7 +249,7 @@ public sealed class PresenceFunctions(
                 var now = time.GetUtcNow();
                 // Confirmed: Present or Late as of the moment the code was typed; rejected: Absent, with the reason.
                 row.Status = confirm ? window!.StatusAt(row.CheckedInAt ?? now) : AttendanceStatus.Absent;
-                row.MarkedBy = actor;
+                row.MarkedBy = actor.Name;
                 row.MarkedAt = now;
                 row.Note = string.IsNullOrWhiteSpace(d.Note) ? row.Note : d.Note.Trim();
                 if (await attendance.TryReplaceAsync(row, cancellationToken))
@@ -341,10 +342,12 @@ public sealed class PresenceFunctions(
         return Http.TryParseJson<T>(body, out var value, out var error) ? (value, null) : (null, error);
     }
 
-    private static IActionResult? Actor(string? given, out string actor)
+    /// <summary>The proven caller; a name typed along (automation naming its officer) must be one short line.</summary>
+    private static IActionResult? Actor(HttpRequest request, string? given, out AuditActor actor)
     {
-        actor = string.IsNullOrWhiteSpace(given) ? RosterFunctions.DefaultActor : given.Trim();
-        return actor.Length > RosterFunctions.MaxMarkedByLength || actor.Any(char.IsControl)
+        actor = AuditActors.Of(request, given);
+        var typed = given?.Trim() ?? "";
+        return typed.Length > RosterFunctions.MaxMarkedByLength || typed.Any(char.IsControl)
             ? Http.Error(StatusCodes.Status422UnprocessableEntity, "invalid_actor", $"Nama pencatat paling banyak {RosterFunctions.MaxMarkedByLength} karakter, satu baris.", $"The name of who records this must be one line of at most {RosterFunctions.MaxMarkedByLength} characters.")
             : null;
     }

@@ -11,6 +11,7 @@ using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging;
 using TrainingCycles.Certificates;
 using TrainingCycles.Cycles;
+using TrainingCycles.Identity;
 using TrainingCycles.Infrastructure;
 using TrainingCycles.Registration;
 using TrainingCycles.Reminders;
@@ -85,8 +86,9 @@ public sealed class RosterFunctions(
             return Http.Error(StatusCodes.Status422UnprocessableEntity, "too_many_marks", $"Paling banyak {MaxMarks} penandaan per permintaan.", $"At most {MaxMarks} marks per request.");
         }
 
-        var actor = string.IsNullOrWhiteSpace(input.MarkedBy) ? DefaultActor : input.MarkedBy.Trim();
-        if (actor.Length > MaxMarkedByLength || actor.Any(char.IsControl))
+        // Who marks is the proven caller; automation may name the officer it acts for, in one short line.
+        var typed = input.MarkedBy?.Trim() ?? "";
+        if (typed.Length > MaxMarkedByLength || typed.Any(char.IsControl))
         {
             return Http.Error(StatusCodes.Status422UnprocessableEntity, "invalid_marked_by", $"'markedBy' paling banyak {MaxMarkedByLength} karakter, satu baris.", $"'markedBy' must be one line of at most {MaxMarkedByLength} characters.");
         }
@@ -100,7 +102,7 @@ public sealed class RosterFunctions(
                 $"{errors.Count} penandaan bermasalah; tidak ada yang disimpan.", $"{errors.Count} marks have problems; nothing was saved.", errors);
         }
 
-        var changes = await ApplyAsync(cycleId, session.Id, marks, actor, cancellationToken);
+        var changes = await ApplyAsync(cycleId, session.Id, marks, AuditActors.Of(request, input.MarkedBy), cancellationToken);
         if (changes is null)
         {
             return Http.Error(StatusCodes.Status409Conflict, "busy", "Presensi sesi ini sedang berubah terus; coba lagi.", "This session's attendance keeps changing; try again.");
@@ -171,6 +173,7 @@ public sealed class RosterFunctions(
             return Http.NotFound(cycle is null ? "Pelatihan" : "Sesi");
         }
 
+        await audit.ViewedAsync(cycleId, AuditActors.Of(request), "attendance", details: sessionId, cancellationToken: cancellationToken);
         var rows = (await attendance.ForSessionAsync(cycleId, sessionId, cancellationToken)).ToDictionary(r => r.ParticipantId, StringComparer.Ordinal);
         var people = (await participants.ListAsync(cycleId, cancellationToken))
             .Where(p => p.Status == ParticipantStatus.Confirmed || rows.ContainsKey(p.RowKey))
@@ -228,6 +231,8 @@ public sealed class RosterFunctions(
         {
             return Http.NotFound("Pelatihan");
         }
+
+        await audit.ViewedAsync(cycleId, AuditActors.Of(request), "attendance-export", cancellationToken: cancellationToken);
 
         var rule = cycle.Definition.Completion ?? new CompletionRule();
         var byParticipant = (await attendance.ForCycleAsync(cycleId, cancellationToken))
@@ -333,7 +338,7 @@ public sealed class RosterFunctions(
     /// (a check-in racing a mark makes the batch fail and be recomputed, never silently lost), and audits each
     /// change once it is committed. Null when the session kept changing under us.
     /// </summary>
-    private async Task<List<MarkChange>?> ApplyAsync(string cycleId, string sessionId, List<ValidMark> marks, string actor, CancellationToken cancellationToken)
+    private async Task<List<MarkChange>?> ApplyAsync(string cycleId, string sessionId, List<ValidMark> marks, AuditActor actor, CancellationToken cancellationToken)
     {
         var table = await tables.GetAsync(AppTables.Attendance, cancellationToken);
         var applied = new List<MarkChange>();
@@ -365,7 +370,7 @@ public sealed class RosterFunctions(
                             Status = x.Mark.Status,
                             CheckedInAt = x.Row?.CheckedInAt,
                             Source = AttendanceSource.Roster,
-                            MarkedBy = actor,
+                            MarkedBy = actor.Name,
                             MarkedAt = now,
                             Note = x.Mark.Note,
                         };
@@ -376,7 +381,7 @@ public sealed class RosterFunctions(
                     await table.SubmitTransactionAsync(actions, cancellationToken);
                     var changes = chunk.Select(x => new MarkChange(x.Mark.ParticipantId, x.Row?.Status, x.Mark.Status, x.Mark.Note)).ToList();
                     applied.AddRange(changes);
-                    await audit.WriteManyAsync(cycleId, [.. changes.Select(c => new AuditEntry(now, actor, "attendance.marked", c.ParticipantId, AuditDetails(sessionId, c)))], cancellationToken);
+                    await audit.WriteManyAsync(cycleId, [.. changes.Select(c => AuditEntry.By(actor, now, "attendance.marked", c.ParticipantId, AuditDetails(sessionId, c)))], cancellationToken);
                 }
 
                 return applied;

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Options;
 using TrainingCycles.Cycles;
+using TrainingCycles.Identity;
 using TrainingCycles.Infrastructure;
 using static TrainingCycles.Infrastructure.Pages;
 
@@ -50,7 +51,7 @@ public sealed class SessionCodeFunctions(CycleStore cycles, Tokens tokens, Audit
         var expiresAt = (window.ClosesAt > now ? window.ClosesAt : now) + LinkGrace;
         var token = tokens.Create(TokenPurpose.CodeScreen, cycleId, sessionId, expiresAt);
         var url = ScreenUrl(cycleId, sessionId, token);
-        await audit.WriteAsync(cycleId, "organizer", "attendance.code-screen-link", details: $"{sessionId}: until {expiresAt:O}", cancellationToken: cancellationToken);
+        await audit.WriteAsync(cycleId, AuditActors.Of(request), "attendance.code-screen-link", details: $"{sessionId}: until {expiresAt:O}", cancellationToken: cancellationToken);
         return Http.Ok(new
         {
             cycleId,

@@ -71,7 +71,7 @@ public sealed class CertificateCorrections(
 
     public static string MailOccurrence(int version) => $"reissue-v{version}";
 
-    public async Task<RevokeResult> RevokeAsync(string certificateId, string reason, string actor, CancellationToken cancellationToken = default)
+    public async Task<RevokeResult> RevokeAsync(string certificateId, string reason, AuditActor actor, CancellationToken cancellationToken = default)
     {
         for (var attempt = 0; attempt < Attempts; attempt++)
         {
@@ -98,14 +98,14 @@ public sealed class CertificateCorrections(
                 continue; // changed under us (a reissue, another revoke): look again
             }
 
-            await audit.WriteAsync(certificate.PartitionKey, actor, "certificate.revoked", certificate.ParticipantId, reason, cancellationToken);
+            await audit.WriteAsync(certificate.PartitionKey, actor, "certificate.revoked", certificate.ParticipantId, reason, cancellationToken: cancellationToken);
             return new RevokeResult(RevokeOutcome.Revoked, certificate);
         }
 
         return new RevokeResult(RevokeOutcome.Busy, null);
     }
 
-    public async Task<ReissueResult> ReissueAsync(string certificateId, string? fullName, string? reason, string actor, DurableTaskClient durable, CancellationToken cancellationToken = default)
+    public async Task<ReissueResult> ReissueAsync(string certificateId, string? fullName, string? reason, AuditActor actor, DurableTaskClient durable, CancellationToken cancellationToken = default)
     {
         for (var attempt = 0; attempt < Attempts; attempt++)
         {
@@ -186,7 +186,7 @@ public sealed class CertificateCorrections(
             }
 
             var details = $"{old.RowKey} v{old.Version} -> {next.RowKey} v{next.Version}" + (fullName is null ? "" : "; name corrected") + (string.IsNullOrWhiteSpace(reason) ? "" : "; " + reason);
-            await audit.WriteAsync(cycle.CycleId, actor, "certificate.reissued", p.RowKey, details, cancellationToken);
+            await audit.WriteAsync(cycle.CycleId, actor, "certificate.reissued", p.RowKey, details, cancellationToken: cancellationToken);
             return new ReissueResult(ReissueOutcome.Reissued, next, old, await NotifyAsync(durable, cycle, p, next, cancellationToken));
         }
 

@@ -4,6 +4,7 @@ using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging;
 using TrainingCycles.Cycles;
+using TrainingCycles.Identity;
 using TrainingCycles.Infrastructure;
 using TrainingCycles.Registration;
 using TrainingCycles.Reminders;
@@ -120,7 +121,7 @@ public sealed class CertificateFunctions(
                 $"A reason is required, at most {CertificateCorrections.MaxReasonLength} characters.");
         }
 
-        var result = await corrections.RevokeAsync(certificateId, reason, "organizer", request.HttpContext.RequestAborted);
+        var result = await corrections.RevokeAsync(certificateId, reason, AuditActors.Of(request), request.HttpContext.RequestAborted);
         return result.Outcome switch
         {
             RevokeOutcome.Revoked => Http.Ok(new { certificate = View(result.Certificate!), alreadyRevoked = false }),
@@ -166,7 +167,7 @@ public sealed class CertificateFunctions(
                 $"Alasan paling banyak {CertificateCorrections.MaxReasonLength} karakter.", $"The reason may have at most {CertificateCorrections.MaxReasonLength} characters.");
         }
 
-        var result = await corrections.ReissueAsync(certificateId, fullName, reason, "organizer", durable, request.HttpContext.RequestAborted);
+        var result = await corrections.ReissueAsync(certificateId, fullName, reason, AuditActors.Of(request), durable, request.HttpContext.RequestAborted);
         switch (result.Outcome)
         {
             case ReissueOutcome.Reissued or ReissueOutcome.AlreadyReissued:

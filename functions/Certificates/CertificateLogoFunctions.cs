@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using TrainingCycles.Certificates.Pdf;
 using TrainingCycles.Cycles;
+using TrainingCycles.Identity;
 using TrainingCycles.Infrastructure;
 
 namespace TrainingCycles.Certificates;
@@ -74,7 +75,7 @@ public sealed class CertificateLogoFunctions(CertificateIssuer issuer, CycleStor
         await issuer.Container.CreateIfNotExistsAsync(PublicAccessType.None, cancellationToken: cancellationToken);
         var blob = issuer.Container.GetBlobClient(CertificateIssuer.LogoBlobName(cycleId));
         await blob.UploadAsync(new BinaryData(image), new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = contentType } }, cancellationToken);
-        await audit.WriteAsync(cycleId, "organizer", "certificate.logo-uploaded", details: $"{contentType}, {image.Length} bytes", cancellationToken: cancellationToken);
+        await audit.WriteAsync(cycleId, AuditActors.Of(request), "certificate.logo-uploaded", details: $"{contentType}, {image.Length} bytes", cancellationToken: cancellationToken);
         return Http.Ok(new { cycleId, contentType, bytes = image.Length });
     }
 
@@ -119,7 +120,7 @@ public sealed class CertificateLogoFunctions(CertificateIssuer issuer, CycleStor
 
         if (deleted)
         {
-            await audit.WriteAsync(cycleId, "organizer", "certificate.logo-removed", cancellationToken: cancellationToken);
+            await audit.WriteAsync(cycleId, AuditActors.Of(request), "certificate.logo-removed", cancellationToken: cancellationToken);
         }
 
         return Http.Ok(new { cycleId, hasLogo = false, deleted });

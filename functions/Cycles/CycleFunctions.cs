@@ -5,6 +5,7 @@ using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging;
+using TrainingCycles.Identity;
 using TrainingCycles.Infrastructure;
 
 namespace TrainingCycles.Cycles;
@@ -58,7 +59,7 @@ public sealed class CycleFunctions(CycleStore cycles, AuditLog audit, TimeProvid
             return ValidationFailed(errors);
         }
 
-        var (cycle, created) = await cycles.CreateAsync(definition!, schedule, cycleId, requestHash);
+        var (cycle, created) = await cycles.CreateAsync(definition!, schedule, AuditActors.Of(request), cycleId, requestHash);
         if (!created)
         {
             return await RepeatedCreateAsync(cycle, requestHash!, durable); // a concurrent request with the same key won
@@ -174,7 +175,7 @@ public sealed class CycleFunctions(CycleStore cycles, AuditLog audit, TimeProvid
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "cycles/{cycleId}/close-registration")] HttpRequest request,
         [DurableClient] DurableTaskClient durable,
         string cycleId) =>
-        CommandAsync(durable, cycleId, CycleCommand.CloseRegistration, [CyclePhase.Inviting, CyclePhase.RegistrationOpen], entity =>
+        CommandAsync(durable, AuditActors.Of(request), cycleId, CycleCommand.CloseRegistration, [CyclePhase.Inviting, CyclePhase.RegistrationOpen], entity =>
         {
             entity.RegistrationClosedAt ??= time.GetUtcNow();
             return true;
@@ -185,7 +186,7 @@ public sealed class CycleFunctions(CycleStore cycles, AuditLog audit, TimeProvid
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "cycles/{cycleId}/end-training")] HttpRequest request,
         [DurableClient] DurableTaskClient durable,
         string cycleId) =>
-        CommandAsync(durable, cycleId, CycleCommand.EndTraining, [CyclePhase.InTraining], entity =>
+        CommandAsync(durable, AuditActors.Of(request), cycleId, CycleCommand.EndTraining, [CyclePhase.InTraining], entity =>
         {
             entity.TrainingEndedAt ??= time.GetUtcNow();
             return true;
@@ -218,7 +219,7 @@ public sealed class CycleFunctions(CycleStore cycles, AuditLog audit, TimeProvid
             }
         }
 
-        return await CommandAsync(durable, cycleId, CycleCommand.Cancel, [CyclePhase.Inviting, CyclePhase.RegistrationOpen, CyclePhase.AwaitingTraining, CyclePhase.InTraining], entity =>
+        return await CommandAsync(durable, AuditActors.Of(request), cycleId, CycleCommand.Cancel, [CyclePhase.Inviting, CyclePhase.RegistrationOpen, CyclePhase.AwaitingTraining, CyclePhase.InTraining], entity =>
         {
             entity.CancelledAt ??= time.GetUtcNow();
             entity.CancelReason = reason;
@@ -285,14 +286,19 @@ public sealed class CycleFunctions(CycleStore cycles, AuditLog audit, TimeProvid
             entity.ScheduleVersion++;
             return true;
         });
-        await audit.WriteAsync(cycleId, "organizer", "cycle.rescheduled", details: $"version {updated.Entity.ScheduleVersion}");
+        await audit.WriteAsync(cycleId, AuditActors.Of(request), "cycle.rescheduled", details: $"version {updated.Entity.ScheduleVersion}",
+            before: ScheduleOf(cycle.Definition), after: ScheduleOf(merged));
         await durable.RaiseEventAsync(cycleId, CycleCommand.EventName, new CycleCommand(CycleCommand.Reschedule, ScheduleVersion: updated.Entity.ScheduleVersion));
         return Http.Ok(await SummaryAsync(updated, durable) with { Warnings = NullIfEmpty(CycleDefinitionValidator.Warnings(schedule, merged.CheckIn)) }, StatusCodes.Status202Accepted);
     }
 
+    /// <summary>What a reschedule changes, as the audit trail keeps it before and after.</summary>
+    private static object ScheduleOf(CycleDefinition d) =>
+        new { d.RegistrationOpensAt, d.RegistrationClosesAt, sessions = d.Sessions?.Select(s => new { s.Id, s.StartsAt, s.EndsAt }).ToList() };
+
     private static IReadOnlyList<FieldError>? NullIfEmpty(IReadOnlyList<FieldError> warnings) => warnings.Count == 0 ? null : warnings;
 
-    private async Task<IActionResult> CommandAsync(DurableTaskClient durable, string cycleId, string command, CyclePhase[] allowed, Func<Cycles.CycleEntity, bool> change, string? reason = null)
+    private async Task<IActionResult> CommandAsync(DurableTaskClient durable, AuditActor actor, string cycleId, string command, CyclePhase[] allowed, Func<Cycles.CycleEntity, bool> change, string? reason = null)
     {
         var cycle = await cycles.GetAsync(cycleId);
         if (cycle is null)
@@ -306,7 +312,7 @@ public sealed class CycleFunctions(CycleStore cycles, AuditLog audit, TimeProvid
         }
 
         var updated = await cycles.UpdateAsync(cycleId, change);
-        await audit.WriteAsync(cycleId, "organizer", "cycle." + command, details: reason);
+        await audit.WriteAsync(cycleId, actor, "cycle." + command, details: reason, before: new { phase = cycle.Phase.ToString() });
         await durable.RaiseEventAsync(cycleId, CycleCommand.EventName, new CycleCommand(command, reason));
         return Http.Ok(await SummaryAsync(updated, durable), StatusCodes.Status202Accepted);
     }

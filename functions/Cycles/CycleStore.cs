@@ -34,7 +34,7 @@ public sealed class CycleStore(AppTables tables, AuditLog audit, TimeProvider ti
     /// Writes a new cycle. With <paramref name="cycleId"/> given (derived from an Idempotency-Key) a cycle that
     /// already has that id is returned instead (Created = false): a retried create never makes a second cycle.
     /// </summary>
-    public async Task<(CycleRecord Cycle, bool Created)> CreateAsync(CycleDefinition definition, CycleSchedule schedule, string? cycleId = null, string? requestHash = null, CancellationToken cancellationToken = default)
+    public async Task<(CycleRecord Cycle, bool Created)> CreateAsync(CycleDefinition definition, CycleSchedule schedule, AuditActor actor, string? cycleId = null, string? requestHash = null, CancellationToken cancellationToken = default)
     {
         var cycles = await tables.GetAsync(AppTables.Cycles, cancellationToken);
         var participants = await tables.GetAsync(AppTables.Participants, cancellationToken);
@@ -82,7 +82,7 @@ public sealed class CycleStore(AppTables tables, AuditLog audit, TimeProvider ti
             throw;
         }
 
-        await audit.WriteAsync(cycleId, "organizer", "cycle.created", details: entity.Title, cancellationToken: cancellationToken);
+        await audit.WriteAsync(cycleId, actor, "cycle.created", details: entity.Title, cancellationToken: cancellationToken);
         return (new CycleRecord(cycleId, definition, schedule, entity), true);
     }
 

@@ -6,13 +6,14 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
+using TrainingCycles.Identity;
 using TrainingCycles.Infrastructure;
 using TrainingCycles.Registration;
 
 namespace TrainingCycles.Cycles;
 
 /// <summary>Organizer API for the people of a cycle: import invitees, list and export participants.</summary>
-public sealed class ParticipantFunctions(CycleStore cycles, ParticipantStore participants, TimeProvider time)
+public sealed class ParticipantFunctions(CycleStore cycles, ParticipantStore participants, AuditLog audit, TimeProvider time)
 {
     public const int MaxImportBytes = 8 * 1024 * 1024;
 
@@ -86,7 +87,7 @@ public sealed class ParticipantFunctions(CycleStore cycles, ParticipantStore par
             return Http.Error(StatusCodes.Status422UnprocessableEntity, "no_rows", "Berkas tidak berisi baris data.", "The file holds no data rows.");
         }
 
-        var result = await participants.ImportInviteesAsync(cycleId, rows, "organizer");
+        var result = await participants.ImportInviteesAsync(cycleId, rows, AuditActors.Of(request));
         if (result.NipConflicts.Count > 0)
         {
             // Checked before any of this file's new invitees were written (a row added by a race since is re-checked).
@@ -117,6 +118,8 @@ public sealed class ParticipantFunctions(CycleStore cycles, ParticipantStore par
 
         var all = await participants.ListAsync(cycleId);
         var status = request.Query["status"].ToString();
+        // Who looked at whose data (UU PDP); the search text is not kept, it may be a person's NIP.
+        await audit.ViewedAsync(cycleId, AuditActors.Of(request), request.Query["format"] == "csv" ? "participants-export" : "participants", details: status.Length > 0 ? "status=" + PlainText.Line(status, 40) : null);
         var search = request.Query["search"].ToString().Trim();
         IEnumerable<ParticipantEntity> filtered = all;
         filtered = status.ToLowerInvariant() switch

@@ -6,6 +6,7 @@ using Microsoft.Azure.Functions.Worker;
 using TrainingCycles.Attendance;
 using TrainingCycles.Certificates;
 using TrainingCycles.Cycles;
+using TrainingCycles.Identity;
 using TrainingCycles.Infrastructure;
 using TrainingCycles.Registration;
 using TrainingCycles.Reminders;
@@ -51,10 +52,16 @@ public sealed class InsightFunctions(CycleStore cycles, ParticipantStore partici
             return Http.NotFound("Peserta");
         }
 
+        await audit.ViewedAsync(cycleId, AuditActors.Of(request), "timeline", participantId, cancellationToken: cancellationToken);
         var sessions = cycle.Schedule.Sessions.ToDictionary(s => s.Id, s => s.Title, StringComparer.Ordinal);
         var entries = new List<TimelineEntry>();
         foreach (var a in await audit.ReadAsync(cycleId, participantId, cancellationToken: cancellationToken))
         {
+            if (a.Action.StartsWith("view.", StringComparison.Ordinal))
+            {
+                continue; // looks at the data are for the administrators' trail, not the person's history
+            }
+
             var sessionId = a.Action is "attendance.marked" or "attendance.door-checkin" or "attendance.pending-confirmed" or "attendance.pending-rejected" ? a.Details?.Split(':', 2)[0] : null;
             var (text, textEn) = AuditText(a.Action, a.Details);
             entries.Add(new(a.At, a.Action, "audit", a.Actor, a.Details, SessionId: sessionId, SessionTitle: sessionId is null ? null : sessions.GetValueOrDefault(sessionId)) { Text = text, TextEn = textEn });
@@ -265,6 +272,8 @@ public sealed class InsightFunctions(CycleStore cycles, ParticipantStore partici
         {
             return Http.NotFound("Pelatihan");
         }
+
+        await audit.ViewedAsync(cycleId, AuditActors.Of(request), "certificates", cancellationToken: cancellationToken);
 
         var paged = request.Query.ContainsKey("pageSize") || request.Query.ContainsKey("page");
         var pageSize = 0;

@@ -3,19 +3,21 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
 using TrainingCycles.Cycles;
+using TrainingCycles.Identity;
 using TrainingCycles.Infrastructure;
 using TrainingCycles.Reminders;
 
 namespace TrainingCycles.Registration;
 
-/// <summary>What an organizer sends to act on one participant: who they are (named in the audit trail) and why.</summary>
+/// <summary>What an organizer sends to act on one participant: why, and — for automation only — the officer it acts for
+/// (a signed-in person is named by their sign-in, not by what they type).</summary>
 public sealed record ParticipantActionRequest
 {
     public string? Actor { get; init; }
     public string? Reason { get; init; }
 }
 
-/// <summary>An organizer's correction: the fields to change (others stay) plus who and why.</summary>
+/// <summary>An organizer's correction: the fields to change (others stay) plus why (and, for automation, for whom).</summary>
 public sealed record ParticipantCorrectionRequest
 {
     public string? Actor { get; init; }
@@ -33,8 +35,8 @@ public sealed record ParticipantCorrectionRequest
 }
 
 /// <summary>
-/// Organizer actions on one participant: withdraw, correct, remove. Each names the organizer who acted (until
-/// organizers sign in as people, the request says who) and is audited; a freed seat goes to the waitlist as usual.
+/// Organizer actions on one participant: withdraw, correct, remove. Each is audited with the proven caller (and the
+/// fields a correction changed, before and after); a freed seat goes to the waitlist as usual.
 /// </summary>
 public sealed class ParticipantAdminFunctions(CycleStore cycles, ParticipantStore participants, RegistrationService registrations, ParticipantMailQueue mailQueue, TimeProvider time)
 {
@@ -58,7 +60,7 @@ public sealed class ParticipantAdminFunctions(CycleStore cycles, ParticipantStor
             return NotRegistered();
         }
 
-        var result = await registrations.WithdrawAsync(cycle!, participantId, promote: true, actor: actor!);
+        var result = await registrations.WithdrawAsync(cycle!, participantId, promote: true, actor: actor!.Actor, reason: actor.Reason);
         if (!result.Withdrawn)
         {
             // The person withdrew (or was removed) between the read and the transaction.
@@ -93,7 +95,7 @@ public sealed class ParticipantAdminFunctions(CycleStore cycles, ParticipantStor
                 "A participant can only be removed before the training starts; after that, withdraw or correct them.");
         }
 
-        var result = await registrations.RemoveAsync(cycle, participantId, actor!);
+        var result = await registrations.RemoveAsync(cycle, participantId, actor!.Actor, actor.Reason);
         switch (result.Outcome)
         {
             case RemovalOutcome.NotFound:
@@ -152,7 +154,7 @@ public sealed class ParticipantAdminFunctions(CycleStore cycles, ParticipantStor
                 errors.Select(e => new { field = e.Field, message = e.Message, messageEn = e.MessageEn }).ToList());
         }
 
-        var result = await registrations.RegisterAsync(cycle, valid, participantId, detailsOnly: true, actor: actor!);
+        var result = await registrations.RegisterAsync(cycle, valid, participantId, detailsOnly: true, actor: actor!.Actor, reason: actor.Reason);
         if (result.Outcome == RegistrationOutcome.Updated && !string.Equals(p.Email, result.Participant!.Email, StringComparison.Ordinal))
         {
             // A corrected address gets the person's new link; the links sent to the old one no longer work.
@@ -171,7 +173,9 @@ public sealed class ParticipantAdminFunctions(CycleStore cycles, ParticipantStor
     private static IActionResult NotRegistered() =>
         Http.Error(StatusCodes.Status409Conflict, "not_registered", "Peserta ini tidak sedang terdaftar (belum mendaftar atau sudah batal).", "This participant is not registered (never registered, or withdrawn already).");
 
-    private sealed record Read<T>(CycleRecord? Cycle, ParticipantEntity? Participant, string? Actor, IActionResult? Problem, T? Body);
+    private sealed record Who(AuditActor Actor, string? Reason);
+
+    private sealed record Read<T>(CycleRecord? Cycle, ParticipantEntity? Participant, Who? Actor, IActionResult? Problem, T? Body);
 
     /// <summary>The cycle, the participant and the body; or the bilingual answer that says what is wrong (nothing changed).</summary>
     private async Task<Read<T>> ReadAsync<T>(HttpRequest request, string cycleId, string participantId, Func<T, (string? Actor, string? Reason)> who)
@@ -189,12 +193,6 @@ public sealed class ParticipantAdminFunctions(CycleStore cycles, ParticipantStor
         }
 
         var (actorName, reason) = who(parsed!);
-        var actor = PlainText.Line(actorName, 200);
-        if (actor.Length == 0)
-        {
-            return new(null, null, null, Http.Error(StatusCodes.Status400BadRequest, "actor_required", "Sebutkan nama petugas yang melakukan tindakan ini (actor).", "Name the organizer taking this action (actor)."), null);
-        }
-
         if (PlainText.Line(reason, 1000).Length > 500)
         {
             return new(null, null, null, Http.Error(StatusCodes.Status400BadRequest, "reason_too_long", "Alasan paling banyak 500 karakter.", "The reason must be at most 500 characters."), null);
@@ -212,8 +210,8 @@ public sealed class ParticipantAdminFunctions(CycleStore cycles, ParticipantStor
             return new(null, null, null, Http.NotFound("Peserta"), null);
         }
 
-        // The audit trail names the person; the reason (plain, bounded) rides along in the details.
-        var audited = "organizer:" + actor + (string.IsNullOrEmpty(reason) ? "" : " — " + PlainText.Line(reason, 500));
+        // The audit trail names the proven caller; the reason (plain, bounded) rides along in the details.
+        var audited = new Who(AuditActors.Of(request, actorName), PlainText.Line(reason, 500) is { Length: > 0 } r ? r : null);
         return new(cycle, participant, audited, null, parsed);
     }
 }

@@ -26,7 +26,7 @@ public sealed class ParticipantStore(AppTables tables, AuditLog audit, TimeProvi
     /// NIP index row is written with the invitee, so from the import on nobody else can register that NIP.
     /// A new invitee whose NIP already belongs to someone else in the cycle is refused before anything is written.
     /// </summary>
-    public async Task<ImportResult> ImportInviteesAsync(string cycleId, IReadOnlyList<InviteeRow> rows, string actor, CancellationToken cancellationToken = default)
+    public async Task<ImportResult> ImportInviteesAsync(string cycleId, IReadOnlyList<InviteeRow> rows, AuditActor actor, CancellationToken cancellationToken = default)
     {
         var table = await tables.GetAsync(AppTables.Participants, cancellationToken);
         var imported = 0;
@@ -76,7 +76,7 @@ public sealed class ParticipantStore(AppTables tables, AuditLog audit, TimeProvi
                     {
                         actions.Add(new(TableTransactionActionType.Add, new IndexEntity { PartitionKey = cycleId, RowKey = NipIndexKey(cycleId, row.Nip), ParticipantId = participantId }));
                     }
-                    audits.Add(new AuditEntry(now, actor, "participant.invited", participantId, null));
+                    audits.Add(AuditEntry.By(actor, now, "participant.invited", participantId));
                 }
 
                 counters.Invited += batch.Length;

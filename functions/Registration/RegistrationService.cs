@@ -56,7 +56,7 @@ public sealed class RegistrationService(AppTables tables, RegistrationCommitter 
     /// own link names, or null for the open form. With <paramref name="detailsOnly"/> (an organizer's correction) an
     /// invitee's details change without registering them. <paramref name="actor"/> names who acted in the audit trail.
     /// </summary>
-    public async Task<RegistrationResult> RegisterAsync(CycleRecord cycle, ValidatedRegistration form, string? invitedParticipantId, CancellationToken cancellationToken = default, bool detailsOnly = false, string actor = "participant")
+    public async Task<RegistrationResult> RegisterAsync(CycleRecord cycle, ValidatedRegistration form, string? invitedParticipantId, CancellationToken cancellationToken = default, bool detailsOnly = false, AuditActor? actor = null, string? reason = null)
     {
         var table = await tables.GetAsync(AppTables.Participants, cancellationToken);
         var cycleId = cycle.CycleId;
@@ -105,6 +105,8 @@ public sealed class RegistrationService(AppTables tables, RegistrationCommitter 
 
                 existing = row.Value;
             }
+
+            var before = existing is null ? null : ParticipantDetails.Of(existing);
 
             var now = time.GetUtcNow();
             var p = existing ?? new ParticipantEntity { PartitionKey = cycleId, RowKey = Ids.New("p"), Status = ParticipantStatus.Invited };
@@ -184,7 +186,8 @@ public sealed class RegistrationService(AppTables tables, RegistrationCommitter 
                 continue;
             }
 
-            await audit.WriteAsync(cycleId, actor, detailsOnly ? "participant.corrected" : "registration.updated", p.RowKey, p.RegistrationNumber, cancellationToken);
+            var (changedBefore, changedAfter) = ParticipantDetails.Changes(before, ParticipantDetails.Of(p));
+            await audit.WriteAsync(cycleId, actor ?? AuditActor.Participant(), detailsOnly ? "participant.corrected" : "registration.updated", p.RowKey, Reasoned(p.RegistrationNumber, reason), changedBefore, changedAfter, cancellationToken);
             return new RegistrationResult(RegistrationOutcome.Updated, p);
         }
     }
@@ -300,7 +303,7 @@ public sealed class RegistrationService(AppTables tables, RegistrationCommitter 
     /// counters follow, and a freed seat goes to the first on the waitlist — one transaction. A person who holds a
     /// certificate is never removed (revoke it first; the record stays).
     /// </summary>
-    public async Task<RemovalResult> RemoveAsync(CycleRecord cycle, string participantId, string actor, CancellationToken cancellationToken = default)
+    public async Task<RemovalResult> RemoveAsync(CycleRecord cycle, string participantId, AuditActor actor, string? reason, CancellationToken cancellationToken = default)
     {
         var table = await tables.GetAsync(AppTables.Participants, cancellationToken);
         var cycleId = cycle.CycleId;
@@ -362,7 +365,7 @@ public sealed class RegistrationService(AppTables tables, RegistrationCommitter 
                 continue;
             }
 
-            await audit.WriteAsync(cycleId, actor, "participant.removed", p.RowKey, p.RegistrationNumber, cancellationToken);
+            await audit.WriteAsync(cycleId, actor, "participant.removed", p.RowKey, Reasoned(p.RegistrationNumber, reason), before: ParticipantDetails.Of(p), cancellationToken: cancellationToken);
             if (promoted is not null)
             {
                 await audit.WriteAsync(cycleId, AuditLog.System, "registration.promoted", promoted.RowKey, cancellationToken: cancellationToken);
@@ -373,7 +376,7 @@ public sealed class RegistrationService(AppTables tables, RegistrationCommitter 
     }
 
     /// <summary>Withdraws a registration; a freed seat goes to the first on the waitlist in the same transaction.</summary>
-    public async Task<WithdrawalResult> WithdrawAsync(CycleRecord cycle, string participantId, bool promote, CancellationToken cancellationToken = default, string actor = "participant")
+    public async Task<WithdrawalResult> WithdrawAsync(CycleRecord cycle, string participantId, bool promote, CancellationToken cancellationToken = default, AuditActor? actor = null, string? reason = null)
     {
         var table = await tables.GetAsync(AppTables.Participants, cancellationToken);
         var cycleId = cycle.CycleId;
@@ -419,7 +422,7 @@ public sealed class RegistrationService(AppTables tables, RegistrationCommitter 
                 continue;
             }
 
-            await audit.WriteAsync(cycleId, actor, "registration.withdrawn", p.RowKey, cancellationToken: cancellationToken);
+            await audit.WriteAsync(cycleId, actor ?? AuditActor.Participant(), "registration.withdrawn", p.RowKey, Reasoned(null, reason), cancellationToken: cancellationToken);
             if (promoted is not null)
             {
                 await audit.WriteAsync(cycleId, AuditLog.System, "registration.promoted", promoted.RowKey, cancellationToken: cancellationToken);
@@ -492,5 +495,39 @@ public sealed class RegistrationService(AppTables tables, RegistrationCommitter 
         }
 
         return first;
+    }
+
+    private static string? Reasoned(string? details, string? reason) =>
+        string.IsNullOrEmpty(reason) ? details : string.IsNullOrEmpty(details) ? reason : details + " — " + reason;
+}
+
+/// <summary>The printed and contact details of a participant, as the audit trail records a change to them.</summary>
+internal sealed record ParticipantDetails(string? FullName, string? Nip, string Email, string? Phone, string? Agency, string? AgencyLevel, string? Regency, string? Position, string? Rank, string Language)
+{
+    public static ParticipantDetails Of(ParticipantEntity p) => new(p.FullName, p.Nip, p.Email, p.Phone, p.Agency, p.AgencyLevel, p.Regency, p.Position, p.Rank, p.Language);
+
+    /// <summary>Only the fields that changed, before and after (null, null when nothing did or there was no before).</summary>
+    public static (Dictionary<string, string?>? Before, Dictionary<string, string?>? After) Changes(ParticipantDetails? before, ParticipantDetails after)
+    {
+        if (before is null)
+        {
+            return (null, null);
+        }
+
+        var was = new Dictionary<string, string?>();
+        var now = new Dictionary<string, string?>();
+        foreach (var property in typeof(ParticipantDetails).GetProperties())
+        {
+            var a = (string?)property.GetValue(before);
+            var b = (string?)property.GetValue(after);
+            if (!string.Equals(a, b, StringComparison.Ordinal))
+            {
+                var name = char.ToLowerInvariant(property.Name[0]) + property.Name[1..];
+                was[name] = a;
+                now[name] = b;
+            }
+        }
+
+        return was.Count == 0 ? (null, null) : (was, now);
     }
 }

@@ -81,7 +81,7 @@ public sealed class CreateCycleIdempotencyTests
         var (schedule, errors) = CycleDefinitionValidator.Validate(definition, DateTimeOffset.UtcNow);
         Assert.True(schedule is not null, string.Join("; ", errors.Select(e => e.MessageEn)));
         var hash = key is null ? null : Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(definitionJson)));
-        var (cycle, created) = await world.Host.Services.GetRequiredService<CycleStore>().CreateAsync(definition, schedule!, key is null ? null : CycleStore.IdFromIdempotencyKey(key), hash);
+        var (cycle, created) = await world.Host.Services.GetRequiredService<CycleStore>().CreateAsync(definition, schedule!, AuditActor.System, key is null ? null : CycleStore.IdFromIdempotencyKey(key), hash);
         Assert.True(created);
         return cycle.CycleId;
     }
