@@ -286,8 +286,7 @@ public sealed class CycleFunctions(CycleStore cycles, AuditLog audit, TimeProvid
             entity.ScheduleVersion++;
             return true;
         });
-        await audit.WriteAsync(cycleId, AuditActors.Of(request), "cycle.rescheduled", details: $"version {updated.Entity.ScheduleVersion}",
-            before: ScheduleOf(cycle.Definition), after: ScheduleOf(merged));
+        await audit.WriteChangeAsync(cycleId, AuditActors.Of(request), "cycle.rescheduled", null, $"version {updated.Entity.ScheduleVersion}", ScheduleOf(cycle.Definition), ScheduleOf(merged));
         await durable.RaiseEventAsync(cycleId, CycleCommand.EventName, new CycleCommand(CycleCommand.Reschedule, ScheduleVersion: updated.Entity.ScheduleVersion));
         return Http.Ok(await SummaryAsync(updated, durable) with { Warnings = NullIfEmpty(CycleDefinitionValidator.Warnings(schedule, merged.CheckIn)) }, StatusCodes.Status202Accepted);
     }
@@ -312,7 +311,7 @@ public sealed class CycleFunctions(CycleStore cycles, AuditLog audit, TimeProvid
         }
 
         var updated = await cycles.UpdateAsync(cycleId, change);
-        await audit.WriteAsync(cycleId, actor, "cycle." + command, details: reason, before: new { phase = cycle.Phase.ToString() });
+        await audit.WriteChangeAsync(cycleId, actor, "cycle." + command, null, reason, new { phase = cycle.Phase.ToString() }, null);
         await durable.RaiseEventAsync(cycleId, CycleCommand.EventName, new CycleCommand(command, reason));
         return Http.Ok(await SummaryAsync(updated, durable), StatusCodes.Status202Accepted);
     }

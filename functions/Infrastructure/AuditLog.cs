@@ -91,12 +91,16 @@ public sealed class AuditLog(AppTables tables, TimeProvider time)
 
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = false };
 
-    public Task WriteAsync(string cycleId, AuditActor actor, string action, string? participantId = null, string? details = null, object? before = null, object? after = null, CancellationToken cancellationToken = default) =>
+    public Task WriteAsync(string cycleId, AuditActor actor, string action, string? participantId = null, string? details = null, CancellationToken cancellationToken = default) =>
+        WriteManyAsync(cycleId, [AuditEntry.By(actor, time.GetUtcNow(), action, participantId, details)], cancellationToken);
+
+    /// <summary>A change to a record: the fields it changed, before and after (either may be null: created, removed).</summary>
+    public Task WriteChangeAsync(string cycleId, AuditActor actor, string action, string? participantId, string? details, object? before, object? after, CancellationToken cancellationToken = default) =>
         WriteManyAsync(cycleId, [AuditEntry.By(actor, time.GetUtcNow(), action, participantId, details, before, after)], cancellationToken);
 
     /// <summary>Entries by the workflow (<see cref="System"/>) or a participant (<see cref="Participant"/>).</summary>
     public Task WriteAsync(string cycleId, string actor, string action, string? participantId = null, string? details = null, CancellationToken cancellationToken = default) =>
-        WriteAsync(cycleId, actor == System ? AuditActor.System : actor == Participant ? AuditActor.Participant() : new AuditActor(actor, actor, "unknown"), action, participantId, details, cancellationToken: cancellationToken);
+        WriteAsync(cycleId, actor == System ? AuditActor.System : actor == Participant ? AuditActor.Participant() : new AuditActor(actor, actor, "unknown"), action, participantId, details, cancellationToken);
 
     public async Task WriteManyAsync(string cycleId, IReadOnlyList<AuditEntry> entries, CancellationToken cancellationToken = default)
     {

@@ -187,7 +187,7 @@ public sealed class RegistrationService(AppTables tables, RegistrationCommitter 
             }
 
             var (changedBefore, changedAfter) = ParticipantDetails.Changes(before, ParticipantDetails.Of(p));
-            await audit.WriteAsync(cycleId, actor ?? AuditActor.Participant(), detailsOnly ? "participant.corrected" : "registration.updated", p.RowKey, Reasoned(p.RegistrationNumber, reason), changedBefore, changedAfter, cancellationToken);
+            await audit.WriteChangeAsync(cycleId, actor ?? AuditActor.Participant(), detailsOnly ? "participant.corrected" : "registration.updated", p.RowKey, Reasoned(p.RegistrationNumber, reason), changedBefore, changedAfter, cancellationToken);
             return new RegistrationResult(RegistrationOutcome.Updated, p);
         }
     }
@@ -365,7 +365,7 @@ public sealed class RegistrationService(AppTables tables, RegistrationCommitter 
                 continue;
             }
 
-            await audit.WriteAsync(cycleId, actor, "participant.removed", p.RowKey, Reasoned(p.RegistrationNumber, reason), before: ParticipantDetails.Of(p), cancellationToken: cancellationToken);
+            await audit.WriteChangeAsync(cycleId, actor, "participant.removed", p.RowKey, Reasoned(p.RegistrationNumber, reason), ParticipantDetails.Of(p), null, cancellationToken);
             if (promoted is not null)
             {
                 await audit.WriteAsync(cycleId, AuditLog.System, "registration.promoted", promoted.RowKey, cancellationToken: cancellationToken);

@@ -57,7 +57,7 @@ public sealed class RosterTests
     }
 
     [Fact]
-    public async Task WithoutMarkedByTheActorIsOrganizer()
+    public async Task WithoutMarkedByTheActorIsTheProvenCaller()
     {
         await using var w = await AttendanceWorld.StartAsync();
         var id = (await w.AddParticipantsAsync(1))[0];
@@ -66,7 +66,7 @@ public sealed class RosterTests
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var entry = (await w.World.Host.Services.GetRequiredService<AuditLog>().ReadAsync(w.CycleId, id)).Single();
-        Assert.Equal(("organizer", "attendance.marked", "s2: — → Present"), (entry.Actor, entry.Action, entry.Details));
+        Assert.Equal((TestWorld.OrganizerActorId, "attendance.marked", "s2: — → Present"), (entry.ActorId, entry.Action, entry.Details));
     }
 
     [Fact]

@@ -65,7 +65,7 @@ public sealed partial class CertificateCorrectionTests
         Assert.Equal(firstBody.GetProperty("certificate").GetProperty("revokedAt").GetDateTimeOffset(), stored.RevokedAt);
         var audit = await world.Host.Services.GetRequiredService<AuditLog>().ReadAsync(certificate.PartitionKey, certificate.ParticipantId);
         var entry = Assert.Single(audit, a => a.Action == "certificate.revoked");
-        Assert.Equal("organizer", entry.Actor);
+        Assert.Equal(TestWorld.OrganizerActorId, entry.ActorId);
         Assert.Equal("Dokumen kehadiran dipalsukan", entry.Details);
 
         using var reissue = await world.Organizer.PostAsJsonAsync($"api/certificates/{certificate.RowKey}/reissue", new { });

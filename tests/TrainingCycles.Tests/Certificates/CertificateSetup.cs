@@ -35,7 +35,7 @@ internal static class CertificateSetup
     {
         var store = world.Host.Services.GetRequiredService<ParticipantStore>();
         var rows = names.Select((name, i) => new InviteeRow(i + 2, $"peserta{i + 1}@example.org", name, Nip(i), null, "Dinas Sosial Kabupaten Kotawaringin Timur", language)).ToList();
-        await store.ImportInviteesAsync(cycleId, rows, "test");
+        await store.ImportInviteesAsync(cycleId, rows, AuditActor.System);
         var result = new List<ParticipantEntity>();
         foreach (var p in (await store.ListAsync(cycleId)).OrderBy(p => p.Email, StringComparer.Ordinal))
         {

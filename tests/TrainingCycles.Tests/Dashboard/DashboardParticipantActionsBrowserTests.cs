@@ -92,7 +92,7 @@ public sealed class DashboardParticipantActionsBrowserTests(Browser browser) : I
         Assert.Equal(ParticipantStatus.Withdrawn, (await ByEmailAsync("siti@kalteng.go.id"))!.Status);
         var budi = (await ByEmailAsync("budi@kalteng.go.id"))!;
         Assert.Equal(ParticipantStatus.Confirmed, budi.Status);
-        Assert.Contains(await AuditAsync(world, cycleId), e => e.Action == "registration.withdrawn" && e.Actor == "organizer:Rina (panitia) — Mengundurkan diri lewat telepon");
+        Assert.Contains(await AuditAsync(world, cycleId), e => e.Action == "registration.withdrawn" && e.Actor == "Rina (panitia)" && e.Details == "Mengundurkan diri lewat telepon");
         Assert.Equal("Rina (panitia)", await page.EvaluateAsync<string>("() => sessionStorage.getItem('trainingCycles.markedBy')"));
 
         // A correction with a bad NIP: the API's message beside the NIP, nothing stored; then the name alone.
@@ -118,7 +118,7 @@ public sealed class DashboardParticipantActionsBrowserTests(Browser browser) : I
         await d.ExpectStatusAsync("Data Budi Santoso, S.Sos. dikoreksi.");
         budi = (await ByEmailAsync("budi@kalteng.go.id"))!;
         Assert.Equal(("Budi Santoso, S.Sos.", Forms.Nip(2), ParticipantStatus.Confirmed), (budi.FullName, budi.Nip, budi.Status));
-        Assert.Contains(await AuditAsync(world, cycleId), e => e.Action == "participant.corrected" && e.ParticipantId == budi.RowKey && e.Actor.StartsWith("organizer:Rina (panitia)", StringComparison.Ordinal));
+        Assert.Contains(await AuditAsync(world, cycleId), e => e.Action == "participant.corrected" && e.ParticipantId == budi.RowKey && e.Actor == "Rina (panitia)");
 
         // A dialog belongs to its view: leaving the view closes it and nothing is removed.
         await page.GetByRole(AriaRole.Button, new() { Name = "Hapus Budi Santoso, S.Sos." }).ClickAsync();
@@ -136,11 +136,11 @@ public sealed class DashboardParticipantActionsBrowserTests(Browser browser) : I
         await d.ExpectStatusAsync("Akun Palsu dihapus.");
         await Expect(rows).ToHaveCountAsync(2);
         Assert.Null(await ByEmailAsync("akun.palsu@example.org"));
-        Assert.Contains(await AuditAsync(world, cycleId), e => e.Action == "participant.removed" && e.Actor == "organizer:Rina (panitia) — Pendaftaran palsu");
+        Assert.Contains(await AuditAsync(world, cycleId), e => e.Action == "participant.removed" && e.Actor == "Rina (panitia)" && e.Details!.EndsWith("Pendaftaran palsu", StringComparison.Ordinal));
 
         // Budi's history names who corrected what.
         await page.GetByRole(AriaRole.Link, new() { Name = "Riwayat Budi Santoso, S.Sos." }).ClickAsync();
-        await Expect(page.Locator("#timeline li[data-kind='participant.corrected']")).ToContainTextAsync("oleh penyelenggara Rina (panitia) — Gelar belum ditulis");
+        await Expect(page.Locator("#timeline li[data-kind='participant.corrected']")).ToContainTextAsync("— Gelar belum ditulis · oleh Rina (panitia)");
         await Expect(page.Locator("#timeline li[data-kind='registration.promoted']")).ToHaveCountAsync(1);
 
         // The same actions from the history; once removed, back to the list (the history is gone with the row).

@@ -24,6 +24,9 @@ public sealed class TestWorld : IAsyncDisposable
     /// <summary>Anonymous client (a participant, a stranger).</summary>
     public HttpClient Http { get; }
 
+    /// <summary>The audit trail's id for whoever <see cref="Organizer"/> is (the automation key's identity).</summary>
+    public const string OrganizerActorId = "unauthenticated";
+
     /// <summary>Client that carries the organizer's function key.</summary>
     public HttpClient Organizer { get; }
 
