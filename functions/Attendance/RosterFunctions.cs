@@ -12,7 +12,6 @@ using Microsoft.Extensions.Logging;
 using TrainingCycles.Certificates;
 using TrainingCycles.Cycles;
 using TrainingCycles.Infrastructure;
-using TrainingCycles.Registration;
 using TrainingCycles.Reminders;
 
 namespace TrainingCycles.Attendance;
