@@ -221,13 +221,6 @@ public sealed class RegistrationService(ParticipantStore participants, Registrat
     }
 
     /// <summary>
-    /// Removes the Unconfirmed rows whose window ended by <paramref name="plannedAt"/> (the timer's planned time, not a
-    /// clock read that may lag it). Each delete is under the row's ETag: a confirmation racing it wins or loses whole.
-    /// </summary>
-    public Task<int> ExpireUnconfirmedAsync(string cycleId, IReadOnlyList<string> participantIds, DateTimeOffset plannedAt, CancellationToken cancellationToken = default) =>
-        participants.RemoveExpiredUnconfirmedAsync(cycleId, participantIds, plannedAt, cancellationToken);
-
-    /// <summary>
     /// An organizer removes a row (a fake registration, an invitee added by mistake): the row and its index rows go, the
     /// counters follow, and a freed seat goes to the first on the waitlist — one transaction. A person who holds a
     /// certificate is never removed (revoke it first; the record stays).

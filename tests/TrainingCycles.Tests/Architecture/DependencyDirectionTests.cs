@@ -41,7 +41,6 @@ public sealed partial class DependencyDirectionTests
         ["Cycles.InviteeImport -> Registration.IndonesianPhone"] = "invitee import normalises phone numbers with the form's rule; as Registration.Nip",
         ["Cycles.InviteeImport -> Registration.PhoneResult"] = "as Registration.IndonesianPhone",
         ["Cycles.InviteeImport -> Registration.PhoneError"] = "as Registration.IndonesianPhone",
-        ["Reminders.ParticipantMail -> Registration.RegistrationService"] = "the ExpireUnconfirmedRegistrations activity sits with the mail activities but removes registrations; it belongs in Registration",
         ["Attendance.CompletionFollowUp -> Certificates.CertificateFollowUpOrchestration"] = "a correction after completion starts the certificate follow-up orchestration (the work itself now runs in the workflow); to invert, raise an event the Certificates layer handles",
         ["Attendance.PresenceFunctions -> Certificates.CertificateFollowUpOrchestration"] = "as Attendance.CompletionFollowUp: a pending decision after completion starts the follow-up",
         ["Attendance.RosterFunctions -> Certificates.CertificateFollowUpOrchestration"] = "as Attendance.CompletionFollowUp: a roster correction after completion starts the follow-up",
