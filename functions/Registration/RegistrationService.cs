@@ -351,7 +351,7 @@ public sealed class RegistrationService(ParticipantStore participants, Registrat
         }
     }
 
-    private static ParticipantDetails Details(ValidatedRegistration form) =>
+    private static RegistrantDetails Details(ValidatedRegistration form) =>
         new(form.FullName, form.Nip, form.Email, form.Phone, form.Agency, form.AgencyLevel, form.Regency, form.Position, form.Rank, form.Language);
 
     /// <summary>A seat was freed: the first on the waitlist takes it, in the caller's transaction (row and counters together).</summary>
