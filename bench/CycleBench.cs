@@ -373,7 +373,7 @@ public sealed class CycleRun
                     [nameof(ParticipantEntity.Rank)] = "Penata Muda, III/a",
                     [nameof(ParticipantEntity.Language)] = "id",
                     [nameof(ParticipantEntity.Status)] = ParticipantStatus.Confirmed,
-                    [nameof(ParticipantEntity.RegistrationNumber)] = RegistrationService.RegistrationNumber(CycleId, counters.NextRegistrationSeq++),
+                    [nameof(ParticipantEntity.RegistrationNumber)] = ParticipantStore.RegistrationNumber(CycleId, counters.NextRegistrationSeq++),
                     [nameof(ParticipantEntity.RegisteredAt)] = now,
                     [nameof(ParticipantEntity.ConsentAt)] = now,
                     [nameof(ParticipantEntity.UpdatedAt)] = now,

@@ -5,7 +5,6 @@ using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Logging;
 using TrainingCycles.Cycles;
 using TrainingCycles.Infrastructure;
-using TrainingCycles.Registration;
 using static TrainingCycles.Infrastructure.Pages;
 
 namespace TrainingCycles.Attendance;

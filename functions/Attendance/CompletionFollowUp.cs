@@ -1,13 +1,10 @@
-using Azure;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
-using Azure.Data.Tables;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging;
 using TrainingCycles.Certificates;
 using TrainingCycles.Cycles;
 using TrainingCycles.Infrastructure;
-using TrainingCycles.Registration;
 using TrainingCycles.Reminders;
 
 namespace TrainingCycles.Attendance;
@@ -29,7 +26,7 @@ public sealed record EligibilityOutcome(string ParticipantId, bool? WasEligible,
 /// The rule itself is re-run here, for the people the request touched only (bounded by the request), because
 /// its verdict is the answer the organizer is waiting for.
 /// </summary>
-public sealed class CompletionFollowUp(AppTables tables, AttendanceStore attendance, ParticipantStore participants, AuditLog audit, TimeProvider time, ILogger<CompletionFollowUp> logger)
+public sealed class CompletionFollowUp(AttendanceStore attendance, ParticipantStore participants, AuditLog audit, TimeProvider time, ILogger<CompletionFollowUp> logger)
 {
     /// <summary>The occurrence the workflow's certificate wave uses; a person mailed by either is never mailed twice.</summary>
     public const string CertificateOccurrence = "initial";
@@ -44,7 +41,7 @@ public sealed class CompletionFollowUp(AppTables tables, AttendanceStore attenda
             .ToDictionary(g => g.Key, g => (IReadOnlyDictionary<string, string>)g.ToDictionary(a => a.SessionId, a => a.Status));
         var now = time.GetUtcNow();
         var outcomes = new List<EligibilityOutcome>();
-        var updates = new List<TableTransactionAction>();
+        var verdicts = new List<EligibilityVerdict>();
         var audits = new List<AuditEntry>();
         foreach (var id in wanted.Order(StringComparer.Ordinal))
         {
@@ -62,19 +59,11 @@ public sealed class CompletionFollowUp(AppTables tables, AttendanceStore attenda
                 continue;
             }
 
-            updates.Add(new TableTransactionAction(TableTransactionActionType.UpdateMerge, new TableEntity(cycle.CycleId, id)
-            {
-                [nameof(ParticipantEntity.Eligible)] = result.Eligible,
-                [nameof(ParticipantEntity.EligibilityExplanation)] = result.ExplanationEn,
-            }, ETag.All));
+            verdicts.Add(new EligibilityVerdict(id, result.Eligible, result.ExplanationEn));
             audits.Add(new AuditEntry(now, AuditLog.System, result.Eligible ? "completion.eligible" : "completion.not-eligible", id, CompletionRuleEvaluator.AuditDetails(result)));
         }
 
-        var table = await tables.GetAsync(AppTables.Participants, cancellationToken);
-        foreach (var chunk in updates.Chunk(100))
-        {
-            await table.SubmitTransactionAsync(chunk, cancellationToken);
-        }
+        await participants.RecordEligibilityAsync(cycle.CycleId, verdicts, cancellationToken);
 
         await audit.WriteManyAsync(cycle.CycleId, audits, cancellationToken);
         return outcomes;

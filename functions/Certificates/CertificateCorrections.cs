@@ -3,7 +3,6 @@ using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging;
 using TrainingCycles.Cycles;
 using TrainingCycles.Infrastructure;
-using TrainingCycles.Registration;
 using TrainingCycles.Reminders;
 
 namespace TrainingCycles.Certificates;
@@ -142,17 +141,9 @@ public sealed class CertificateCorrections(
             if (p.CertificateId == old.RowKey)
             {
                 // Start: record the new id and code (and the corrected name) before anything else exists.
-                if (fullName is not null)
-                {
-                    p.FullName = fullName;
-                }
-
-                p.CertificateId = CertificateIssuer.NewCertificateId();
-                p.VerificationCode = CertificateIssuer.NewVerificationCode();
-                p.UpdatedAt = time.GetUtcNow();
                 try
                 {
-                    await participants.UpdateAsync(p, cancellationToken);
+                    await participants.StartReissueAsync(p, CertificateIssuer.NewCertificateId(), CertificateIssuer.NewVerificationCode(), fullName, time.GetUtcNow(), cancellationToken);
                 }
                 catch (RequestFailedException e) when (ParticipantStore.IsConflict(e))
                 {

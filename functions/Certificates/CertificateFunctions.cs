@@ -6,7 +6,6 @@ using Microsoft.Extensions.Logging;
 using TrainingCycles.Cycles;
 using TrainingCycles.Identity;
 using TrainingCycles.Infrastructure;
-using TrainingCycles.Registration;
 using TrainingCycles.Reminders;
 
 namespace TrainingCycles.Certificates;

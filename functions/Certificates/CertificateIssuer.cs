@@ -12,7 +12,6 @@ using Microsoft.Extensions.Options;
 using TrainingCycles.Certificates.Pdf;
 using TrainingCycles.Cycles;
 using TrainingCycles.Infrastructure;
-using TrainingCycles.Registration;
 
 namespace TrainingCycles.Certificates;
 
@@ -24,12 +23,10 @@ namespace TrainingCycles.Certificates;
 /// the hash of what is stored) and record the hash. Also the register's read side: find a certificate by id or code.
 /// </summary>
 public sealed partial class CertificateIssuer(
-    AppTables tables, StorageAccount storage, IOptions<TrainingCyclesOptions> options, CycleStore cycles, AuditLog audit, TimeProvider time, ILogger<CertificateIssuer> logger)
+    AppTables tables, ParticipantStore participants, StorageAccount storage, IOptions<TrainingCyclesOptions> options, CycleStore cycles, AuditLog audit, TimeProvider time, ILogger<CertificateIssuer> logger)
 {
     public const string CertificateIdPrefix = "k";
     public const int VerificationCodeLength = 12;
-
-    private const int ParticipantsPerBatch = 99; // + the counters row = 100 operations
 
     /// <summary>Azure Table storage's limit on operations in one entity-group transaction.</summary>
     private const int RowsPerTransaction = 100;
@@ -103,64 +100,22 @@ public sealed partial class CertificateIssuer(
         }
     }
 
+    /// <summary>
+    /// Numbers the certificates of everyone eligible and not yet numbered: id, verification code and number, in
+    /// the participants' transactions with the counter (<see cref="ParticipantStore.AssignCertificateNumbersAsync"/>).
+    /// </summary>
     public async Task<int> AssignNumbersAsync(string cycleId, CancellationToken cancellationToken = default)
     {
         var cycle = await cycles.GetAsync(cycleId, cancellationToken) ?? throw new InvalidOperationException($"Cycle {cycleId} not found");
-        var table = await tables.GetAsync(AppTables.Participants, cancellationToken);
-        var assigned = 0;
-        for (var attempt = 0; attempt < 20; attempt++)
-        {
-            var pending = new List<ParticipantEntity>();
-            await foreach (var p in table.QueryAsync<ParticipantEntity>(ParticipantStore.ParticipantFilter(cycleId), cancellationToken: cancellationToken))
-            {
-                if (p.Eligible == true && p.Status == ParticipantStatus.Confirmed && p.CertificateId is null)
-                {
-                    pending.Add(p);
-                }
-            }
-
-            if (pending.Count == 0)
-            {
-                return assigned;
-            }
-
-            // Stable order (registration number, then id) so numbers follow the order people registered.
-            pending = [.. pending.OrderBy(p => p.RegistrationNumber, StringComparer.Ordinal).ThenBy(p => p.RowKey, StringComparer.Ordinal)];
-            try
-            {
-                foreach (var batch in pending.Chunk(ParticipantsPerBatch))
-                {
-                    var counters = (await table.GetEntityAsync<CountersEntity>(cycleId, CountersEntity.Key, cancellationToken: cancellationToken)).Value;
-                    var actions = new List<TableTransactionAction>();
-                    foreach (var p in batch)
-                    {
-                        p.CertificateId = NewCertificateId();
-                        p.VerificationCode = NewVerificationCode();
-                        p.CertificateNumber = FormatNumber(cycle.Definition.Certificate?.NumberFormat ?? new CertificateSettings().NumberFormat, counters.NextCertificateSeq++, cycle);
-                        actions.Add(new(TableTransactionActionType.UpdateReplace, p, p.ETag));
-                    }
-
-                    actions.Add(new(TableTransactionActionType.UpdateReplace, counters, counters.ETag));
-                    await table.SubmitTransactionAsync(actions, cancellationToken);
-                    assigned += batch.Length;
-                }
-
-                return assigned;
-            }
-            catch (TableTransactionFailedException e) when (e.Status == 412)
-            {
-                // A participant or the counter changed under us (a correction, a concurrent run): read again.
-            }
-        }
-
-        throw new InvalidOperationException($"Could not number the certificates of cycle {cycleId}: too many concurrent changes.");
+        var format = cycle.Definition.Certificate?.NumberFormat ?? new CertificateSettings().NumberFormat;
+        return await participants.AssignCertificateNumbersAsync(
+            cycleId, seq => new CertificateNumbering(NewCertificateId(), NewVerificationCode(), FormatNumber(format, seq, cycle)), cancellationToken);
     }
 
     /// <summary>Renders and stores every numbered certificate that has no stored PDF yet. Safe to run again.</summary>
     public async Task<int> IssuePendingAsync(string cycleId, CancellationToken cancellationToken = default)
     {
         var cycle = await cycles.GetAsync(cycleId, cancellationToken) ?? throw new InvalidOperationException($"Cycle {cycleId} not found");
-        var participantsTable = await tables.GetAsync(AppTables.Participants, cancellationToken);
         var certificatesTable = await tables.GetAsync(AppTables.Certificates, cancellationToken);
         await Container.CreateIfNotExistsAsync(PublicAccessType.None, cancellationToken: cancellationToken);
 
@@ -176,14 +131,7 @@ public sealed partial class CertificateIssuer(
             }
         }
 
-        var pending = new List<ParticipantEntity>();
-        await foreach (var p in participantsTable.QueryAsync<ParticipantEntity>(ParticipantStore.ParticipantFilter(cycleId), cancellationToken: cancellationToken))
-        {
-            if (p.CertificateId is not null && !existing.Contains(p.CertificateId))
-            {
-                pending.Add(p);
-            }
-        }
+        var pending = (await participants.ListAsync(cycleId, cancellationToken)).Where(p => p.CertificateId is not null && !existing.Contains(p.CertificateId)).ToList();
 
         // Render and upload in parallel; one writer records the finished ones in transactions of up to 100 rows
         // per partition (lookups by code, lookups by id, certificate rows), so the rows cost 3 requests per 100

@@ -1,15 +1,13 @@
-using Azure.Data.Tables;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Logging;
 using TrainingCycles.Attendance;
 using TrainingCycles.Certificates;
 using TrainingCycles.Infrastructure;
-using TrainingCycles.Registration;
 
 namespace TrainingCycles.Cycles;
 
 /// <summary>The cycle orchestration's I/O. Each activity is safe to run twice (activities run at least once).</summary>
-public sealed class CycleActivities(CycleStore cycles, AppTables tables, AttendanceStore attendance, CertificateIssuer certificates, AuditLog audit, TimeProvider time, ILogger<CycleActivities> logger)
+public sealed class CycleActivities(CycleStore cycles, ParticipantStore participants, AttendanceStore attendance, CertificateIssuer certificates, AuditLog audit, TimeProvider time, ILogger<CycleActivities> logger)
 {
     [Function(nameof(LoadCyclePlan))]
     public async Task<CyclePlan> LoadCyclePlan([ActivityTrigger] string cycleId)
@@ -148,9 +146,8 @@ public sealed class CycleActivities(CycleStore cycles, AppTables tables, Attenda
         var cycle = await cycles.GetAsync(cycleId) ?? throw new InvalidOperationException($"Cycle {cycleId} not found");
         var rule = cycle.Definition.Completion ?? new CompletionRule();
         var marks = (await attendance.ForCycleAsync(cycleId)).GroupBy(a => a.ParticipantId).ToDictionary(g => g.Key, g => (IReadOnlyDictionary<string, string>)g.ToDictionary(a => a.SessionId, a => a.Status));
-        var table = await tables.GetAsync(AppTables.Participants);
         var now = time.GetUtcNow();
-        var changes = new List<ParticipantEntity>();
+        var verdicts = new List<EligibilityVerdict>();
         var audits = new List<AuditEntry>();
         foreach (var p in await ConfirmedAsync(cycleId))
         {
@@ -160,21 +157,13 @@ public sealed class CycleActivities(CycleStore cycles, AppTables tables, Attenda
                 continue;
             }
 
-            changes.Add(new ParticipantEntity { PartitionKey = cycleId, RowKey = p.RowKey, ETag = Azure.ETag.All, Eligible = result.Eligible, EligibilityExplanation = result.ExplanationEn });
+            verdicts.Add(new EligibilityVerdict(p.RowKey, result.Eligible, result.ExplanationEn));
             audits.Add(new AuditEntry(now, AuditLog.System, result.Eligible ? "completion.eligible" : "completion.not-eligible", p.RowKey, CompletionRuleEvaluator.AuditDetails(result)));
         }
 
-        foreach (var chunk in changes.Chunk(100))
-        {
-            await table.SubmitTransactionAsync(chunk.Select(c => new TableTransactionAction(TableTransactionActionType.UpdateMerge, new TableEntity(c.PartitionKey, c.RowKey)
-            {
-                [nameof(ParticipantEntity.Eligible)] = c.Eligible,
-                [nameof(ParticipantEntity.EligibilityExplanation)] = c.EligibilityExplanation,
-            }, Azure.ETag.All)));
-        }
-
+        await participants.RecordEligibilityAsync(cycleId, verdicts);
         await audit.WriteManyAsync(cycleId, audits);
-        return new StepResult(changes.Count);
+        return new StepResult(verdicts.Count);
     }
 
     [Function(nameof(IssueCertificates))]
@@ -187,18 +176,6 @@ public sealed class CycleActivities(CycleStore cycles, AppTables tables, Attenda
         return new StepResult(issued);
     }
 
-    private async Task<List<ParticipantEntity>> ConfirmedAsync(string cycleId)
-    {
-        var table = await tables.GetAsync(AppTables.Participants);
-        var result = new List<ParticipantEntity>();
-        await foreach (var p in table.QueryAsync<ParticipantEntity>(ParticipantStore.ParticipantFilter(cycleId)))
-        {
-            if (p.Status == ParticipantStatus.Confirmed)
-            {
-                result.Add(p);
-            }
-        }
-
-        return result;
-    }
+    private async Task<List<ParticipantEntity>> ConfirmedAsync(string cycleId) =>
+        [.. (await participants.ListAsync(cycleId)).Where(p => p.Status == ParticipantStatus.Confirmed)];
 }

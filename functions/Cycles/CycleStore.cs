@@ -26,7 +26,7 @@ public sealed record CycleRecord(string CycleId, CycleDefinition Definition, Cyc
 }
 
 /// <summary>Reads and writes cycles. Every change that a person might ask about is audited.</summary>
-public sealed class CycleStore(AppTables tables, AuditLog audit, TimeProvider time)
+public sealed class CycleStore(AppTables tables, ParticipantStore participants, AuditLog audit, TimeProvider time)
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -37,7 +37,6 @@ public sealed class CycleStore(AppTables tables, AuditLog audit, TimeProvider ti
     public async Task<(CycleRecord Cycle, bool Created)> CreateAsync(CycleDefinition definition, CycleSchedule schedule, AuditActor actor, string? cycleId = null, string? requestHash = null, CancellationToken cancellationToken = default)
     {
         var cycles = await tables.GetAsync(AppTables.Cycles, cancellationToken);
-        var participants = await tables.GetAsync(AppTables.Participants, cancellationToken);
         var deterministic = cycleId is not null;
         cycleId ??= Ids.New("c", 12);
         var now = time.GetUtcNow();
@@ -59,7 +58,7 @@ public sealed class CycleStore(AppTables tables, AuditLog audit, TimeProvider ti
         var addedCounters = true;
         try
         {
-            await participants.AddEntityAsync(new CountersEntity { PartitionKey = cycleId }, cancellationToken);
+            await participants.AddCountersAsync(cycleId, cancellationToken);
         }
         catch (RequestFailedException e) when (deterministic && e.Status == 409)
         {
@@ -78,7 +77,7 @@ public sealed class CycleStore(AppTables tables, AuditLog audit, TimeProvider ti
         catch when (addedCounters)
         {
             // No half-created cycle: the counters row goes too.
-            await participants.DeleteEntityAsync(cycleId, CountersEntity.Key, ETag.All, CancellationToken.None);
+            await participants.DeleteCountersAsync(cycleId, CancellationToken.None);
             throw;
         }
 
@@ -186,26 +185,16 @@ public sealed class CycleStore(AppTables tables, AuditLog audit, TimeProvider ti
 
     private async Task<CycleCounts> CountsAsync(string cycleId, CyclePhase? knownPhase, CancellationToken cancellationToken)
     {
-        var participants = await tables.GetAsync(AppTables.Participants, cancellationToken);
-        var counters = await participants.GetEntityIfExistsAsync<CountersEntity>(cycleId, CountersEntity.Key, cancellationToken: cancellationToken);
-        if (!counters.HasValue)
+        if (await participants.FindCountersAsync(cycleId, cancellationToken) is not { } c)
         {
             return CycleCounts.Zero;
         }
 
-        var c = counters.Value!;
-        var eligible = 0;
-        var certified = 0;
+        var (eligible, certified) = (0, 0);
         var phase = knownPhase ?? (await GetAsync(cycleId, cancellationToken))?.Phase;
         if (phase is CyclePhase.Completing or CyclePhase.Completed)
         {
-            await foreach (var p in participants.QueryAsync<ParticipantEntity>(
-                TableClient.CreateQueryFilter($"PartitionKey eq {cycleId} and RowKey ge {"p"} and RowKey lt {"q"} and Eligible eq {true}"),
-                select: [nameof(ParticipantEntity.CertificateId)], cancellationToken: cancellationToken))
-            {
-                eligible++;
-                certified += p.CertificateId is null ? 0 : 1;
-            }
+            (eligible, certified) = await participants.CompletionCountsAsync(cycleId, cancellationToken);
         }
 
         return new CycleCounts(c.Invited, c.Confirmed, c.Waitlisted, c.Withdrawn, eligible, certified);

@@ -8,7 +8,6 @@ using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
 using TrainingCycles.Identity;
 using TrainingCycles.Infrastructure;
-using TrainingCycles.Registration;
 
 namespace TrainingCycles.Cycles;
 

@@ -8,7 +8,6 @@ using TrainingCycles.Certificates;
 using TrainingCycles.Cycles;
 using TrainingCycles.Identity;
 using TrainingCycles.Infrastructure;
-using TrainingCycles.Registration;
 using TrainingCycles.Reminders;
 
 namespace TrainingCycles.Dashboard;
@@ -293,18 +292,7 @@ public sealed class InsightFunctions(CycleStore cycles, ParticipantStore partici
         }
 
         // The NIP is the participant's (certificate rows copy only the name): one narrow query for the cycle.
-        var nips = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (items.Count > 0)
-        {
-            var people = await tables.GetAsync(AppTables.Participants, cancellationToken);
-            await foreach (var p in people.QueryAsync<ParticipantEntity>(ParticipantStore.ParticipantFilter(cycleId), select: ["RowKey", nameof(ParticipantEntity.Nip)], cancellationToken: cancellationToken))
-            {
-                if (!string.IsNullOrEmpty(p.Nip))
-                {
-                    nips[p.RowKey] = p.Nip;
-                }
-            }
-        }
+        var nips = items.Count > 0 ? await participants.NipsAsync(cycleId, cancellationToken) : new Dictionary<string, string>(StringComparer.Ordinal);
 
         var search = request.Query["search"].ToString().Trim();
         var matching = items

@@ -12,87 +12,45 @@ namespace TrainingCycles.Registration;
 /// </summary>
 public sealed class PendingRegistration
 {
-    private readonly string _originalStatus;
-    private readonly string? _originalNumber;
-    private readonly long _originalWaitlistSeq;
-    private readonly DateTimeOffset? _originalRegisteredAt;
-    private readonly DateTimeOffset? _originalWithdrawnAt;
+    private readonly ParticipantTransaction.SeatState _original;
 
-    public PendingRegistration(ParticipantEntity participant, bool isNewRow, IReadOnlyList<TableTransactionAction> indexActions, IReadOnlyCollection<string> keys, int capacity)
+    public PendingRegistration(ParticipantEntity participant, bool isNewRow, ParticipantTransaction indexChanges, IReadOnlyCollection<string> keys, int capacity)
     {
         Participant = participant;
         IsNewRow = isNewRow;
-        IndexActions = indexActions;
+        IndexChanges = indexChanges;
         Keys = keys;
         Capacity = capacity;
-        _originalStatus = participant.Status;
-        _originalNumber = participant.RegistrationNumber;
-        _originalWaitlistSeq = participant.WaitlistSeq;
-        _originalRegisteredAt = participant.RegisteredAt;
-        _originalWithdrawnAt = participant.WithdrawnAt;
+        _original = ParticipantTransaction.SeatState.Of(participant);
     }
 
     public ParticipantEntity Participant { get; }
 
     public bool IsNewRow { get; }
 
-    public IReadOnlyList<TableTransactionAction> IndexActions { get; }
+    /// <summary>The index rows this registration claims or frees, in the store's row operations.</summary>
+    public ParticipantTransaction IndexChanges { get; }
 
     /// <summary>Row keys this registration writes; two registrations sharing one never ride in the same transaction.</summary>
     public IReadOnlyCollection<string> Keys { get; }
 
     public int Capacity { get; }
 
-    public int ActionCount => 1 + IndexActions.Count;
+    public int ActionCount => 1 + IndexChanges.Count;
 
     /// <summary>The outcome, or null when this registration lost a race and the caller must read again.</summary>
     internal TaskCompletionSource<RegistrationOutcome?> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    internal RegistrationOutcome Assign(CountersEntity counters, DateTimeOffset now)
+    /// <summary>Takes a seat or waitlist place in <paramref name="transaction"/> (row, then its index rows); the counters follow.</summary>
+    internal RegistrationOutcome Assign(ParticipantTransaction transaction, CountersEntity counters, DateTimeOffset now)
     {
-        var p = Participant;
-        if (p.Status == ParticipantStatus.Withdrawn)
-        {
-            counters.Withdrawn--;
-        }
-
-        p.RegisteredAt = now;
-        p.WithdrawnAt = null;
-        p.RegistrationNumber ??= RegistrationService.RegistrationNumber(p.PartitionKey, counters.NextRegistrationSeq++);
-        if (counters.Confirmed < Capacity)
-        {
-            p.Status = ParticipantStatus.Confirmed;
-            counters.Confirmed++;
-            return RegistrationOutcome.Confirmed;
-        }
-
-        p.Status = ParticipantStatus.Waitlisted;
-        p.WaitlistSeq = counters.NextWaitlistSeq++;
-        counters.Waitlisted++;
-        return RegistrationOutcome.Waitlisted;
+        var seated = transaction.TakeSeat(Participant, IsNewRow, counters, Capacity, now);
+        transaction.Append(IndexChanges);
+        return seated ? RegistrationOutcome.Confirmed : RegistrationOutcome.Waitlisted;
     }
 
     /// <summary>Undoes <see cref="Assign"/> so a retried transaction starts from what is stored.</summary>
-    internal void Reset()
-    {
-        var p = Participant;
-        p.Status = _originalStatus;
-        p.RegistrationNumber = _originalNumber;
-        p.WaitlistSeq = _originalWaitlistSeq;
-        p.RegisteredAt = _originalRegisteredAt;
-        p.WithdrawnAt = _originalWithdrawnAt;
-    }
-
-    internal IEnumerable<TableTransactionAction> Actions()
-    {
-        yield return IsNewRow
-            ? new(TableTransactionActionType.Add, Participant)
-            : new(TableTransactionActionType.UpdateReplace, Participant, Participant.ETag);
-        foreach (var action in IndexActions)
-        {
-            yield return action;
-        }
-    }
+    internal void Reset() => _original.RestoreTo(Participant);
 }
 
 /// <summary>
@@ -107,10 +65,10 @@ public sealed class PendingRegistration
 /// row or index row conflicts (someone registered the same NIP a moment earlier) is taken out of the batch and
 /// its caller reads again, exactly as with its own transaction.
 /// </summary>
-public sealed class RegistrationCommitter(AppTables tables, AuditLog audit, TimeProvider time, ILogger<RegistrationCommitter> logger)
+public sealed class RegistrationCommitter(ParticipantStore participants, AuditLog audit, TimeProvider time, ILogger<RegistrationCommitter> logger)
 {
     /// <summary>Azure Table storage's limit on operations in one entity-group transaction.</summary>
-    public const int MaxActionsPerTransaction = 100;
+    public const int MaxActionsPerTransaction = ParticipantStore.MaxActionsPerTransaction;
 
     private const int MaxAttemptsPerBatch = 60;
 
@@ -213,7 +171,6 @@ public sealed class RegistrationCommitter(AppTables tables, AuditLog audit, Time
 
     private async Task CommitBatchAsync(Lane lane, List<PendingRegistration> batch)
     {
-        var table = await tables.GetAsync(AppTables.Participants);
         var pending = new List<PendingRegistration>(batch);
         for (var attempt = 0; pending.Count > 0; attempt++)
         {
@@ -222,39 +179,34 @@ public sealed class RegistrationCommitter(AppTables tables, AuditLog audit, Time
                 throw new TimeoutException("Too many concurrent changes to this cycle's registrations; try again.");
             }
 
-            var counters = lane.Counters ?? (await table.GetEntityAsync<CountersEntity>(lane.CycleId, CountersEntity.Key)).Value;
+            var counters = lane.Counters ?? await participants.CountersAsync(lane.CycleId);
             lane.Counters = null; // kept only while it is known to match what is stored
             var now = time.GetUtcNow();
-            var actions = new List<TableTransactionAction>();
+            var transaction = ParticipantStore.Begin(lane.CycleId);
             var owners = new List<PendingRegistration?>();
-            var outcomes = new Dictionary<PendingRegistration, (RegistrationOutcome Outcome, int FirstAction)>();
+            var outcomes = new Dictionary<PendingRegistration, RegistrationOutcome>();
             foreach (var r in pending)
             {
-                outcomes[r] = (r.Assign(counters, now), actions.Count);
-                foreach (var action in r.Actions())
-                {
-                    actions.Add(action);
-                    owners.Add(r);
-                }
+                var first = transaction.Count;
+                outcomes[r] = r.Assign(transaction, counters, now);
+                owners.AddRange(Enumerable.Repeat(r, transaction.Count - first));
             }
 
-            actions.Add(new(TableTransactionActionType.UpdateReplace, counters, counters.ETag));
+            transaction.ReplaceCounters(counters);
             owners.Add(null);
 
             try
             {
-                var response = await table.SubmitTransactionAsync(actions);
-                if (response.Value[^1].Headers.ETag is { } countersETag)
+                // The store gives every row and the counters row its new ETag.
+                var etags = await participants.SubmitAsync(transaction);
+                if (etags[^1] is not null)
                 {
-                    counters.ETag = countersETag;
                     lane.Counters = counters;
                 }
 
                 foreach (var r in pending)
                 {
-                    var (outcome, first) = outcomes[r];
-                    r.Participant.ETag = response.Value[first].Headers.ETag ?? r.Participant.ETag;
-                    r.Completion.TrySetResult(outcome);
+                    r.Completion.TrySetResult(outcomes[r]);
                 }
 
                 await AuditAsync(lane.CycleId, pending, outcomes, now);
@@ -295,12 +247,12 @@ public sealed class RegistrationCommitter(AppTables tables, AuditLog audit, Time
     }
 
     /// <summary>One audit transaction per batch. The registrations are already committed, so a failure here is logged, not thrown.</summary>
-    private async Task AuditAsync(string cycleId, List<PendingRegistration> committed, Dictionary<PendingRegistration, (RegistrationOutcome Outcome, int FirstAction)> outcomes, DateTimeOffset now)
+    private async Task AuditAsync(string cycleId, List<PendingRegistration> committed, Dictionary<PendingRegistration, RegistrationOutcome> outcomes, DateTimeOffset now)
     {
         try
         {
             await audit.WriteManyAsync(cycleId, [.. committed.Select(r => new AuditEntry(now, "participant",
-                outcomes[r].Outcome == RegistrationOutcome.Confirmed ? "registration.confirmed" : "registration.waitlisted",
+                outcomes[r] == RegistrationOutcome.Confirmed ? "registration.confirmed" : "registration.waitlisted",
                 r.Participant.RowKey, r.Participant.RegistrationNumber))]);
         }
         catch (Exception e) when (e is not OperationCanceledException)

@@ -1,5 +1,3 @@
-using System.Globalization;
-using Azure;
 using Azure.Data.Tables;
 using TrainingCycles.Cycles;
 using TrainingCycles.Infrastructure;
@@ -46,7 +44,7 @@ public sealed record RemovalResult(RemovalOutcome Outcome, ParticipantEntity? Pr
 /// <see cref="RegistrationCommitter"/> (one counters update for everyone in the transaction, seats in arrival
 /// order); a change of details moves alone; a withdrawal and its promotion are one transaction.
 /// </summary>
-public sealed class RegistrationService(AppTables tables, RegistrationCommitter committer, AuditLog audit, TimeProvider time)
+public sealed class RegistrationService(ParticipantStore participants, RegistrationCommitter committer, AuditLog audit, TimeProvider time)
 {
     /// <summary>How long a request keeps retrying lost races before answering 503 (busy) rather than 500.</summary>
     private static readonly TimeSpan ContentionBudget = TimeSpan.FromSeconds(20);
@@ -58,7 +56,6 @@ public sealed class RegistrationService(AppTables tables, RegistrationCommitter 
     /// </summary>
     public async Task<RegistrationResult> RegisterAsync(CycleRecord cycle, ValidatedRegistration form, string? invitedParticipantId, CancellationToken cancellationToken = default, bool detailsOnly = false, AuditActor? actor = null, string? reason = null)
     {
-        var table = await tables.GetAsync(AppTables.Participants, cancellationToken);
         var cycleId = cycle.CycleId;
         var nipKey = ParticipantStore.NipIndexKey(cycleId, form.Nip);
         var emailKey = ParticipantStore.EmailIndexKey(cycleId, form.Email);
@@ -73,8 +70,8 @@ public sealed class RegistrationService(AppTables tables, RegistrationCommitter 
             IndexEntity? byNip = null, byEmail = null;
             if (!(optimistic && attempt == 0))
             {
-                var nipLookup = IndexAsync(table, cycleId, nipKey, cancellationToken);
-                var emailLookup = IndexAsync(table, cycleId, emailKey, cancellationToken);
+                var nipLookup = participants.FindIndexAsync(cycleId, nipKey, cancellationToken);
+                var emailLookup = participants.FindIndexAsync(cycleId, emailKey, cancellationToken);
                 byNip = await nipLookup;
                 byEmail = await emailLookup;
             }
@@ -96,68 +93,51 @@ public sealed class RegistrationService(AppTables tables, RegistrationCommitter 
             ParticipantEntity? existing = null;
             if (participantId is not null)
             {
-                var row = await table.GetEntityIfExistsAsync<ParticipantEntity>(cycleId, participantId, cancellationToken: cancellationToken);
-                if (!row.HasValue)
+                existing = await participants.GetAsync(cycleId, participantId, cancellationToken);
+                if (existing is null)
                 {
                     // The link's row is gone (expired unconfirmed registration, removed by the organizer): never recreate it.
                     return new RegistrationResult(RegistrationOutcome.Gone, null);
                 }
-
-                existing = row.Value;
             }
 
             var before = existing is null ? null : ParticipantDetails.Of(existing);
 
             var now = time.GetUtcNow();
-            var p = existing ?? new ParticipantEntity { PartitionKey = cycleId, RowKey = Ids.New("p"), Status = ParticipantStatus.Invited };
+            var p = existing ?? ParticipantStore.NewParticipant(cycleId);
             var previousNip = p.Nip;
             var previousEmail = p.Email;
             var wasRegistered = p.Status is ParticipantStatus.Confirmed or ParticipantStatus.Waitlisted;
 
-            p.FullName = form.FullName;
-            p.Nip = form.Nip;
-            p.Email = form.Email;
-            p.Phone = form.Phone;
-            p.Agency = form.Agency;
-            p.AgencyLevel = form.AgencyLevel;
-            p.Regency = form.Regency;
-            p.Position = form.Position;
-            p.Rank = form.Rank;
-            p.Language = form.Language;
-            p.ConsentAt ??= now;
-            p.UpdatedAt = now;
-            if (existing is not null && !string.IsNullOrEmpty(previousEmail) && !string.Equals(previousEmail, form.Email, StringComparison.Ordinal))
-            {
-                // Links sent to the old address stop working: they may be in someone else's mailbox.
-                p.TokenVersion++;
-            }
+            // Links sent to an old address stop working (the store bumps the token version): they may be in someone else's mailbox.
+            ParticipantStore.ApplyDetails(p, Details(form), now);
 
-            var indexActions = new List<TableTransactionAction>();
+            var indexChanges = ParticipantStore.Begin(cycleId);
             var keys = new List<string> { p.RowKey };
             if (byNip is null)
             {
                 keys.Add(nipKey);
-                indexActions.Add(new(TableTransactionActionType.Add, new IndexEntity { PartitionKey = cycleId, RowKey = nipKey, ParticipantId = p.RowKey }));
+                indexChanges.ClaimIndex(nipKey, p.RowKey);
                 if (previousNip is not null && previousNip != form.Nip)
                 {
-                    await DeleteOwnIndexAsync(table, p, ParticipantStore.NipIndexKey(cycleId, previousNip), indexActions, keys, cancellationToken);
+                    await ReleaseOwnIndexAsync(p, ParticipantStore.NipIndexKey(cycleId, previousNip), indexChanges, keys, cancellationToken);
                 }
             }
 
             if (byEmail is null)
             {
                 keys.Add(emailKey);
-                indexActions.Add(new(TableTransactionActionType.Add, new IndexEntity { PartitionKey = cycleId, RowKey = emailKey, ParticipantId = p.RowKey }));
+                indexChanges.ClaimIndex(emailKey, p.RowKey);
                 if (existing is not null && !string.IsNullOrEmpty(previousEmail) && !string.Equals(previousEmail, form.Email, StringComparison.Ordinal))
                 {
-                    await DeleteOwnIndexAsync(table, p, ParticipantStore.EmailIndexKey(cycleId, previousEmail), indexActions, keys, cancellationToken);
+                    await ReleaseOwnIndexAsync(p, ParticipantStore.EmailIndexKey(cycleId, previousEmail), indexChanges, keys, cancellationToken);
                 }
             }
 
             if (!wasRegistered && !detailsOnly)
             {
                 // A new seat or waitlist place: the counters row changes, so it goes through the cycle's group commit.
-                var pending = new PendingRegistration(p, existing is null, indexActions, keys, cycle.Entity.Capacity);
+                var pending = new PendingRegistration(p, existing is null, indexChanges, keys, cycle.Entity.Capacity);
                 if (await committer.CommitAsync(cycleId, pending, cancellationToken) is not { } committed)
                 {
                     if (!optimistic || attempt > 0)
@@ -172,12 +152,12 @@ public sealed class RegistrationService(AppTables tables, RegistrationCommitter 
             }
 
             // A change of details: the counters stay as they are, so this person's rows move alone.
-            var actions = new List<TableTransactionAction> { new(TableTransactionActionType.UpdateReplace, p, p.ETag) };
-            actions.AddRange(indexActions);
+            var change = ParticipantStore.Begin(cycleId);
+            change.Replace(p);
+            change.Append(indexChanges);
             try
             {
-                var response = await table.SubmitTransactionAsync(actions, cancellationToken);
-                p.ETag = response.Value[0].Headers.ETag ?? p.ETag;
+                await participants.SubmitAsync(change, cancellationToken);
             }
             catch (TableTransactionFailedException e) when (e.Status is 404 or 409 or 412)
             {
@@ -199,10 +179,9 @@ public sealed class RegistrationService(AppTables tables, RegistrationCommitter 
     /// </summary>
     public async Task<RegistrationResult> StartOpenRegistrationAsync(CycleRecord cycle, ValidatedRegistration form, TimeSpan confirmWithin, CancellationToken cancellationToken = default)
     {
-        var table = await tables.GetAsync(AppTables.Participants, cancellationToken);
         var cycleId = cycle.CycleId;
-        var byNip = IndexAsync(table, cycleId, ParticipantStore.NipIndexKey(cycleId, form.Nip), cancellationToken);
-        var byEmail = IndexAsync(table, cycleId, ParticipantStore.EmailIndexKey(cycleId, form.Email), cancellationToken);
+        var byNip = participants.FindIndexAsync(cycleId, ParticipantStore.NipIndexKey(cycleId, form.Nip), cancellationToken);
+        var byEmail = participants.FindIndexAsync(cycleId, ParticipantStore.EmailIndexKey(cycleId, form.Email), cancellationToken);
         if (await byNip is not null)
         {
             return new RegistrationResult(RegistrationOutcome.NipTaken, null);
@@ -214,27 +193,7 @@ public sealed class RegistrationService(AppTables tables, RegistrationCommitter 
         }
 
         var now = time.GetUtcNow();
-        var p = new ParticipantEntity
-        {
-            PartitionKey = cycleId,
-            RowKey = Ids.New("p"),
-            Status = ParticipantStatus.Unconfirmed,
-            FullName = form.FullName,
-            Nip = form.Nip,
-            Email = form.Email,
-            Phone = form.Phone,
-            Agency = form.Agency,
-            AgencyLevel = form.AgencyLevel,
-            Regency = form.Regency,
-            Position = form.Position,
-            Rank = form.Rank,
-            Language = form.Language,
-            ConsentAt = now,
-            UpdatedAt = now,
-            ConfirmBy = now + confirmWithin,
-        };
-        var response = await table.AddEntityAsync(p, cancellationToken);
-        p.ETag = response.Headers.ETag ?? p.ETag;
+        var p = await participants.AddUnconfirmedAsync(cycleId, Details(form), now, now + confirmWithin, cancellationToken);
         await audit.WriteAsync(cycleId, "participant", "registration.started", p.RowKey, cancellationToken: cancellationToken);
         return new RegistrationResult(RegistrationOutcome.AwaitingEmailConfirmation, p);
     }
@@ -245,14 +204,11 @@ public sealed class RegistrationService(AppTables tables, RegistrationCommitter 
     /// </summary>
     public async Task<RegistrationResult> ConfirmEmailAsync(CycleRecord cycle, string participantId, CancellationToken cancellationToken = default)
     {
-        var table = await tables.GetAsync(AppTables.Participants, cancellationToken);
-        var row = await table.GetEntityIfExistsAsync<ParticipantEntity>(cycle.CycleId, participantId, cancellationToken: cancellationToken);
-        if (!row.HasValue)
+        if (await participants.GetAsync(cycle.CycleId, participantId, cancellationToken) is not { } p)
         {
             return new RegistrationResult(RegistrationOutcome.Gone, null);
         }
 
-        var p = row.Value!;
         if (p.Status != ParticipantStatus.Unconfirmed)
         {
             return new RegistrationResult(RegistrationOutcome.AlreadyConfirmed, p);
@@ -268,96 +224,52 @@ public sealed class RegistrationService(AppTables tables, RegistrationCommitter 
     }
 
     /// <summary>
-    /// Removes the Unconfirmed rows whose window ended by <paramref name="plannedAt"/> (the timer's planned time, not a
-    /// clock read that may lag it). Each delete is under the row's ETag: a confirmation racing it wins or loses whole.
-    /// </summary>
-    public async Task<int> ExpireUnconfirmedAsync(string cycleId, IReadOnlyList<string> participantIds, DateTimeOffset plannedAt, CancellationToken cancellationToken = default)
-    {
-        var table = await tables.GetAsync(AppTables.Participants, cancellationToken);
-        var removed = 0;
-        foreach (var id in participantIds.Distinct(StringComparer.Ordinal))
-        {
-            var row = await table.GetEntityIfExistsAsync<ParticipantEntity>(cycleId, id, cancellationToken: cancellationToken);
-            if (!row.HasValue || row.Value!.Status != ParticipantStatus.Unconfirmed || row.Value.ConfirmBy > plannedAt)
-            {
-                continue;
-            }
-
-            try
-            {
-                await table.DeleteEntityAsync(cycleId, id, row.Value.ETag, cancellationToken);
-                removed++;
-                await audit.WriteAsync(cycleId, AuditLog.System, "registration.expired", id, cancellationToken: cancellationToken);
-            }
-            catch (RequestFailedException e) when (e.Status is 404 or 412)
-            {
-                // Confirmed (or removed) a moment ago.
-            }
-        }
-
-        return removed;
-    }
-
-    /// <summary>
     /// An organizer removes a row (a fake registration, an invitee added by mistake): the row and its index rows go, the
     /// counters follow, and a freed seat goes to the first on the waitlist — one transaction. A person who holds a
     /// certificate is never removed (revoke it first; the record stays).
     /// </summary>
     public async Task<RemovalResult> RemoveAsync(CycleRecord cycle, string participantId, AuditActor actor, string? reason, CancellationToken cancellationToken = default)
     {
-        var table = await tables.GetAsync(AppTables.Participants, cancellationToken);
         var cycleId = cycle.CycleId;
         var started = time.GetTimestamp();
         for (var attempt = 0; ; attempt++)
         {
-            var row = await table.GetEntityIfExistsAsync<ParticipantEntity>(cycleId, participantId, cancellationToken: cancellationToken);
-            if (!row.HasValue)
+            if (await participants.GetAsync(cycleId, participantId, cancellationToken) is not { } p)
             {
                 return new RemovalResult(RemovalOutcome.NotFound, null);
             }
 
-            var p = row.Value!;
             if (p.CertificateId is not null)
             {
                 return new RemovalResult(RemovalOutcome.HasCertificate, null);
             }
 
-            var actions = new List<TableTransactionAction> { new(TableTransactionActionType.Delete, p, p.ETag) };
+            var removal = ParticipantStore.Begin(cycleId);
+            removal.Remove(p);
             foreach (var key in new[] { p.Nip is null ? null : ParticipantStore.NipIndexKey(cycleId, p.Nip), string.IsNullOrEmpty(p.Email) ? null : ParticipantStore.EmailIndexKey(cycleId, p.Email) })
             {
-                if (key is not null && await IndexAsync(table, cycleId, key, cancellationToken) is { } index && index.ParticipantId == p.RowKey)
+                if (key is not null && await participants.FindIndexAsync(cycleId, key, cancellationToken) is { } index && index.ParticipantId == p.RowKey)
                 {
-                    actions.Add(new(TableTransactionActionType.Delete, index, index.ETag));
+                    removal.ReleaseIndex(index);
                 }
             }
 
             ParticipantEntity? promoted = null;
             if (p.Status != ParticipantStatus.Unconfirmed)
             {
-                var counters = (await table.GetEntityAsync<CountersEntity>(cycleId, CountersEntity.Key, cancellationToken: cancellationToken)).Value;
-                switch (p.Status)
-                {
-                    case ParticipantStatus.Confirmed: counters.Confirmed--; break;
-                    case ParticipantStatus.Waitlisted: counters.Waitlisted--; break;
-                    case ParticipantStatus.Withdrawn: counters.Withdrawn--; break;
-                }
-
-                if (p.Invited)
-                {
-                    counters.Invited--;
-                }
-
+                var counters = await participants.CountersAsync(cycleId, cancellationToken);
+                ParticipantTransaction.CountRemoval(p, counters);
                 if (p.Status == ParticipantStatus.Confirmed)
                 {
-                    promoted = await PromoteFirstWaitlistedAsync(table, cycle, counters, actions, time.GetUtcNow(), cancellationToken);
+                    promoted = await PromoteFirstWaitlistedAsync(cycle, counters, removal, time.GetUtcNow(), cancellationToken);
                 }
 
-                actions.Add(new(TableTransactionActionType.UpdateReplace, counters, counters.ETag));
+                removal.ReplaceCounters(counters);
             }
 
             try
             {
-                await table.SubmitTransactionAsync(actions, cancellationToken);
+                await participants.SubmitAsync(removal, cancellationToken);
             }
             catch (TableTransactionFailedException e) when (e.Status is 404 or 409 or 412)
             {
@@ -378,43 +290,28 @@ public sealed class RegistrationService(AppTables tables, RegistrationCommitter 
     /// <summary>Withdraws a registration; a freed seat goes to the first on the waitlist in the same transaction.</summary>
     public async Task<WithdrawalResult> WithdrawAsync(CycleRecord cycle, string participantId, bool promote, CancellationToken cancellationToken = default, AuditActor? actor = null, string? reason = null)
     {
-        var table = await tables.GetAsync(AppTables.Participants, cancellationToken);
         var cycleId = cycle.CycleId;
         var started = time.GetTimestamp();
         for (var attempt = 0; ; attempt++)
         {
-            var counters = (await table.GetEntityAsync<CountersEntity>(cycleId, CountersEntity.Key, cancellationToken: cancellationToken)).Value;
-            var row = await table.GetEntityIfExistsAsync<ParticipantEntity>(cycleId, participantId, cancellationToken: cancellationToken);
-            if (!row.HasValue || row.Value!.Status is not (ParticipantStatus.Confirmed or ParticipantStatus.Waitlisted))
+            var counters = await participants.CountersAsync(cycleId, cancellationToken);
+            var p = await participants.GetAsync(cycleId, participantId, cancellationToken);
+            if (p is null || p.Status is not (ParticipantStatus.Confirmed or ParticipantStatus.Waitlisted))
             {
-                return new WithdrawalResult(false, row.HasValue ? row.Value : null, null);
+                return new WithdrawalResult(false, p, null);
             }
 
-            var p = row.Value!;
             var now = time.GetUtcNow();
             var wasConfirmed = p.Status == ParticipantStatus.Confirmed;
-            if (wasConfirmed)
-            {
-                counters.Confirmed--;
-            }
-            else
-            {
-                counters.Waitlisted--;
-            }
+            var withdrawal = ParticipantStore.Begin(cycleId);
+            withdrawal.Withdraw(p, counters, now);
 
-            p.Status = ParticipantStatus.Withdrawn;
-            p.WithdrawnAt = now;
-            p.TokenVersion++;
-            p.UpdatedAt = now;
-            counters.Withdrawn++;
-            var actions = new List<TableTransactionAction> { new(TableTransactionActionType.UpdateReplace, p, p.ETag) };
+            var promoted = wasConfirmed && promote ? await PromoteFirstWaitlistedAsync(cycle, counters, withdrawal, now, cancellationToken) : null;
 
-            var promoted = wasConfirmed && promote ? await PromoteFirstWaitlistedAsync(table, cycle, counters, actions, now, cancellationToken) : null;
-
-            actions.Add(new(TableTransactionActionType.UpdateReplace, counters, counters.ETag));
+            withdrawal.ReplaceCounters(counters);
             try
             {
-                await table.SubmitTransactionAsync(actions, cancellationToken);
+                await participants.SubmitAsync(withdrawal, cancellationToken);
             }
             catch (TableTransactionFailedException e) when (e.Status is 409 or 412)
             {
@@ -448,55 +345,29 @@ public sealed class RegistrationService(AppTables tables, RegistrationCommitter 
     /// before imports wrote NIP index rows) or that points to someone else is left alone: a missing index row is not
     /// an error, and deleting it blindly would fail the whole transaction with 404 on every retry.
     /// </summary>
-    private static async Task DeleteOwnIndexAsync(TableClient table, ParticipantEntity p, string key, List<TableTransactionAction> actions, List<string> keys, CancellationToken cancellationToken)
+    private async Task ReleaseOwnIndexAsync(ParticipantEntity p, string key, ParticipantTransaction changes, List<string> keys, CancellationToken cancellationToken)
     {
-        if (await IndexAsync(table, p.PartitionKey, key, cancellationToken) is { } index && index.ParticipantId == p.RowKey)
+        if (await participants.FindIndexAsync(p.PartitionKey, key, cancellationToken) is { } index && index.ParticipantId == p.RowKey)
         {
             keys.Add(key);
-            actions.Add(new(TableTransactionActionType.Delete, index, index.ETag));
+            changes.ReleaseIndex(index);
         }
     }
 
-    public static string RegistrationNumber(string cycleId, int seq) =>
-        cycleId[1..5].ToUpperInvariant() + "-" + seq.ToString("D4", CultureInfo.InvariantCulture);
-
-    private static async Task<IndexEntity?> IndexAsync(TableClient table, string cycleId, string key, CancellationToken cancellationToken)
-    {
-        var row = await table.GetEntityIfExistsAsync<IndexEntity>(cycleId, key, cancellationToken: cancellationToken);
-        return row.HasValue ? row.Value : null;
-    }
+    private static RegistrantDetails Details(ValidatedRegistration form) =>
+        new(form.FullName, form.Nip, form.Email, form.Phone, form.Agency, form.AgencyLevel, form.Regency, form.Position, form.Rank, form.Language);
 
     /// <summary>A seat was freed: the first on the waitlist takes it, in the caller's transaction (row and counters together).</summary>
-    private static async Task<ParticipantEntity?> PromoteFirstWaitlistedAsync(TableClient table, CycleRecord cycle, CountersEntity counters, List<TableTransactionAction> actions, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<ParticipantEntity?> PromoteFirstWaitlistedAsync(CycleRecord cycle, CountersEntity counters, ParticipantTransaction changes, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        if (counters.Waitlisted <= 0 || counters.Confirmed >= cycle.Entity.Capacity || await FirstWaitlistedAsync(table, cycle.CycleId, cancellationToken) is not { } promoted)
+        if (counters.Waitlisted <= 0 || counters.Confirmed >= cycle.Entity.Capacity || await participants.FirstWaitlistedAsync(cycle.CycleId, cancellationToken) is not { } promoted)
         {
             return null;
         }
 
-        promoted.Status = ParticipantStatus.Confirmed;
-        promoted.UpdatedAt = now;
-        counters.Waitlisted--;
-        counters.Confirmed++;
-        actions.Add(new(TableTransactionActionType.UpdateReplace, promoted, promoted.ETag));
+        changes.Promote(promoted, counters, now);
         return promoted;
     }
-
-    private static async Task<ParticipantEntity?> FirstWaitlistedAsync(TableClient table, string cycleId, CancellationToken cancellationToken)
-    {
-        ParticipantEntity? first = null;
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {cycleId} and RowKey ge {"p"} and RowKey lt {"q"} and Status eq {ParticipantStatus.Waitlisted}");
-        await foreach (var p in table.QueryAsync<ParticipantEntity>(filter, cancellationToken: cancellationToken))
-        {
-            if (first is null || p.WaitlistSeq < first.WaitlistSeq)
-            {
-                first = p;
-            }
-        }
-
-        return first;
-    }
-
     private static string? Reasoned(string? details, string? reason) =>
         string.IsNullOrEmpty(reason) ? details : string.IsNullOrEmpty(details) ? reason : details + " — " + reason;
 }

@@ -33,7 +33,7 @@ public sealed class EmailEventEntity : ITableEntity
 /// <c>sg_event_id</c>. Delivered, bounced, dropped and spam reports are recorded against the participant (found
 /// through the ids in our custom args — SendGrid never gets, and we never log, anything personal).
 /// </summary>
-public sealed class EmailEventFunctions(AppTables tables, IOptions<SendGridOptions> options, TimeProvider time, ILogger<EmailEventFunctions> logger)
+public sealed class EmailEventFunctions(AppTables tables, ParticipantStore participants, IOptions<SendGridOptions> options, TimeProvider time, ILogger<EmailEventFunctions> logger)
 {
     public const string SignatureHeader = "X-Twilio-Email-Event-Webhook-Signature";
     public const string TimestampHeader = "X-Twilio-Email-Event-Webhook-Timestamp";
@@ -103,7 +103,6 @@ public sealed class EmailEventFunctions(AppTables tables, IOptions<SendGridOptio
         }
 
         var eventsTable = await tables.GetAsync(AppTables.EmailEvents);
-        var participants = await tables.GetAsync(AppTables.Participants);
         int recorded = 0, duplicates = 0, ignored = 0;
         foreach (var e in events)
         {
@@ -139,7 +138,7 @@ public sealed class EmailEventFunctions(AppTables tables, IOptions<SendGridOptio
 
             if (type is not "deferred")
             {
-                await SetParticipantStatusAsync(participants, cycleId!, participantId!, type, at);
+                await RecordParticipantStatusAsync(cycleId!, participantId!, type, at);
             }
 
             recorded++;
@@ -150,7 +149,7 @@ public sealed class EmailEventFunctions(AppTables tables, IOptions<SendGridOptio
     }
 
     /// <summary>The participant's latest delivery state; a later "delivered" does not hide an earlier bounce of another mail.</summary>
-    private static async Task SetParticipantStatusAsync(TableClient participants, string cycleId, string participantId, string type, DateTimeOffset at)
+    private async Task RecordParticipantStatusAsync(string cycleId, string participantId, string type, DateTimeOffset at)
     {
         var status = type switch
         {
@@ -165,20 +164,7 @@ public sealed class EmailEventFunctions(AppTables tables, IOptions<SendGridOptio
             return;
         }
 
-        var row = await participants.GetEntityIfExistsAsync<TableEntity>(cycleId, participantId, select: ["EmailStatus", "EmailStatusAt"]);
-        if (!row.HasValue)
-        {
-            return;
-        }
-
-        var current = row.Value!.GetString("EmailStatus");
-        if (status == "Delivered" && current is "Bounced" or "Dropped" or "SpamReport")
-        {
-            return;
-        }
-
-        var update = new TableEntity(cycleId, participantId) { ["EmailStatus"] = status, ["EmailStatusAt"] = at };
-        await participants.UpdateEntityAsync(update, ETag.All, TableUpdateMode.Merge);
+        await participants.RecordEmailStatusAsync(cycleId, participantId, status, at);
     }
 
     private static string? Str(JsonElement e, string name)

@@ -2,7 +2,6 @@ using System.Net;
 using Microsoft.Extensions.Options;
 using TrainingCycles.Cycles;
 using TrainingCycles.Infrastructure;
-using TrainingCycles.Registration;
 
 namespace TrainingCycles.Reminders;
 

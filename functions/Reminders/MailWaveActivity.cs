@@ -2,7 +2,6 @@ using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Logging;
 using TrainingCycles.Cycles;
 using TrainingCycles.Infrastructure;
-using TrainingCycles.Registration;
 
 namespace TrainingCycles.Reminders;
 

@@ -8,7 +8,6 @@ using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging;
 using TrainingCycles.Cycles;
 using TrainingCycles.Infrastructure;
-using TrainingCycles.Registration;
 
 namespace TrainingCycles.Reminders;
 
@@ -34,7 +33,7 @@ public sealed record ParticipantMailBatch(string CycleId, IReadOnlyList<Particip
 /// scheduled at about the same time share one orchestration (see <see cref="ParticipantMailQueue"/>): one
 /// orchestration per person cost the Durable engine about 37 storage requests and 9 history rows per registration.
 /// </summary>
-public sealed class ParticipantMail(CycleStore cycles, ParticipantStore participants, RegistrationService registrations, EmailLog emailLog, Mailer mailer, MailComposer composer, ILogger<ParticipantMail> logger)
+public sealed class ParticipantMail(CycleStore cycles, ParticipantStore participants, EmailLog emailLog, Mailer mailer, MailComposer composer, ILogger<ParticipantMail> logger)
 {
     /// <summary>Mails per orchestration: ids only, so the input stays far below the engine's message size limits.</summary>
     public const int MaxMailsPerBatch = 100;
@@ -90,11 +89,15 @@ public sealed class ParticipantMail(CycleStore cycles, ParticipantStore particip
         return sent;
     }
 
-    /// <summary>Removes the registrations of an email-check batch that were not confirmed in time.</summary>
+    /// <summary>
+    /// Removes the registrations of an email-check batch that were not confirmed in time, by the timer's planned
+    /// time (not a clock read that may lag it); each delete under the row's ETag, so a confirmation racing it wins or
+    /// loses whole.
+    /// </summary>
     [Function(nameof(ExpireUnconfirmedRegistrations))]
     public async Task<int> ExpireUnconfirmedRegistrations([ActivityTrigger] UnconfirmedExpiry expiry)
     {
-        var removed = await registrations.ExpireUnconfirmedAsync(expiry.CycleId, expiry.ParticipantIds, expiry.PlannedAt);
+        var removed = await participants.RemoveExpiredUnconfirmedAsync(expiry.CycleId, expiry.ParticipantIds, expiry.PlannedAt);
         logger.LogInformation("{Removed} of {Count} unconfirmed registration(s) expired in cycle {CycleId}", removed, expiry.ParticipantIds.Count, expiry.CycleId);
         return removed;
     }

@@ -1,5 +1,4 @@
 using System.Reflection;
-using System.Reflection.Emit;
 using System.Text.RegularExpressions;
 using TrainingCycles.DevHost;
 
@@ -37,22 +36,12 @@ public sealed partial class DependencyDirectionTests
         ["Cycles.CycleActivities -> Attendance.CompletionResult"] = "the workflow's EvaluateCompletion activity; it duplicates Attendance.CompletionFollowUp and belongs there",
         ["Cycles.CycleActivities -> Attendance.CompletionRuleEvaluator"] = "the same EvaluateCompletion activity applies the JP rule",
         ["Cycles.CycleActivities -> Certificates.CertificateIssuer"] = "the workflow's IssueCertificates activity; the activity belongs in Certificates",
-        ["Cycles.CycleActivities -> Registration.ParticipantStore"] = "the participants table's store lives in Registration; it belongs with ParticipantEntity in Cycles (docs/architecture.md, next steps)",
         ["Cycles.InviteeImport -> Registration.Nip"] = "invitee import validates NIPs with the form's validator; Nip and IndonesianPhone are shared rules that belong in Cycles or Infrastructure",
         ["Cycles.InviteeImport -> Registration.NipResult"] = "as Registration.Nip",
         ["Cycles.InviteeImport -> Registration.NipError"] = "as Registration.Nip",
         ["Cycles.InviteeImport -> Registration.IndonesianPhone"] = "invitee import normalises phone numbers with the form's rule; as Registration.Nip",
         ["Cycles.InviteeImport -> Registration.PhoneResult"] = "as Registration.IndonesianPhone",
         ["Cycles.InviteeImport -> Registration.PhoneError"] = "as Registration.IndonesianPhone",
-        ["Cycles.ParticipantFunctions -> Registration.ParticipantStore"] = "the organizer's invitee import and participant list endpoints sit in Cycles; the participants table's store lives in Registration; it belongs with ParticipantEntity in Cycles (docs/architecture.md, next steps)",
-        ["Cycles.ParticipantFunctions -> Registration.ImportResult"] = "the import endpoint returns the store's import result; as above",
-        ["Reminders.MailWaveActivity -> Registration.ParticipantStore"] = "a reminder wave reads the cycle's participants; the participants table's store lives in Registration; it belongs with ParticipantEntity in Cycles (docs/architecture.md, next steps)",
-        ["Reminders.ParticipantMail -> Registration.ParticipantStore"] = "one participant's mail reads that participant; the participants table's store lives in Registration; it belongs with ParticipantEntity in Cycles (docs/architecture.md, next steps)",
-        ["Reminders.ParticipantMail -> Registration.RegistrationService"] = "the ExpireUnconfirmedRegistrations activity sits with the mail activities but removes registrations; it belongs in Registration",
-        ["Attendance.CheckInFunctions -> Registration.ParticipantStore"] = "a check-in looks up the participant; the participants table's store lives in Registration; it belongs with ParticipantEntity in Cycles (docs/architecture.md, next steps)",
-        ["Attendance.PresenceFunctions -> Registration.ParticipantStore"] = "a door scan looks up the participant; the participants table's store lives in Registration; it belongs with ParticipantEntity in Cycles (docs/architecture.md, next steps)",
-        ["Attendance.RosterFunctions -> Registration.ParticipantStore"] = "the roster lists the participants; the participants table's store lives in Registration; it belongs with ParticipantEntity in Cycles (docs/architecture.md, next steps)",
-        ["Attendance.CompletionFollowUp -> Registration.ParticipantStore"] = "re-evaluation after a correction reads the participants; the participants table's store lives in Registration; it belongs with ParticipantEntity in Cycles (docs/architecture.md, next steps)",
         ["Attendance.CompletionFollowUp -> Certificates.CertificateFollowUpOrchestration"] = "a correction after completion starts the certificate follow-up orchestration (the work itself now runs in the workflow); to invert, raise an event the Certificates layer handles",
         ["Attendance.PresenceFunctions -> Certificates.CertificateFollowUpOrchestration"] = "as Attendance.CompletionFollowUp: a pending decision after completion starts the follow-up",
         ["Attendance.RosterFunctions -> Certificates.CertificateFollowUpOrchestration"] = "as Attendance.CompletionFollowUp: a roster correction after completion starts the follow-up",
@@ -229,7 +218,7 @@ public sealed partial class DependencyDirectionTests
                 Add(local.LocalType);
             }
 
-            foreach (var member in IlMembers(method, body.GetILAsByteArray() ?? []))
+            foreach (var member in Il.Operands(method, body.GetILAsByteArray() ?? []))
             {
                 switch (member)
                 {
@@ -256,60 +245,6 @@ public sealed partial class DependencyDirectionTests
         }
 
         return used;
-    }
-
-    private static readonly Dictionary<short, OpCode> OpCodesByValue = typeof(OpCodes)
-        .GetFields(BindingFlags.Public | BindingFlags.Static)
-        .Select(f => (OpCode)f.GetValue(null)!)
-        .ToDictionary(o => o.Value);
-
-    /// <summary>The types, methods and fields that the IL names by token.</summary>
-    private static IEnumerable<MemberInfo> IlMembers(MethodBase method, byte[] il)
-    {
-        var typeArguments = method.DeclaringType is { IsGenericType: true } declaring ? declaring.GetGenericArguments() : null;
-        var methodArguments = method.IsGenericMethod ? method.GetGenericArguments() : null;
-        var members = new List<MemberInfo>();
-        for (var i = 0; i < il.Length;)
-        {
-            short value = il[i++];
-            if (value == 0xFE)
-            {
-                value = unchecked((short)(0xFE00 | il[i++]));
-            }
-
-            var opCode = OpCodesByValue[value];
-            switch (opCode.OperandType)
-            {
-                case OperandType.InlineMethod or OperandType.InlineField or OperandType.InlineType or OperandType.InlineTok:
-                    var token = BitConverter.ToInt32(il, i);
-                    if (method.Module.ResolveMember(token, typeArguments, methodArguments) is { } member)
-                    {
-                        members.Add(member);
-                    }
-
-                    i += 4;
-                    break;
-                case OperandType.InlineSwitch:
-                    i += 4 + (4 * BitConverter.ToInt32(il, i));
-                    break;
-                case OperandType.InlineNone:
-                    break;
-                case OperandType.ShortInlineBrTarget or OperandType.ShortInlineI or OperandType.ShortInlineVar:
-                    i += 1;
-                    break;
-                case OperandType.InlineVar:
-                    i += 2;
-                    break;
-                case OperandType.InlineI8 or OperandType.InlineR:
-                    i += 8;
-                    break;
-                default:
-                    i += 4;
-                    break;
-            }
-        }
-
-        return members;
     }
 
     [GeneratedRegex(@"^\s*namespace\s+([\w.]+)\s*;", RegexOptions.Multiline)]

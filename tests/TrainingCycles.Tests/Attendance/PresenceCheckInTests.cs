@@ -239,7 +239,7 @@ public sealed class PresenceCheckInTests
         var cycle = (await world.Host.Services.GetRequiredService<CycleStore>().GetAsync(cycleId))!;
         var session = cycle.Schedule.Sessions[0];
         var id = Ids.New("p");
-        var participants = world.Host.Services.GetRequiredService<TrainingCycles.Registration.ParticipantStore>();
+        var participants = world.Host.Services.GetRequiredService<TrainingCycles.Cycles.ParticipantStore>();
         var tables = world.Host.Services.GetRequiredService<AppTables>();
         await (await tables.GetAsync(AppTables.Participants)).AddEntityAsync(new ParticipantEntity { PartitionKey = cycleId, RowKey = id, Email = $"{id}@example.org", FullName = "Maria Ulfah", Status = ParticipantStatus.Confirmed, Language = "id", RegistrationNumber = "R001" });
         // What a code check-in in a presence-bound session leaves behind.

@@ -177,10 +177,10 @@ public sealed class RosterTests
     {
         await using var w = await AttendanceWorld.StartAsync();
         var ids = await w.AddParticipantsAsync(2);
-        var participants = w.World.Host.Services.GetRequiredService<TrainingCycles.Registration.ParticipantStore>();
+        var participants = w.World.Host.Services.GetRequiredService<TrainingCycles.Cycles.ParticipantStore>();
         var evil = (await participants.GetAsync(w.CycleId, ids[1]))!;
         evil.FullName = "=HYPERLINK(\"http://evil.example\",\"klik\")";
-        await participants.UpdateAsync(evil);
+        await ParticipantRows.ReplaceAsync(w.World.Host.Services, evil);
         await w.PutMarksAsync("s1", new { marks = new[] { new { participantId = ids[0], status = "Present" }, new { participantId = ids[1], status = "Absent" } } });
         await w.PutMarksAsync("s2", new { marks = new[] { new { participantId = ids[0], status = "Late" } } });
 

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using TrainingCycles.Cycles;
 using TrainingCycles.Certificates;
 using TrainingCycles.DevHost;
 using TrainingCycles.Infrastructure;
@@ -199,10 +200,7 @@ public sealed partial class CertificateCorrectionTests
         // The state a crash right after the first write leaves: the participant row names a new id and code (and the
         // corrected name), nothing else exists yet.
         var p = (await store.GetAsync(original.PartitionKey, original.ParticipantId))!;
-        p.FullName = DefaultName;
-        p.CertificateId = CertificateIssuer.NewCertificateId();
-        p.VerificationCode = CertificateIssuer.NewVerificationCode();
-        await store.UpdateAsync(p);
+        await store.StartReissueAsync(p, CertificateIssuer.NewCertificateId(), CertificateIssuer.NewVerificationCode(), DefaultName, DateTimeOffset.UtcNow);
 
         using var retry = await world.Organizer.PostAsJsonAsync($"api/certificates/{original.RowKey}/reissue", new { fullName = DefaultName });
 

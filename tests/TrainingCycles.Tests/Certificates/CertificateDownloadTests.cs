@@ -194,7 +194,7 @@ public sealed class CertificateDownloadTests
     {
         await using var world = await TestWorld.StartAsync(DurableBackend.InMemory);
         var certificate = await OneAsync(world);
-        var store = world.Host.Services.GetRequiredService<TrainingCycles.Registration.ParticipantStore>();
+        var store = world.Host.Services.GetRequiredService<TrainingCycles.Cycles.ParticipantStore>();
         var holder = (await store.GetAsync(certificate.PartitionKey, certificate.ParticipantId))!;
         var manage = $"api/cycles/{certificate.PartitionKey}/register?manage={Uri.EscapeDataString(Token(world, TokenPurpose.Manage, certificate.PartitionKey, holder.RowKey, TimeSpan.FromDays(1)))}";
         using var client = NoRedirects(world);
@@ -209,7 +209,7 @@ public sealed class CertificateDownloadTests
 
         // The holder's links are revoked (as a withdrawal or an email change does): the old download link stops.
         holder.TokenVersion++;
-        await store.UpdateAsync(holder);
+        await ParticipantRows.ReplaceAsync(world.Host.Services, holder);
         using var revoked = await client.GetAsync(new Uri(fresh).PathAndQuery.TrimStart('/'));
         Assert.Equal(HttpStatusCode.Forbidden, revoked.StatusCode);
     }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Options;
+using TrainingCycles.Cycles;
 using TrainingCycles.Certificates;
 using TrainingCycles.DevHost;
 using TrainingCycles.Infrastructure;

@@ -44,7 +44,7 @@ internal static class CertificateSetup
             p.RegisteredAt = DateTimeOffset.UtcNow;
             p.Eligible = true;
             p.EligibilityExplanation = "test";
-            await store.UpdateAsync(p);
+            await ParticipantRows.ReplaceAsync(world.Host.Services, p);
             result.Add((await store.GetAsync(cycleId, p.RowKey))!);
         }
 

@@ -168,7 +168,7 @@ public sealed class RegistrationTests
         Assert.Equal(40, rows.Select(p => p.Nip).Distinct().Count());
         Assert.Equal(40, rows.Select(p => p.Email).Distinct().Count());
         Assert.Equal(
-            Enumerable.Range(1, 40).Select(i => RegistrationService.RegistrationNumber(cycleId, i)).Order(StringComparer.Ordinal),
+            Enumerable.Range(1, 40).Select(i => ParticipantStore.RegistrationNumber(cycleId, i)).Order(StringComparer.Ordinal),
             rows.Select(p => p.RegistrationNumber!).Order(StringComparer.Ordinal));
         Assert.Equal(25, rows.Count(p => p.Status == ParticipantStatus.Confirmed));
         Assert.Equal(Enumerable.Range(1, 15).Select(i => (long)i), rows.Where(p => p.Status == ParticipantStatus.Waitlisted).Select(p => p.WaitlistSeq).Order());

@@ -176,7 +176,7 @@ public sealed class InviteeImportFuzzTests(ImportFuzzWorld fixture, ITestOutputH
                     var (rows, errors) = isJson ? InviteeImport.ParseJson(decoded, today) : InviteeImport.ParseCsv(decoded, today);
                     // The one refusal the parser cannot foresee: a new invitee's NIP that someone else in the cycle holds.
                     var nipTaken = answer.Status == HttpStatusCode.Conflict && answer.Body.Contains("\"nip_taken\"", StringComparison.Ordinal) &&
-                        rows.Any(r => r.Nip is not null && before.Contains(TrainingCycles.Registration.ParticipantStore.NipIndexKey(cycleId, r.Nip), StringComparison.Ordinal));
+                        rows.Any(r => r.Nip is not null && before.Contains(TrainingCycles.Cycles.ParticipantStore.NipIndexKey(cycleId, r.Nip), StringComparison.Ordinal));
                     Assert.True(errors.Count > 0 || rows.Count == 0 || nipTaken, $"the parser accepts {rows.Count} rows but the route refused: {answer.Says}");
                     Assert.Equal(nipTaken && errors.Count == 0 ? 409 : 422, answer.Code);
                 }

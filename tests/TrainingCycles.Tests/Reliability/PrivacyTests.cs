@@ -7,6 +7,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
+using TrainingCycles.Cycles;
 using TrainingCycles.DevHost;
 using TrainingCycles.Registration;
 using TrainingCycles.Reminders;

@@ -6,6 +6,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using FsCheck;
 using FsCheck.Fluent;
+using TrainingCycles.Cycles;
 using TrainingCycles.DevHost;
 using TrainingCycles.Infrastructure;
 using TrainingCycles.Registration;

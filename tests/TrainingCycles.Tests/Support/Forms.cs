@@ -37,7 +37,7 @@ public static class Forms
     /// <summary>The personal invitation link of the invitee with this email (what their invitation mail carries).</summary>
     public static async Task<string> InviteUrlAsync(TestWorld world, string cycleId, string email)
     {
-        var p = (await world.Host.Services.GetRequiredService<TrainingCycles.Registration.ParticipantStore>().ListAsync(cycleId)).Single(x => x.Email == email);
+        var p = (await world.Host.Services.GetRequiredService<TrainingCycles.Cycles.ParticipantStore>().ListAsync(cycleId)).Single(x => x.Email == email);
         var token = world.Host.Services.GetRequiredService<TrainingCycles.Infrastructure.Tokens>().Create(TrainingCycles.Infrastructure.TokenPurpose.Invite, cycleId, p.RowKey, DateTimeOffset.UtcNow.AddDays(1), p.TokenVersion);
         return $"api/cycles/{cycleId}/register?invite={Uri.EscapeDataString(token)}";
     }

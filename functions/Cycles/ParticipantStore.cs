@@ -1,15 +1,22 @@
 using Azure;
 using Azure.Data.Tables;
-using TrainingCycles.Cycles;
 using TrainingCycles.Infrastructure;
 
-namespace TrainingCycles.Registration;
+namespace TrainingCycles.Cycles;
 
 /// <summary>What an import did; <see cref="NipConflicts"/> lists new invitees whose NIP someone else already holds.</summary>
 public sealed record ImportResult(int Total, int Imported, int AlreadyInvited, IReadOnlyList<InviteeRow> NipConflicts);
 
-/// <summary>Participants of a cycle: one partition per cycle, so a cycle's rows are one query and writes batch.</summary>
-public sealed class ParticipantStore(AppTables tables, AuditLog audit, TimeProvider time)
+/// <summary>
+/// The participants table: one partition per cycle, so a cycle's rows are one query and writes batch. This store
+/// is the table's one owner (participant rows, their NIP/email index rows and the cycle's counters row): every read
+/// and write goes through its methods, each named for what it does, so every change keeps the same rules — ETags
+/// on rows that two requests can race for, counters in the same entity-group transaction as the rows they count,
+/// token versions bumped where links must stop working. Work that decides several rows at once (a registration,
+/// a withdrawal and its promotion) builds a <see cref="ParticipantTransaction"/> from the store's row operations
+/// and submits it here (ParticipantStore.Changes.cs). A test keeps it so (tests/…/Architecture/ParticipantRowOwnerTests.cs).
+/// </summary>
+public sealed partial class ParticipantStore(AppTables tables, AuditLog audit, TimeProvider time)
 {
     // 100 operations per entity-group transaction: 33 invitees × (row + email index + NIP index) + the counters row.
     private const int InviteesPerBatch = 33;
@@ -18,7 +25,7 @@ public sealed class ParticipantStore(AppTables tables, AuditLog audit, TimeProvi
 
     public static string NipIndexKey(string cycleId, string nip) => "ix-nip-" + Ids.IndexHash(cycleId, nip);
 
-    public static string ParticipantFilter(string cycleId) => TableClient.CreateQueryFilter($"PartitionKey eq {cycleId} and RowKey ge {"p"} and RowKey lt {"q"}");
+    private static string ParticipantFilter(string cycleId) => TableClient.CreateQueryFilter($"PartitionKey eq {cycleId} and RowKey ge {"p"} and RowKey lt {"q"}");
 
     /// <summary>
     /// Adds the invitees not yet on the list. Idempotent: re-importing the same rows changes nothing (the email
@@ -162,12 +169,6 @@ public sealed class ParticipantStore(AppTables tables, AuditLog audit, TimeProvi
             }
         });
         return [.. result.Values.OrderBy(p => p.RowKey, StringComparer.Ordinal)];
-    }
-
-    public async Task UpdateAsync(ParticipantEntity participant, CancellationToken cancellationToken = default)
-    {
-        var table = await tables.GetAsync(AppTables.Participants, cancellationToken);
-        await table.UpdateEntityAsync(participant, participant.ETag, TableUpdateMode.Replace, cancellationToken);
     }
 
     public static bool IsConflict(RequestFailedException e) => e.Status is 409 or 412;
