@@ -6,6 +6,7 @@ using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Options;
 using TrainingCycles.Cycles;
 using TrainingCycles.Infrastructure;
+using TrainingCycles.Identity;
 using static TrainingCycles.Infrastructure.Pages;
 
 namespace TrainingCycles.Attendance;
@@ -26,8 +27,9 @@ public sealed class SessionCodeFunctions(CycleStore cycles, Tokens tokens, Audit
 
     /// <summary><c>POST …/sessions/{sessionId}/code-screen</c>: a link for the projector, valid for this session until its window closes.</summary>
     [Function(nameof(CreateCodeScreenLink))]
+    [Requires(Permission.TeachSession, AccessScope.Session)]
     public async Task<IActionResult> CreateCodeScreenLink(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "cycles/{cycleId}/sessions/{sessionId}/code-screen")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "cycles/{cycleId}/sessions/{sessionId}/code-screen")] HttpRequest request,
         string cycleId,
         string sessionId)
     {

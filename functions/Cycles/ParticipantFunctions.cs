@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
 using TrainingCycles.Infrastructure;
+using TrainingCycles.Identity;
 using TrainingCycles.Registration;
 
 namespace TrainingCycles.Cycles;
@@ -17,8 +18,10 @@ public sealed class ParticipantFunctions(CycleStore cycles, ParticipantStore par
     public const int MaxImportBytes = 8 * 1024 * 1024;
 
     [Function(nameof(ImportInvitees))]
+
+    [Requires(Permission.RunCycle, AccessScope.Cycle)]
     public async Task<IActionResult> ImportInvitees(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "cycles/{cycleId}/invitees")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "cycles/{cycleId}/invitees")] HttpRequest request,
         [DurableClient] DurableTaskClient durable,
         string cycleId)
     {
@@ -105,8 +108,10 @@ public sealed class ParticipantFunctions(CycleStore cycles, ParticipantStore par
     }
 
     [Function(nameof(ListParticipants))]
+
+    [Requires(Permission.ViewParticipants, AccessScope.Cycle)]
     public async Task<IActionResult> ListParticipants(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "cycles/{cycleId}/participants")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "cycles/{cycleId}/participants")] HttpRequest request,
         string cycleId)
     {
         var cycle = await cycles.GetAsync(cycleId);
@@ -116,6 +121,12 @@ public sealed class ParticipantFunctions(CycleStore cycles, ParticipantStore par
         }
 
         var all = await participants.ListAsync(cycleId);
+        // An agency coordinator sees their agency's people only (the gate let them in for this cycle).
+        if (RequestAccess.Of(request)?.AgencyFilter(cycleId) is { } agencies)
+        {
+            all = [.. all.Where(p => p.Agency is { } agency && agencies.Contains(CallerAccess.AgencyKey(agency)))];
+        }
+
         var status = request.Query["status"].ToString();
         var search = request.Query["search"].ToString().Trim();
         IEnumerable<ParticipantEntity> filtered = all;

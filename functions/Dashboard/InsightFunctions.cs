@@ -7,6 +7,7 @@ using TrainingCycles.Attendance;
 using TrainingCycles.Certificates;
 using TrainingCycles.Cycles;
 using TrainingCycles.Infrastructure;
+using TrainingCycles.Identity;
 using TrainingCycles.Registration;
 using TrainingCycles.Reminders;
 
@@ -33,8 +34,10 @@ public sealed class InsightFunctions(CycleStore cycles, ParticipantStore partici
     public const int MaxChartDays = 366;
 
     [Function(nameof(ParticipantTimeline))]
+
+    [Requires(Permission.ViewPersonalData, AccessScope.Cycle)]
     public async Task<IActionResult> ParticipantTimeline(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "cycles/{cycleId}/participants/{participantId}/timeline")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "cycles/{cycleId}/participants/{participantId}/timeline")] HttpRequest request,
         string cycleId,
         string participantId)
     {
@@ -176,8 +179,10 @@ public sealed class InsightFunctions(CycleStore cycles, ParticipantStore partici
     }
 
     [Function(nameof(CycleStats))]
+
+    [Requires(Permission.ViewReports, AccessScope.Cycle)]
     public async Task<IActionResult> CycleStats(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "cycles/{cycleId}/stats")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "cycles/{cycleId}/stats")] HttpRequest request,
         string cycleId)
     {
         var cancellationToken = request.HttpContext.RequestAborted;
@@ -255,8 +260,9 @@ public sealed class InsightFunctions(CycleStore cycles, ParticipantStore partici
     /// as before paging existed.
     /// </summary>
     [Function(nameof(ListCertificates))]
+    [Requires(Permission.ViewPersonalData, AccessScope.Cycle)]
     public async Task<IActionResult> ListCertificates(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "cycles/{cycleId}/certificates")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "cycles/{cycleId}/certificates")] HttpRequest request,
         string cycleId)
     {
         var cancellationToken = request.HttpContext.RequestAborted;

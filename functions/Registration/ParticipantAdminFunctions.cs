@@ -4,6 +4,7 @@ using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
 using TrainingCycles.Cycles;
 using TrainingCycles.Infrastructure;
+using TrainingCycles.Identity;
 using TrainingCycles.Reminders;
 
 namespace TrainingCycles.Registration;
@@ -41,8 +42,10 @@ public sealed class ParticipantAdminFunctions(CycleStore cycles, ParticipantStor
     private const int MaxBodyBytes = 16 * 1024;
 
     [Function(nameof(WithdrawParticipant))]
+
+    [Requires(Permission.RunCycle, AccessScope.Cycle)]
     public async Task<IActionResult> WithdrawParticipant(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "cycles/{cycleId}/participants/{participantId}/withdraw")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "cycles/{cycleId}/participants/{participantId}/withdraw")] HttpRequest request,
         [DurableClient] DurableTaskClient durable,
         string cycleId,
         string participantId)
@@ -74,8 +77,10 @@ public sealed class ParticipantAdminFunctions(CycleStore cycles, ParticipantStor
     }
 
     [Function(nameof(RemoveParticipant))]
+
+    [Requires(Permission.RunCycle, AccessScope.Cycle)]
     public async Task<IActionResult> RemoveParticipant(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "cycles/{cycleId}/participants/{participantId}/remove")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "cycles/{cycleId}/participants/{participantId}/remove")] HttpRequest request,
         [DurableClient] DurableTaskClient durable,
         string cycleId,
         string participantId)
@@ -111,8 +116,10 @@ public sealed class ParticipantAdminFunctions(CycleStore cycles, ParticipantStor
     }
 
     [Function(nameof(CorrectParticipant))]
+
+    [Requires(Permission.RunCycle, AccessScope.Cycle)]
     public async Task<IActionResult> CorrectParticipant(
-        [HttpTrigger(AuthorizationLevel.Function, "patch", Route = "cycles/{cycleId}/participants/{participantId}")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "patch", Route = "cycles/{cycleId}/participants/{participantId}")] HttpRequest request,
         [DurableClient] DurableTaskClient durable,
         string cycleId,
         string participantId)
@@ -190,6 +197,11 @@ public sealed class ParticipantAdminFunctions(CycleStore cycles, ParticipantStor
 
         var (actorName, reason) = who(parsed!);
         var actor = PlainText.Line(actorName, 200);
+        if (actor.Length == 0 && RequestCaller.Of(request) is { } caller)
+        {
+            actor = PlainText.Line(caller.DisplayName, 200); // a signed-in caller need not name themselves
+        }
+
         if (actor.Length == 0)
         {
             return new(null, null, null, Http.Error(StatusCodes.Status400BadRequest, "actor_required", "Sebutkan nama petugas yang melakukan tindakan ini (actor).", "Name the organizer taking this action (actor)."), null);
