@@ -61,6 +61,9 @@ public sealed class DevHostApp : IAsyncDisposable
     public const string FunctionKeySetting = "DevHost__FunctionKey";
     public const string MasterKeySetting = "DevHost__MasterKey";
 
+    /// <summary>The service identity the dev host's function key maps to.</summary>
+    public const string AutomationIdentity = "devhost-automation";
+
     private readonly WebApplication _app;
     private readonly DurableSidecar _sidecar;
     private readonly Azurite? _azurite;
@@ -173,6 +176,24 @@ public sealed class DevHostApp : IAsyncDisposable
 
             var catalog = FunctionCatalog.Load();
 
+            var functionKey = settings.GetValueOrDefault(FunctionKeySetting.Replace("__", ":", StringComparison.Ordinal)) ?? "";
+            var masterKey = settings.GetValueOrDefault(MasterKeySetting.Replace("__", ":", StringComparison.Ordinal)) ?? "";
+            if (functionKey.Length < 16)
+            {
+                throw new InvalidOperationException($"Setting '{FunctionKeySetting}' must hold a function key of at least 16 characters (it is the local automation key).");
+            }
+
+            // The dev host's key is an automation key like any other: the administrator service identity
+            // "devhost-automation" (scripts and the test suite use it; the audit trail names it).
+            settings["TrainingCycles:ServiceIdentities:devhost:Name"] = AutomationIdentity;
+            settings["TrainingCycles:ServiceIdentities:devhost:KeyHash"] = TrainingCycles.Identity.ServiceKeySource.HashOf(functionKey);
+            settings["TrainingCycles:ServiceIdentities:devhost:Role"] = TrainingCycles.Identity.Roles.Administrator;
+            settings["TrainingCycles:ServiceIdentities:devhost:Scope"] = "";
+
+            // The dev host plays the platform's Easy Auth (EasyAuthEmulator): it strips client-sent principal headers
+            // and sets its own, so the app may trust them here, as it does on Azure with authentication on.
+            settings[TrainingCycles.Identity.EasyAuthPrincipalSource.EnabledSetting] = "True";
+
             var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = repoRoot, EnvironmentName = Environments.Development });
             builder.Configuration.AddInMemoryCollection(settings);
             builder.Logging.ClearProviders();
@@ -203,13 +224,6 @@ public sealed class DevHostApp : IAsyncDisposable
             builder.Services.AddMvcCore();
             builder.Services.AddRouting();
             builder.Services.AddSingleton<MailSinkStore>();
-            var functionKey = settings.GetValueOrDefault(FunctionKeySetting.Replace("__", ":", StringComparison.Ordinal)) ?? "";
-            var masterKey = settings.GetValueOrDefault(MasterKeySetting.Replace("__", ":", StringComparison.Ordinal)) ?? "";
-            if (functionKey.Length < 16)
-            {
-                throw new InvalidOperationException($"Setting '{FunctionKeySetting}' must hold a function key of at least 16 characters (it guards the organizer routes locally).");
-            }
-
             builder.Services.AddSingleton(new FunctionKeys(functionKey, masterKey));
 
             IServiceProvider? root = null;
@@ -238,8 +252,11 @@ public sealed class DevHostApp : IAsyncDisposable
             // a test standing in for the front end) is trusted, and only its last X-Forwarded-For entry is taken;
             // what a client wrote before it is never used.
             app.UseForwardedHeaders(new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedFor, ForwardLimit = 1 });
+            var emulator = new Microsoft.AspNetCore.DataProtection.EphemeralDataProtectionProvider().CreateProtector("TrainingCycles.DevHost.EasyAuthEmulator");
+            EasyAuthEmulator.UseHeaders(app, emulator);
             app.UseRouting();
             HttpFunctionEndpoints.Map(app, catalog, routePrefix, app.Services.GetRequiredService<FunctionKeys>());
+            EasyAuthEmulator.Map(app, emulator);
             MailSinkEndpoints.Map(app);
             await app.StartAsync(cancellationToken);
 

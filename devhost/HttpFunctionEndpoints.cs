@@ -63,6 +63,15 @@ internal static class HttpFunctionEndpoints
         IActionResult? result;
         try
         {
+            // The same access gate the function app's middleware runs: 401/403 before the function, from [Requires].
+            if (TrainingCycles.Identity.AccessGate.RequirementOf(function.Method) is { } requirement &&
+                await context.RequestServices.GetRequiredService<TrainingCycles.Identity.AccessGate>().CheckAsync(
+                    context.Request, requirement, name => context.GetRouteValue(name)?.ToString(), context.RequestAborted) is { } refusal)
+            {
+                await refusal.ExecuteResultAsync(new ActionContext(context, context.GetRouteData(), new ActionDescriptor()));
+                return;
+            }
+
             var target = function.Method.IsStatic ? null : ActivatorUtilities.CreateInstance(context.RequestServices, function.Method.DeclaringType!);
             var returned = function.Method.Invoke(target, BindingFlags.DoNotWrapExceptions, null, args, null);
             result = await ParameterBinder.AwaitResultAsync(returned) as IActionResult;

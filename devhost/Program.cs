@@ -58,6 +58,9 @@ public static class Program
         return 0;
     }
 
+    private static string AccessLabel(FunctionDescriptor f) =>
+        TrainingCycles.Identity.AccessGate.RequirementOf(f.Method) is { } r ? $"   [{r.Permission}{(r.Scope == TrainingCycles.Identity.AccessScope.AllCycles ? "" : " · " + r.Scope)}]" : f.IsAnonymous ? "" : "   [key]";
+
     private static string? ArgValue(string[] args, string name)
     {
         var index = Array.IndexOf(args, name);
@@ -80,12 +83,13 @@ public static class Program
         }
 
         Console.WriteLine($"  Outbox        {host.BaseUrl}/_dev/outbox   (mail sent through the SendGrid-compatible sink)");
-        Console.WriteLine($"  Organizer key x-functions-key: {host.FunctionKey}   (from DevHost__FunctionKey)");
+        Console.WriteLine($"  Sign in       {host.BaseUrl}/.auth/login   (local Easy Auth emulator; first administrators: TrainingCycles__Access__FirstAdministrators)");
+        Console.WriteLine($"  Automation    x-functions-key: {host.FunctionKey}   (DevHost__FunctionKey = service identity '{DevHostApp.AutomationIdentity}', administrator; scripts only, never in a page)");
         Console.WriteLine();
         Console.WriteLine($"  {http.Count} HTTP functions:");
         foreach (var f in http.OrderBy(f => f.Route, StringComparer.Ordinal))
         {
-            Console.WriteLine($"    {string.Join(',', f.HttpMethods),-12} /api/{f.Route}{(f.IsAnonymous ? "" : "   [key]")}");
+            Console.WriteLine($"    {string.Join(',', f.HttpMethods),-12} /api/{f.Route}{AccessLabel(f)}");
         }
 
         var durable = host.Catalog.Functions.Count(f => f.Kind != FunctionKind.Http);

@@ -8,11 +8,13 @@ using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 using TrainingCycles;
+using TrainingCycles.Identity;
 using TrainingCycles.Infrastructure;
 
 var builder = FunctionsApplication.CreateBuilder(args);
 builder.ConfigureFunctionsWebApplication();
 builder.UseMiddleware<DependencyFailureMiddleware>();
+builder.UseMiddleware<AccessGateMiddleware>(); // every route with [Requires]: 401/403 before the function runs
 builder.Services.AddTrainingCycles(builder.Configuration);
 
 // Traces, metrics and logs through OpenTelemetry (host.json telemetryMode: OpenTelemetry). Exported to

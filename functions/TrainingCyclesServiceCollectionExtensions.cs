@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using TrainingCycles.Attendance;
 using TrainingCycles.Certificates;
 using TrainingCycles.Cycles;
+using TrainingCycles.Identity;
 using TrainingCycles.Infrastructure;
 using TrainingCycles.Registration;
 using TrainingCycles.Reminders;
@@ -38,6 +39,16 @@ public static class TrainingCyclesServiceCollectionExtensions
         services.AddSingleton<FormRateLimiter>();
         services.AddSingleton<AttendanceStore>();
         services.AddSingleton<CertificateIssuer>();
+        services.AddSingleton<ICertificateCycleLookup>(sp => sp.GetRequiredService<CertificateIssuer>());
+
+        // Who acts (docs/security.md): the sign-in methods, tried in order, then the grants. Another method (the
+        // email sign-in session) is one more ICallerSource registration.
+        services.AddSingleton<IValidateOptions<TrainingCyclesOptions>, AccessOptionsValidator>();
+        services.AddSingleton<ICallerSource, EasyAuthPrincipalSource>();
+        services.AddSingleton<ICallerSource, ServiceKeySource>();
+        services.AddSingleton<GrantStore>();
+        services.AddSingleton<ConfiguredGrants>();
+        services.AddSingleton<AccessGate>();
         services.AddSingleton<CertificateCorrections>();
         services.AddSingleton<CompletionFollowUp>();
         services.AddSingleton<EmailLog>();

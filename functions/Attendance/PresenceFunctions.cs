@@ -38,8 +38,10 @@ public sealed class PresenceFunctions(
     public const string Reject = "reject";
 
     [Function(nameof(SetCheckInMode))]
+
+    [Requires(Permission.TeachSession, AccessScope.Session)]
     public async Task<IActionResult> SetCheckInMode(
-        [HttpTrigger(AuthorizationLevel.Function, "put", Route = "cycles/{cycleId}/sessions/{sessionId}/checkin-mode")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "cycles/{cycleId}/sessions/{sessionId}/checkin-mode")] HttpRequest request,
         string cycleId,
         string sessionId)
     {
@@ -77,8 +79,9 @@ public sealed class PresenceFunctions(
 
     /// <summary>The organizer at the door posts what the scanner read from a participant's QR; the check-in is recorded for them.</summary>
     [Function(nameof(DoorCheckIn))]
+    [Requires(Permission.TeachSession, AccessScope.Session)]
     public async Task<IActionResult> DoorCheckIn(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "cycles/{cycleId}/sessions/{sessionId}/door-checkins")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "cycles/{cycleId}/sessions/{sessionId}/door-checkins")] HttpRequest request,
         string cycleId,
         string sessionId)
     {
@@ -164,8 +167,9 @@ public sealed class PresenceFunctions(
 
     /// <summary>Confirms or rejects check-ins held as Pending; anything that is no longer pending is left as it is and reported.</summary>
     [Function(nameof(DecidePendingCheckIns))]
+    [Requires(Permission.TeachSession, AccessScope.Session)]
     public async Task<IActionResult> DecidePendingCheckIns(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "cycles/{cycleId}/sessions/{sessionId}/pending")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "cycles/{cycleId}/sessions/{sessionId}/pending")] HttpRequest request,
         [DurableClient] DurableTaskClient durable,
         string cycleId,
         string sessionId)

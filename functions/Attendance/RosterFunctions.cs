@@ -40,8 +40,10 @@ public sealed class RosterFunctions(
     public const string DefaultActor = "organizer";
 
     [Function(nameof(MarkSessionAttendance))]
+
+    [Requires(Permission.TeachSession, AccessScope.Session)]
     public async Task<IActionResult> MarkSessionAttendance(
-        [HttpTrigger(AuthorizationLevel.Function, "put", Route = "cycles/{cycleId}/sessions/{sessionId}/attendance")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "cycles/{cycleId}/sessions/{sessionId}/attendance")] HttpRequest request,
         [DurableClient] DurableTaskClient durable,
         string cycleId,
         string sessionId)
@@ -159,8 +161,10 @@ public sealed class RosterFunctions(
     }
 
     [Function(nameof(GetSessionAttendance))]
+
+    [Requires(Permission.TeachSession, AccessScope.Session)]
     public async Task<IActionResult> GetSessionAttendance(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "cycles/{cycleId}/sessions/{sessionId}/attendance")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "cycles/{cycleId}/sessions/{sessionId}/attendance")] HttpRequest request,
         string cycleId,
         string sessionId)
     {
@@ -220,8 +224,9 @@ public sealed class RosterFunctions(
 
     /// <summary>Participant × session with statuses and the completion rule's reason; <c>?format=csv</c> for spreadsheets.</summary>
     [Function(nameof(ExportAttendance))]
+    [Requires(Permission.ViewPersonalData, AccessScope.Cycle)]
     public async Task<IActionResult> ExportAttendance(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "cycles/{cycleId}/attendance")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "cycles/{cycleId}/attendance")] HttpRequest request,
         string cycleId)
     {
         var cancellationToken = request.HttpContext.RequestAborted;

@@ -27,8 +27,9 @@ public sealed class SessionCodeFunctions(CycleStore cycles, Tokens tokens, Audit
 
     /// <summary><c>POST …/sessions/{sessionId}/code-screen</c>: a link for the projector, valid for this session until its window closes.</summary>
     [Function(nameof(CreateCodeScreenLink))]
+    [Requires(Permission.TeachSession, AccessScope.Session)]
     public async Task<IActionResult> CreateCodeScreenLink(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "cycles/{cycleId}/sessions/{sessionId}/code-screen")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "cycles/{cycleId}/sessions/{sessionId}/code-screen")] HttpRequest request,
         string cycleId,
         string sessionId)
     {

@@ -97,8 +97,10 @@ public sealed class CertificateFunctions(
     }
 
     [Function(nameof(RevokeCertificate))]
+
+    [Requires(Permission.RunCycle, AccessScope.CertificateCycle)]
     public async Task<IActionResult> RevokeCertificate(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "certificates/{certificateId}/revoke")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "certificates/{certificateId}/revoke")] HttpRequest request,
         string certificateId)
     {
         var body = await Http.ReadBodyAsync(request, MaxCorrectionBytes, request.HttpContext.RequestAborted);
@@ -134,8 +136,10 @@ public sealed class CertificateFunctions(
     }
 
     [Function(nameof(ReissueCertificate))]
+
+    [Requires(Permission.RunCycle, AccessScope.CertificateCycle)]
     public async Task<IActionResult> ReissueCertificate(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "certificates/{certificateId}/reissue")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "certificates/{certificateId}/reissue")] HttpRequest request,
         [DurableClient] DurableTaskClient durable,
         string certificateId)
     {

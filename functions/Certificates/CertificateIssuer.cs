@@ -11,6 +11,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TrainingCycles.Certificates.Pdf;
 using TrainingCycles.Cycles;
+using TrainingCycles.Identity;
 using TrainingCycles.Infrastructure;
 
 namespace TrainingCycles.Certificates;
@@ -24,6 +25,7 @@ namespace TrainingCycles.Certificates;
 /// </summary>
 public sealed partial class CertificateIssuer(
     AppTables tables, ParticipantStore participants, StorageAccount storage, IOptions<TrainingCyclesOptions> options, CycleStore cycles, AuditLog audit, TimeProvider time, ILogger<CertificateIssuer> logger)
+    : ICertificateCycleLookup
 {
     public const string CertificateIdPrefix = "k";
     public const int VerificationCodeLength = 12;
@@ -60,6 +62,10 @@ public sealed partial class CertificateIssuer(
         LooksLikeCertificateId(certificateId) && await LookupAsync(LookupEntity.CertificatePartition, certificateId, cancellationToken) is { } lookup
             ? await GetAsync(lookup.CycleId, certificateId, cancellationToken)
             : null;
+
+    /// <summary>The cycle a certificate id belongs to (the access gate scopes certificate routes with it).</summary>
+    public async Task<string?> CycleOfAsync(string certificateId, CancellationToken cancellationToken) =>
+        LooksLikeCertificateId(certificateId) && await LookupAsync(LookupEntity.CertificatePartition, certificateId, cancellationToken) is { } lookup ? lookup.CycleId : null;
 
     /// <summary>The certificate with this verification code; null for anything unknown or malformed.</summary>
     public async Task<CertificateEntity?> FindByCodeAsync(string code, CancellationToken cancellationToken = default) =>

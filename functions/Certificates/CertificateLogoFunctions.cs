@@ -28,8 +28,10 @@ public sealed class CertificateLogoFunctions(CertificateIssuer issuer, CycleStor
     private const string Route = "cycles/{cycleId}/certificate-logo";
 
     [Function(nameof(UploadCertificateLogo))]
+
+    [Requires(Permission.RunCycle, AccessScope.Cycle)]
     public async Task<IActionResult> UploadCertificateLogo(
-        [HttpTrigger(AuthorizationLevel.Function, "put", Route = Route)] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = Route)] HttpRequest request,
         string cycleId)
     {
         var cancellationToken = request.HttpContext.RequestAborted;
@@ -80,8 +82,10 @@ public sealed class CertificateLogoFunctions(CertificateIssuer issuer, CycleStor
     }
 
     [Function(nameof(GetCertificateLogo))]
+
+    [Requires(Permission.ViewCycle, AccessScope.Cycle)]
     public async Task<IActionResult> GetCertificateLogo(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = Route)] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = Route)] HttpRequest request,
         string cycleId)
     {
         var cancellationToken = request.HttpContext.RequestAborted;
@@ -102,8 +106,10 @@ public sealed class CertificateLogoFunctions(CertificateIssuer issuer, CycleStor
     }
 
     [Function(nameof(DeleteCertificateLogo))]
+
+    [Requires(Permission.RunCycle, AccessScope.Cycle)]
     public async Task<IActionResult> DeleteCertificateLogo(
-        [HttpTrigger(AuthorizationLevel.Function, "delete", Route = Route)] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = Route)] HttpRequest request,
         string cycleId)
     {
         var cancellationToken = request.HttpContext.RequestAborted;

@@ -16,8 +16,10 @@ public sealed class CycleFunctions(CycleStore cycles, AuditLog audit, TimeProvid
     public const int MaxDefinitionBytes = 256 * 1024;
 
     [Function(nameof(CreateCycle))]
+
+    [Requires(Permission.CreateCycle)]
     public async Task<IActionResult> CreateCycle(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "cycles")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "cycles")] HttpRequest request,
         [DurableClient] DurableTaskClient durable)
     {
         var body = await Http.ReadBodyAsync(request, MaxDefinitionBytes, request.HttpContext.RequestAborted);
@@ -132,11 +134,14 @@ public sealed class CycleFunctions(CycleStore cycles, AuditLog audit, TimeProvid
         new { cycleId = cycle.CycleId });
 
     [Function(nameof(ListCycles))]
-    public async Task<IActionResult> ListCycles([HttpTrigger(AuthorizationLevel.Function, "get", Route = "cycles")] HttpRequest request)
+
+    [Requires(Permission.ListCycles, AccessScope.AnyCycle)]
+    public async Task<IActionResult> ListCycles([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "cycles")] HttpRequest request)
     {
         var list = await cycles.ListAsync();
+        var access = RequestAccess.Of(request);
         var items = new List<object>();
-        foreach (var c in list)
+        foreach (var c in list.Where(c => access is null || access.SeesCycle(c.CycleId)))
         {
             items.Add(new
             {
@@ -155,8 +160,10 @@ public sealed class CycleFunctions(CycleStore cycles, AuditLog audit, TimeProvid
     }
 
     [Function(nameof(GetCycle))]
+
+    [Requires(Permission.ViewCycle, AccessScope.Cycle)]
     public async Task<IActionResult> GetCycle(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "cycles/{cycleId}")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "cycles/{cycleId}")] HttpRequest request,
         [DurableClient] DurableTaskClient durable,
         string cycleId)
     {
@@ -171,8 +178,10 @@ public sealed class CycleFunctions(CycleStore cycles, AuditLog audit, TimeProvid
     }
 
     [Function(nameof(CloseRegistration))]
+
+    [Requires(Permission.RunCycle, AccessScope.Cycle)]
     public Task<IActionResult> CloseRegistration(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "cycles/{cycleId}/close-registration")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "cycles/{cycleId}/close-registration")] HttpRequest request,
         [DurableClient] DurableTaskClient durable,
         string cycleId) =>
         CommandAsync(durable, AuditActors.Of(request), cycleId, CycleCommand.CloseRegistration, [CyclePhase.Inviting, CyclePhase.RegistrationOpen], entity =>
@@ -182,8 +191,10 @@ public sealed class CycleFunctions(CycleStore cycles, AuditLog audit, TimeProvid
         });
 
     [Function(nameof(EndTraining))]
+
+    [Requires(Permission.RunCycle, AccessScope.Cycle)]
     public Task<IActionResult> EndTraining(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "cycles/{cycleId}/end-training")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "cycles/{cycleId}/end-training")] HttpRequest request,
         [DurableClient] DurableTaskClient durable,
         string cycleId) =>
         CommandAsync(durable, AuditActors.Of(request), cycleId, CycleCommand.EndTraining, [CyclePhase.InTraining], entity =>
@@ -193,8 +204,10 @@ public sealed class CycleFunctions(CycleStore cycles, AuditLog audit, TimeProvid
         });
 
     [Function(nameof(CancelCycle))]
+
+    [Requires(Permission.RunCycle, AccessScope.Cycle)]
     public async Task<IActionResult> CancelCycle(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "cycles/{cycleId}/cancel")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "cycles/{cycleId}/cancel")] HttpRequest request,
         [DurableClient] DurableTaskClient durable,
         string cycleId)
     {
@@ -229,8 +242,9 @@ public sealed class CycleFunctions(CycleStore cycles, AuditLog audit, TimeProvid
 
     /// <summary>Moves dates: the body is a definition whose times (registration, sessions, reminders) replace the current ones.</summary>
     [Function(nameof(RescheduleCycle))]
+    [Requires(Permission.RunCycle, AccessScope.Cycle)]
     public async Task<IActionResult> RescheduleCycle(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "cycles/{cycleId}/reschedule")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "cycles/{cycleId}/reschedule")] HttpRequest request,
         [DurableClient] DurableTaskClient durable,
         string cycleId)
     {

@@ -17,8 +17,10 @@ public sealed class ParticipantFunctions(CycleStore cycles, ParticipantStore par
     public const int MaxImportBytes = 8 * 1024 * 1024;
 
     [Function(nameof(ImportInvitees))]
+
+    [Requires(Permission.RunCycle, AccessScope.Cycle)]
     public async Task<IActionResult> ImportInvitees(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "cycles/{cycleId}/invitees")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "cycles/{cycleId}/invitees")] HttpRequest request,
         [DurableClient] DurableTaskClient durable,
         string cycleId)
     {
@@ -105,8 +107,10 @@ public sealed class ParticipantFunctions(CycleStore cycles, ParticipantStore par
     }
 
     [Function(nameof(ListParticipants))]
+
+    [Requires(Permission.ViewParticipants, AccessScope.Cycle)]
     public async Task<IActionResult> ListParticipants(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "cycles/{cycleId}/participants")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "cycles/{cycleId}/participants")] HttpRequest request,
         string cycleId)
     {
         var cycle = await cycles.GetAsync(cycleId);
@@ -116,6 +120,12 @@ public sealed class ParticipantFunctions(CycleStore cycles, ParticipantStore par
         }
 
         var all = await participants.ListAsync(cycleId);
+        // An agency coordinator sees their agency's people only (the gate let them in for this cycle).
+        if (RequestAccess.Of(request)?.AgencyFilter(cycleId) is { } agencies)
+        {
+            all = [.. all.Where(p => p.Agency is { } agency && agencies.Contains(CallerAccess.AgencyKey(agency)))];
+        }
+
         var status = request.Query["status"].ToString();
         // Who looked at whose data (UU PDP); the search text is not kept, it may be a person's NIP.
         await audit.ViewedAsync(cycleId, AuditActors.Of(request), request.Query["format"] == "csv" ? "participants-export" : "participants", details: status.Length > 0 ? "status=" + PlainText.Line(status, 40) : null);

@@ -33,8 +33,10 @@ public sealed class InsightFunctions(CycleStore cycles, ParticipantStore partici
     public const int MaxChartDays = 366;
 
     [Function(nameof(ParticipantTimeline))]
+
+    [Requires(Permission.ViewPersonalData, AccessScope.Cycle)]
     public async Task<IActionResult> ParticipantTimeline(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "cycles/{cycleId}/participants/{participantId}/timeline")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "cycles/{cycleId}/participants/{participantId}/timeline")] HttpRequest request,
         string cycleId,
         string participantId)
     {
@@ -182,8 +184,10 @@ public sealed class InsightFunctions(CycleStore cycles, ParticipantStore partici
     }
 
     [Function(nameof(CycleStats))]
+
+    [Requires(Permission.ViewReports, AccessScope.Cycle)]
     public async Task<IActionResult> CycleStats(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "cycles/{cycleId}/stats")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "cycles/{cycleId}/stats")] HttpRequest request,
         string cycleId)
     {
         var cancellationToken = request.HttpContext.RequestAborted;
@@ -261,8 +265,9 @@ public sealed class InsightFunctions(CycleStore cycles, ParticipantStore partici
     /// as before paging existed.
     /// </summary>
     [Function(nameof(ListCertificates))]
+    [Requires(Permission.ViewPersonalData, AccessScope.Cycle)]
     public async Task<IActionResult> ListCertificates(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "cycles/{cycleId}/certificates")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "cycles/{cycleId}/certificates")] HttpRequest request,
         string cycleId)
     {
         var cancellationToken = request.HttpContext.RequestAborted;

@@ -29,6 +29,12 @@ public sealed class TrainingCyclesOptions
     /// each with a retry.</summary>
     public int FormPostsPerMinute { get; set; } = 120;
 
+    /// <summary>Sign-in and roles (docs/security.md).</summary>
+    public AccessOptions Access { get; set; } = new();
+
+    /// <summary>Automation keys, each a named service identity with its own role (docs/security.md).</summary>
+    public List<ServiceIdentityOptions> ServiceIdentities { get; set; } = [];
+
     public Uri PublicBaseUri => new(PublicBaseUrl!.TrimEnd('/') + "/");
 
     public byte[] SigningKeyBytes => Convert.FromBase64String(TokenSigningKey!);
@@ -93,4 +99,28 @@ internal sealed partial class TrainingCyclesOptionsValidator : IValidateOptions<
 
     [GeneratedRegex("^([A-Za-z][A-Za-z0-9]{0,19})?$")]
     private static partial Regex TablePrefixPattern();
+}
+
+/// <summary><c>TrainingCycles__Access__*</c>.</summary>
+public sealed class AccessOptions
+{
+    /// <summary>Comma-separated emails or user ids (<c>aad:…</c>) who are administrators without a stored grant:
+    /// how the first administrator gets in. Granted roles are rows; these are not, and cannot be revoked from the API.</summary>
+    public string FirstAdministrators { get; set; } = "";
+}
+
+/// <summary><c>TrainingCycles__ServiceIdentities__N__*</c>: one automation key. Only the key's SHA-256 is stored.</summary>
+public sealed class ServiceIdentityOptions
+{
+    /// <summary>Named in the audit trail as <c>service:&lt;Name&gt;</c>.</summary>
+    public string Name { get; set; } = "";
+
+    /// <summary>SHA-256 of the key, 64 hex digits; empty turns the identity off.</summary>
+    public string KeyHash { get; set; } = "";
+
+    /// <summary>administrator, organizer, instructor, coordinator or viewer.</summary>
+    public string Role { get; set; } = "";
+
+    /// <summary>A cycle id, or empty for all cycles.</summary>
+    public string Scope { get; set; } = "";
 }

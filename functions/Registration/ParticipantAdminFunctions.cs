@@ -43,8 +43,10 @@ public sealed class ParticipantAdminFunctions(CycleStore cycles, ParticipantStor
     private const int MaxBodyBytes = 16 * 1024;
 
     [Function(nameof(WithdrawParticipant))]
+
+    [Requires(Permission.RunCycle, AccessScope.Cycle)]
     public async Task<IActionResult> WithdrawParticipant(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "cycles/{cycleId}/participants/{participantId}/withdraw")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "cycles/{cycleId}/participants/{participantId}/withdraw")] HttpRequest request,
         [DurableClient] DurableTaskClient durable,
         string cycleId,
         string participantId)
@@ -76,8 +78,10 @@ public sealed class ParticipantAdminFunctions(CycleStore cycles, ParticipantStor
     }
 
     [Function(nameof(RemoveParticipant))]
+
+    [Requires(Permission.RunCycle, AccessScope.Cycle)]
     public async Task<IActionResult> RemoveParticipant(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "cycles/{cycleId}/participants/{participantId}/remove")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "cycles/{cycleId}/participants/{participantId}/remove")] HttpRequest request,
         [DurableClient] DurableTaskClient durable,
         string cycleId,
         string participantId)
@@ -113,8 +117,10 @@ public sealed class ParticipantAdminFunctions(CycleStore cycles, ParticipantStor
     }
 
     [Function(nameof(CorrectParticipant))]
+
+    [Requires(Permission.RunCycle, AccessScope.Cycle)]
     public async Task<IActionResult> CorrectParticipant(
-        [HttpTrigger(AuthorizationLevel.Function, "patch", Route = "cycles/{cycleId}/participants/{participantId}")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "patch", Route = "cycles/{cycleId}/participants/{participantId}")] HttpRequest request,
         [DurableClient] DurableTaskClient durable,
         string cycleId,
         string participantId)

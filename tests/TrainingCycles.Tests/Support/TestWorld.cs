@@ -25,7 +25,7 @@ public sealed class TestWorld : IAsyncDisposable
     public HttpClient Http { get; }
 
     /// <summary>The audit trail's id for whoever <see cref="Organizer"/> is (the automation key's identity).</summary>
-    public const string OrganizerActorId = "unauthenticated";
+    public const string OrganizerActorId = "service:" + DevHostApp.AutomationIdentity;
 
     /// <summary>Client that carries the organizer's function key.</summary>
     public HttpClient Organizer { get; }
