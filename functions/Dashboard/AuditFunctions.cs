@@ -13,8 +13,9 @@ public sealed class AuditFunctions(AuditLog audit)
     private const int DefaultMax = 200;
 
     [Function(nameof(ListAuditEntries))]
+    [Requires(Permission.ViewAudit)]
     public async Task<IActionResult> ListAuditEntries(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "audit")] HttpRequest request)
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "audit")] HttpRequest request)
     {
         var cancellationToken = request.HttpContext.RequestAborted;
         var query = request.Query;

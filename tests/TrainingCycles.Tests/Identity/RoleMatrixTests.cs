@@ -115,6 +115,7 @@ public sealed class RoleMatrixTests(RoleWorld fixture, ITestOutputHelper output)
         ["GetSessionAttendance"] = ([A, O, I], On.Session),
         ["CreateCodeScreenLink"] = ([A, O, I], On.Session),
         ["WorkflowProbe"] = ([A], On.AllCycles),
+        ["ListAuditEntries"] = ([A], On.AllCycles),
         ["ListGrants"] = ([A], On.AllCycles),
         ["AddGrant"] = ([A], On.AllCycles),
         ["RevokeGrant"] = ([A], On.AllCycles),
