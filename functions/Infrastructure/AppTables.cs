@@ -15,8 +15,9 @@ public sealed class AppTables
     public const string AuditLog = nameof(AuditLog);
     public const string Lookups = nameof(Lookups);
     public const string EmailEvents = nameof(EmailEvents);
+    public const string SignIn = nameof(SignIn);
 
-    public static readonly IReadOnlyList<string> All = [Cycles, Participants, Attendance, Certificates, EmailLog, AuditLog, Lookups, EmailEvents];
+    public static readonly IReadOnlyList<string> All = [Cycles, Participants, Attendance, Certificates, EmailLog, AuditLog, Lookups, EmailEvents, SignIn];
 
     private readonly StorageAccount _account;
     private readonly string _prefix;
