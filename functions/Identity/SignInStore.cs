@@ -18,8 +18,8 @@ public sealed class SignInEntity : ITableEntity
 /// <summary>
 /// The sign-in table, where storage decides what memory must not (any instance may serve any request):
 /// <list type="bullet">
-/// <item><c>addr-{hash}</c> / <c>{ticks}-{random}</c>: one row per link sent to an address (the address only as a hash),
-/// counted over a sliding window;</item>
+/// <item><c>addr-{hash}</c> / <c>slot-{n}</c>: the links an address may receive per window, one row per slot (the address
+/// only as a hash);</item>
 /// <item><c>link-{nonce}</c> / <c>used</c>: a redeemed link — the insert IS the redemption, a second insert conflicts;</item>
 /// <item><c>session-{id}</c> / <c>ended</c>: a signed-out session, read on every cookie.</item>
 /// </list>
@@ -27,31 +27,41 @@ public sealed class SignInEntity : ITableEntity
 public sealed class SignInStore(AppTables tables, TimeProvider time)
 {
     /// <summary>
-    /// True when a link may be sent to <paramref name="email"/> now: fewer than <paramref name="limit"/> links in the
-    /// window. Exact across instances: a request first counts (refused at the limit without writing, so a flood does not
-    /// extend the block), then inserts its own row and counts the rows before it; two requests racing for the last slot
-    /// both insert and the later row key loses (and removes its row).
+    /// True when a link may be sent to <paramref name="email"/> now. The address has <paramref name="limit"/> slot rows;
+    /// a request takes a slot that is missing (insert) or older than the window (replace with If-Match on its ETag). Each
+    /// slot can be taken at most once per window, whichever instance asks, so no window ever holds more than
+    /// <paramref name="limit"/> links: two requests racing for a slot get one 409/412 and the loser tries the next.
     /// </summary>
     public async Task<bool> TryTakeLinkSlotAsync(string email, int limit, TimeSpan window, CancellationToken cancellationToken)
     {
         var table = await tables.GetAsync(AppTables.SignIn, cancellationToken);
         var pk = "addr-" + Ids.IndexHash("signin", email);
         var now = time.GetUtcNow();
-        var from = Ticks(now - window);
-        if (await CountAsync(table, pk, from, null, cancellationToken) >= limit)
+        for (var slot = 0; slot < limit; slot++)
         {
-            return false;
+            var rk = "slot-" + slot.ToString(CultureInfo.InvariantCulture);
+            var existing = await table.GetEntityIfExistsAsync<SignInEntity>(pk, rk, cancellationToken: cancellationToken);
+            try
+            {
+                if (!existing.HasValue)
+                {
+                    await table.AddEntityAsync(new SignInEntity { PartitionKey = pk, RowKey = rk, At = now }, cancellationToken);
+                    return true;
+                }
+
+                if (existing.Value!.At <= now - window)
+                {
+                    await table.UpdateEntityAsync(new SignInEntity { PartitionKey = pk, RowKey = rk, At = now }, existing.Value.ETag, TableUpdateMode.Replace, cancellationToken);
+                    return true;
+                }
+            }
+            catch (RequestFailedException e) when (e.Status is 409 or 412)
+            {
+                // Another request took this slot first: try the next one.
+            }
         }
 
-        var rk = Ticks(now) + "-" + Ids.RandomString(8);
-        await table.AddEntityAsync(new SignInEntity { PartitionKey = pk, RowKey = rk, At = now }, cancellationToken);
-        if (await CountAsync(table, pk, from, rk, cancellationToken) >= limit)
-        {
-            await table.DeleteEntityAsync(pk, rk, ETag.All, cancellationToken);
-            return false;
-        }
-
-        return true;
+        return false;
     }
 
     /// <summary>Redeems a link: true the first time, false for every later attempt (on any instance).</summary>
@@ -90,19 +100,4 @@ public sealed class SignInStore(AppTables tables, TimeProvider time)
         return row.HasValue;
     }
 
-    private static async Task<int> CountAsync(TableClient table, string pk, string fromRowKey, string? beforeRowKey, CancellationToken cancellationToken)
-    {
-        var filter = beforeRowKey is null
-            ? TableClient.CreateQueryFilter($"PartitionKey eq {pk} and RowKey ge {fromRowKey}")
-            : TableClient.CreateQueryFilter($"PartitionKey eq {pk} and RowKey ge {fromRowKey} and RowKey lt {beforeRowKey}");
-        var count = 0;
-        await foreach (var _ in table.QueryAsync<SignInEntity>(filter, select: ["RowKey"], cancellationToken: cancellationToken))
-        {
-            count++;
-        }
-
-        return count;
-    }
-
-    private static string Ticks(DateTimeOffset at) => at.UtcTicks.ToString("D19", CultureInfo.InvariantCulture);
 }
