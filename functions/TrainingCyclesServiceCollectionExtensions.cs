@@ -75,6 +75,7 @@ public static class TrainingCyclesServiceCollectionExtensions
             o.XmlEncryptor = encryptor;
         });
         services.TryAddSingleton<ISignInEligibility, FirstAdministratorsEligibility>();
+        services.AddSingleton<ISignInMail, SignInMail>();
         services.AddSingleton<SignInStore>();
         services.AddSingleton<EmailSignIn>();
         services.AddSingleton<SessionCookies>();

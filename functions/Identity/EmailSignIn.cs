@@ -5,9 +5,22 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TrainingCycles.Infrastructure;
-using TrainingCycles.Reminders;
 
 namespace TrainingCycles.Identity;
+
+/// <summary>One sign-in mail to send: ids and the link, never logged.</summary>
+/// <param name="RequestId">Random id for logs and SendGrid's custom args (not a secret, not the link's nonce).</param>
+public sealed record SignInMailRequest(string RequestId, string Email, string? DisplayName, string Link, string Language, int LifetimeMinutes);
+
+/// <summary>Sends the sign-in mail. Implemented by the mail capability (<c>Reminders/SignInMail</c>), which sits above
+/// Identity in the layer order; Identity only says what to send.</summary>
+public interface ISignInMail
+{
+    Task SendAsync(SignInMailRequest request, CancellationToken cancellationToken);
+
+    /// <summary>True for a failure worth trying again (SendGrid busy or unreachable).</summary>
+    bool IsTransient(Exception exception);
+}
 
 /// <summary>What a sign-in link says once opened: who, in which language, until when, and its single-use nonce.</summary>
 public sealed record SignInLink(string Nonce, string Email, string Language, DateTimeOffset ExpiresAt);
@@ -31,14 +44,13 @@ public sealed class EmailSignIn(
     IDataProtectionProvider protection,
     SignInStore store,
     ISignInEligibility eligibility,
-    Mailer mailer,
+    ISignInMail mail,
     IOptions<EmailSignInOptions> options,
     IOptions<TrainingCyclesOptions> app,
     TimeProvider time,
     ILogger<EmailSignIn> logger)
 {
     public const string LinkPurpose = "TrainingCycles.SignIn.Link.v1";
-    public const string MailCycleId = "signin"; // custom arg "c": never a cycle id, so the event webhook ignores these mails
     private const int MaxLinkTokenLength = 1000;
     private readonly IDataProtector _protector = protection.CreateProtector(LinkPurpose);
 
@@ -57,45 +69,29 @@ public sealed class EmailSignIn(
             return false;
         }
 
-        var link = CreateLink(email, language);
-        var requestId = Ids.New("r", 16);
-        var mail = MailTemplates.Render(MailKinds.SignIn, language, new Dictionary<string, string>
-        {
-            ["minutes"] = settings.LinkLifetimeMinutes.ToString(Formatting.Culture(language)),
-        });
-        var recipient = new MailRecipient(requestId, email, known.DisplayName, new Dictionary<string, string>
-        {
-            ["name"] = string.IsNullOrWhiteSpace(known.DisplayName) ? (language == "en" ? "Sir/Madam" : "Bapak/Ibu") : known.DisplayName,
-            ["link"] = link,
-            ["number"] = "",
-        });
-        _ = Task.Run(() => SendAsync(mail, recipient), CancellationToken.None);
+        var request = new SignInMailRequest(Ids.New("r", 16), email, known.DisplayName, CreateLink(email, language), language, settings.LinkLifetimeMinutes);
+        _ = Task.Run(() => SendAsync(request), CancellationToken.None);
         return true;
     }
 
-    private async Task SendAsync(RenderedMail mail, MailRecipient recipient)
+    private async Task SendAsync(SignInMailRequest request)
     {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                var outcome = await mailer.SendAsync(MailCycleId, MailKinds.SignIn, mail, [recipient]);
-                if (outcome.Rejected.Count > 0)
-                {
-                    logger.LogWarning("SendGrid rejected sign-in mail {RequestId}", recipient.ParticipantId);
-                }
-
+                await mail.SendAsync(request, CancellationToken.None);
                 return;
             }
-            catch (TransientMailException e) when (attempt < 3)
+            catch (Exception e) when (attempt < 3 && mail.IsTransient(e))
             {
-                logger.LogWarning(e, "Sign-in mail {RequestId} not sent (attempt {Attempt}); retrying", recipient.ParticipantId, attempt);
+                logger.LogWarning(e, "Sign-in mail {RequestId} not sent (attempt {Attempt}); retrying", request.RequestId, attempt);
                 await Task.Delay(TimeSpan.FromSeconds(attempt * 2));
             }
             catch (Exception e)
             {
-                // The person asks again; nothing was half-written (the link is redeemable once, whenever it arrives).
-                logger.LogError(e, "Sign-in mail {RequestId} not sent", recipient.ParticipantId);
+                // The person asks again; nothing was half-written (a link that does arrive is still redeemable once).
+                logger.LogError(e, "Sign-in mail {RequestId} not sent", request.RequestId);
                 return;
             }
         }

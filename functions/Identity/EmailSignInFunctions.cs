@@ -2,7 +2,7 @@ using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
-using TrainingCycles.Cycles;
+using System.Net.Mail;
 using TrainingCycles.Infrastructure;
 using static TrainingCycles.Infrastructure.Pages;
 
@@ -41,7 +41,7 @@ public sealed class EmailSignInFunctions(EmailSignIn signIn, SessionCookies cook
             return SignInPages.Form(request, lang, T(lang, "Email wajib diisi.", "Email is required."), null, StatusCodes.Status400BadRequest);
         }
 
-        if (!InviteeImport.IsEmail(email))
+        if (!IsEmail(email))
         {
             return SignInPages.Form(request, lang, T(lang, "Alamat email tidak valid (contoh: nama@kalteng.go.id).", "Not a valid email address (e.g. name@kalteng.go.id)."), null, StatusCodes.Status400BadRequest);
         }
@@ -166,6 +166,11 @@ public sealed class EmailSignInFunctions(EmailSignIn signIn, SessionCookies cook
         request.HttpContext.Response.Headers.Location = ApiRoot(request) + "/signin?out=1" + (lang == "en" ? "&lang=en" : "");
         return new StatusCodeResult(StatusCodes.Status303SeeOther);
     }
+
+    /// <summary>The invitee import's rule (Cycles' <c>InviteeImport.IsEmail</c>, which Identity sits below): one address,
+    /// exactly as typed, with a dotted domain.</summary>
+    internal static bool IsEmail(string value) =>
+        value.Length <= 254 && MailAddress.TryCreate(value, out var parsed) && parsed.Address == value && parsed.Host.Contains('.', StringComparison.Ordinal) && !parsed.Host.EndsWith('.');
 
     /// <summary><c>/api</c> (the route prefix) from this request's path, so redirects stay on the host the browser used.</summary>
     private static string ApiRoot(HttpRequest request)

@@ -18,6 +18,7 @@ public sealed partial class DependencyDirectionTests
     public static readonly IReadOnlyList<string[]> Layers =
     [
         ["Infrastructure"],
+        ["Identity"],
         ["Cycles"],
         ["Reminders"],
         ["Registration", "Attendance"],

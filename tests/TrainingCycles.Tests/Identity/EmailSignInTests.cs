@@ -337,7 +337,7 @@ public sealed class EmailSignInTests
 
         Assert.Equal(["training-cycles", MailKinds.SignIn], delivery.Categories);
         Assert.Equal(["c", "k", "p"], delivery.CustomArgs.Keys.Order());
-        Assert.Equal(EmailSignIn.MailCycleId, delivery.CustomArgs["c"]);
+        Assert.Equal(SignInMail.CycleArg, delivery.CustomArgs["c"]);
         Assert.Matches("^r[a-z2-9]{16}$", delivery.CustomArgs["p"]);
         var metadata = string.Join("|", delivery.CustomArgs.Values.Concat(delivery.Categories)) + message.Request["personalizations"]![0]!["custom_args"]!.ToJsonString() + (message.Request["categories"]?.ToJsonString() ?? "");
         Assert.DoesNotContain("@", metadata, StringComparison.Ordinal);
