@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -58,9 +60,36 @@ public static class TrainingCyclesServiceCollectionExtensions
         services.TryAddSingleton(sp => Mailer.CreateClient(
             sp.GetRequiredService<IOptions<SendGridOptions>>().Value,
             sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(Mailer))));
+        services.AddEmailSignIn(configuration);
         services.AddHostedService<StartupChecks>();
 
         return services;
+    }
+
+    /// <summary>
+    /// Email sign-in: the session cookie source (one <see cref="ICallerSource"/> among those the access gate asks), the
+    /// link flow, and ASP.NET Core Data Protection with a fixed application name (so every instance and both hosts share
+    /// one key ring), the ring in Blob storage and each key wrapped by the Key Vault-held wrapping key.
+    /// </summary>
+    private static void AddEmailSignIn(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<EmailSignInOptions>().Bind(configuration.GetSection(EmailSignInOptions.SectionName.Replace("__", ":", StringComparison.Ordinal))).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<EmailSignInOptions>>(new EmailSignInOptionsValidator(configuration));
+        services.AddSingleton<KeyWrappingKeys>();
+        services.AddSingleton<BlobXmlRepository>();
+        services.AddSingleton<KeyRingEncryptor>();
+        services.AddDataProtection().SetApplicationName("TrainingCycles");
+        services.AddOptions<KeyManagementOptions>().Configure<BlobXmlRepository, KeyRingEncryptor>((o, repository, encryptor) =>
+        {
+            o.XmlRepository = repository;
+            o.XmlEncryptor = encryptor;
+        });
+        services.TryAddSingleton<ISignInEligibility, GrantEligibility>();
+        services.AddSingleton<ISignInMail, SignInMail>();
+        services.AddSingleton<SignInStore>();
+        services.AddSingleton<EmailSignIn>();
+        services.AddSingleton<SessionCookies>();
+        services.AddSingleton<ICallerSource>(sp => sp.GetRequiredService<SessionCookies>());
     }
 
     /// <summary>Fails start-up with a message naming the setting, instead of failing the first request.</summary>

@@ -29,6 +29,12 @@ param resourceGroupName string = ''
 param tokenSigningKey string
 
 @secure()
+@minLength(44) // base64 of exactly 32 bytes (AES-256)
+@maxLength(44)
+@description('Base64 AES-256 key that wraps the email sign-in key ring (Data Protection keys in Blob storage). Changing it without keeping the old one as TrainingCycles__SignIn__KeyWrappingKeyPrevious signs everyone out. Generate with: openssl rand -base64 32')
+param signInKeyWrappingKey string
+
+@secure()
 @description('SendGrid API key with Mail Send permission. Empty keeps what is in the vault.')
 param sendGridApiKey string = ''
 
@@ -59,9 +65,11 @@ var tags = {
 var functionAppName = 'func-${resourceToken}'
 var deploymentContainerName = 'app-package'
 var certificatesContainerName = 'certificates'
+var signInKeyContainerName = 'dataprotection-keys'
 
 var secretNames = {
   tokenSigningKey: 'TokenSigningKey'
+  signInKeyWrappingKey: 'SignInKeyWrappingKey'
   sendGridApiKey: 'SendGridApiKey'
   sendGridWebhookVerificationKey: 'SendGridWebhookVerificationKey'
 }
@@ -96,6 +104,7 @@ module storage 'modules/storage.bicep' = {
     containerNames: [
       deploymentContainerName
       certificatesContainerName
+      signInKeyContainerName
     ]
   }
 }
@@ -121,6 +130,7 @@ module keyVault 'modules/key-vault.bicep' = {
     enablePurgeProtection: enableKeyVaultPurgeProtection
     secrets: {
       '${secretNames.tokenSigningKey}': tokenSigningKey
+      '${secretNames.signInKeyWrappingKey}': signInKeyWrappingKey
       '${secretNames.sendGridApiKey}': sendGridApiKey
       '${secretNames.sendGridWebhookVerificationKey}': sendGridWebhookVerificationKey
     }
@@ -230,6 +240,8 @@ module functionAppSettings 'modules/app-settings.bicep' = {
       TrainingCycles__TokenSigningKey: keyVaultReference(vaultUri, secretNames.tokenSigningKey)
       TrainingCycles__CertificatesContainer: certificatesContainerName
       TrainingCycles__TablePrefix: '' // the storage account serves this app alone
+      TrainingCycles__SignIn__KeyWrappingKey: keyVaultReference(vaultUri, secretNames.signInKeyWrappingKey)
+      TrainingCycles__SignIn__KeyContainer: signInKeyContainerName
       SendGrid__ApiKey: keyVaultReference(vaultUri, secretNames.sendGridApiKey)
       SendGrid__FromEmail: sendGridFromEmail
       SendGrid__FromName: sendGridFromName

@@ -17,7 +17,9 @@ public sealed class AppTables
     public const string EmailEvents = nameof(EmailEvents);
     public const string AccessGrants = nameof(AccessGrants);
 
-    public static readonly IReadOnlyList<string> All = [Cycles, Participants, Attendance, Certificates, EmailLog, AuditLog, Lookups, EmailEvents, AccessGrants];
+    public const string SignIn = nameof(SignIn);
+
+    public static readonly IReadOnlyList<string> All = [Cycles, Participants, Attendance, Certificates, EmailLog, AuditLog, Lookups, EmailEvents, AccessGrants, SignIn];
 
     private readonly StorageAccount _account;
     private readonly string _prefix;

@@ -19,6 +19,9 @@ public static class MailKinds
     /// <summary>"Send my link again": the person's current personal link (invitation or manage).</summary>
     public const string PersonalLink = "personal-link";
 
+    /// <summary>A staff member's passwordless sign-in link (not tied to a cycle; custom arg <c>c</c> is "signin").</summary>
+    public const string SignIn = "sign-in";
+
     public static readonly IReadOnlyList<string> All =
-        [Invitation, RegistrationReminder, Confirmation, Waitlisted, Promoted, TrainingReminder, ScheduleChanged, Cancelled, CertificateIssued, EmailCheck, PersonalLink];
+        [Invitation, RegistrationReminder, Confirmation, Waitlisted, Promoted, TrainingReminder, ScheduleChanged, Cancelled, CertificateIssued, EmailCheck, PersonalLink, SignIn];
 }

@@ -141,7 +141,9 @@ public sealed partial class AccessTests(AccessWorld fixture, ITestOutputHelper o
     public async Task AnonymousRoutesAreExactlyTheParticipantAndPublicOnes()
     {
         // A new anonymous route must be a conscious choice: it is listed here and covered by the link tests below.
-        string[] expected = ["EmailEvents", "ShowRegistrationForm", "SubmitRegistration", "Health", "DashboardPage", "DashboardScriptFile", "DashboardStylesFile", "DownloadCertificate", "VerifyCertificate", "CheckCertificateFile", "CheckIn", "SessionCodePage"];
+        string[] expected = ["EmailEvents", "ShowRegistrationForm", "SubmitRegistration", "Health", "DashboardPage", "DashboardScriptFile", "DashboardStylesFile", "DownloadCertificate", "VerifyCertificate", "CheckCertificateFile", "CheckIn", "SessionCodePage",
+            // Email sign-in: the form, the link page (GET shows a button, POST redeems once), who is signed in, sign-out.
+            "ShowSignInForm", "RequestSignInLink", "ShowSignInLink", "RedeemSignInLink", "SignInSession", "SignOut"];
         var anonymous = FunctionCatalog.Load().Functions.Where(f => f.Kind == FunctionKind.Http && TrainingCycles.Identity.AccessGate.RequirementOf(f.Method) is null).Select(f => f.Name).Order(StringComparer.Ordinal).ToList();
 
         Assert.Equal(expected.Order(StringComparer.Ordinal), anonymous);
@@ -453,6 +455,10 @@ public sealed partial class AccessTests(AccessWorld fixture, ITestOutputHelper o
             ("organizer dashboard", await Fuzz.SendAsync(http, HttpMethod.Get, "api/dashboard")),
             ("session code screen", await Fuzz.SendAsync(http, HttpMethod.Get, $"api/cycles/{w.OpenCycle}/sessions/s1/code?t={Uri.EscapeDataString(w.Token(TokenPurpose.CodeScreen, w.OpenCycle, "s1"))}")),
             ("session code screen refusal (403)", await Fuzz.SendAsync(http, HttpMethod.Get, $"api/cycles/{w.OpenCycle}/sessions/s1/code")),
+            ("email sign-in form", await Fuzz.SendAsync(http, HttpMethod.Get, "api/signin")),
+            ("email sign-in answer", await Fuzz.SendAsync(http, HttpMethod.Post, "api/signin", Fuzz.FormContent([KeyValuePair.Create("email", "orang@example.org")]))),
+            ("email sign-in field error (400)", await Fuzz.SendAsync(http, HttpMethod.Post, "api/signin", Fuzz.FormContent([KeyValuePair.Create("email", "x")]))),
+            ("sign-in link refusal (400)", await Fuzz.SendAsync(http, HttpMethod.Get, "api/signin/link?t=forged")),
         };
         var problems = pages.Select(p => (p.What, Problem: SecurityHeaders.Problems(p.Answer), p.Answer.Code)).Where(p => p.Problem is not null).Select(p => $"{p.What} ({p.Code}): {p.Problem}").ToList();
         output.WriteLine($"{pages.Count} HTML pages checked: " + string.Join(", ", pages.Select(p => $"{p.What} {p.Answer.Code}")));

@@ -49,6 +49,7 @@ public sealed class TestWorld : IAsyncDisposable
             ["TrainingCycles__PublicBaseUrl"] = baseUrl,
             ["TrainingCycles__TablePrefix"] = id,
             ["TrainingCycles__CertificatesContainer"] = "certs-" + id,
+            ["TrainingCycles__SignIn__KeyContainer"] = "keys-" + id,
             ["SendGrid__HostOverride"] = baseUrl,
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
