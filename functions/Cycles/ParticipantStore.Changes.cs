@@ -147,8 +147,7 @@ public sealed partial class ParticipantStore
         var table = await tables.GetAsync(AppTables.Participants, cancellationToken);
         var p = NewParticipant(cycleId);
         p.Status = ParticipantStatus.Unconfirmed;
-        ApplyDetails(p, details, now);
-        p.ConsentAt = now;
+        ApplyDetails(p, details, now); // consent and update time: now
         p.ConfirmBy = confirmBy;
         var response = await table.AddEntityAsync(p, cancellationToken);
         p.ETag = response.Headers.ETag ?? p.ETag;

@@ -72,7 +72,7 @@ public sealed class ParticipantRowOwnerTests
                 {
                     if (Classify(operand) is { } found)
                     {
-                        uses.Add(new Use(owner, method.Name, found.Kind, found.What));
+                        uses.Add(new Use(owner, SourceMethod(type, method), found.Kind, found.What));
                     }
                 }
             }
@@ -97,6 +97,17 @@ public sealed class ParticipantRowOwnerTests
             default:
                 return null;
         }
+    }
+
+    /// <summary>The method as written: a lambda (<c>&lt;Receive&gt;b__0</c>) or an async state machine (<c>&lt;Receive&gt;d__5.MoveNext</c>) names its outer method.</summary>
+    private static string SourceMethod(Type type, MethodBase method)
+    {
+        if (method.Name.StartsWith('<') && method.Name.IndexOf('>') > 1)
+        {
+            return method.Name[1..method.Name.IndexOf('>')];
+        }
+
+        return type.Name.StartsWith('<') && type.Name.IndexOf('>') > 1 ? type.Name[1..type.Name.IndexOf('>')] : method.Name;
     }
 
     private static Type Outermost(Type type)
