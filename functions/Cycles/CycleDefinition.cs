@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using TrainingCycles.Infrastructure;
 
 namespace TrainingCycles.Cycles;
 
@@ -105,7 +106,18 @@ public sealed record OpenRegistrationSettings
 }
 
 /// <summary>A field-level validation error, in both languages.</summary>
-public sealed record FieldError(string Field, string Message, string MessageEn);
+public sealed record FieldError(string Field, string Message, string MessageEn)
+{
+    /// <summary>The error for <paramref name="field"/> from the catalog: <c>FieldError.Of("email", nameof(Texts.Field_EmailInvalid))</c>.</summary>
+    public static FieldError Of(string field, string key, params object?[] args)
+    {
+        var (message, messageEn) = Text.Both(key, args);
+        return new FieldError(field, message, messageEn);
+    }
+
+    /// <summary>The message in the page's language.</summary>
+    public string In(string lang) => lang == "en" ? MessageEn : Message;
+}
 
 /// <summary>The phases of a cycle, in order.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<CyclePhase>))]

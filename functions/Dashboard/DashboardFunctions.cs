@@ -49,21 +49,8 @@ public sealed class DashboardFunctions
     public IActionResult DashboardStylesFile([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "dashboard/app.css")] HttpRequest request) =>
         Styles.Serve(request);
 
-    /// <summary>
-    /// Strict CSP: scripts and styles only from this origin (no inline code at all), requests only to this origin,
-    /// never framed. Cache-Control is the caller's.
-    /// </summary>
-    public static void SecurityHeaders(HttpResponse response)
-    {
-        var headers = response.Headers;
-        headers.ContentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
-        headers["X-Content-Type-Options"] = "nosniff";
-        headers["X-Frame-Options"] = "DENY";
-        headers["Referrer-Policy"] = "no-referrer";
-        // The camera for this origin only: an organizer's phone reads participants' QR codes at the door. Participant
-        // pages keep camera=() (Pages.SecurityHeaders).
-        headers["Permissions-Policy"] = "camera=(self), microphone=(), geolocation=()";
-    }
+    /// <summary>The dashboard's headers: <see cref="Infrastructure.SecurityHeaders.ForApp"/>. Cache-Control is the caller's.</summary>
+    public static void SecurityHeaders(HttpResponse response) => Infrastructure.SecurityHeaders.ForApp(response);
 }
 
 /// <summary>A static text asset with a strong ETag from its content hash.</summary>

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Middleware;
 using Microsoft.Extensions.Logging;
+using TrainingCycles.Infrastructure.Views;
 
 namespace TrainingCycles.Infrastructure;
 
@@ -36,11 +37,10 @@ public static class DependencyFailures
         if (wantsHtml)
         {
             var lang = Pages.Language(request);
-            return Pages.Message(request, lang, StatusCodes.Status400BadRequest, "Isian tidak terbaca", "Unreadable submission",
-                "Isian tidak dapat dibaca. Muat ulang halaman lalu coba lagi.", "The submission could not be read. Reload the page and try again.");
+            return View.Message(lang, StatusCodes.Status400BadRequest, nameof(Texts.Page_Unreadable_Title), nameof(Texts.Page_Unreadable_Text));
         }
 
-        return Http.Error(StatusCodes.Status400BadRequest, "unreadable_body", "Isi permintaan tidak dapat dibaca.", "The request body could not be read.");
+        return Http.Error(StatusCodes.Status400BadRequest, "unreadable_body", nameof(Texts.Error_UnreadableBody));
     }
 
     /// <summary>Every answer: not sniffed, and not cached unless the function says otherwise (organizer answers
@@ -59,12 +59,10 @@ public static class DependencyFailures
         if (wantsHtml)
         {
             var lang = Pages.Language(request);
-            return Pages.RetryMessage(request, lang, StatusCodes.Status503ServiceUnavailable, "Layanan sedang sibuk", "Service briefly unavailable",
-                "Sistem sedang tidak dapat menyimpan data. Isian Anda belum tersimpan, tetapi masih ada di halaman ini: tekan \"Kirim lagi\" dalam beberapa detik.",
-                "The system cannot store data right now. Nothing was saved, but your answers are kept on this page: press \"Send again\" in a few seconds.");
+            return View.Retry(lang, StatusCodes.Status503ServiceUnavailable, nameof(Texts.Page_Unavailable_Title), nameof(Texts.Page_Unavailable_Text));
         }
 
-        return Http.Error(StatusCodes.Status503ServiceUnavailable, "unavailable", "Layanan sedang tidak tersedia; coba lagi sebentar lagi.", "The service is briefly unavailable; try again shortly.");
+        return Http.Error(StatusCodes.Status503ServiceUnavailable, "unavailable", nameof(Texts.Error_Unavailable));
     }
 }
 

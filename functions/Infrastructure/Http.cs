@@ -8,6 +8,16 @@ namespace TrainingCycles.Infrastructure;
 /// <summary>Consistent JSON errors for the API: a code, and the message in Bahasa Indonesia and English.</summary>
 public sealed record ApiError(string Code, string Message, string MessageEn, object? Details = null);
 
+/// <summary>What a 404 says was not found.</summary>
+public enum Missing
+{
+    Data,
+    Cycle,
+    Session,
+    Certificate,
+    Participant,
+}
+
 public static class Http
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
@@ -15,9 +25,32 @@ public static class Http
         Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
     };
 
+    /// <summary>
+    /// An API error whose message comes from the catalog in both languages:
+    /// <c>Http.Error(400, "invalid_x", nameof(Texts.Error_X), [arg0, arg1])</c>. The JSON is
+    /// <c>{"error":{"code","message","messageEn","details"}}</c>.
+    /// </summary>
+    public static IActionResult Error(int status, string code, string key, object?[]? args = null, object? details = null)
+    {
+        var (message, messageEn) = Text.Both(key, args ?? []);
+        return new ObjectResult(new { error = new ApiError(code, message, messageEn, details) }) { StatusCode = status };
+    }
+
+    /// <summary>Not yet from the catalog: an error from two literal texts. New code uses the key overload above.</summary>
     public static IActionResult Error(int status, string code, string message, string messageEn, object? details = null) =>
         new ObjectResult(new { error = new ApiError(code, message, messageEn, details) }) { StatusCode = status };
 
+    /// <summary>404 for a missing cycle, session, certificate or participant.</summary>
+    public static IActionResult NotFound(Missing what) => Error(StatusCodes.Status404NotFound, "not_found", what switch
+    {
+        Missing.Cycle => nameof(Texts.Error_NotFound_Cycle),
+        Missing.Session => nameof(Texts.Error_NotFound_Session),
+        Missing.Certificate => nameof(Texts.Error_NotFound_Certificate),
+        Missing.Participant => nameof(Texts.Error_NotFound_Participant),
+        _ => nameof(Texts.Error_NotFound),
+    });
+
+    /// <summary>Not yet from the catalog: <paramref name="what"/> is an Indonesian noun. New code: <see cref="NotFound(Missing)"/>.</summary>
     public static IActionResult NotFound(string what = "Data") =>
         Error(StatusCodes.Status404NotFound, "not_found", $"{what} tidak ditemukan.", "Not found.");
 
@@ -48,7 +81,7 @@ public static class Http
     }
 
     public static IActionResult TooLarge(int maxBytes) =>
-        Error(StatusCodes.Status413PayloadTooLarge, "too_large", $"Isi permintaan melebihi batas {maxBytes / 1024} KB.", $"The request body exceeds {maxBytes / 1024} KB.");
+        Error(StatusCodes.Status413PayloadTooLarge, "too_large", nameof(Texts.Error_TooLarge), [maxBytes / 1024]);
 
     /// <summary>Deserializes JSON or returns a 400 that says why (never a 500).</summary>
     public static bool TryParseJson<T>(string body, out T? value, out IActionResult? error)
@@ -56,14 +89,14 @@ public static class Http
         try
         {
             value = JsonSerializer.Deserialize<T>(body, Json);
-            error = value is null ? Error(StatusCodes.Status400BadRequest, "invalid_json", "Isi permintaan kosong.", "The request body is empty.") : null;
+            error = value is null ? Error(StatusCodes.Status400BadRequest, "invalid_json", nameof(Texts.Error_EmptyJson)) : null;
             return value is not null;
         }
         catch (JsonException e)
         {
             value = default;
             var where = e.Path is { Length: > 0 } path ? $" ({path})" : "";
-            error = Error(StatusCodes.Status400BadRequest, "invalid_json", "Isi permintaan bukan JSON yang valid" + where + ".", "The request body is not valid JSON" + where + ".");
+            error = Error(StatusCodes.Status400BadRequest, "invalid_json", nameof(Texts.Error_InvalidJson), [where]);
             return false;
         }
     }

@@ -1,4 +1,5 @@
 using PhoneNumbers;
+using TrainingCycles.Infrastructure;
 
 namespace TrainingCycles.Registration;
 
@@ -95,21 +96,11 @@ public static class IndonesianPhone
     /// <summary>User-facing message for <paramref name="error"/>, in Bahasa Indonesia and English.</summary>
     public static (string Id, string En) Message(PhoneError error) => error switch
     {
-        PhoneError.Missing => (
-            "Nomor HP wajib diisi.",
-            "Mobile number is required."),
-        PhoneError.NotANumber => (
-            "Nomor HP hanya boleh berisi angka, diawali 0 atau +62 (spasi, tanda hubung, dan tanda kurung boleh dipakai).",
-            "The mobile number may contain only digits, starting with 0 or +62 (spaces, hyphens and brackets are allowed)."),
-        PhoneError.NotIndonesian => (
-            "Hanya nomor HP Indonesia (+62) yang diterima.",
-            "Only Indonesian mobile numbers (+62) are accepted."),
-        PhoneError.NotMobile => (
-            "Nomor tersebut bukan nomor HP. Masukkan nomor HP (mis. 0812-3456-7890), bukan nomor telepon rumah/kantor.",
-            "That is not a mobile number. Enter a mobile number (e.g. 0812-3456-7890), not a landline."),
-        PhoneError.Invalid => (
-            "Nomor HP tidak valid. Periksa kembali jumlah digitnya (mis. 0812-3456-7890).",
-            "The mobile number is not valid. Check the number of digits (e.g. 0812-3456-7890)."),
+        PhoneError.Missing => Text.Both(nameof(Texts.Field_Phone_Missing)),
+        PhoneError.NotANumber => Text.Both(nameof(Texts.Field_Phone_NotANumber)),
+        PhoneError.NotIndonesian => Text.Both(nameof(Texts.Field_Phone_NotIndonesian)),
+        PhoneError.NotMobile => Text.Both(nameof(Texts.Field_Phone_NotMobile)),
+        PhoneError.Invalid => Text.Both(nameof(Texts.Field_Phone_Invalid)),
         _ => throw new ArgumentOutOfRangeException(nameof(error), error, "Unknown phone error."),
     };
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using TrainingCycles.Infrastructure;
 
 namespace TrainingCycles.Registration;
 
@@ -119,30 +120,14 @@ public static class Nip
     /// <summary>User-facing message for <paramref name="error"/>, in Bahasa Indonesia and English.</summary>
     public static (string Id, string En) Message(NipError error) => error switch
     {
-        NipError.Missing => (
-            "NIP wajib diisi.",
-            "NIP is required."),
-        NipError.WrongLength => (
-            "NIP harus 18 digit angka.",
-            "NIP must be 18 digits."),
-        NipError.NotDigits => (
-            "NIP hanya boleh berisi angka 0-9 (spasi, titik, atau tanda hubung boleh dipakai sebagai pemisah).",
-            "NIP may contain only the digits 0-9 (spaces, dots or hyphens may be used as separators)."),
-        NipError.InvalidBirthDate => (
-            "8 digit pertama NIP (tanggal lahir) bukan tanggal yang valid.",
-            "The first 8 digits of the NIP (date of birth) are not a valid date."),
-        NipError.InvalidAppointmentDate => (
-            "Digit ke-9 sampai ke-14 NIP (TMT CPNS, tahun dan bulan) bukan bulan yang valid atau berada di masa depan.",
-            "Digits 9-14 of the NIP (CPNS appointment year and month) are not a valid month or are in the future."),
-        NipError.AppointmentBeforeAdulthood => (
-            "TMT CPNS pada NIP (digit ke-9 sampai ke-14) harus sekurang-kurangnya 15 tahun setelah tahun lahir.",
-            "The CPNS appointment date in the NIP (digits 9-14) must be at least 15 years after the year of birth."),
-        NipError.InvalidGender => (
-            "Digit ke-15 NIP (jenis kelamin) harus 1 (laki-laki) atau 2 (perempuan).",
-            "Digit 15 of the NIP (gender) must be 1 (male) or 2 (female)."),
-        NipError.InvalidSequence => (
-            "3 digit terakhir NIP (nomor urut) tidak boleh 000.",
-            "The last 3 digits of the NIP (sequence number) cannot be 000."),
+        NipError.Missing => Text.Both(nameof(Texts.Field_Nip_Missing)),
+        NipError.WrongLength => Text.Both(nameof(Texts.Field_Nip_WrongLength)),
+        NipError.NotDigits => Text.Both(nameof(Texts.Field_Nip_NotDigits)),
+        NipError.InvalidBirthDate => Text.Both(nameof(Texts.Field_Nip_InvalidBirthDate)),
+        NipError.InvalidAppointmentDate => Text.Both(nameof(Texts.Field_Nip_InvalidAppointmentDate)),
+        NipError.AppointmentBeforeAdulthood => Text.Both(nameof(Texts.Field_Nip_AppointmentBeforeAdulthood)),
+        NipError.InvalidGender => Text.Both(nameof(Texts.Field_Nip_InvalidGender)),
+        NipError.InvalidSequence => Text.Both(nameof(Texts.Field_Nip_InvalidSequence)),
         _ => throw new ArgumentOutOfRangeException(nameof(error), error, "Unknown NIP error."),
     };
 

@@ -95,17 +95,16 @@ public sealed class ParticipantAdminFunctions(CycleStore cycles, ParticipantStor
         if (cycle!.Phase is not (CyclePhase.Inviting or CyclePhase.RegistrationOpen or CyclePhase.AwaitingTraining))
         {
             // Once training starts a person has attendance and may earn a certificate: their record stays (withdraw or correct it).
-            return Http.Error(StatusCodes.Status409Conflict, "training_started", "Peserta hanya dapat dihapus sebelum pelatihan dimulai; setelah itu gunakan pembatalan atau koreksi.",
-                "A participant can only be removed before the training starts; after that, withdraw or correct them.");
+            return Http.Error(StatusCodes.Status409Conflict, "training_started", nameof(Texts.Error_Participant_TrainingStarted));
         }
 
         var result = await registrations.RemoveAsync(cycle, participantId, actor!.Actor, actor.Reason);
         switch (result.Outcome)
         {
             case RemovalOutcome.NotFound:
-                return Http.NotFound("Peserta");
+                return Http.NotFound(Missing.Participant);
             case RemovalOutcome.HasCertificate:
-                return Http.Error(StatusCodes.Status409Conflict, "has_certificate", "Peserta ini memiliki sertifikat; cabut sertifikatnya, catatan peserta tetap disimpan.", "This participant holds a certificate; revoke it — the record is kept.");
+                return Http.Error(StatusCodes.Status409Conflict, "has_certificate", nameof(Texts.Error_Participant_HasCertificate));
         }
 
         if (result.Promoted is { } promoted)
@@ -133,7 +132,7 @@ public sealed class ParticipantAdminFunctions(CycleStore cycles, ParticipantStor
 
         if (p!.Status == ParticipantStatus.Unconfirmed)
         {
-            return Http.Error(StatusCodes.Status409Conflict, "unconfirmed", "Pendaftaran ini belum dikonfirmasi pemiliknya; hapus bila palsu.", "This registration is not confirmed by its owner yet; remove it if it is fake.");
+            return Http.Error(StatusCodes.Status409Conflict, "unconfirmed", nameof(Texts.Error_Participant_Unconfirmed));
         }
 
         var current = RegistrationForm.FromParticipant(p);
@@ -156,7 +155,7 @@ public sealed class ParticipantAdminFunctions(CycleStore cycles, ParticipantStor
         var (valid, errors) = RegistrationValidator.Validate(values, regencies, today);
         if (valid is null)
         {
-            return Http.Error(StatusCodes.Status422UnprocessableEntity, "invalid_fields", "Isian koreksi tidak valid; tidak ada yang diubah.", "The correction has invalid fields; nothing was changed.",
+            return Http.Error(StatusCodes.Status422UnprocessableEntity, "invalid_fields", nameof(Texts.Error_Participant_InvalidFields), details:
                 errors.Select(e => new { field = e.Field, message = e.Message, messageEn = e.MessageEn }).ToList());
         }
 
@@ -169,15 +168,15 @@ public sealed class ParticipantAdminFunctions(CycleStore cycles, ParticipantStor
 
         return result.Outcome switch
         {
-            RegistrationOutcome.NipTaken => Http.Error(StatusCodes.Status409Conflict, "nip_taken", "NIP ini sudah dipakai peserta lain pada pelatihan ini.", "This NIP already belongs to another participant of this training."),
-            RegistrationOutcome.EmailTaken => Http.Error(StatusCodes.Status409Conflict, "email_taken", "Email ini sudah dipakai peserta lain pada pelatihan ini.", "This email already belongs to another participant of this training."),
-            RegistrationOutcome.Gone => Http.NotFound("Peserta"),
+            RegistrationOutcome.NipTaken => Http.Error(StatusCodes.Status409Conflict, "nip_taken", nameof(Texts.Error_Participant_NipTaken)),
+            RegistrationOutcome.EmailTaken => Http.Error(StatusCodes.Status409Conflict, "email_taken", nameof(Texts.Error_Participant_EmailTaken)),
+            RegistrationOutcome.Gone => Http.NotFound(Missing.Participant),
             _ => Http.Ok(new { participantId, status = result.Participant!.Status, corrected = true }),
         };
     }
 
     private static IActionResult NotRegistered() =>
-        Http.Error(StatusCodes.Status409Conflict, "not_registered", "Peserta ini tidak sedang terdaftar (belum mendaftar atau sudah batal).", "This participant is not registered (never registered, or withdrawn already).");
+        Http.Error(StatusCodes.Status409Conflict, "not_registered", nameof(Texts.Error_Participant_NotRegistered));
 
     private sealed record Who(AuditActor Actor, string? Reason);
 
@@ -201,19 +200,19 @@ public sealed class ParticipantAdminFunctions(CycleStore cycles, ParticipantStor
         var (actorName, reason) = who(parsed!);
         if (PlainText.Line(reason, 1000).Length > 500)
         {
-            return new(null, null, null, Http.Error(StatusCodes.Status400BadRequest, "reason_too_long", "Alasan paling banyak 500 karakter.", "The reason must be at most 500 characters."), null);
+            return new(null, null, null, Http.Error(StatusCodes.Status400BadRequest, "reason_too_long", nameof(Texts.Error_Participant_ReasonTooLong)), null);
         }
 
         var cycle = await cycles.GetAsync(cycleId);
         if (cycle is null)
         {
-            return new(null, null, null, Http.NotFound("Pelatihan"), null);
+            return new(null, null, null, Http.NotFound(Missing.Cycle), null);
         }
 
         var participant = await participants.GetAsync(cycleId, participantId);
         if (participant is null)
         {
-            return new(null, null, null, Http.NotFound("Peserta"), null);
+            return new(null, null, null, Http.NotFound(Missing.Participant), null);
         }
 
         // The audit trail names the proven caller; the reason (plain, bounded) rides along in the details.

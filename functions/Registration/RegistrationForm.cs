@@ -71,15 +71,15 @@ public static class RegistrationValidator
         var name = form.FullName.Trim();
         if (name.Length == 0)
         {
-            errors.Add(new("fullName", "Nama lengkap wajib diisi, beserta gelar (mis. Dr. Siti Aminah, S.Sos., M.Si.).", "Full name is required, with academic titles."));
+            errors.Add(FieldError.Of("fullName", nameof(Texts.Field_FullName_Required)));
         }
         else if (name.Length > 200)
         {
-            errors.Add(new("fullName", "Nama lengkap paling banyak 200 karakter.", "Full name must be at most 200 characters."));
+            errors.Add(FieldError.Of("fullName", nameof(Texts.Field_FullName_TooLong)));
         }
         else if (name.Any(char.IsControl) || !name.Any(char.IsLetter))
         {
-            errors.Add(new("fullName", "Nama lengkap berisi karakter yang tidak diizinkan.", "Full name contains characters that are not allowed."));
+            errors.Add(FieldError.Of("fullName", nameof(Texts.Field_FullName_BadCharacters)));
         }
 
         var nip = Registration.Nip.Validate(form.Nip, today);
@@ -92,11 +92,11 @@ public static class RegistrationValidator
         var email = form.Email.Trim().ToLowerInvariant();
         if (email.Length == 0)
         {
-            errors.Add(new("email", "Email wajib diisi.", "Email is required."));
+            errors.Add(FieldError.Of("email", nameof(Texts.Field_Email_Required)));
         }
         else if (!InviteeImport.IsEmail(email))
         {
-            errors.Add(new("email", "Alamat email tidak valid (contoh: nama@kalteng.go.id).", "Not a valid email address (e.g. name@kalteng.go.id)."));
+            errors.Add(FieldError.Of("email", nameof(Texts.Field_EmailInvalid)));
         }
 
         var phone = IndonesianPhone.Normalize(form.Phone);
@@ -106,10 +106,10 @@ public static class RegistrationValidator
             errors.Add(new("phone", id, en));
         }
 
-        Required(form.Agency, "agency", "Nama instansi wajib diisi.", "Agency name is required.", 200, errors);
+        Required(form.Agency, "agency", nameof(Texts.Field_Agency_Required), 200, errors);
         if (!RegistrationForm.AgencyLevels.Contains(form.AgencyLevel))
         {
-            errors.Add(new("agencyLevel", "Pilih tingkat instansi: provinsi, kabupaten, atau kota.", "Choose the agency level: province, regency or city."));
+            errors.Add(FieldError.Of("agencyLevel", nameof(Texts.Field_AgencyLevel_Choose)));
         }
 
         string? regency = null;
@@ -118,23 +118,23 @@ public static class RegistrationValidator
             regency = regencies.FirstOrDefault(r => string.Equals(r, form.Regency, StringComparison.Ordinal));
             if (regency is null)
             {
-                errors.Add(new("regency", "Pilih kabupaten/kota dari daftar.", "Choose a regency or city from the list."));
+                errors.Add(FieldError.Of("regency", nameof(Texts.Field_Regency_FromList)));
             }
         }
         else if (form.AgencyLevel is "kabupaten" or "kota")
         {
-            errors.Add(new("regency", "Pilih kabupaten/kota instansi Anda.", "Choose your agency's regency or city."));
+            errors.Add(FieldError.Of("regency", nameof(Texts.Field_Regency_Required)));
         }
 
-        Required(form.Position, "position", "Jabatan wajib diisi.", "Position is required.", 200, errors);
+        Required(form.Position, "position", nameof(Texts.Field_Position_Required), 200, errors);
         if (form.Rank.Length > 100 || form.Rank.Any(char.IsControl))
         {
-            errors.Add(new("rank", "Pangkat/golongan paling banyak 100 karakter.", "Rank/grade must be at most 100 characters."));
+            errors.Add(FieldError.Of("rank", nameof(Texts.Field_Rank_TooLong)));
         }
 
         if (!form.Consent)
         {
-            errors.Add(new("consent", "Anda perlu menyetujui pemrosesan data pribadi untuk mendaftar.", "You need to agree to the processing of personal data to register."));
+            errors.Add(FieldError.Of("consent", nameof(Texts.Field_Consent_Required)));
         }
 
         if (errors.Count > 0)
@@ -146,16 +146,16 @@ public static class RegistrationValidator
             string.IsNullOrWhiteSpace(form.Rank) ? null : form.Rank.Trim(), form.Language), errors);
     }
 
-    private static void Required(string value, string field, string id, string en, int max, List<FieldError> errors)
+    private static void Required(string value, string field, string requiredKey, int max, List<FieldError> errors)
     {
         var v = value.Trim();
         if (v.Length == 0)
         {
-            errors.Add(new(field, id, en));
+            errors.Add(FieldError.Of(field, requiredKey));
         }
         else if (v.Length > max || v.Any(char.IsControl))
         {
-            errors.Add(new(field, $"Paling banyak {max} karakter, tanpa karakter kontrol.", $"At most {max} characters, no control characters."));
+            errors.Add(FieldError.Of(field, nameof(Texts.Field_TooLongOrControl), max));
         }
     }
 

@@ -49,19 +49,19 @@ public sealed class EmailEventFunctions(AppTables tables, ParticipantStore parti
         var settings = options.Value;
         if (!settings.WebhookConfigured)
         {
-            return Http.Error(StatusCodes.Status503ServiceUnavailable, "not_configured", "Webhook belum dikonfigurasi.", "The event webhook is not configured (SendGrid__WebhookVerificationKey).");
+            return Http.Error(StatusCodes.Status503ServiceUnavailable, "not_configured", nameof(Texts.Error_Webhook_NotConfigured));
         }
 
         var signature = request.Headers[SignatureHeader].FirstOrDefault();
         var timestamp = request.Headers[TimestampHeader].FirstOrDefault();
         if (string.IsNullOrEmpty(signature) || string.IsNullOrEmpty(timestamp) || !long.TryParse(timestamp, NumberStyles.None, CultureInfo.InvariantCulture, out var unix))
         {
-            return Http.Error(StatusCodes.Status401Unauthorized, "unsigned", "Permintaan tidak bertanda tangan.", "The request is not signed.");
+            return Http.Error(StatusCodes.Status401Unauthorized, "unsigned", nameof(Texts.Error_Webhook_Unsigned));
         }
 
         if (unix > DateTimeOffset.MaxValue.ToUnixTimeSeconds() || (time.GetUtcNow() - DateTimeOffset.FromUnixTimeSeconds(unix)).Duration() > MaxClockSkew)
         {
-            return Http.Error(StatusCodes.Status401Unauthorized, "stale", "Tanda waktu terlalu lama atau di masa depan.", "The timestamp is stale or in the future.");
+            return Http.Error(StatusCodes.Status401Unauthorized, "stale", nameof(Texts.Error_Webhook_Stale));
         }
 
         var body = await Http.ReadBodyAsync(request, MaxBodyBytes, request.HttpContext.RequestAborted);
@@ -83,7 +83,7 @@ public sealed class EmailEventFunctions(AppTables tables, ParticipantStore parti
 
         if (!verified)
         {
-            return Http.Error(StatusCodes.Status401Unauthorized, "bad_signature", "Tanda tangan tidak valid.", "The signature does not verify.");
+            return Http.Error(StatusCodes.Status401Unauthorized, "bad_signature", nameof(Texts.Error_Webhook_BadSignature));
         }
 
         List<JsonElement> events;
@@ -92,14 +92,14 @@ public sealed class EmailEventFunctions(AppTables tables, ParticipantStore parti
             using var document = JsonDocument.Parse(body);
             if (document.RootElement.ValueKind != JsonValueKind.Array || document.RootElement.GetArrayLength() > MaxEvents)
             {
-                return Http.Error(StatusCodes.Status400BadRequest, "invalid_payload", "Isi harus larik kejadian.", $"The body must be an array of at most {MaxEvents} events.");
+                return Http.Error(StatusCodes.Status400BadRequest, "invalid_payload", nameof(Texts.Error_Webhook_InvalidPayload), [MaxEvents]);
             }
 
             events = [.. document.RootElement.EnumerateArray().Select(e => e.Clone())];
         }
         catch (JsonException)
         {
-            return Http.Error(StatusCodes.Status400BadRequest, "invalid_json", "Isi bukan JSON yang valid.", "The body is not valid JSON.");
+            return Http.Error(StatusCodes.Status400BadRequest, "invalid_json", nameof(Texts.Error_Webhook_InvalidJson));
         }
 
         var eventsTable = await tables.GetAsync(AppTables.EmailEvents);

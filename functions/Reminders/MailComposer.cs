@@ -24,7 +24,7 @@ public sealed class MailComposer(Tokens tokens, IOptions<TrainingCyclesOptions> 
             ["deadline"] = Formatting.DateTime(schedule.RegistrationClosesAt, schedule.TimeZone, language),
             ["schedule"] = string.Join("\n", lines.Select(l => "- " + l)),
             ["confirmwithin"] = (cycle.Definition.OpenRegistration ?? new OpenRegistrationSettings()).ConfirmWithinMinutes.ToString(Formatting.Culture(language)),
-            ["reason"] = string.IsNullOrWhiteSpace(cycle.Entity.CancelReason) ? "" : (language == "en" ? "Reason: " : "Alasan: ") + cycle.Entity.CancelReason,
+            ["reason"] = string.IsNullOrWhiteSpace(cycle.Entity.CancelReason) ? "" : Text.Get(language, nameof(Texts.Mail_CancelReason), cycle.Entity.CancelReason),
         };
         var html = new Dictionary<string, string>
         {
@@ -65,7 +65,7 @@ public sealed class MailComposer(Tokens tokens, IOptions<TrainingCyclesOptions> 
 
         return new MailRecipient(p.RowKey, p.Email, p.FullName, new Dictionary<string, string>
         {
-            ["name"] = string.IsNullOrWhiteSpace(p.FullName) ? (p.Language == "en" ? "Participant" : "Bapak/Ibu") : p.FullName,
+            ["name"] = string.IsNullOrWhiteSpace(p.FullName) ? Text.Get(p.Language, nameof(Texts.Mail_NameFallback)) : p.FullName,
             ["link"] = link,
             ["number"] = number,
         });

@@ -17,6 +17,9 @@ public static class MailTemplates
 {
     public static readonly IReadOnlyList<string> PerRecipientFields = ["name", "link", "number"];
 
+    /// <summary>The HTML frame every mail shares (<c>Templates/layout.html</c>): {{lang}} and {{body}}.</summary>
+    private static readonly string Layout = Infrastructure.EmbeddedText.Read("TrainingCycles.Reminders.Templates.layout.html");
+
     private static readonly ConcurrentDictionary<string, (string Subject, string Text, string Html)> Cache = new();
 
     public static string TextToken(string field) => $"-{field}_t-";
@@ -43,9 +46,7 @@ public static class MailTemplates
         }
 
         var lang = language == "en" ? "en" : "id";
-        var layout = $"<!doctype html><html lang=\"{lang}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"></head>" +
-                     "<body style=\"font-family:Arial,Helvetica,sans-serif;font-size:16px;line-height:1.5;color:#1b1b1b;max-width:640px;margin:0 auto;padding:16px\">" +
-                     html + "</body></html>";
+        var layout = Layout.Replace("{{lang}}", lang, StringComparison.Ordinal).Replace("{{body}}", html, StringComparison.Ordinal);
         return new RenderedMail(subject, text, layout);
     }
 

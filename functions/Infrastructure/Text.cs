@@ -1,0 +1,29 @@
+using System.Globalization;
+
+namespace TrainingCycles.Infrastructure;
+
+/// <summary>
+/// The one way code reads user-facing text: <c>Text.Get(lang, nameof(Texts.Key), args…)</c>. The words live in
+/// <c>Texts.resx</c> (Bahasa Indonesia, the neutral language) and <c>Texts.en.resx</c> (English); the generated
+/// <see cref="Texts"/> class gives each key a name the compiler checks. The language is always passed in — a page
+/// answers in the language its request asked for, a mail in its recipient's — never taken from the thread's culture.
+/// </summary>
+public static class Text
+{
+    private static readonly CultureInfo Indonesian = CultureInfo.GetCultureInfo("id");
+    private static readonly CultureInfo English = CultureInfo.GetCultureInfo("en");
+
+    /// <summary>"en" or "id" (anything else is Bahasa Indonesia, the default language).</summary>
+    public static readonly IReadOnlyList<string> Languages = ["id", "en"];
+
+    public static string Get(string? lang, string key) =>
+        Texts.ResourceManager.GetString(key, lang == "en" ? English : Indonesian)
+        ?? throw new KeyNotFoundException($"Text '{key}' is missing from the catalog (Infrastructure/Texts/Texts*.resx).");
+
+    /// <summary>A text with placeholders ({0}, {1}…) filled in; numbers and dates in the arguments format for the language.</summary>
+    public static string Get(string? lang, string key, params object?[] args) =>
+        args.Length == 0 ? Get(lang, key) : string.Format(Formatting.Culture(lang), Get(lang, key), args);
+
+    /// <summary>The same text in both languages (Bahasa Indonesia, English), for API errors and field errors that carry both.</summary>
+    public static (string Id, string En) Both(string key, params object?[] args) => (Get("id", key, args), Get("en", key, args));
+}
