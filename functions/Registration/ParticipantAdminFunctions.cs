@@ -197,9 +197,10 @@ public sealed class ParticipantAdminFunctions(CycleStore cycles, ParticipantStor
 
         var (actorName, reason) = who(parsed!);
         var actor = PlainText.Line(actorName, 200);
-        if (actor.Length == 0 && RequestCaller.Of(request) is { } caller)
+        if (actor.Length == 0 && RequestCaller.Of(request) is { Method: not "service" } caller)
         {
-            actor = PlainText.Line(caller.DisplayName, 200); // a signed-in caller need not name themselves
+            // A signed-in person need not name themselves; automation (a service identity) still names who acted.
+            actor = PlainText.Line(caller.DisplayName, 200);
         }
 
         if (actor.Length == 0)

@@ -1698,7 +1698,7 @@
     if (roster.items.length === 0) return [nav, header, h('p', { class: 'notice', text: t('att.none') })];
 
     const summary = h('div', {});
-    const markedBy = input('text', { id: 'marked-by', autocomplete: 'name', value: safe(() => sessionStorage.getItem('trainingCycles.markedBy')) || (me && me.user.name) || '', 'aria-describedby': 'marked-by-hint' });
+    const markedBy = input('text', { id: 'marked-by', autocomplete: 'name', value: safe(() => sessionStorage.getItem('trainingCycles.markedBy')) || '', 'aria-describedby': 'marked-by-hint' });
     const rows = roster.items.map((p) => {
       const name = p.fullName || p.participantId;
       const select = h('select', { 'aria-label': t('att.markFor', { name }), 'data-participant': p.participantId },
@@ -1769,7 +1769,7 @@
   }
 
   const sessionPath = (cycle, session) => `cycles/${encodeURIComponent(cycle.cycleId)}/sessions/${encodeURIComponent(session.id)}`;
-  const who = () => safe(() => sessionStorage.getItem(ORGANIZER)) || (me && me.user.name) || null;
+  const who = () => safe(() => sessionStorage.getItem(ORGANIZER)) || null;
 
   // The organizer's phone camera as the door scanner, where the browser reads QR codes itself (BarcodeDetector:
   // Chrome on Android, Edge). Progressive: without it there is no button, and the field takes a hardware scanner's
