@@ -51,6 +51,9 @@ param sendGridFromName string = 'BPSDM Provinsi Kalimantan Tengah'
 @description('Application (client) id of an Entra ID app registration for organizer sign-in (Easy Auth). Empty leaves sign-in off.')
 param organizerSignInClientId string = ''
 
+@description('Comma-separated emails or user ids (aad:<object id>) who are administrators from the start (docs/security.md); they grant everyone else their roles.')
+param firstAdministrators string = ''
+
 @description('Key Vault purge protection. Irreversible, and it makes azd down --purge unable to free the vault name; turn it on for production.')
 param enableKeyVaultPurgeProtection bool = false
 
@@ -242,6 +245,7 @@ module functionAppSettings 'modules/app-settings.bicep' = {
       TrainingCycles__TablePrefix: '' // the storage account serves this app alone
       TrainingCycles__SignIn__KeyWrappingKey: keyVaultReference(vaultUri, secretNames.signInKeyWrappingKey)
       TrainingCycles__SignIn__KeyContainer: signInKeyContainerName
+      TrainingCycles__Access__FirstAdministrators: firstAdministrators
       SendGrid__ApiKey: keyVaultReference(vaultUri, secretNames.sendGridApiKey)
       SendGrid__FromEmail: sendGridFromEmail
       SendGrid__FromName: sendGridFromName

@@ -87,7 +87,8 @@ public sealed class AccessGate(IEnumerable<ICallerSource> sources, GrantStore gr
             return null;
         }
 
-        logger.LogInformation("Access refused: {UserId} lacks {Permission} ({Scope}) for cycle {CycleId} session {SessionId}", user.UserId, requirement.Permission, requirement.Scope, cycleId, sessionId);
+        // No user id in the log (it can be an email address); the method and what was missing are enough to operate.
+        logger.LogInformation("Access refused: a {Method} caller with {GrantCount} grants lacks {Permission} ({Scope}) for cycle {CycleId} session {SessionId}", user.Method, all.Count, requirement.Permission, requirement.Scope, cycleId, sessionId);
         var (what, whatEn) = Describe(requirement.Permission);
         var where = requirement.Scope is AccessScope.AllCycles ? (" untuk semua pelatihan", " for all cycles") : cycleId is null ? ("", "") : (" pada pelatihan ini", " in this cycle");
         return Refusal(request, StatusCodes.Status403Forbidden, "forbidden",

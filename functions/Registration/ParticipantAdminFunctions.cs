@@ -198,6 +198,12 @@ public sealed class ParticipantAdminFunctions(CycleStore cycles, ParticipantStor
         }
 
         var (actorName, reason) = who(parsed!);
+        if (PlainText.Line(actorName, 200).Length == 0 && RequestCaller.Of(request) is null or { Method: "service" })
+        {
+            // A signed-in person is named by their sign-in; automation (a service identity) names the officer it acts for.
+            return new(null, null, null, Http.Error(StatusCodes.Status400BadRequest, "actor_required", nameof(Texts.Error_Participant_ActorRequired)), null);
+        }
+
         if (PlainText.Line(reason, 1000).Length > 500)
         {
             return new(null, null, null, Http.Error(StatusCodes.Status400BadRequest, "reason_too_long", nameof(Texts.Error_Participant_ReasonTooLong)), null);

@@ -157,8 +157,9 @@ resource signIn 'Microsoft.Web/sites/config@2025-03-01' = if (!empty(signInClien
     globalValidation: {
       // Participant routes (registration, check-in, downloads, verification, the SendGrid webhook) must stay
       // open, and they share path prefixes with organizer routes, so sign-in cannot be demanded by path here.
-      // Easy Auth validates any token presented and passes the caller on in X-MS-CLIENT-PRINCIPAL; the
-      // organizer functions are the ones that refuse a request without it.
+      // Easy Auth validates any token presented, strips client-sent X-MS-CLIENT-PRINCIPAL* headers and passes
+      // the caller on in X-MS-CLIENT-PRINCIPAL; the app's access gate (every route with [Requires]) refuses a
+      // request without a principal or a service key (401) or outside the caller's grants (403).
       requireAuthentication: false
       unauthenticatedClientAction: 'AllowAnonymous'
     }

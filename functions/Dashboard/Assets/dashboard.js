@@ -1,11 +1,10 @@
 // Organizer dashboard for training cycles. Hand-written, no framework, no build step: served as this file (embedded
 // in the function app, addressed by content hash) and linted by `npm run lint` from the test command.
-// Every piece of data comes from the key-protected API; the function key lives in sessionStorage only.
+// Every piece of data comes from the API as the signed-in person (the platform's sign-in cookie); no key, ever.
 (() => {
   'use strict';
 
   const API = new URL('../', document.currentScript.src); // this file is {prefix}/dashboard/app.js
-  const KEY = 'trainingCycles.functionKey';
   const LANG = 'trainingCycles.lang';
   const PHASES = ['Inviting', 'RegistrationOpen', 'AwaitingTraining', 'InTraining', 'Completing', 'Completed'];
   const MARKS = ['Present', 'Late', 'Excused', 'Absent'];
@@ -17,11 +16,17 @@
     id: {
       'app.title': 'Dasbor penyelenggara pelatihan', 'app.org': 'BPSDM Provinsi Kalimantan Tengah',
       'skip': 'Langsung ke isi', 'nav.cycles': 'Daftar pelatihan', 'nav.new': 'Buat pelatihan', 'nav.main': 'Menu utama',
-      'lang.switch': 'English', 'signout': 'Keluar', 'loading': 'Memuat…', 'signedOut': 'Anda telah keluar. Kunci dihapus dari tab ini.',
+      'lang.switch': 'English', 'signout': 'Keluar', 'loading': 'Memuat…',
       'signin.title': 'Masuk ke dasbor penyelenggara',
-      'signin.text': 'Masukkan kunci fungsi (function key) yang Anda terima dari pengelola sistem. Kunci hanya disimpan di tab peramban ini dan terhapus saat tab ditutup atau saat Anda keluar.',
-      'signin.key': 'Kunci fungsi', 'signin.submit': 'Masuk', 'signin.empty': 'Isi kunci fungsi.',
-      'signin.wrong': 'Kunci tidak diterima (401). Periksa kunci lalu coba lagi.', 'signin.expired': 'Kunci tidak lagi diterima. Masukkan kunci yang berlaku.',
+      'signin.text': 'Masuk dengan akun Anda. Yang dapat Anda lihat dan lakukan ditentukan oleh peran yang diberikan administrator.',
+      'signin.easyauth': 'Masuk dengan akun instansi (Microsoft Entra ID)', 'signin.email': 'Masuk dengan tautan email',
+      'signin.expired': 'Sesi masuk Anda berakhir. Masuk lagi.',
+      'me.as': 'Masuk sebagai {name}', 'me.noRoles': 'Anda belum memiliki peran. Minta administrator memberi peran.', 'me.allCycles': 'semua pelatihan',
+      'role.administrator': 'Administrator', 'role.organizer': 'Panitia', 'role.instructor': 'Widyaiswara', 'role.coordinator': 'Koordinator instansi', 'role.viewer': 'Pemantau',
+      'nav.access': 'Peran pengguna', 'acc.title': 'Peran pengguna', 'acc.lead': 'Beri peran kepada orang menurut email yang mereka pakai untuk masuk. Peran berlaku sejak permintaan berikutnya dan dapat dicabut kapan saja.',
+      'acc.user': 'Email', 'acc.role': 'Peran', 'acc.cycle': 'Id pelatihan (kosong = semua)', 'acc.session': 'Id sesi (widyaiswara)', 'acc.agency': 'Instansi (koordinator)',
+      'acc.scope': 'Cakupan', 'acc.by': 'Diberikan oleh', 'acc.grant': 'Beri peran', 'acc.revoke': 'Cabut', 'acc.revokeFor': 'Cabut peran {role} dari {user}',
+      'acc.granted': 'Peran diberikan.', 'acc.exists': 'Peran itu sudah ada.', 'acc.revoked': 'Peran dicabut.', 'acc.none': 'Belum ada peran yang diberikan.', 'acc.first': 'Administrator pertama (dari pengaturan): {list}',
       'net.error': 'Server tidak dapat dihubungi. Periksa koneksi lalu coba lagi.', 'server.error': 'Terjadi kesalahan di server ({status}). Coba lagi sebentar lagi.',
       'list.title': 'Daftar pelatihan', 'list.empty': 'Belum ada pelatihan. Buat yang pertama.', 'list.new': 'Buat pelatihan baru',
       'col.title': 'Pelatihan', 'col.phase': 'Fase', 'col.closes': 'Pendaftaran ditutup', 'col.starts': 'Pelatihan dimulai',
@@ -139,11 +144,17 @@
     en: {
       'app.title': 'Training organizer dashboard', 'app.org': 'BPSDM of Central Kalimantan Province',
       'skip': 'Skip to content', 'nav.cycles': 'Trainings', 'nav.new': 'New training', 'nav.main': 'Main menu',
-      'lang.switch': 'Bahasa Indonesia', 'signout': 'Sign out', 'loading': 'Loading…', 'signedOut': 'You have signed out. The key was removed from this tab.',
+      'lang.switch': 'Bahasa Indonesia', 'signout': 'Sign out', 'loading': 'Loading…',
       'signin.title': 'Sign in to the organizer dashboard',
-      'signin.text': 'Enter the function key you received from the system administrator. It is kept only in this browser tab and is removed when you close the tab or sign out.',
-      'signin.key': 'Function key', 'signin.submit': 'Sign in', 'signin.empty': 'Enter the function key.',
-      'signin.wrong': 'The key was not accepted (401). Check it and try again.', 'signin.expired': 'The key is no longer accepted. Enter a valid key.',
+      'signin.text': 'Sign in with your account. What you can see and do depends on the roles an administrator gave you.',
+      'signin.easyauth': 'Sign in with your agency account (Microsoft Entra ID)', 'signin.email': 'Sign in with an email link',
+      'signin.expired': 'Your sign-in has ended. Sign in again.',
+      'me.as': 'Signed in as {name}', 'me.noRoles': 'You have no role yet. Ask an administrator for one.', 'me.allCycles': 'all trainings',
+      'role.administrator': 'Administrator', 'role.organizer': 'Organizer', 'role.instructor': 'Instructor', 'role.coordinator': 'Agency coordinator', 'role.viewer': 'Viewer',
+      'nav.access': 'User roles', 'acc.title': 'User roles', 'acc.lead': 'Give people roles by the email they sign in with. A role applies from the next request and can be revoked at any time.',
+      'acc.user': 'Email', 'acc.role': 'Role', 'acc.cycle': 'Training id (empty = all)', 'acc.session': 'Session id (instructor)', 'acc.agency': 'Agency (coordinator)',
+      'acc.scope': 'Scope', 'acc.by': 'Granted by', 'acc.grant': 'Grant role', 'acc.revoke': 'Revoke', 'acc.revokeFor': 'Revoke the {role} role from {user}',
+      'acc.granted': 'Role granted.', 'acc.exists': 'That role exists already.', 'acc.revoked': 'Role revoked.', 'acc.none': 'No roles granted yet.', 'acc.first': 'First administrators (from the settings): {list}',
       'net.error': 'The server cannot be reached. Check the connection and try again.', 'server.error': 'The server had a problem ({status}). Try again shortly.',
       'list.title': 'Trainings', 'list.empty': 'No trainings yet. Create the first one.', 'list.new': 'Create a new training',
       'col.title': 'Training', 'col.phase': 'Phase', 'col.closes': 'Registration closes', 'col.starts': 'Training starts',
@@ -357,14 +368,29 @@
 
   const number = (n) => new Intl.NumberFormat(locale()).format(n ?? 0);
 
-  // ---------------------------------------------------------------- the key and the API
+  // ---------------------------------------------------------------- who is signed in, and the API
 
-  const key = () => safe(() => sessionStorage.getItem(KEY)) || '';
+  let me = null; // GET me: {user, grants, rolePermissions}; null until known
+  let signInLinks = null; // details.signIn of a 401
 
   class SignedOut extends Error {}
 
-  async function api(path, { method = 'GET', json, body, accept = 'application/json', extraHeaders = {} } = {}) {
-    const headers = { ...extraHeaders, 'x-functions-key': key(), Accept: accept };
+  /** Whether the signed-in person's grants allow a permission (in a cycle / session); the API decides, this only hides. */
+  function can(permission, cycleId, sessionId) {
+    if (!me) return false;
+    return me.grants.some((g) => (me.rolePermissions[g.role] || []).includes(permission) &&
+      (!g.cycleId || (cycleId !== undefined && g.cycleId === cycleId && (!sessionId || !g.sessionId || g.sessionId === sessionId))));
+  }
+
+  async function loadMe() {
+    const result = await api('me', { noSignOut: true });
+    me = result.ok ? result.data : null;
+    if (result.status === 401) signInLinks = (result.data && result.data.error && result.data.error.details && result.data.error.details.signIn) || null;
+    return result;
+  }
+
+  async function api(path, { method = 'GET', json, body, accept = 'application/json', extraHeaders = {}, noSignOut = false } = {}) {
+    const headers = { ...extraHeaders, Accept: accept };
     if (json !== undefined) {
       headers['Content-Type'] = 'application/json';
       body = JSON.stringify(json);
@@ -372,12 +398,13 @@
 
     let response;
     try {
-      response = await fetch(new URL(path, API), { method, headers, body, cache: 'no-store', credentials: 'omit', referrerPolicy: 'no-referrer' });
+      response = await fetch(new URL(path, API), { method, headers, body, cache: 'no-store', credentials: 'same-origin', referrerPolicy: 'no-referrer' });
     } catch {
       return { ok: false, status: 0, data: null, message: t('net.error') };
     }
 
-    if (response.status === 401) {
+    if (response.status === 401 && !noSignOut) {
+      me = null;
       signOut(t('signin.expired'));
       throw new SignedOut();
     }
@@ -436,17 +463,20 @@
 
     document.documentElement.lang = lang;
     document.querySelector('.skip').textContent = t('skip');
-    const signedIn = Boolean(key());
-    const where = location.hash.startsWith('#/new') ? 'new' : 'cycles';
+    const signedIn = Boolean(me);
+    const where = location.hash.startsWith('#/new') ? 'new' : location.hash.startsWith('#/access') ? 'access' : 'cycles';
     const navLink = (href, text, current) => h('li', {}, h('a', { href, text, 'aria-current': current ? 'page' : null }));
     header.replaceChildren(h('div', { class: 'top-inner' },
       h('div', { class: 'brand' }, t('app.title'), h('small', { text: t('app.org') })),
       signedIn ? h('nav', { 'aria-label': t('nav.main') }, h('ul', {},
         navLink('#/', t('nav.cycles'), where === 'cycles'),
-        navLink('#/new', t('nav.new'), where === 'new'))) : null,
+        can('createCycle') ? navLink('#/new', t('nav.new'), where === 'new') : null,
+        can('manageAccess') ? navLink('#/access', t('nav.access'), where === 'access') : null)) : null,
       h('div', { class: 'tools' },
+        signedIn ? h('span', { class: 'who', id: 'who' }, t('me.as', { name: me.user.name }),
+          h('small', { text: me.grants.length ? me.grants.map(grantLabel).join('; ') : t('me.noRoles') })) : null,
         h('button', { type: 'button', lang: lang === 'en' ? 'id' : 'en', onclick: switchLanguage, text: t('lang.switch') }),
-        signedIn ? h('button', { type: 'button', onclick: () => signOut(t('signedOut')), text: t('signout') }) : null)));
+        signedIn && me.signOut ? h('a', { class: 'button secondary', href: `${me.signOut}?post_logout_redirect_uri=${encodeURIComponent(location.pathname)}`, text: t('signout') }) : null)));
   }
 
   function announce(text, isError = false) {
@@ -469,8 +499,9 @@
     route();
   }
 
+  const grantLabel = (g) => `${t('role.' + g.role)} (${[g.cycleId || t('me.allCycles'), g.sessionId, g.agency].filter(Boolean).join(' · ')})`;
+
   function signOut(message) {
-    safe(() => sessionStorage.removeItem(KEY));
     navSeq++;
     stopTimers();
     closeDialogs();
@@ -510,17 +541,23 @@
     const seq = ++navSeq;
     frame();
     statusRegion.textContent = '';
-    if (!key()) {
-      renderSignIn();
-      return;
+    if (!me) {
+      const who = await loadMe();
+      if (seq !== navSeq) return;
+      frame();
+      if (!me) {
+        renderSignIn(who.status === 401 ? null : who.message);
+        return;
+      }
     }
 
     const { parts, query } = parseHash();
-    const view = (parts[0] === 'cycles' && parts[1]) ? 'cycle' : parts[0] === 'new' ? 'new' : 'list';
+    const view = (parts[0] === 'cycles' && parts[1]) ? 'cycle' : parts[0] === 'new' ? 'new' : parts[0] === 'access' ? 'access' : 'list';
     const stillHere = () => seq === navSeq;
     main.replaceChildren(h('p', { text: t('loading') }));
     try {
       if (view === 'new') renderCreate(stillHere);
+      else if (view === 'access') await renderAccess(stillHere);
       else if (view === 'cycle') await renderCycle(parts[1], parts[2] || 'overview', parts.slice(3), query, stillHere);
       else await renderList(stillHere);
     } catch (e) {
@@ -555,40 +592,59 @@
 
   function renderSignIn(message) {
     document.title = t('signin.title');
-    const error = h('span', { class: 'error', id: 'key-error' });
-    const input = h('input', { type: 'password', id: 'key', name: 'key', autocomplete: 'off', spellcheck: 'false', 'aria-describedby': 'key-hint key-error' });
-    const button = h('button', { type: 'submit', text: t('signin.submit') });
+    const back = encodeURIComponent(location.pathname + location.hash);
+    const links = signInLinks || [{ method: 'email', url: '/api/signin' }];
+    main.replaceChildren(h('h1', { text: t('signin.title') }), message ? h('p', { class: 'notice', role: 'status', text: message }) : null,
+      h('p', { text: t('signin.text') }),
+      h('ul', { class: 'signin' }, links.map((l) => h('li', {}, h('a', {
+        class: 'button', href: l.method === 'easyauth' ? `${l.url}?post_login_redirect_uri=${back}` : l.url, text: t('signin.' + l.method),
+      })))));
+  }
+
+  // ---------------------------------------------------------------- user roles (administrators)
+
+  async function renderAccess(stillHere) {
+    const result = await api('access/grants');
+    if (!result.ok) return failure(stillHere, result);
+    const fields = new FieldMap();
+    const user = h('input', { type: 'email', autocomplete: 'off' });
+    const role = h('select', {}, ['organizer', 'instructor', 'coordinator', 'viewer', 'administrator'].map((r) => h('option', { value: r, text: t('role.' + r) })));
+    const cycle = h('input', { type: 'text', autocomplete: 'off', spellcheck: 'false' });
+    const session = h('input', { type: 'text', autocomplete: 'off', spellcheck: 'false' });
+    const agency = h('input', { type: 'text', autocomplete: 'off' });
+    const submit = h('button', { type: 'submit', text: t('acc.grant') });
+    const summary = h('div', {});
     const form = h('form', { novalidate: true, onsubmit: async (e) => {
       e.preventDefault();
-      const value = input.value.trim();
-      const fail = (text) => {
-        error.textContent = text;
-        input.setAttribute('aria-invalid', 'true');
-        input.focus();
-      };
-      if (!value) return fail(t('signin.empty'));
-      button.disabled = true;
-      let response;
-      try {
-        response = await fetch(new URL('cycles', API), { headers: { 'x-functions-key': value, Accept: 'application/json' }, cache: 'no-store', credentials: 'omit' });
-      } catch {
-        response = null;
+      submit.disabled = true;
+      const answer = await api('access/grants', { method: 'POST', json: { user: user.value, role: role.value, cycleId: cycle.value, sessionId: session.value, agency: agency.value } });
+      submit.disabled = false;
+      if (!answer.ok) {
+        fields.show(summary, (answer.data && answer.data.error && Array.isArray(answer.data.error.details) && answer.data.error.details) || [{ text: answer.message }]);
+        return;
       }
 
-      button.disabled = false;
-      if (!response) return fail(t('net.error'));
-      if (response.status === 401) return fail(t('signin.wrong'));
-      if (!response.ok) return fail(t('server.error', { status: response.status }));
-      sessionStorage.setItem(KEY, value);
-      route();
+      navigate('#/access', answer.data.created ? t('acc.granted') : t('acc.exists'));
     } },
-    h('div', { class: 'field' },
-      h('label', { for: 'key', text: t('signin.key') }),
-      h('span', { class: 'hint', id: 'key-hint', text: t('signin.text') }),
-      error, input),
-    h('div', { class: 'actions' }, button));
-    main.replaceChildren(h('h1', { text: t('signin.title') }), message ? h('p', { class: 'notice', role: 'status', text: message }) : null, form);
-    input.focus();
+    summary, fields.field('user', t('acc.user'), user), fields.field('role', t('acc.role'), role), fields.field('cycleId', t('acc.cycle'), cycle),
+    fields.field('sessionId', t('acc.session'), session), fields.field('agency', t('acc.agency'), agency),
+    h('div', { class: 'actions' }, submit));
+    const items = result.data.items;
+    const first = result.data.firstAdministrators.map((a) => a.subject.replace(/^email:/, '')).join(', ');
+    show(stillHere, t('acc.title'), h('h1', { text: t('acc.title') }), h('p', { text: t('acc.lead') }),
+      first ? h('p', { class: 'hint', text: t('acc.first', { list: first }) }) : null,
+      items.length === 0 ? h('p', { class: 'notice', text: t('acc.none') }) : simpleTable(t('acc.title'), [t('acc.user'), t('acc.role'), t('acc.scope'), t('acc.by'), ''],
+        items.map((g) => h('tr', {},
+          h('th', { scope: 'row', text: g.subject.replace(/^email:/, '') }),
+          h('td', { text: t('role.' + g.role) }),
+          h('td', { text: [g.cycleId || t('me.allCycles'), g.sessionId, g.agency].filter(Boolean).join(' · ') }),
+          h('td', {}, g.grantedByName || g.grantedBy || '', ' ', timeEl(g.grantedAt, 'Asia/Jakarta', 'short')),
+          h('td', {}, h('button', { type: 'button', class: 'danger small', text: t('acc.revoke'), 'aria-label': t('acc.revokeFor', { role: t('role.' + g.role), user: g.subject.replace(/^email:/, '') }), onclick: async () => {
+            const answer = await api(`access/grants/${encodeURIComponent(g.id)}`, { method: 'DELETE' });
+            if (answer.ok || answer.status === 404) navigate('#/access', t('acc.revoked'));
+            else announce(answer.message, true);
+          } })))), 'grants'),
+      h('h2', { text: t('acc.grant') }), form);
   }
 
   // ---------------------------------------------------------------- list of cycles
@@ -600,7 +656,7 @@
     const countCols = ['invited', 'confirmed', 'waitlisted', 'eligible', 'certified'];
     const content = [
       h('h1', { text: t('list.title') }),
-      h('p', {}, h('a', { class: 'button', href: '#/new', text: t('list.new') })),
+      can('createCycle') ? h('p', {}, h('a', { class: 'button', href: '#/new', text: t('list.new') })) : null,
     ];
     if (items.length === 0) content.push(h('p', { class: 'notice', text: t('list.empty') }));
     else {
@@ -1007,13 +1063,15 @@
     if (!result.ok) return failure(stillHere, result);
     const cycle = result.data;
     const base = `#/cycles/${encodeURIComponent(cycleId)}`;
-    const active = TABS.includes(tab) ? tab : 'overview';
+    const allowed = { overview: true, invitees: can('runCycle', cycleId), participants: can('viewParticipants', cycleId), attendance: can('teachSession', cycleId), certificates: can('viewPersonalData', cycleId) };
+    const tabs = TABS.filter((name) => allowed[name]);
+    const active = tabs.includes(tab) ? tab : 'overview';
     const head = [
       h('a', { class: 'back', href: '#/', text: '← ' + t('nav.cycles') }),
       h('h1', { text: cycle.title }),
       h('p', { class: 'lead' }, phaseBadge(cycle.phase), ' ', cycle.definition.venue || '', ' ',
         h('button', { type: 'button', class: 'secondary small', text: t('refresh'), onclick: () => navigate(location.hash, t('refreshed')) })),
-      h('nav', { class: 'subnav', 'aria-label': t('tab.nav') }, h('ul', {}, TABS.map((name) =>
+      h('nav', { class: 'subnav', 'aria-label': t('tab.nav') }, h('ul', {}, tabs.map((name) =>
         h('li', {}, h('a', { href: `${base}/${name}`, text: t('tab.' + name), 'aria-current': name === active ? 'page' : null }))))),
     ];
     const views = { overview: overviewView, invitees: inviteesView, participants: participantsView, attendance: attendanceView, certificates: certificatesView };
@@ -1132,6 +1190,7 @@
   }
 
   function phaseControls(cycle) {
+    if (!can('runCycle', cycle.cycleId)) return null;
     const phase = cycle.phase;
     const id = encodeURIComponent(cycle.cycleId);
     const buttons = [];

@@ -20,11 +20,11 @@ public sealed class DashboardBrowserTests(Browser browser) : IClassFixture<Brows
         var page = d.Page;
 
         await d.AssertAccessibleAsync("sign-in");
-        await d.SignInAsync("not-the-right-key-at-all");
-        await Expect(page.Locator("#key-error")).ToContainTextAsync("Kunci tidak diterima");
-        Assert.Null(await page.EvaluateAsync<string?>("() => sessionStorage.getItem('trainingCycles.functionKey')"));
+        // The dashboard never asks for a key (#18): it offers the sign-in methods.
+        Assert.Equal(0, await page.Locator("input").CountAsync());
+        await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Masuk dengan tautan email" })).ToHaveAttributeAsync("href", "/api/signin");
 
-        await d.SignInAsync(world.Host.FunctionKey);
+        await d.SignInAsync(People.FirstAdministrator);
         await d.WaitForHeadingAsync("Daftar pelatihan");
         await Expect(page.GetByText("Belum ada pelatihan")).ToBeVisibleAsync();
         await d.AssertAccessibleAsync("empty list");
@@ -96,9 +96,10 @@ public sealed class DashboardBrowserTests(Browser browser) : IClassFixture<Brows
         await d.AssertAccessibleAsync("list");
         await d.ScreenshotAsync("list");
 
-        await page.GetByRole(AriaRole.Button, new() { Name = "Keluar" }).ClickAsync();
-        await Expect(page.GetByLabel("Kunci fungsi")).ToBeVisibleAsync();
-        Assert.Null(await page.EvaluateAsync<string?>("() => sessionStorage.getItem('trainingCycles.functionKey')"));
+        await Expect(page.Locator("#who")).ToContainTextAsync("Administrator");
+        await page.GetByRole(AriaRole.Link, new() { Name = "Keluar" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Masuk dengan akun instansi (Microsoft Entra ID)" })).ToBeVisibleAsync();
+        Assert.Equal(401, await page.EvaluateAsync<int>("() => fetch('/api/me').then(r => r.status)"));
         d.AssertNoConsoleErrors();
     }
 

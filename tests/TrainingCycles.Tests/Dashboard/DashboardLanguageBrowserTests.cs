@@ -18,8 +18,9 @@ public sealed class DashboardLanguageBrowserTests(Browser browser) : IClassFixtu
 
         await page.GotoAsync(url);
         Assert.Equal("id", await page.Locator("html").GetAttributeAsync("lang"));
-        await page.GetByLabel("Kunci fungsi").FillAsync(world.Host.FunctionKey);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Masuk" }).ClickAsync();
+        await page.GetByRole(AriaRole.Link, new() { Name = "Masuk dengan akun instansi (Microsoft Entra ID)" }).ClickAsync();
+        await page.GetByLabel("Email").FillAsync(People.FirstAdministrator);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Masuk / Sign in" }).ClickAsync();
         await Expect(page.Locator("h1")).ToHaveTextAsync("Daftar pelatihan", new() { Timeout = 20_000 });
 
         await page.GetByRole(AriaRole.Button, new() { Name = "English" }).ClickAsync();
@@ -31,7 +32,7 @@ public sealed class DashboardLanguageBrowserTests(Browser browser) : IClassFixtu
         // A new browser profile (nothing stored) with an English locale: Bahasa Indonesia again.
         var fresh = await browser.NewPageAsync(locale: "en-US", viewport: DashboardPage.Laptop);
         await fresh.GotoAsync(url);
-        await Expect(fresh.GetByLabel("Kunci fungsi")).ToBeVisibleAsync();
+        await Expect(fresh.GetByRole(AriaRole.Link, new() { Name = "Masuk dengan akun instansi (Microsoft Entra ID)" })).ToBeVisibleAsync();
         Assert.Equal("id", await fresh.Locator("html").GetAttributeAsync("lang"));
     }
 

@@ -43,17 +43,21 @@ internal sealed partial class DashboardPage
         await page.Page.GotoAsync(page.Url);
         if (signIn)
         {
-            await page.SignInAsync(world.Host.FunctionKey);
+            await page.SignInAsync(People.FirstAdministrator);
             await page.WaitForHeadingAsync("Daftar pelatihan");
         }
 
         return page;
     }
 
-    public async Task SignInAsync(string key)
+    /// <summary>Signs in as a person through the dev host's Easy Auth emulator, from the dashboard's sign-in link.</summary>
+    public async Task SignInAsync(string email, string? name = null)
     {
-        await Page.GetByLabel("Kunci fungsi").FillAsync(key);
-        await Page.GetByRole(AriaRole.Button, new() { Name = "Masuk" }).ClickAsync();
+        await Page.GetByRole(AriaRole.Link, new() { Name = "Masuk dengan akun instansi (Microsoft Entra ID)" }).ClickAsync();
+        await Page.GetByLabel("Email").FillAsync(email);
+        await Page.GetByLabel("Nama tampilan / Display name").FillAsync(name ?? email.Split('@')[0]);
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Masuk / Sign in" }).ClickAsync();
+        await Page.WaitForURLAsync(url => url.Contains("/api/dashboard", StringComparison.Ordinal));
     }
 
     public async Task GoAsync(string hash)
@@ -84,6 +88,6 @@ internal sealed partial class DashboardPage
     /// <summary>"YYYY-MM-DDTHH:mm" in WIB, as a datetime-local field takes it.</summary>
     public static string Wib(DateTimeOffset t) => t.ToOffset(TimeSpan.FromHours(7)).ToString("yyyy-MM-dd'T'HH:mm", CultureInfo.InvariantCulture);
 
-    [GeneratedRegex(@"^Failed to load resource: the server responded with a status of (400|401|409|413|415|422)\b")]
+    [GeneratedRegex(@"^Failed to load resource: the server responded with a status of (400|401|403|409|413|415|422)\b")]
     private static partial Regex ExpectedNetworkError();
 }

@@ -249,4 +249,23 @@ public sealed class SignInAndGrantTests
         Assert.True(grant.GetProperty("grantedAt").GetDateTimeOffset() > DateTimeOffset.UtcNow.AddMinutes(-5));
         Assert.Single(JsonDocument.Parse(await admin.GetStringAsync("api/access/grants")).RootElement.GetProperty("items").EnumerateArray());
     }
+
+    [Fact]
+    public async Task ASignedInOrganizerNeedNotNameThemselvesButAutomationStillMust()
+    {
+        await using var world = await TestWorld.StartAsync(DurableBackend.InMemory);
+        var cycle = (await CycleApi.CreateAsync(world.Organizer, CycleApi.CompressedDefinition(DateTimeOffset.UtcNow, closeAfterSeconds: 3600))).GetProperty("cycleId").GetString()!;
+        await CycleApi.ImportCsvAsync(world.Organizer, cycle, "email,nama\nsatu@example.org,Peserta Satu\n");
+        var participant = Assert.Single(await world.Host.Services.GetRequiredService<ParticipantStore>().ListAsync(cycle));
+        await People.GrantAsync(world, "rina@bpsdm.kalteng.example", Roles.Organizer, cycle);
+        using var rina = await People.SignInAsync(world, "rina@bpsdm.kalteng.example", "Rina Panitia");
+
+        var byKey = await world.Organizer.PostAsJsonAsync($"api/cycles/{cycle}/participants/{participant.RowKey}/remove", new { reason = "ganda" });
+        var byPerson = await rina.PostAsJsonAsync($"api/cycles/{cycle}/participants/{participant.RowKey}/remove", new { reason = "ganda" });
+
+        Assert.Equal(HttpStatusCode.BadRequest, byKey.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, byPerson.StatusCode);
+        var audit = await world.Host.Services.GetRequiredService<TrainingCycles.Infrastructure.AuditLog>().ReadAsync(cycle);
+        Assert.Contains(audit, e => e.Action == "participant.removed" && e.Actor.StartsWith("organizer:Rina Panitia", StringComparison.Ordinal));
+    }
 }
