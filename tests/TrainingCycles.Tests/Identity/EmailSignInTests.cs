@@ -329,6 +329,8 @@ public sealed class EmailSignInTests
         Assert.Equal(SessionRefusals.CrossSite, (await As("POST", null)).RefusalCode);
         Assert.Equal(SessionRefusals.CrossSite, (await As("POST", "https://evil.example")).RefusalCode);
         Assert.Equal(SessionRefusals.CrossSite, (await As("POST", "null")).RefusalCode);
+        Assert.NotNull((await As("POST", "null", "same-origin")).User); // a form on our no-referrer pages posts Origin: null
+        Assert.Equal(SessionRefusals.CrossSite, (await As("POST", "null", "cross-site")).RefusalCode); // a sandboxed frame elsewhere
         Assert.Equal(SessionRefusals.CrossSite, (await As("PUT", null, "cross-site")).RefusalCode);
         Assert.Equal(SessionRefusals.CrossSite, (await As("POST", "http://127.0.0.1.evil.example")).RefusalCode);
 
