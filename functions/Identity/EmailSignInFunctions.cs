@@ -119,23 +119,21 @@ public sealed class EmailSignInFunctions(EmailSignIn signIn, SessionCookies cook
     public async Task<IActionResult> SignInSession([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "signin/session")] HttpRequest request, CancellationToken cancellationToken)
     {
         request.HttpContext.Response.Headers.CacheControl = "no-store";
-        string? refusal = null;
+        // As the access gate does: the first source that finds a credential decides, a refusal included.
         foreach (var source in sources)
         {
             var result = await source.AuthenticateAsync(request, cancellationToken);
             if (result.User is { } user)
             {
-                var session = user.Method == "email" ? (await cookies.ReadAsync(request, cancellationToken)).Session : null;
+                var session = source is SessionCookies ? (await cookies.ReadAsync(request, cancellationToken)).Session : null;
                 return Http.Ok(new { user.UserId, user.DisplayName, user.Email, user.Method, signedInAt = session?.IssuedAt, expiresAt = session?.ExpiresAt });
             }
 
-            refusal ??= result.RefusalCode;
-        }
-
-        if (refusal is not null)
-        {
-            var (id, en) = refusal.StartsWith("session_", StringComparison.Ordinal) ? SessionRefusals.Message(refusal) : ("Kredensial ditolak. Silakan masuk lagi.", "The credential was refused. Please sign in again.");
-            return Http.Error(StatusCodes.Status401Unauthorized, refusal, id, en);
+            if (result.RefusalCode is { } refusal)
+            {
+                var (id, en) = refusal.StartsWith("session_", StringComparison.Ordinal) ? SessionRefusals.Message(refusal) : ("Kredensial ditolak. Silakan masuk lagi.", "The credential was refused. Please sign in again.");
+                return Http.Error(StatusCodes.Status401Unauthorized, refusal, id, en);
+            }
         }
 
         return Http.Error(StatusCodes.Status401Unauthorized, "not_signed_in", "Anda belum masuk.", "You are not signed in.");
@@ -144,7 +142,9 @@ public sealed class EmailSignInFunctions(EmailSignIn signIn, SessionCookies cook
     [Function(nameof(SignOut))]
     public async Task<IActionResult> SignOut([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "signout")] HttpRequest request, CancellationToken cancellationToken)
     {
-        var lang = Language(request, request.HasFormContentType && request.ContentLength is > 0 and <= MaxFormBytes ? (await request.ReadFormAsync(cancellationToken))["lang"].FirstOrDefault() : null);
+        // The form is optional (the dashboard's fetch sends none): only its language is read, and a broken one is ignored.
+        var (form, _) = request.HasFormContentType ? await ReadFormAsync(request, cancellationToken) : (null, null);
+        var lang = Language(request, form?["lang"].FirstOrDefault());
         if (!cookies.IsSameOrigin(request))
         {
             return SignInPages.CrossSite(request, lang);

@@ -131,15 +131,17 @@ public sealed class SessionCookies : ICallerSource
     }
 
     /// <summary>True when a browser says the request comes from this app's own pages: <c>Origin</c> is the public URL's
-    /// origin or the request's own host; without Origin, <c>Sec-Fetch-Site: same-origin</c>. Neither header → false.</summary>
+    /// origin or the request's own host; when Origin is absent or <c>null</c>, <c>Sec-Fetch-Site: same-origin</c> (a header
+    /// no page can set). Our pages send <c>Referrer-Policy: no-referrer</c>, under which browsers post forms with
+    /// <c>Origin: null</c>, so the form buttons are recognised by Sec-Fetch-Site. Neither → false (fail closed).</summary>
     public bool IsSameOrigin(HttpRequest request)
     {
         var origin = request.Headers.Origin.ToString();
-        if (origin.Length > 0)
+        if (origin.Length > 0 && origin != "null")
         {
             if (!Uri.TryCreate(origin, UriKind.Absolute, out var uri) || uri.AbsolutePath != "/" || uri.Scheme is not ("http" or "https"))
             {
-                return false; // includes "null" (sandboxed frames, some redirects)
+                return false;
             }
 
             return string.Equals(uri.GetLeftPart(UriPartial.Authority), _publicBase.GetLeftPart(UriPartial.Authority), StringComparison.OrdinalIgnoreCase) ||

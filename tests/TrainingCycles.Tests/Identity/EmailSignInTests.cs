@@ -176,6 +176,29 @@ public sealed class EmailSignInTests
     }
 
     [Fact]
+    public async Task TheDashboardSignsOutByFetchAndTheSessionRouteThenSaysNotSignedIn()
+    {
+        await using var world = await StartAsync();
+        using var client = SignIn.Client(world.Host.BaseUrl);
+        var cookie = await SignIn.SignInAsync(client, world.Host.Outbox, SignIn.Admin);
+
+        var signOut = new HttpRequestMessage(HttpMethod.Post, "api/signout");
+        signOut.Headers.Add("Cookie", cookie);
+        signOut.Headers.Add("Sec-Fetch-Site", "same-origin"); // a same-origin fetch without a body
+        signOut.Headers.Add("Accept", "application/json");
+        var response = await client.SendAsync(signOut);
+        var anonymous = await client.GetAsync("api/signin/session");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.True(JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("signedOut").GetBoolean());
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        var error = JsonDocument.Parse(await anonymous.Content.ReadAsStringAsync()).RootElement.GetProperty("error");
+        Assert.Equal("not_signed_in", error.GetProperty("code").GetString());
+        Assert.False(string.IsNullOrEmpty(error.GetProperty("messageEn").GetString()));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await SignIn.SessionAsync(client, cookie)).StatusCode);
+    }
+
+    [Fact]
     public async Task AnExpiredSessionIsRefused()
     {
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
@@ -306,6 +329,8 @@ public sealed class EmailSignInTests
         Assert.Equal(SessionRefusals.CrossSite, (await As("POST", null)).RefusalCode);
         Assert.Equal(SessionRefusals.CrossSite, (await As("POST", "https://evil.example")).RefusalCode);
         Assert.Equal(SessionRefusals.CrossSite, (await As("POST", "null")).RefusalCode);
+        Assert.NotNull((await As("POST", "null", "same-origin")).User); // a form on our no-referrer pages posts Origin: null
+        Assert.Equal(SessionRefusals.CrossSite, (await As("POST", "null", "cross-site")).RefusalCode); // a sandboxed frame elsewhere
         Assert.Equal(SessionRefusals.CrossSite, (await As("PUT", null, "cross-site")).RefusalCode);
         Assert.Equal(SessionRefusals.CrossSite, (await As("POST", "http://127.0.0.1.evil.example")).RefusalCode);
 
