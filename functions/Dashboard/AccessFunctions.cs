@@ -25,7 +25,7 @@ public sealed record GrantRequest
 public sealed class AccessFunctions(GrantStore grants, ConfiguredGrants configured, CycleStore cycles, AuditLog audit, TimeProvider time)
 {
     private const int MaxBodyBytes = 4 * 1024;
-    private const string AccessAuditPartition = "_access";
+    private const string AccessAuditPartition = AuditLog.GlobalPartition;
 
     [Function(nameof(Me))]
     [Requires(Permission.SignedIn)]
@@ -134,7 +134,7 @@ public sealed class AccessFunctions(GrantStore grants, ConfiguredGrants configur
         var (grant, created) = await grants.AddAsync(subject!, role!, cycleId, sessionId, agency, by, time.GetUtcNow(), request.HttpContext.RequestAborted);
         if (created)
         {
-            await audit.WriteAsync(cycleId ?? AccessAuditPartition, by.UserId, "access.granted", details: Describe(grant), cancellationToken: request.HttpContext.RequestAborted);
+            await audit.WriteChangeAsync(cycleId ?? AccessAuditPartition, AuditActors.Of(request), "access.granted", null, Describe(grant), null, new { subject = grant.Subject, role = grant.Role, cycleId = grant.CycleId, sessionId = grant.SessionId, agency = grant.Agency }, request.HttpContext.RequestAborted);
         }
 
         return Http.Ok(new { grant = View(grant), created }, created ? StatusCodes.Status201Created : StatusCodes.Status200OK);
@@ -153,7 +153,7 @@ public sealed class AccessFunctions(GrantStore grants, ConfiguredGrants configur
 
         if (await grants.RemoveAsync(grant, request.HttpContext.RequestAborted))
         {
-            await audit.WriteAsync(grant.CycleId ?? AccessAuditPartition, RequestCaller.Of(request)!.UserId, "access.revoked", details: Describe(grant), cancellationToken: request.HttpContext.RequestAborted);
+            await audit.WriteChangeAsync(grant.CycleId ?? AccessAuditPartition, AuditActors.Of(request), "access.revoked", null, Describe(grant), new { subject = grant.Subject, role = grant.Role, cycleId = grant.CycleId, sessionId = grant.SessionId, agency = grant.Agency }, null, request.HttpContext.RequestAborted);
         }
 
         return new NoContentResult();

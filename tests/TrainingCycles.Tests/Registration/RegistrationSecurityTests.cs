@@ -243,6 +243,7 @@ public sealed partial class RegistrationSecurityTests
         string Id(string email) => rows.Single(p => p.Email == email).RowKey;
         var api = $"api/cycles/{cycleId}/participants";
 
+        var anonymous = await world.Organizer.PostAsJsonAsync($"{api}/{Id("first@example.org")}/withdraw", new { reason = "tidak hadir" });
         var withdrawn = await world.Organizer.PostAsJsonAsync($"{api}/{Id("first@example.org")}/withdraw", new { actor = "Rina (panitia)", reason = "Mengundurkan diri lewat telepon" });
         var badCorrection = await world.Organizer.PatchAsJsonAsync($"{api}/{Id("second@example.org")}", new { actor = "Rina (panitia)", nip = "123" });
         var corrected = await world.Organizer.PatchAsJsonAsync($"{api}/{Id("second@example.org")}", new { actor = "Rina (panitia)", fullName = "Dr. Second Person, M.Si.", email = "second.new@example.org", reason = "salah ketik" });
@@ -250,6 +251,7 @@ public sealed partial class RegistrationSecurityTests
         var removedAgain = await world.Organizer.PostAsJsonAsync($"{api}/{Id("third@example.org")}/remove", new { actor = "Rina (panitia)" });
         var unauthenticated = await world.Http.PostAsJsonAsync($"{api}/{Id("second@example.org")}/remove", new { actor = "x" });
 
+        Assert.Equal(HttpStatusCode.BadRequest, anonymous.StatusCode); // automation names the officer it acts for
         Assert.Equal(HttpStatusCode.OK, withdrawn.StatusCode);
         Assert.Equal(Id("second@example.org"), JsonDocument.Parse(await withdrawn.Content.ReadAsStringAsync()).RootElement.GetProperty("promoted").GetString());
         Assert.Equal(HttpStatusCode.UnprocessableEntity, badCorrection.StatusCode);
