@@ -24,6 +24,17 @@ public static class Text
     public static string Get(string? lang, string key, params object?[] args) =>
         args.Length == 0 ? Get(lang, key) : string.Format(Formatting.Culture(lang), Get(lang, key), args);
 
+    /// <summary>
+    /// Every text whose key starts with <paramref name="prefix"/>, in <paramref name="lang"/>: what a client-side page
+    /// (the dashboard) is served so that its words come from the same catalog.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> WithPrefix(string? lang, string prefix)
+    {
+        var keys = Texts.ResourceManager.GetResourceSet(CultureInfo.InvariantCulture, createIfNotExists: true, tryParents: true)!
+            .Cast<System.Collections.DictionaryEntry>().Select(e => (string)e.Key).Where(k => k.StartsWith(prefix, StringComparison.Ordinal));
+        return keys.Order(StringComparer.Ordinal).ToDictionary(k => k, k => Get(lang, k), StringComparer.Ordinal);
+    }
+
     /// <summary>The same text in both languages (Bahasa Indonesia, English), for API errors and field errors that carry both.</summary>
     public static (string Id, string En) Both(string key, params object?[] args) => (Get("id", key, args), Get("en", key, args));
 }

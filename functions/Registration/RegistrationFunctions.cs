@@ -82,31 +82,10 @@ public sealed class RegistrationFunctions(
         string cycleId)
     {
         var lang = Pages.Language(request);
-        if (request.ContentLength is null or > MaxFormBytes)
+        var (form, refusal) = await ReadFormAsync(request, cycleId, lang);
+        if (form is null)
         {
-            return View.Message(lang, request.ContentLength is null ? StatusCodes.Status411LengthRequired : StatusCodes.Status413PayloadTooLarge,
-                nameof(Texts.Reg_TooLarge_Title), nameof(Texts.Reg_TooLarge_Text));
-        }
-
-        if (!request.HasFormContentType)
-        {
-            return View.Message(lang, StatusCodes.Status415UnsupportedMediaType, nameof(Texts.Reg_Unsupported_Title), nameof(Texts.Reg_Unsupported_Text));
-        }
-
-        IFormCollection form;
-        try
-        {
-            form = await request.ReadFormAsync(request.HttpContext.RequestAborted);
-        }
-        catch (Exception e) when (e is InvalidDataException or IOException or BadHttpRequestException)
-        {
-            return View.Message(lang, StatusCodes.Status400BadRequest, nameof(Texts.Page_Unreadable_Title), nameof(Texts.Reg_Unreadable_Text));
-        }
-
-        if (!string.IsNullOrEmpty(form["website"].FirstOrDefault()))
-        {
-            Refused(cycleId, "honeypot");
-            return View.Message(lang, StatusCodes.Status400BadRequest, nameof(Texts.Reg_Refused_Title), nameof(Texts.Reg_Refused_Text));
+            return refusal!;
         }
 
         var cycle = await cycles.GetRecentAsync(cycleId);
@@ -142,8 +121,15 @@ public sealed class RegistrationFunctions(
                 return await ConfirmEmailAsync(request, durable, cycle, lang, participant, purpose);
             case "resend":
                 return await ResendLinkAsync(request, durable, cycle, lang, form);
+            default:
+                return await RegisterAsync(request, durable, cycle, lang, participant, purpose, form);
         }
+    }
 
+    /// <summary>The "register" action: validate, check the open form's rules and the rate limit, then register, change or start an open registration.</summary>
+    private async Task<IActionResult> RegisterAsync(HttpRequest request, DurableTaskClient durable, CycleRecord cycle, string lang, ParticipantEntity? participant, string? purpose, IFormCollection form)
+    {
+        var cycleId = cycle.CycleId;
         if (cycle.Entity.InviteOnly && participant is null)
         {
             return View.Message(lang, StatusCodes.Status403Forbidden, nameof(Texts.Reg_InviteOnly_Title), nameof(Texts.Reg_InviteOnly_ShortText));
@@ -217,6 +203,39 @@ public sealed class RegistrationFunctions(
         }
 
         return ConfirmationPage(cycle, lang, p, result.Outcome);
+    }
+
+    /// <summary>The form post's envelope: bounded, form-encoded, readable, and not filled in by a bot. A refusal page otherwise.</summary>
+    private async Task<(IFormCollection? Form, IActionResult? Refusal)> ReadFormAsync(HttpRequest request, string cycleId, string lang)
+    {
+        if (request.ContentLength is null or > MaxFormBytes)
+        {
+            return (null, View.Message(lang, request.ContentLength is null ? StatusCodes.Status411LengthRequired : StatusCodes.Status413PayloadTooLarge,
+                nameof(Texts.Reg_TooLarge_Title), nameof(Texts.Reg_TooLarge_Text)));
+        }
+
+        if (!request.HasFormContentType)
+        {
+            return (null, View.Message(lang, StatusCodes.Status415UnsupportedMediaType, nameof(Texts.Reg_Unsupported_Title), nameof(Texts.Reg_Unsupported_Text)));
+        }
+
+        IFormCollection form;
+        try
+        {
+            form = await request.ReadFormAsync(request.HttpContext.RequestAborted);
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or BadHttpRequestException)
+        {
+            return (null, View.Message(lang, StatusCodes.Status400BadRequest, nameof(Texts.Page_Unreadable_Title), nameof(Texts.Reg_Unreadable_Text)));
+        }
+
+        if (!string.IsNullOrEmpty(form["website"].FirstOrDefault()))
+        {
+            Refused(cycleId, "honeypot");
+            return (null, View.Message(lang, StatusCodes.Status400BadRequest, nameof(Texts.Reg_Refused_Title), nameof(Texts.Reg_Refused_Text)));
+        }
+
+        return (form, null);
     }
 
     /// <summary>A refused registration, for the operator: the cycle, the reason and (for field errors) which fields — never who or what they typed.</summary>

@@ -16,5 +16,6 @@ public sealed class PageContext(string lang, HttpRequest request)
     /// <summary>Set once the layout writes a script; the security headers then allow exactly that script.</summary>
     public string? ScriptNonce { get; private set; }
 
-    public string NewScriptNonce() => ScriptNonce ??= Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
+    /// <summary>Hex, not base64: valid in a CSP nonce-source and never entity-encoded in the attribute ('+' would be).</summary>
+    public string NewScriptNonce() => ScriptNonce ??= Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
 }
