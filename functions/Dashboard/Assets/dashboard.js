@@ -23,6 +23,9 @@
       'signin.expired': 'Sesi masuk Anda berakhir. Masuk lagi.',
       'me.as': 'Masuk sebagai {name}', 'me.noRoles': 'Anda belum memiliki peran. Minta administrator memberi peran.', 'me.allCycles': 'semua pelatihan',
       'role.administrator': 'Administrator', 'role.organizer': 'Panitia', 'role.instructor': 'Widyaiswara', 'role.coordinator': 'Koordinator instansi', 'role.viewer': 'Pemantau',
+      'nav.audit': 'Jejak audit', 'aud.title': 'Jejak audit', 'aud.lead': 'Siapa melakukan apa, kapan, dari mana, dan apa yang berubah — juga siapa melihat data pribadi siapa. Catatan hanya bertambah, tidak pernah diubah.',
+      'aud.cycle': 'Id pelatihan', 'aud.actor': 'Pelaku (id, mis. email:nama@instansi.go.id)', 'aud.participant': 'Id peserta', 'aud.action': 'Tindakan (awalan, mis. view. atau registration.)', 'aud.filter': 'Saring', 'aud.clear': 'Hapus saringan',
+      'aud.at': 'Waktu', 'aud.who': 'Pelaku', 'aud.from': 'Dari', 'aud.what': 'Tindakan', 'aud.whose': 'Pelatihan · peserta', 'aud.details': 'Rincian', 'aud.change': 'Sebelum → sesudah', 'aud.none': 'Tidak ada catatan yang cocok.', 'aud.count': '{count} catatan terbaru (paling banyak {max}).',
       'nav.access': 'Peran pengguna', 'acc.title': 'Peran pengguna', 'acc.lead': 'Beri peran kepada orang menurut email yang mereka pakai untuk masuk. Peran berlaku sejak permintaan berikutnya dan dapat dicabut kapan saja.',
       'acc.user': 'Email', 'acc.role': 'Peran', 'acc.cycle': 'Id pelatihan (kosong = semua)', 'acc.session': 'Id sesi (widyaiswara)', 'acc.agency': 'Instansi (koordinator)',
       'acc.scope': 'Cakupan', 'acc.by': 'Diberikan oleh', 'acc.grant': 'Beri peran', 'acc.revoke': 'Cabut', 'acc.revokeFor': 'Cabut peran {role} dari {user}',
@@ -98,7 +101,7 @@
       'ev.email.sent': 'Email dikirim', 'ev.email.rejected': 'Email ditolak layanan surel', 'ev.email.delivered': 'Email diterima server penerima', 'ev.email.bounce': 'Email terpental (bounce)', 'ev.email.blocked': 'Email diblokir', 'ev.email.dropped': 'Email dibuang', 'ev.email.spamreport': 'Email dilaporkan sebagai spam', 'ev.email.deferred': 'Pengiriman email tertunda',
       'mail.invitation': 'undangan', 'mail.registration-reminder': 'pengingat pendaftaran', 'mail.confirmation': 'konfirmasi pendaftaran', 'mail.waitlisted': 'daftar tunggu', 'mail.promoted': 'kursi tersedia', 'mail.training-reminder': 'pengingat pelatihan', 'mail.schedule-changed': 'perubahan jadwal', 'mail.cancelled': 'pembatalan', 'mail.certificate-issued': 'sertifikat',
       'att.sessions': 'Sesi', 'att.window': 'Presensi mandiri {from}–{to}; terlambat setelah {late}.', 'att.open': 'Presensi mandiri sedang dibuka.',
-      'att.markedBy': 'Dicatat oleh (opsional)', 'att.markedBy.hint': 'Nama Anda, untuk riwayat perubahan.', 'att.recorded': 'Tercatat', 'att.mark': 'Tandai', 'att.note': 'Catatan',
+      'att.recorded': 'Tercatat', 'att.mark': 'Tandai', 'att.note': 'Catatan',
       'att.keep': '— tidak diubah —', 'att.allPresent': 'Tandai semua yang belum dicatat sebagai Hadir', 'att.save': 'Simpan presensi', 'att.saved': 'Presensi disimpan: {changed} perubahan, {unchanged} tanpa perubahan.', 'att.nothing': 'Tidak ada perubahan untuk disimpan.',
       'att.none': 'Belum ada peserta terkonfirmasi untuk sesi ini.', 'att.noneYet': 'Belum ada peserta terkonfirmasi.', 'att.markFor': 'Tandai presensi {name}', 'att.noteFor': 'Catatan untuk {name}',
       'att.source.self': 'mandiri', 'att.source.roster': 'panitia', 'att.source.auto': 'otomatis', 'att.source.door': 'pindai QR di pintu',
@@ -132,7 +135,6 @@
       'pa.withdrawText': 'Pendaftaran dibatalkan dan kursinya diberikan kepada orang pertama di daftar tunggu. Tautan pribadi yang sudah dikirim tidak berlaku lagi.',
       'pa.correctText': 'Hanya isian yang Anda ubah yang dikirim. Mengubah email membuat tautan pribadi lama tidak berlaku.',
       'pa.removeText': 'Baris peserta dihapus (mis. pendaftaran palsu atau undangan keliru) dan kursinya diberikan ke daftar tunggu. Hanya sebelum pelatihan dimulai dan tidak untuk pemegang sertifikat.',
-      'pa.actor': 'Nama petugas', 'pa.actor.hint': 'Nama Anda, dicatat di riwayat perubahan. Diingat di tab ini.', 'pa.actorRequired': 'Isi nama petugas terlebih dulu.',
       'pa.reason': 'Alasan', 'pa.reasonRequired': 'Tuliskan alasannya.', 'pa.nothing': 'Tidak ada isian yang diubah.',
       'pa.withdrawn': 'Pendaftaran {name} dibatalkan.', 'pa.corrected': 'Data {name} dikoreksi.', 'pa.removed': '{name} dihapus.', 'pa.promoted': 'Kursi diberikan kepada {name}.',
       'pf.fullName': 'Nama lengkap (dengan gelar)', 'pf.nip': 'NIP', 'pf.email': 'Email', 'pf.phone': 'Nomor HP', 'pf.agency': 'Instansi', 'pf.agencyLevel': 'Tingkat instansi', 'pf.regency': 'Kabupaten/kota',
@@ -151,6 +153,9 @@
       'signin.expired': 'Your sign-in has ended. Sign in again.',
       'me.as': 'Signed in as {name}', 'me.noRoles': 'You have no role yet. Ask an administrator for one.', 'me.allCycles': 'all trainings',
       'role.administrator': 'Administrator', 'role.organizer': 'Organizer', 'role.instructor': 'Instructor', 'role.coordinator': 'Agency coordinator', 'role.viewer': 'Viewer',
+      'nav.audit': 'Audit trail', 'aud.title': 'Audit trail', 'aud.lead': 'Who did what, when, from where, and what changed — and who looked at whose personal data. Entries are only ever added, never changed.',
+      'aud.cycle': 'Cycle id', 'aud.actor': 'Actor (id, e.g. email:name@agency.go.id)', 'aud.participant': 'Participant id', 'aud.action': 'Action (prefix, e.g. view. or registration.)', 'aud.filter': 'Filter', 'aud.clear': 'Clear filters',
+      'aud.at': 'Time', 'aud.who': 'Actor', 'aud.from': 'From', 'aud.what': 'Action', 'aud.whose': 'Cycle · participant', 'aud.details': 'Details', 'aud.change': 'Before → after', 'aud.none': 'No matching entries.', 'aud.count': '{count} most recent entries (at most {max}).',
       'nav.access': 'User roles', 'acc.title': 'User roles', 'acc.lead': 'Give people roles by the email they sign in with. A role applies from the next request and can be revoked at any time.',
       'acc.user': 'Email', 'acc.role': 'Role', 'acc.cycle': 'Training id (empty = all)', 'acc.session': 'Session id (instructor)', 'acc.agency': 'Agency (coordinator)',
       'acc.scope': 'Scope', 'acc.by': 'Granted by', 'acc.grant': 'Grant role', 'acc.revoke': 'Revoke', 'acc.revokeFor': 'Revoke the {role} role from {user}',
@@ -226,7 +231,7 @@
       'ev.email.sent': 'Email sent', 'ev.email.rejected': 'Email rejected by the mail service', 'ev.email.delivered': 'Email delivered', 'ev.email.bounce': 'Email bounced', 'ev.email.blocked': 'Email blocked', 'ev.email.dropped': 'Email dropped', 'ev.email.spamreport': 'Email reported as spam', 'ev.email.deferred': 'Email delivery deferred',
       'mail.invitation': 'invitation', 'mail.registration-reminder': 'registration reminder', 'mail.confirmation': 'registration confirmation', 'mail.waitlisted': 'waiting list', 'mail.promoted': 'seat available', 'mail.training-reminder': 'training reminder', 'mail.schedule-changed': 'schedule change', 'mail.cancelled': 'cancellation', 'mail.certificate-issued': 'certificate',
       'att.sessions': 'Sessions', 'att.window': 'Self check-in {from}–{to}; late after {late}.', 'att.open': 'Self check-in is open now.',
-      'att.markedBy': 'Marked by (optional)', 'att.markedBy.hint': 'Your name, for the change history.', 'att.recorded': 'Recorded', 'att.mark': 'Mark', 'att.note': 'Note',
+      'att.recorded': 'Recorded', 'att.mark': 'Mark', 'att.note': 'Note',
       'att.keep': '— no change —', 'att.allPresent': 'Mark everyone not yet marked as Present', 'att.save': 'Save attendance', 'att.saved': 'Attendance saved: {changed} changed, {unchanged} unchanged.', 'att.nothing': 'There are no changes to save.',
       'att.none': 'No confirmed participants for this session yet.', 'att.noneYet': 'No confirmed participants yet.', 'att.markFor': 'Mark attendance of {name}', 'att.noteFor': 'Note for {name}',
       'att.source.self': 'self', 'att.source.roster': 'organizer', 'att.source.auto': 'automatic', 'att.source.door': 'QR scanned at the door',
@@ -260,7 +265,6 @@
       'pa.withdrawText': 'The registration is withdrawn and the seat goes to the first person on the waiting list. Personal links already sent stop working.',
       'pa.correctText': 'Only the fields you change are sent. Changing the email makes the old personal links stop working.',
       'pa.removeText': 'The participant row is deleted (e.g. a fake registration or a wrong invitee) and the seat goes to the waiting list. Only before the training starts, and never for a certificate holder.',
-      'pa.actor': 'Organizer name', 'pa.actor.hint': 'Your name, recorded in the change history. Remembered in this tab.', 'pa.actorRequired': 'Enter the organizer name first.',
       'pa.reason': 'Reason', 'pa.reasonRequired': 'Write the reason.', 'pa.nothing': 'No field was changed.',
       'pa.withdrawn': 'The registration of {name} was withdrawn.', 'pa.corrected': 'The details of {name} were corrected.', 'pa.removed': '{name} was removed.', 'pa.promoted': 'The seat went to {name}.',
       'pf.fullName': 'Full name (with titles)', 'pf.nip': 'NIP', 'pf.email': 'Email', 'pf.phone': 'Mobile number', 'pf.agency': 'Agency', 'pf.agencyLevel': 'Agency level', 'pf.regency': 'Regency/city',
@@ -464,14 +468,15 @@
     document.documentElement.lang = lang;
     document.querySelector('.skip').textContent = t('skip');
     const signedIn = Boolean(me);
-    const where = location.hash.startsWith('#/new') ? 'new' : location.hash.startsWith('#/access') ? 'access' : 'cycles';
+    const where = location.hash.startsWith('#/new') ? 'new' : location.hash.startsWith('#/access') ? 'access' : location.hash.startsWith('#/audit') ? 'audit' : 'cycles';
     const navLink = (href, text, current) => h('li', {}, h('a', { href, text, 'aria-current': current ? 'page' : null }));
     header.replaceChildren(h('div', { class: 'top-inner' },
       h('div', { class: 'brand' }, t('app.title'), h('small', { text: t('app.org') })),
       signedIn ? h('nav', { 'aria-label': t('nav.main') }, h('ul', {},
         navLink('#/', t('nav.cycles'), where === 'cycles'),
         can('createCycle') ? navLink('#/new', t('nav.new'), where === 'new') : null,
-        can('manageAccess') ? navLink('#/access', t('nav.access'), where === 'access') : null)) : null,
+        can('manageAccess') ? navLink('#/access', t('nav.access'), where === 'access') : null,
+        can('viewAudit') ? navLink('#/audit', t('nav.audit'), where === 'audit') : null)) : null,
       h('div', { class: 'tools' },
         signedIn ? h('span', { class: 'who', id: 'who' }, t('me.as', { name: me.user.name }),
           h('small', { text: me.grants.length ? me.grants.map(grantLabel).join('; ') : t('me.noRoles') })) : null,
@@ -552,12 +557,13 @@
     }
 
     const { parts, query } = parseHash();
-    const view = (parts[0] === 'cycles' && parts[1]) ? 'cycle' : parts[0] === 'new' ? 'new' : parts[0] === 'access' ? 'access' : 'list';
+    const view = (parts[0] === 'cycles' && parts[1]) ? 'cycle' : parts[0] === 'new' ? 'new' : parts[0] === 'access' ? 'access' : parts[0] === 'audit' ? 'audit' : 'list';
     const stillHere = () => seq === navSeq;
     main.replaceChildren(h('p', { text: t('loading') }));
     try {
       if (view === 'new') renderCreate(stillHere);
       else if (view === 'access') await renderAccess(stillHere);
+      else if (view === 'audit') await renderAudit(query, stillHere);
       else if (view === 'cycle') await renderCycle(parts[1], parts[2] || 'overview', parts.slice(3), query, stillHere);
       else await renderList(stillHere);
     } catch (e) {
@@ -645,6 +651,47 @@
             else announce(answer.message, true);
           } })))), 'grants'),
       h('h2', { text: t('acc.grant') }), form);
+  }
+
+  // ---------------------------------------------------------------- audit trail (administrators)
+
+  const AUDIT_FILTERS = ['cycleId', 'actorId', 'participantId', 'action'];
+
+  async function renderAudit(query, stillHere) {
+    const filters = new URLSearchParams();
+    AUDIT_FILTERS.forEach((k) => { if (query.get(k)) filters.set(k, query.get(k)); });
+    const result = await api('audit?' + filters.toString());
+    if (!result.ok) return failure(stillHere, result);
+    const inputs = {
+      cycleId: h('input', { type: 'text', autocomplete: 'off', spellcheck: 'false', value: query.get('cycleId') || '' }),
+      actorId: h('input', { type: 'text', autocomplete: 'off', spellcheck: 'false', value: query.get('actorId') || '' }),
+      participantId: h('input', { type: 'text', autocomplete: 'off', spellcheck: 'false', value: query.get('participantId') || '' }),
+      action: h('input', { type: 'text', autocomplete: 'off', spellcheck: 'false', value: query.get('action') || '' }),
+    };
+    const labels = { cycleId: t('aud.cycle'), actorId: t('aud.actor'), participantId: t('aud.participant'), action: t('aud.action') };
+    const fields = new FieldMap();
+    const form = h('form', { class: 'filters', onsubmit: (e) => {
+      e.preventDefault();
+      const next = new URLSearchParams();
+      AUDIT_FILTERS.forEach((k) => { if (inputs[k].value.trim()) next.set(k, inputs[k].value.trim()); });
+      navigate('#/audit' + (next.toString() ? '?' + next.toString() : ''));
+    } },
+    h('div', { class: 'grid' }, AUDIT_FILTERS.map((k) => fields.field(k, labels[k], inputs[k]))),
+    h('div', { class: 'actions' }, h('button', { type: 'submit', text: t('aud.filter') }), h('a', { href: '#/audit', text: t('aud.clear') })));
+    const entries = result.data.entries;
+    const change = (e) => (e.before || e.after) ? h('code', { text: `${e.before || '—'} → ${e.after || '—'}` }) : null;
+    const filterLink = (key, value, text) => h('a', { href: `#/audit?${key}=${encodeURIComponent(value)}`, text });
+    show(stillHere, t('aud.title'), h('h1', { text: t('aud.title') }), h('p', { text: t('aud.lead') }), form,
+      h('p', { class: 'hint', role: 'status', text: t('aud.count', { count: result.data.count, max: result.data.max }) }),
+      entries.length === 0 ? h('p', { class: 'notice', text: t('aud.none') }) : simpleTable(t('aud.title'), [t('aud.at'), t('aud.who'), t('aud.from'), t('aud.what'), t('aud.whose'), t('aud.details'), t('aud.change')],
+        entries.map((e) => h('tr', { 'data-action': e.action },
+          h('td', {}, timeEl(e.at, 'Asia/Jakarta', 'short')),
+          h('th', { scope: 'row' }, filterLink('actorId', e.actor.id || '', e.actor.name || e.actor.id || ''), h('small', { text: [e.actor.id, e.actor.method].filter(Boolean).join(' · ') })),
+          h('td', { text: e.actor.from || '' }),
+          h('td', {}, filterLink('action', e.action, e.action)),
+          h('td', {}, e.cycleId ? filterLink('cycleId', e.cycleId, e.cycleId) : null, e.participantId ? h('small', {}, filterLink('participantId', e.participantId, e.participantId)) : null),
+          h('td', { text: e.details || '' }),
+          h('td', {}, change(e)))), 'audit'));
   }
 
   // ---------------------------------------------------------------- list of cycles
@@ -1504,9 +1551,8 @@
     ];
   }
 
-  // ---- organizer actions on one participant: withdraw, correct, remove (each audited with the organizer's name)
+  // ---- organizer actions on one participant: withdraw, correct, remove (each audited under the signed-in person)
 
-  const ORGANIZER = 'trainingCycles.markedBy'; // the same name the roster records as "Dicatat oleh"
   const CORRECTABLE = ['fullName', 'nip', 'email', 'phone', 'agency', 'agencyLevel', 'regency', 'position', 'rank', 'language'];
 
   /** The actions a person's status allows; `leaveTo` is where to go once they are removed (their own history is gone). */
@@ -1531,13 +1577,12 @@
   }
 
   /**
-   * A dialog for one organizer action: optional fields, the organizer's name (required; remembered in this tab with
-   * the roster's) and the reason (required). The API's refusal lands beside its field, or in the summary.
+   * A dialog for one organizer action: optional fields and the reason (required). Who acted is the signed-in person,
+   * recorded by the API. The API's refusal lands beside its field, or in the summary.
    */
   function participantDialog({ title, text, submitText, danger, build, send, done, leaveTo }) {
     const fields = new FieldMap();
     const summary = h('div', {});
-    const actor = input('text', { autocomplete: 'name', maxlength: 200, value: who() || '' });
     const reason = h('textarea', { rows: 2, maxlength: 500 });
     const yes = h('button', { type: 'submit', class: danger ? 'danger' : null, text: submitText });
     const no = h('button', { type: 'button', class: 'secondary', text: t('confirm.back') });
@@ -1546,16 +1591,14 @@
     const form = h('form', { novalidate: true, onsubmit: async (e) => {
       e.preventDefault();
       const missing = [];
-      if (!actor.value.trim()) missing.push({ field: 'actor', text: t('pa.actorRequired') });
       if (!reason.value.trim()) missing.push({ field: 'reason', text: t('pa.reasonRequired') });
       if (missing.length) return fields.show(summary, missing);
-      safe(() => sessionStorage.setItem(ORGANIZER, actor.value.trim()));
       yes.disabled = true;
-      const r = await send({ actor: actor.value.trim(), reason: reason.value.trim() });
+      const r = await send({ reason: reason.value.trim() });
       yes.disabled = false;
       if (!r.ok) {
         const details = r.data?.error?.details;
-        const field = { actor_required: 'actor', reason_too_long: 'reason', nip_taken: 'nip', email_taken: 'email' }[r.data?.error?.code] || '';
+        const field = { reason_too_long: 'reason', nip_taken: 'nip', email_taken: 'email' }[r.data?.error?.code] || '';
         return fields.show(summary, Array.isArray(details) && details.length ? details : [{ field, text: r.message }]);
       }
 
@@ -1566,13 +1609,13 @@
       announce(message);
     } },
     h('p', { text }), summary, extra,
-    h('div', { class: 'grid' }, fields.field('actor', t('pa.actor'), actor, t('pa.actor.hint')), fields.field('reason', t('pa.reason'), reason)),
+    h('div', { class: 'grid' }, fields.field('reason', t('pa.reason'), reason)),
     h('div', { class: 'actions' }, yes, no));
     el = dialog(title, form);
     if (extra) el.classList.add('wide');
     no.addEventListener('click', () => el.close());
-    // A name remembered from before: straight to the first thing to fill in.
-    (actor.value ? (extra ? extra.querySelector('input,select') : reason) : actor).focus();
+    // Straight to the first thing to fill in.
+    (extra ? extra.querySelector('input,select') : reason).focus();
   }
 
   function withdrawDialog(cycle, p) {
@@ -1698,7 +1741,6 @@
     if (roster.items.length === 0) return [nav, header, h('p', { class: 'notice', text: t('att.none') })];
 
     const summary = h('div', {});
-    const markedBy = input('text', { id: 'marked-by', autocomplete: 'name', value: safe(() => sessionStorage.getItem('trainingCycles.markedBy')) || '', 'aria-describedby': 'marked-by-hint' });
     const rows = roster.items.map((p) => {
       const name = p.fullName || p.participantId;
       const select = h('select', { 'aria-label': t('att.markFor', { name }), 'data-participant': p.participantId },
@@ -1734,10 +1776,9 @@
         return;
       }
 
-      safe(() => sessionStorage.setItem('trainingCycles.markedBy', markedBy.value.trim()));
       save.disabled = true;
       const marks = changed.map((row) => ({ participantId: row.p.participantId, status: row.select.value || row.p.status, note: row.note.value.trim() || null }));
-      const result = await api(`cycles/${id}/sessions/${encodeURIComponent(session.id)}/attendance`, { method: 'PUT', json: { marks, markedBy: markedBy.value.trim() || null } });
+      const result = await api(`cycles/${id}/sessions/${encodeURIComponent(session.id)}/attendance`, { method: 'PUT', json: { marks } });
       save.disabled = false;
       if (result.ok) {
         await route();
@@ -1757,7 +1798,6 @@
       summary.firstChild.focus();
     } },
     summary,
-    h('div', { class: 'field' }, h('label', { for: 'marked-by', text: t('att.markedBy') }), h('span', { class: 'hint', id: 'marked-by-hint', text: t('att.markedBy.hint') }), markedBy),
     h('div', { class: 'actions' }, h('button', { type: 'button', class: 'secondary', text: t('att.allPresent'), onclick: () => {
       rows.filter((row) => !row.p.status && !row.select.value).forEach((row) => { row.select.value = 'Present'; });
     } })),
@@ -1769,7 +1809,6 @@
   }
 
   const sessionPath = (cycle, session) => `cycles/${encodeURIComponent(cycle.cycleId)}/sessions/${encodeURIComponent(session.id)}`;
-  const who = () => safe(() => sessionStorage.getItem(ORGANIZER)) || null;
 
   // The organizer's phone camera as the door scanner, where the browser reads QR codes itself (BarcodeDetector:
   // Chrome on Android, Edge). Progressive: without it there is no button, and the field takes a hardware scanner's
@@ -1833,7 +1872,7 @@
     const status = h('p', { role: 'status' });
     const scanned = input('text', { id: 'door-scan', autocomplete: 'off', spellcheck: 'false', 'aria-describedby': 'door-scan-hint' });
     const record = async (token) => {
-      const r = await api(`${sessionPath(cycle, session)}/door-checkins`, { method: 'POST', json: { token, checkedBy: who() } });
+      const r = await api(`${sessionPath(cycle, session)}/door-checkins`, { method: 'POST', json: { token } });
       if (!r.ok) { status.textContent = r.message; status.className = 'notice bad'; return; }
       const d = r.data;
       status.className = 'notice ok';
@@ -1853,7 +1892,7 @@
       h('h3', { id: 'presence-title', text: t('att.presence') }),
       h('p', { text: t(on ? 'att.presence.on' : 'att.presence.off') }),
       h('div', { class: 'actions' }, h('button', { type: 'button', class: 'secondary', 'aria-pressed': on ? 'true' : 'false', text: t(on ? 'att.presence.disable' : 'att.presence.enable'), onclick: async () => {
-        const r = await api(`${sessionPath(cycle, session)}/checkin-mode`, { method: 'PUT', json: { presenceRequired: !on, changedBy: who() } });
+        const r = await api(`${sessionPath(cycle, session)}/checkin-mode`, { method: 'PUT', json: { presenceRequired: !on } });
         if (!r.ok) return announce(r.message, true);
         await route();
         announce(t('att.presence.changed'));
@@ -1862,7 +1901,7 @@
   }
 
   async function decide(cycle, session, participantId, decision) {
-    const r = await api(`${sessionPath(cycle, session)}/pending`, { method: 'POST', json: { decisions: [{ participantId, decision }], decidedBy: who() } });
+    const r = await api(`${sessionPath(cycle, session)}/pending`, { method: 'POST', json: { decisions: [{ participantId, decision }] } });
     if (!r.ok) return announce(r.message, true);
     await route();
     announce(t('att.decided'));
