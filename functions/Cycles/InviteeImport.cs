@@ -4,7 +4,6 @@ using System.Text;
 using System.Text.Json;
 using CsvHelper;
 using CsvHelper.Configuration;
-using TrainingCycles.Registration;
 
 using TrainingCycles.Infrastructure;
 

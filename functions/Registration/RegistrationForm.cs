@@ -82,10 +82,10 @@ public static class RegistrationValidator
             errors.Add(FieldError.Of("fullName", nameof(Texts.Field_FullName_BadCharacters)));
         }
 
-        var nip = Registration.Nip.Validate(form.Nip, today);
+        var nip = Cycles.Nip.Validate(form.Nip, today);
         if (!nip.IsValid)
         {
-            var (id, en) = Registration.Nip.Message(nip.Error!.Value);
+            var (id, en) = Cycles.Nip.Message(nip.Error!.Value);
             errors.Add(new("nip", id, en));
         }
 

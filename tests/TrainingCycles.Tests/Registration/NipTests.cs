@@ -1,4 +1,4 @@
-using TrainingCycles.Registration;
+using TrainingCycles.Cycles;
 
 namespace TrainingCycles.Tests.Registration;
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using TrainingCycles.Infrastructure;
 
-namespace TrainingCycles.Registration;
+namespace TrainingCycles.Cycles;
 
 public enum NipError
 {

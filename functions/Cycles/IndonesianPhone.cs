@@ -1,7 +1,7 @@
 using PhoneNumbers;
 using TrainingCycles.Infrastructure;
 
-namespace TrainingCycles.Registration;
+namespace TrainingCycles.Cycles;
 
 public enum PhoneError
 {
