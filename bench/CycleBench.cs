@@ -475,7 +475,7 @@ public sealed class CycleRun
         History = DurableHistory.Figures(rows);
         MailHistory = DurableHistory.Figures(await _history.RowsWithPrefixAsync($"mail-{CycleId}-"));
         AllActivities = [.. DurableHistory.Activities(_historySeen.Values).OrderBy(a => a.ScheduledAt)];
-        CertificateActivities = [.. AllActivities.Where(a => a.ScheduledAt >= completing && a.Name is nameof(CycleActivities.FinalizeAttendance) or nameof(CycleActivities.EvaluateCompletion) or nameof(CycleActivities.IssueCertificates) or nameof(MailWaveActivity.SendMailWave))];
+        CertificateActivities = [.. AllActivities.Where(a => a.ScheduledAt >= completing && a.Name is nameof(AttendanceActivities.FinalizeAttendance) or nameof(AttendanceActivities.EvaluateCompletion) or nameof(TrainingCycles.Certificates.CertificateActivities.IssueCertificates) or nameof(MailWaveActivity.SendMailWave))];
     }
 
     public JsonObject ToJson() => new()

@@ -29,7 +29,7 @@ public static class CertificateFollowUpOrchestration
     public static async Task<CertificateFollowUpResult> CertificateFollowUpOrchestrator([OrchestrationTrigger] TaskOrchestrationContext context, CertificateFollowUpInput input)
     {
         var log = context.CreateReplaySafeLogger(nameof(CertificateFollowUpOrchestrator));
-        var issued = await context.CallActivityAsync<StepResult>(nameof(CycleActivities.IssueCertificates), input.CycleId, RetryPolicies.Storage);
+        var issued = await context.CallActivityAsync<StepResult>(nameof(CertificateActivities.IssueCertificates), input.CycleId, RetryPolicies.Storage);
         var wave = await context.CallActivityAsync<MailWaveResult>(nameof(MailWaveActivity.SendMailWave),
             new MailWave(input.CycleId, MailKinds.CertificateIssued, CompletionFollowUp.CertificateOccurrence), RetryPolicies.SendGrid);
         log.LogInformation("Certificate follow-up {ChangeKey} of cycle {CycleId}: {Issued} issued, {Mailed} mailed, {AlreadyMailed} already mailed",

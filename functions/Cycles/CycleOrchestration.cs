@@ -2,6 +2,8 @@ using System.Globalization;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Logging;
+using TrainingCycles.Attendance;
+using TrainingCycles.Certificates;
 using TrainingCycles.Infrastructure;
 using TrainingCycles.Reminders;
 
@@ -175,9 +177,9 @@ public static class CycleOrchestration
             {
                 var counts = await EnterAsync(context, input.CycleId, phase);
                 SetStatus(context, phase, counts, null, "issuing-certificates", plan);
-                await context.CallActivityAsync<StepResult>(nameof(CycleActivities.FinalizeAttendance), input.CycleId, RetryPolicies.Storage);
-                await context.CallActivityAsync<StepResult>(nameof(CycleActivities.EvaluateCompletion), input.CycleId, RetryPolicies.Storage);
-                await context.CallActivityAsync<StepResult>(nameof(CycleActivities.IssueCertificates), input.CycleId, RetryPolicies.Storage);
+                await context.CallActivityAsync<StepResult>(nameof(AttendanceActivities.FinalizeAttendance), input.CycleId, RetryPolicies.Storage);
+                await context.CallActivityAsync<StepResult>(nameof(AttendanceActivities.EvaluateCompletion), input.CycleId, RetryPolicies.Storage);
+                await context.CallActivityAsync<StepResult>(nameof(CertificateActivities.IssueCertificates), input.CycleId, RetryPolicies.Storage);
                 await SendWaveAsync(context, input.CycleId, MailKinds.CertificateIssued, "initial");
                 counts = await EnterAsync(context, input.CycleId, CyclePhase.Completed);
                 SetStatus(context, CyclePhase.Completed, counts, null, null, plan);

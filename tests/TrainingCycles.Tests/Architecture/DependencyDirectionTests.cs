@@ -31,11 +31,6 @@ public sealed partial class DependencyDirectionTests
     {
         ["Infrastructure.Formatting -> Cycles.CycleSchedule"] = "date formatting converts with the cycle's time zone helper (CycleSchedule.ToLocal); the helper belongs in Infrastructure",
         ["Infrastructure.Formatting -> Cycles.ScheduledSession"] = "Formatting.DateRange formats a cycle's sessions; belongs in Cycles",
-        ["Cycles.CycleActivities -> Attendance.AttendanceStore"] = "the workflow's FinalizeAttendance activity marks absentees; the activity belongs in Attendance",
-        ["Cycles.CycleActivities -> Attendance.AttendanceEntity"] = "the same FinalizeAttendance activity writes the absent rows",
-        ["Cycles.CycleActivities -> Attendance.CompletionResult"] = "the workflow's EvaluateCompletion activity; it duplicates Attendance.CompletionFollowUp and belongs there",
-        ["Cycles.CycleActivities -> Attendance.CompletionRuleEvaluator"] = "the same EvaluateCompletion activity applies the JP rule",
-        ["Cycles.CycleActivities -> Certificates.CertificateIssuer"] = "the workflow's IssueCertificates activity; the activity belongs in Certificates",
         ["Attendance.CompletionFollowUp -> Certificates.CertificateFollowUpOrchestration"] = "a correction after completion starts the certificate follow-up orchestration (the work itself now runs in the workflow); to invert, raise an event the Certificates layer handles",
         ["Attendance.PresenceFunctions -> Certificates.CertificateFollowUpOrchestration"] = "as Attendance.CompletionFollowUp: a pending decision after completion starts the follow-up",
         ["Attendance.RosterFunctions -> Certificates.CertificateFollowUpOrchestration"] = "as Attendance.CompletionFollowUp: a roster correction after completion starts the follow-up",

@@ -24,7 +24,7 @@ public sealed class ScheduleBoundaryTests
     {
         await using var w = await AttendanceWorld.StartAsync(sessions: 2);
         var people = await w.AddParticipantsAsync(3);
-        var activities = ActivatorUtilities.CreateInstance<CycleActivities>(w.World.Host.Services);
+        var activities = ActivatorUtilities.CreateInstance<TrainingCycles.Attendance.AttendanceActivities>(w.World.Host.Services);
         var cycle = (await w.World.Host.Services.GetRequiredService<CycleStore>().GetAsync(w.CycleId))!;
         w.Clock.Now = cycle.TrainingEndsAt - Early;
 

@@ -19,7 +19,7 @@ public sealed class TimelineTextTests
             PartitionKey = w.CycleId, RowKey = AttendanceStore.Key("s1", id), SessionId = "s1", ParticipantId = id,
             Status = AttendanceStatus.Late, CheckedInAt = w.Session("s1").StartsAt.AddMinutes(20), Source = AttendanceSource.Self, MarkedAt = w.Session("s1").StartsAt.AddMinutes(20),
         });
-        var activities = ActivatorUtilities.CreateInstance<CycleActivities>(w.World.Host.Services);
+        var activities = ActivatorUtilities.CreateInstance<TrainingCycles.Attendance.AttendanceActivities>(w.World.Host.Services);
         w.Clock.Now = w.Session("s2").EndsAt.AddMinutes(1);
         await activities.FinalizeAttendance(w.CycleId);
         await activities.EvaluateCompletion(w.CycleId);
