@@ -22,18 +22,13 @@ public static class AttendanceStatus
 
     public static string? Normalize(string? value) => All.FirstOrDefault(s => string.Equals(s, value?.Trim(), StringComparison.OrdinalIgnoreCase));
 
-    public static string Label(string status, string lang) => (status, lang) switch
+    public static string Label(string status, string lang) => status switch
     {
-        (Present, "en") => "present",
-        (Late, "en") => "late",
-        (Excused, "en") => "excused",
-        (Absent, "en") => "absent",
-        (Pending, "en") => "waiting for the organizers to confirm",
-        (Present, _) => "hadir",
-        (Late, _) => "terlambat",
-        (Excused, _) => "izin",
-        (Absent, _) => "tidak hadir",
-        (Pending, _) => "menunggu konfirmasi panitia",
+        Present => Text.Get(lang, nameof(Texts.Att_Status_Present)),
+        Late => Text.Get(lang, nameof(Texts.Att_Status_Late)),
+        Excused => Text.Get(lang, nameof(Texts.Att_Status_Excused)),
+        Absent => Text.Get(lang, nameof(Texts.Att_Status_Absent)),
+        Pending => Text.Get(lang, nameof(Texts.Att_Status_Pending)),
         _ => status,
     };
 }

@@ -92,8 +92,6 @@ public sealed class CompletionFollowUp(AttendanceStore attendance, ParticipantSt
     public static IActionResult NotScheduled(HttpRequest request)
     {
         request.HttpContext.Response.Headers.RetryAfter = "10";
-        return Http.Error(StatusCodes.Status503ServiceUnavailable, "certificates_not_scheduled",
-            "Perubahan presensi sudah tersimpan, tetapi penerbitan sertifikat belum dapat dijadwalkan. Kirim ulang permintaan yang sama sebentar lagi.",
-            "The attendance changes were saved, but issuing the certificates could not be scheduled yet. Send the same request again shortly.");
+        return Http.Error(StatusCodes.Status503ServiceUnavailable, "certificates_not_scheduled", nameof(Texts.Error_Att_CertificatesNotScheduled));
     }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using TrainingCycles.Cycles;
+using TrainingCycles.Infrastructure;
 
 namespace TrainingCycles.Attendance;
 
@@ -17,8 +18,11 @@ public static class CompletionRuleEvaluator
         // Exact integer comparison: 2 of 3 sessions is 66.67%, which must not pass a 67% rule by rounding.
         var eligible = total > 0 && counted * 100 >= rule.MinimumAttendancePercent * total;
         var op = eligible ? "≥" : "<";
-        var id = string.Create(CultureInfo.InvariantCulture, $"hadir {counted} dari {total} sesi{Breakdown(rule, sessions, statusBySession, "id")}, {percent}% {op} {rule.MinimumAttendancePercent}%");
-        var en = string.Create(CultureInfo.InvariantCulture, $"attended {counted} of {total} sessions{Breakdown(rule, sessions, statusBySession, "en")}, {percent}% {op} {rule.MinimumAttendancePercent}%");
+        // Stored on the rows in both languages, numbers as digits whatever the language.
+        string Explain(string lang) => string.Format(CultureInfo.InvariantCulture, Text.Get(lang, nameof(Texts.Att_Completion_Explanation)),
+            counted, total, Breakdown(rule, sessions, statusBySession, lang), percent, op, rule.MinimumAttendancePercent);
+        var id = Explain("id");
+        var en = Explain("en");
         return new CompletionResult(eligible, counted, total, percent, id, en);
     }
 
@@ -44,18 +48,14 @@ public static class CompletionRuleEvaluator
         var text = string.Join(", ", counted);
         if (notCounted.Count > 0)
         {
-            text += (text.Length > 0 ? "; " : "") + (lang == "en" ? "not counted: " : "tidak dihitung: ") + string.Join(", ", notCounted);
+            text += (text.Length > 0 ? "; " : "") + string.Format(CultureInfo.InvariantCulture, Text.Get(lang, nameof(Texts.Att_Completion_NotCounted)), string.Join(", ", notCounted));
         }
 
         return text.Length == 0 ? "" : " (" + text + ")";
     }
 
-    private static string Word(string status, string lang) => (status, lang) switch
-    {
-        (AttendanceStatus.Present, "en") => "on time",
-        (AttendanceStatus.Present, _) => "tepat waktu",
-        _ => AttendanceStatus.Label(status, lang),
-    };
+    private static string Word(string status, string lang) =>
+        status == AttendanceStatus.Present ? Text.Get(lang, nameof(Texts.Att_Status_OnTime)) : AttendanceStatus.Label(status, lang);
 
     /// <summary>What the audit log keeps for a completion verdict: the Indonesian and the English explanation, one per line.</summary>
     public static string AuditDetails(CompletionResult result) => result.Explanation + "\n" + result.ExplanationEn;

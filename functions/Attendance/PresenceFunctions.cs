@@ -60,7 +60,7 @@ public sealed class PresenceFunctions(
 
         if (input!.PresenceRequired is not { } presenceRequired)
         {
-            return Http.Error(StatusCodes.Status400BadRequest, "presence_required_missing", "Isi 'presenceRequired' dengan true atau false.", "Send 'presenceRequired' as true or false.");
+            return Http.Error(StatusCodes.Status400BadRequest, "presence_required_missing", nameof(Texts.Error_Att_PresenceRequiredMissing));
         }
 
         if (Actor(request, input.ChangedBy, out var actor) is { } actorError)
@@ -105,29 +105,28 @@ public sealed class PresenceFunctions(
 
         if (cycle!.Phase is CyclePhase.Completing or CyclePhase.Completed || cycle.Entity.TrainingEndedAt is not null)
         {
-            return Http.Error(StatusCodes.Status409Conflict, "training_ended", "Pelatihan sudah selesai; koreksi presensi lewat daftar hadir.", "The training has ended; correct attendance through the roster.");
+            return Http.Error(StatusCodes.Status409Conflict, "training_ended", nameof(Texts.Error_Att_TrainingEnded));
         }
 
         var problem = tokens.Validate(Scanned(input.Token), TokenPurpose.Presence, out var claims);
         if (problem != TokenProblem.None || claims!.CycleId != cycleId)
         {
             return problem == TokenProblem.Expired
-                ? Http.Error(StatusCodes.Status422UnprocessableEntity, "presence_expired", "Kode QR peserta sudah kedaluwarsa; catat lewat daftar hadir.", "The participant's QR code has expired; mark them through the roster.")
-                : Http.Error(StatusCodes.Status422UnprocessableEntity, "presence_invalid", "Ini bukan kode QR presensi peserta pelatihan ini.", "This is not a check-in QR code of a participant of this training.");
+                ? Http.Error(StatusCodes.Status422UnprocessableEntity, "presence_expired", nameof(Texts.Error_Att_PresenceExpired))
+                : Http.Error(StatusCodes.Status422UnprocessableEntity, "presence_invalid", nameof(Texts.Error_Att_PresenceInvalid));
         }
 
         var participant = await participants.GetAsync(cycleId, claims.SubjectId, cancellationToken);
         if (participant is null || participant.Status != ParticipantStatus.Confirmed || participant.TokenVersion != claims.Version)
         {
             return Http.Error(StatusCodes.Status422UnprocessableEntity, "not_confirmed",
-                $"Peserta ini tidak terkonfirmasi ({participant?.Status ?? "tidak ada"}); tidak dapat dicatat hadir.", $"This participant is not confirmed ({participant?.Status ?? "none"}); they cannot be checked in.");
+                participant?.Status is not null ? nameof(Texts.Error_Att_NotConfirmed) : nameof(Texts.Error_Att_NotConfirmed_NoStatus), [participant?.Status]);
         }
 
         var now = time.GetUtcNow();
         if (!window!.IsOpen(now))
         {
-            return Http.Error(StatusCodes.Status409Conflict, "checkin_closed",
-                "Jendela presensi sesi ini tidak sedang dibuka; catat lewat daftar hadir.", "This session's check-in window is not open; mark them through the roster.",
+            return Http.Error(StatusCodes.Status409Conflict, "checkin_closed", nameof(Texts.Error_Att_CheckinClosed), details:
                 new { opensAt = window.OpensAt, closesAt = window.ClosesAt });
         }
 
@@ -162,7 +161,7 @@ public sealed class PresenceFunctions(
             }
         }
 
-        return Http.Error(StatusCodes.Status409Conflict, "busy", "Presensi peserta ini sedang berubah; pindai sekali lagi.", "This participant's attendance is changing; scan once more.");
+        return Http.Error(StatusCodes.Status409Conflict, "busy", nameof(Texts.Error_Att_PresenceBusy));
     }
 
     /// <summary>Confirms or rejects check-ins held as Pending; anything that is no longer pending is left as it is and reported.</summary>
@@ -189,12 +188,12 @@ public sealed class PresenceFunctions(
 
         if (input!.Decisions is not { Count: > 0 } decisions)
         {
-            return Http.Error(StatusCodes.Status400BadRequest, "decisions_required", "Isi 'decisions' dengan daftar keputusan.", "Send the decisions in 'decisions'.");
+            return Http.Error(StatusCodes.Status400BadRequest, "decisions_required", nameof(Texts.Error_Att_DecisionsRequired));
         }
 
         if (decisions.Count > MaxDecisions)
         {
-            return Http.Error(StatusCodes.Status422UnprocessableEntity, "too_many_decisions", $"Paling banyak {MaxDecisions} keputusan per permintaan.", $"At most {MaxDecisions} decisions per request.");
+            return Http.Error(StatusCodes.Status422UnprocessableEntity, "too_many_decisions", nameof(Texts.Error_Att_TooManyDecisions), [MaxDecisions]);
         }
 
         if (Actor(request, input.DecidedBy, out var actor) is { } actorError)
@@ -211,24 +210,23 @@ public sealed class PresenceFunctions(
             var id = d?.ParticipantId?.Trim();
             if (string.IsNullOrEmpty(id) || !seen.Add(id))
             {
-                errors.Add(new(i, id, "participantId", "participantId wajib diisi dan hanya sekali.", "participantId is required, once."));
+                errors.Add(MarkError.Of(i, id, "participantId", nameof(Texts.Field_Att_Decision_ParticipantId)));
             }
 
             if (d?.Decision?.Trim().ToLowerInvariant() is not (Confirm or Reject))
             {
-                errors.Add(new(i, id, "decision", "Keputusan harus 'confirm' atau 'reject'.", "The decision must be 'confirm' or 'reject'."));
+                errors.Add(MarkError.Of(i, id, "decision", nameof(Texts.Field_Att_Decision_Invalid)));
             }
 
             if (d?.Note is { Length: > RosterFunctions.MaxNoteLength })
             {
-                errors.Add(new(i, id, "note", $"Catatan paling banyak {RosterFunctions.MaxNoteLength} karakter.", $"A note is at most {RosterFunctions.MaxNoteLength} characters."));
+                errors.Add(MarkError.Of(i, id, "note", nameof(Texts.Field_Att_Note_TooLong), RosterFunctions.MaxNoteLength));
             }
         }
 
         if (errors.Count > 0)
         {
-            return Http.Error(StatusCodes.Status422UnprocessableEntity, "invalid_decisions",
-                $"{errors.Count} keputusan bermasalah; tidak ada yang disimpan.", $"{errors.Count} decisions have problems; nothing was saved.", errors);
+            return Http.Error(StatusCodes.Status422UnprocessableEntity, "invalid_decisions", nameof(Texts.Error_Att_InvalidDecisions), [errors.Count], errors);
         }
 
         var results = new List<object>();
@@ -351,7 +349,7 @@ public sealed class PresenceFunctions(
         actor = AuditActors.Of(request, given);
         var typed = given?.Trim() ?? "";
         return typed.Length > RosterFunctions.MaxMarkedByLength || typed.Any(char.IsControl)
-            ? Http.Error(StatusCodes.Status422UnprocessableEntity, "invalid_actor", $"Nama pencatat paling banyak {RosterFunctions.MaxMarkedByLength} karakter, satu baris.", $"The name of who records this must be one line of at most {RosterFunctions.MaxMarkedByLength} characters.")
+            ? Http.Error(StatusCodes.Status422UnprocessableEntity, "invalid_actor", nameof(Texts.Error_Att_InvalidActor), [RosterFunctions.MaxMarkedByLength])
             : null;
     }
 }

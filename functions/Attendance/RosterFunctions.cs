@@ -23,7 +23,15 @@ public sealed record MarkAttendanceRequest(IReadOnlyList<AttendanceMark?>? Marks
 public sealed record AttendanceMark(string? ParticipantId, string? Status, string? Note);
 
 /// <summary>A mark that cannot be applied; the whole request is then refused (nothing is written).</summary>
-public sealed record MarkError(int Index, string? ParticipantId, string Field, string Message, string MessageEn);
+public sealed record MarkError(int Index, string? ParticipantId, string Field, string Message, string MessageEn)
+{
+    /// <summary>A problem with one item of a request, its message from the catalog in both languages.</summary>
+    public static MarkError Of(int index, string? participantId, string field, string key, params object?[] args)
+    {
+        var (message, messageEn) = Text.Both(key, args);
+        return new(index, participantId, field, message, messageEn);
+    }
+}
 
 /// <summary>
 /// The organizer's roster: bulk marking of one session (idempotent, every actual change audited), the session
@@ -52,13 +60,13 @@ public sealed class RosterFunctions(
         var cycle = await cycles.GetAsync(cycleId, cancellationToken);
         if (cycle is null)
         {
-            return Http.NotFound("Pelatihan");
+            return Http.NotFound(Missing.Cycle);
         }
 
         var session = cycle.Schedule.Sessions.FirstOrDefault(s => s.Id == sessionId);
         if (session is null)
         {
-            return Http.NotFound("Sesi");
+            return Http.NotFound(Missing.Session);
         }
 
         var body = await Http.ReadBodyAsync(request, MaxBodyBytes, cancellationToken);
@@ -79,19 +87,19 @@ public sealed class RosterFunctions(
 
         if (input!.Marks is null)
         {
-            return Http.Error(StatusCodes.Status400BadRequest, "marks_required", "Isi 'marks' dengan daftar penandaan.", "Send the marks in 'marks'.");
+            return Http.Error(StatusCodes.Status400BadRequest, "marks_required", nameof(Texts.Error_Att_MarksRequired));
         }
 
         if (input.Marks.Count > MaxMarks)
         {
-            return Http.Error(StatusCodes.Status422UnprocessableEntity, "too_many_marks", $"Paling banyak {MaxMarks} penandaan per permintaan.", $"At most {MaxMarks} marks per request.");
+            return Http.Error(StatusCodes.Status422UnprocessableEntity, "too_many_marks", nameof(Texts.Error_Att_TooManyMarks), [MaxMarks]);
         }
 
         // Who marks is the proven caller; automation may name the officer it acts for, in one short line.
         var typed = input.MarkedBy?.Trim() ?? "";
         if (typed.Length > MaxMarkedByLength || typed.Any(char.IsControl))
         {
-            return Http.Error(StatusCodes.Status422UnprocessableEntity, "invalid_marked_by", $"'markedBy' paling banyak {MaxMarkedByLength} karakter, satu baris.", $"'markedBy' must be one line of at most {MaxMarkedByLength} characters.");
+            return Http.Error(StatusCodes.Status422UnprocessableEntity, "invalid_marked_by", nameof(Texts.Error_Att_InvalidMarkedBy), [MaxMarkedByLength]);
         }
 
         var people = (await participants.ListAsync(cycleId, cancellationToken)).ToDictionary(p => p.RowKey, StringComparer.Ordinal);
@@ -99,14 +107,13 @@ public sealed class RosterFunctions(
         if (errors.Count > 0)
         {
             // All or nothing, like the invitee import: fix the listed items and send the same request again (it is idempotent).
-            return Http.Error(StatusCodes.Status422UnprocessableEntity, "invalid_marks",
-                $"{errors.Count} penandaan bermasalah; tidak ada yang disimpan.", $"{errors.Count} marks have problems; nothing was saved.", errors);
+            return Http.Error(StatusCodes.Status422UnprocessableEntity, "invalid_marks", nameof(Texts.Error_Att_InvalidMarks), [errors.Count], errors);
         }
 
         var changes = await ApplyAsync(cycleId, session.Id, marks, AuditActors.Of(request, input.MarkedBy), cancellationToken);
         if (changes is null)
         {
-            return Http.Error(StatusCodes.Status409Conflict, "busy", "Presensi sesi ini sedang berubah terus; coba lagi.", "This session's attendance keeps changing; try again.");
+            return Http.Error(StatusCodes.Status409Conflict, "busy", nameof(Texts.Error_Att_Busy));
         }
 
         var response = new Dictionary<string, object?>
@@ -233,7 +240,7 @@ public sealed class RosterFunctions(
         var cycle = await cycles.GetAsync(cycleId, cancellationToken);
         if (cycle is null)
         {
-            return Http.NotFound("Pelatihan");
+            return Http.NotFound(Missing.Cycle);
         }
 
         await audit.ViewedAsync(cycleId, AuditActors.Of(request), "attendance-export", cancellationToken: cancellationToken);
@@ -301,31 +308,31 @@ public sealed class RosterFunctions(
             var before = errors.Count;
             if (string.IsNullOrEmpty(id))
             {
-                errors.Add(new(i, id, "participantId", "participantId wajib diisi.", "participantId is required."));
+                errors.Add(MarkError.Of(i, id, "participantId", nameof(Texts.Field_Att_ParticipantId_Missing)));
             }
             else if (!people.TryGetValue(id, out var person))
             {
-                errors.Add(new(i, id, "participantId", "Peserta tidak ditemukan di pelatihan ini.", "No such participant in this training."));
+                errors.Add(MarkError.Of(i, id, "participantId", nameof(Texts.Field_Att_ParticipantId_Unknown)));
             }
             else if (person.Status != ParticipantStatus.Confirmed)
             {
-                errors.Add(new(i, id, "participantId", $"Peserta berstatus {person.Status}, bukan Confirmed; hanya peserta terkonfirmasi yang dicatat presensinya.", $"The participant is {person.Status}, not Confirmed; only confirmed participants take attendance."));
+                errors.Add(MarkError.Of(i, id, "participantId", nameof(Texts.Field_Att_ParticipantId_NotConfirmed), person.Status));
             }
             else if (!seen.Add(id))
             {
-                errors.Add(new(i, id, "participantId", "Peserta ini muncul lebih dari sekali dalam permintaan.", "This participant appears more than once in the request."));
+                errors.Add(MarkError.Of(i, id, "participantId", nameof(Texts.Field_Att_ParticipantId_Twice)));
             }
 
             var status = AttendanceStatus.Normalize(item?.Status);
             if (status is null)
             {
-                errors.Add(new(i, id, "status", "Status harus Present, Late, Excused atau Absent.", "Status must be Present, Late, Excused or Absent."));
+                errors.Add(MarkError.Of(i, id, "status", nameof(Texts.Field_Att_Status_Invalid)));
             }
 
             var note = string.IsNullOrWhiteSpace(item?.Note) ? null : item.Note.Trim();
             if (note is { Length: > MaxNoteLength })
             {
-                errors.Add(new(i, id, "note", $"Catatan paling banyak {MaxNoteLength} karakter.", $"A note is at most {MaxNoteLength} characters."));
+                errors.Add(MarkError.Of(i, id, "note", nameof(Texts.Field_Att_Note_TooLong), MaxNoteLength));
             }
 
             if (errors.Count == before)

@@ -1,12 +1,13 @@
 using System.Globalization;
-using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Options;
 using TrainingCycles.Cycles;
 using TrainingCycles.Identity;
+using TrainingCycles.Attendance.Views;
 using TrainingCycles.Infrastructure;
+using TrainingCycles.Infrastructure.Views;
 using static TrainingCycles.Infrastructure.Pages;
 
 namespace TrainingCycles.Attendance;
@@ -82,8 +83,8 @@ public sealed class SessionCodeFunctions(CycleStore cycles, Tokens tokens, Audit
         var window = cycle is null ? null : CheckInWindows.For(cycle).FirstOrDefault(w => w.Session.Id == sessionId);
         if (cycle is null || window is null)
         {
-            return json ? Http.NotFound(cycle is null ? "Pelatihan" : "Sesi") : Message(request, Language(request), StatusCodes.Status404NotFound,
-                "Tidak ditemukan", "Not found", "Pelatihan atau sesi ini tidak ada.", "This training or session does not exist.");
+            return json ? Http.NotFound(cycle is null ? Missing.Cycle : Missing.Session)
+                : View.Message(Language(request), StatusCodes.Status404NotFound, nameof(Texts.Att_Code_NotFound_Title), nameof(Texts.Att_Code_NotFound_Text));
         }
 
         var now = time.GetUtcNow();
@@ -112,37 +113,13 @@ public sealed class SessionCodeFunctions(CycleStore cycles, Tokens tokens, Audit
         var paused = string.Equals(request.Query["refresh"], "off", StringComparison.OrdinalIgnoreCase);
         var refresh = Math.Max(2, (int)Math.Ceiling((code.ValidUntil - now).TotalSeconds) + 1);
         var checkInUrl = new Uri(options.Value.PublicBaseUri, $"api/cycles/{cycleId}/checkin").ToString();
-        var state = window.IsOpen(now)
-            ? T(lang, "Presensi sedang dibuka.", "Check-in is open.")
-            : now < window.OpensAt ? T(lang, "Presensi belum dibuka.", "Check-in has not opened yet.") : T(lang, "Presensi sudah ditutup.", "Check-in has closed.");
+        var state = window.IsOpen(now) ? CodeScreenPage.WindowState.Open
+            : now < window.OpensAt ? CodeScreenPage.WindowState.NotYet : CodeScreenPage.WindowState.Closed;
         var index = cycle.Schedule.Sessions.ToList().FindIndex(s => s.Id == sessionId);
-        var refreshText = paused
-            ? T(lang, "Pembaruan otomatis dihentikan: muat ulang halaman untuk kode terbaru.", "Auto-refresh is off: reload the page for the latest code.")
-            : T(lang, $"Halaman ini memperbarui diri dalam {refresh} detik.", $"This page refreshes itself in {refresh} seconds.");
-        var toggle = $"<a href=\"{H(SelfLink(request, token!, lang, paused ? null : "off"))}\">{H(paused ? T(lang, "Nyalakan pembaruan otomatis", "Turn auto-refresh on") : T(lang, "Hentikan pembaruan otomatis", "Stop auto-refresh"))}</a>";
-        var body = new StringBuilder(8192)
-            .Append(LanguageLink(request, token!, lang, paused ? "off" : null))
-            .Append("<h1>").Append(H(cycle.Entity.Title)).Append("</h1>")
-            .Append("<p>").Append(H(Formatting.SessionLines(cycle.Schedule, lang)[index])).Append("</p>")
-            .Append("<h2 id=\"code-label\">").Append(H(T(lang, "Kode sesi", "Session code"))).Append("</h2>")
-            .Append("<p class=\"big\" aria-labelledby=\"code-label\" data-valid-until=\"").Append(code.ValidUntil.ToString("O", CultureInfo.InvariantCulture)).Append("\">").Append(code.Code).Append("</p>")
-            .Append("<p>").Append(H(T(lang,
-                $"Kode berganti setiap {SessionCodes.Step.TotalSeconds:0} detik (kode sebelumnya masih diterima satu menit lagi).",
-                $"The code changes every {SessionCodes.Step.TotalSeconds:0} seconds (the previous code is still accepted for one more minute)."))).Append(' ')
-            .Append(H(refreshText)).Append(' ').Append(toggle).Append("</p>")
-            .Append("<div class=\"card\"><p><strong>").Append(H(state)).Append("</strong> ")
-            .Append(H(T(lang,
-                $"Jendela presensi {Formatting.Time(window.OpensAt, zone, lang)}–{Formatting.Time(window.ClosesAt, zone, lang)}; terlambat setelah {Formatting.Time(window.LateAfter, zone, lang)}.",
-                $"Check-in window {Formatting.Time(window.OpensAt, zone, lang)}–{Formatting.Time(window.ClosesAt, zone, lang)}; late after {Formatting.Time(window.LateAfter, zone, lang)}.")))
-            .Append("</p></div>")
-            .Append("<h2>").Append(H(T(lang, "Cara presensi", "How to check in"))).Append("</h2>")
-            .Append("<p>").Append(H(T(lang,
-                "Buka tautan presensi pribadi dari email pengingat, lalu masukkan kode di atas. Kode QR ini membuka halaman petunjuk presensi.",
-                "Open your personal check-in link from the reminder email, then enter the code above. This QR code opens the check-in instructions."))).Append("</p>")
-            .Append("<figure>").Append(QrSvg.Render(checkInUrl, T(lang, "Kode QR: ", "QR code: ") + checkInUrl))
-            .Append("<figcaption>").Append(H(checkInUrl)).Append("</figcaption></figure>");
-        return Render(request, lang, code.Code + " — " + T(lang, "Kode sesi", "Session code"), body.ToString(),
-            headExtra: paused ? null : string.Create(CultureInfo.InvariantCulture, $"<meta http-equiv=\"refresh\" content=\"{refresh}\">"));
+        return View.Page<CodeScreenPage>(lang, new CodeScreenPage.Data(
+            cycle.Entity.Title, Formatting.SessionLines(cycle.Schedule, lang)[index], code.Code, code.ValidUntil, SessionCodes.Step.TotalSeconds, paused, refresh,
+            state, Formatting.Time(window.OpensAt, zone, lang), Formatting.Time(window.ClosesAt, zone, lang), Formatting.Time(window.LateAfter, zone, lang),
+            checkInUrl, SelfLink(request, token!, lang == "en" ? "id" : "en", paused ? "off" : null), SelfLink(request, token!, lang, paused ? null : "off")));
     }
 
     private string ScreenUrl(string cycleId, string sessionId, string token) =>
@@ -154,17 +131,13 @@ public sealed class SessionCodeFunctions(CycleStore cycles, Tokens tokens, Audit
         if (json)
         {
             return expired
-                ? Http.Error(StatusCodes.Status403Forbidden, "link_expired", "Tautan layar kode sudah kedaluwarsa; buat tautan baru dari dasbor.", "The code-screen link has expired; make a new one from the dashboard.")
-                : Http.Error(StatusCodes.Status403Forbidden, "link_invalid", "Tautan layar kode diperlukan; buat dari dasbor penyelenggara.", "A code-screen link is needed; make one from the organizer dashboard.");
+                ? Http.Error(StatusCodes.Status403Forbidden, "link_expired", nameof(Texts.Error_Att_LinkExpired))
+                : Http.Error(StatusCodes.Status403Forbidden, "link_invalid", nameof(Texts.Error_Att_LinkInvalid));
         }
 
         return expired
-            ? Message(request, Language(request), StatusCodes.Status403Forbidden, "Tautan kedaluwarsa", "Link expired",
-                "Tautan layar kode ini sudah tidak berlaku. Buat tautan baru dari dasbor penyelenggara (Presensi → Layar kode).",
-                "This code-screen link is no longer valid. Make a new one from the organizer dashboard (Attendance → Code screen).")
-            : Message(request, Language(request), StatusCodes.Status403Forbidden, "Tautan layar kode diperlukan", "Code-screen link needed",
-                "Layar kode presensi dibuka dengan tautan khusus dari dasbor penyelenggara (Presensi → Layar kode), bukan dengan kunci fungsi.",
-                "The check-in code screen opens with its own link from the organizer dashboard (Attendance → Code screen), not with a function key.");
+            ? View.Message(Language(request), StatusCodes.Status403Forbidden, nameof(Texts.Att_Code_LinkExpired_Title), nameof(Texts.Att_Code_LinkExpired_Text))
+            : View.Message(Language(request), StatusCodes.Status403Forbidden, nameof(Texts.Att_Code_LinkNeeded_Title), nameof(Texts.Att_Code_LinkNeeded_Text));
     }
 
     /// <summary>
@@ -180,12 +153,5 @@ public sealed class SessionCodeFunctions(CycleStore cycles, Tokens tokens, Audit
         }
 
         return request.Path + QueryString.Create(query).ToString();
-    }
-
-    private static string LanguageLink(HttpRequest request, string token, string lang, string? refresh)
-    {
-        var other = lang == "en" ? "id" : "en";
-        var label = other == "en" ? "English" : "Bahasa Indonesia";
-        return $"<p class=\"lang\"><a href=\"{H(SelfLink(request, token, other, refresh))}\" hreflang=\"{other}\" lang=\"{other}\">{label}</a></p>";
     }
 }

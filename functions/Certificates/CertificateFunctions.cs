@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using TrainingCycles.Cycles;
 using TrainingCycles.Identity;
 using TrainingCycles.Infrastructure;
+using TrainingCycles.Infrastructure.Views;
 using TrainingCycles.Reminders;
 
 namespace TrainingCycles.Certificates;
@@ -37,35 +38,29 @@ public sealed class CertificateFunctions(
         var problem = tokens.Validate(request.Query["token"].FirstOrDefault(), TokenPurpose.Download, out var claims);
         if (problem == TokenProblem.Expired)
         {
-            return Pages.Message(request, lang, StatusCodes.Status403Forbidden,
-                "Tautan unduhan sudah kedaluwarsa", "This download link has expired",
-                "Mintalah tautan baru kepada penyelenggara pelatihan. Keaslian sertifikat tetap dapat diperiksa melalui kode QR-nya.",
-                "Ask the training organizer for a new link. The certificate can still be checked through its QR code.");
+            return View.Message(lang, StatusCodes.Status403Forbidden, nameof(Texts.Cert_Download_Expired_Title), nameof(Texts.Cert_Download_Expired_Text));
         }
 
         if (problem != TokenProblem.None || claims!.SubjectId != certificateId)
         {
-            return InvalidLink(request, lang);
+            return InvalidLink(lang);
         }
 
         var certificate = await issuer.FindAsync(certificateId, request.HttpContext.RequestAborted);
         if (certificate is null)
         {
-            return Pages.Message(request, lang, StatusCodes.Status404NotFound, "Sertifikat tidak ditemukan", "Certificate not found",
-                "Sertifikat untuk tautan ini tidak ada. Hubungi penyelenggara pelatihan.", "There is no certificate for this link. Contact the training organizer.");
+            return View.Message(lang, StatusCodes.Status404NotFound, nameof(Texts.Cert_Download_NotFound_Title), nameof(Texts.Cert_Download_NotFound_Text));
         }
 
         if (certificate.PartitionKey != claims.CycleId)
         {
-            return InvalidLink(request, lang);
+            return InvalidLink(lang);
         }
 
         // A link issued before the holder withdrew or changed their email address no longer opens the PDF.
         if (await participants.GetAsync(certificate.PartitionKey, certificate.ParticipantId, request.HttpContext.RequestAborted) is { } holder && holder.TokenVersion != claims.Version)
         {
-            return Pages.Message(request, lang, StatusCodes.Status403Forbidden, "Tautan unduhan sudah diganti", "This download link has been replaced",
-                "Buka halaman pendaftaran Anda melalui tautan pribadi terbaru untuk mendapatkan tautan unduhan baru.",
-                "Open your registration through your latest personal link to get a new download link.");
+            return View.Message(lang, StatusCodes.Status403Forbidden, nameof(Texts.Cert_Download_Replaced_Title), nameof(Texts.Cert_Download_Replaced_Text));
         }
 
         // A corrected certificate: the old email's link brings the holder the version now in force, never the
@@ -83,9 +78,7 @@ public sealed class CertificateFunctions(
 
         if (certificate.Status != CertificateStatus.Valid)
         {
-            return Pages.Message(request, lang, StatusCodes.Status410Gone, "Sertifikat telah dicabut", "This certificate has been revoked",
-                "Sertifikat ini tidak berlaku lagi dan tidak dapat diunduh. Hubungi penyelenggara pelatihan untuk keterangan.",
-                "This certificate is no longer valid and cannot be downloaded. Contact the training organizer for details.");
+            return View.Message(lang, StatusCodes.Status410Gone, nameof(Texts.Cert_Download_Revoked_Title), nameof(Texts.Cert_Download_Revoked_Text));
         }
 
         var sas = await issuer.Links.ReadUriAsync(issuer.Container.GetBlobClient(certificate.BlobName), request.HttpContext.RequestAborted);
@@ -117,21 +110,17 @@ public sealed class CertificateFunctions(
         var reason = input!.Reason?.Trim() ?? "";
         if (reason.Length is 0 or > CertificateCorrections.MaxReasonLength)
         {
-            return Http.Error(StatusCodes.Status400BadRequest, "invalid_reason",
-                $"Alasan pencabutan wajib diisi, paling banyak {CertificateCorrections.MaxReasonLength} karakter.",
-                $"A reason is required, at most {CertificateCorrections.MaxReasonLength} characters.");
+            return Http.Error(StatusCodes.Status400BadRequest, "invalid_reason", nameof(Texts.Error_Cert_RevokeReason), [CertificateCorrections.MaxReasonLength]);
         }
 
         var result = await corrections.RevokeAsync(certificateId, reason, AuditActors.Of(request), request.HttpContext.RequestAborted);
         return result.Outcome switch
         {
-            RevokeOutcome.Revoked => Http.Ok(new { certificate = View(result.Certificate!), alreadyRevoked = false }),
-            RevokeOutcome.AlreadyRevoked => Http.Ok(new { certificate = View(result.Certificate!), alreadyRevoked = true }),
-            RevokeOutcome.Superseded => Http.Error(StatusCodes.Status409Conflict, "superseded",
-                "Sertifikat ini sudah diganti dengan versi baru; cabut versi yang berlaku.", "This certificate was replaced by a newer version; revoke the current one.",
-                new { currentCertificateId = result.Certificate!.SupersededBy }),
+            RevokeOutcome.Revoked => Http.Ok(new { certificate = Describe(result.Certificate!), alreadyRevoked = false }),
+            RevokeOutcome.AlreadyRevoked => Http.Ok(new { certificate = Describe(result.Certificate!), alreadyRevoked = true }),
+            RevokeOutcome.Superseded => Http.Error(StatusCodes.Status409Conflict, "superseded", nameof(Texts.Error_Cert_Superseded), details: new { currentCertificateId = result.Certificate!.SupersededBy }),
             RevokeOutcome.Busy => Busy(),
-            _ => Http.NotFound("Sertifikat"),
+            _ => Http.NotFound(Missing.Certificate),
         };
     }
 
@@ -158,16 +147,13 @@ public sealed class CertificateFunctions(
         var fullName = input!.FullName is null ? null : string.Join(' ', input.FullName.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
         if (fullName is { Length: 0 or > CertificateCorrections.MaxNameLength })
         {
-            return Http.Error(StatusCodes.Status400BadRequest, "invalid_full_name",
-                $"Nama lengkap tidak boleh kosong dan paling banyak {CertificateCorrections.MaxNameLength} karakter.",
-                $"The full name must not be empty and may have at most {CertificateCorrections.MaxNameLength} characters.");
+            return Http.Error(StatusCodes.Status400BadRequest, "invalid_full_name", nameof(Texts.Error_Cert_FullName), [CertificateCorrections.MaxNameLength]);
         }
 
         var reason = string.IsNullOrWhiteSpace(input.Reason) ? null : input.Reason.Trim();
         if (reason is { Length: > CertificateCorrections.MaxReasonLength })
         {
-            return Http.Error(StatusCodes.Status400BadRequest, "invalid_reason",
-                $"Alasan paling banyak {CertificateCorrections.MaxReasonLength} karakter.", $"The reason may have at most {CertificateCorrections.MaxReasonLength} characters.");
+            return Http.Error(StatusCodes.Status400BadRequest, "invalid_reason", nameof(Texts.Error_Cert_ReasonTooLong), [CertificateCorrections.MaxReasonLength]);
         }
 
         var result = await corrections.ReissueAsync(certificateId, fullName, reason, AuditActors.Of(request), durable, request.HttpContext.RequestAborted);
@@ -176,27 +162,24 @@ public sealed class CertificateFunctions(
             case ReissueOutcome.Reissued or ReissueOutcome.AlreadyReissued:
                 return Http.Ok(new
                 {
-                    certificate = View(result.Current!),
-                    previous = View(result.Previous!),
+                    certificate = Describe(result.Current!),
+                    previous = Describe(result.Previous!),
                     alreadyReissued = result.Outcome == ReissueOutcome.AlreadyReissued,
                     email = result.Mail.ToString(),
                 });
             case ReissueOutcome.Revoked:
-                return Http.Error(StatusCodes.Status409Conflict, "revoked", "Sertifikat yang sudah dicabut tidak dapat diterbitkan ulang.", "A revoked certificate cannot be reissued.");
+                return Http.Error(StatusCodes.Status409Conflict, "revoked", nameof(Texts.Error_Cert_Revoked));
             case ReissueOutcome.NameConflict:
-                return Http.Error(StatusCodes.Status409Conflict, "already_reissued",
-                    "Sertifikat ini sudah diterbitkan ulang dengan nama lain; terbitkan ulang versi yang berlaku.",
-                    "This certificate was already reissued with another name; reissue the current version instead.",
-                    new { currentCertificateId = result.Current!.RowKey });
+                return Http.Error(StatusCodes.Status409Conflict, "already_reissued", nameof(Texts.Error_Cert_AlreadyReissued), details: new { currentCertificateId = result.Current!.RowKey });
             case ReissueOutcome.Busy:
                 return Busy();
             default:
-                return Http.NotFound("Sertifikat");
+                return Http.NotFound(Missing.Certificate);
         }
     }
 
     /// <summary>What organizers see of a certificate (the verification URL included; the PDF itself is behind the holder's link).</summary>
-    private object View(CertificateEntity c) => new
+    private object Describe(CertificateEntity c) => new
     {
         certificateId = c.RowKey,
         cycleId = c.PartitionKey,
@@ -216,11 +199,8 @@ public sealed class CertificateFunctions(
         verificationUrl = issuer.VerificationUri(c.VerificationCode).ToString(),
     };
 
-    private static IActionResult Busy() => Http.Error(StatusCodes.Status409Conflict, "busy",
-        "Sertifikat ini sedang diubah oleh permintaan lain. Coba lagi sebentar lagi.", "Another request is changing this certificate. Try again shortly.");
+    private static IActionResult Busy() => Http.Error(StatusCodes.Status409Conflict, "busy", nameof(Texts.Error_Cert_Busy));
 
-    private static IActionResult InvalidLink(HttpRequest request, string lang) =>
-        Pages.Message(request, lang, StatusCodes.Status403Forbidden, "Tautan unduhan tidak valid", "This download link is not valid",
-            "Pastikan Anda membuka tautan lengkap dari email sertifikat Anda. Jika masih gagal, hubungi penyelenggara pelatihan.",
-            "Make sure you opened the complete link from your certificate email. If it still fails, contact the training organizer.");
+    private static IActionResult InvalidLink(string lang) =>
+        View.Message(lang, StatusCodes.Status403Forbidden, nameof(Texts.Cert_Download_Invalid_Title), nameof(Texts.Cert_Download_Invalid_Text));
 }

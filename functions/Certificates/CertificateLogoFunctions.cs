@@ -37,11 +37,10 @@ public sealed class CertificateLogoFunctions(CertificateIssuer issuer, CycleStor
         var cancellationToken = request.HttpContext.RequestAborted;
         if (await cycles.GetAsync(cycleId, cancellationToken) is null)
         {
-            return Http.NotFound("Pelatihan");
+            return Http.NotFound(Missing.Cycle);
         }
 
-        var tooLarge = Http.Error(StatusCodes.Status413PayloadTooLarge, "logo_too_large",
-            $"Berkas logo terlalu besar: paling besar {MaxLogoBytes / 1024} KB.", $"The logo file is too large: at most {MaxLogoBytes / 1024} KB.");
+        var tooLarge = Http.Error(StatusCodes.Status413PayloadTooLarge, "logo_too_large", nameof(Texts.Error_Cert_LogoTooLarge), [MaxLogoBytes / 1024]);
         if (request.ContentLength > MaxLogoBytes)
         {
             return tooLarge;
@@ -56,22 +55,17 @@ public sealed class CertificateLogoFunctions(CertificateIssuer issuer, CycleStor
         var contentType = Sniff(image);
         if (image.Length == 0 || contentType is null)
         {
-            return Http.Error(StatusCodes.Status415UnsupportedMediaType, "logo_not_an_image",
-                "Logo harus berupa gambar PNG atau JPEG. Nama atau jenis berkas saja tidak cukup: isinya diperiksa.",
-                "The logo must be a PNG or JPEG image. A file name or type is not enough: its content is checked.");
+            return Http.Error(StatusCodes.Status415UnsupportedMediaType, "logo_not_an_image", nameof(Texts.Error_Cert_LogoNotAnImage));
         }
 
         if (contentType == "image/png" && PngSize(image) is not ({ } size and { Width: > 0 and <= MaxLogoPixels, Height: > 0 and <= MaxLogoPixels }))
         {
-            return Http.Error(StatusCodes.Status422UnprocessableEntity, "logo_dimensions",
-                $"Ukuran gambar logo paling besar {MaxLogoPixels} × {MaxLogoPixels} piksel.", $"The logo image may be at most {MaxLogoPixels} × {MaxLogoPixels} pixels.");
+            return Http.Error(StatusCodes.Status422UnprocessableEntity, "logo_dimensions", nameof(Texts.Error_Cert_LogoDimensions), [MaxLogoPixels]);
         }
 
         if (!CertificateRenderer.CanDrawLogo(image))
         {
-            return Http.Error(StatusCodes.Status422UnprocessableEntity, "logo_unreadable",
-                "Gambar logo rusak atau jenisnya tidak didukung (mis. PNG berpalet atau JPEG CMYK). Simpan ulang sebagai PNG RGB atau JPEG biasa.",
-                "The logo image is damaged or of an unsupported kind (e.g. a palette PNG or a CMYK JPEG). Save it again as an RGB PNG or a plain JPEG.");
+            return Http.Error(StatusCodes.Status422UnprocessableEntity, "logo_unreadable", nameof(Texts.Error_Cert_LogoUnreadable));
         }
 
         await issuer.Container.CreateIfNotExistsAsync(PublicAccessType.None, cancellationToken: cancellationToken);
@@ -91,7 +85,7 @@ public sealed class CertificateLogoFunctions(CertificateIssuer issuer, CycleStor
         var cancellationToken = request.HttpContext.RequestAborted;
         if (await cycles.GetAsync(cycleId, cancellationToken) is null)
         {
-            return Http.NotFound("Pelatihan");
+            return Http.NotFound(Missing.Cycle);
         }
 
         try
@@ -115,7 +109,7 @@ public sealed class CertificateLogoFunctions(CertificateIssuer issuer, CycleStor
         var cancellationToken = request.HttpContext.RequestAborted;
         if (await cycles.GetAsync(cycleId, cancellationToken) is null)
         {
-            return Http.NotFound("Pelatihan");
+            return Http.NotFound(Missing.Cycle);
         }
 
         var deleted = false;

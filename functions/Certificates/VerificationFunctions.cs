@@ -1,13 +1,14 @@
 using System.Globalization;
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using TrainingCycles.Cycles;
+using TrainingCycles.Certificates.Views;
 using TrainingCycles.Infrastructure;
+using TrainingCycles.Infrastructure.Views;
 
 namespace TrainingCycles.Certificates;
 
@@ -39,7 +40,7 @@ public sealed class VerificationFunctions(CertificateIssuer issuer, CycleStore c
         }
 
         var facts = Facts(certificate, await cycles.GetAsync(certificate.PartitionKey, request.HttpContext.RequestAborted), lang);
-        return WantsJson(request) ? Json(request, facts, check: null) : Page(request, lang, facts, check: null, error: null);
+        return WantsJson(request) ? Json(request, facts, check: null) : Page(lang, facts, check: null, error: null);
     }
 
     [Function(nameof(CheckCertificateFile))]
@@ -60,22 +61,25 @@ public sealed class VerificationFunctions(CertificateIssuer issuer, CycleStore c
         if (submission.Error is { } error)
         {
             return json
-                ? WithHeaders(request, Http.Error(error.Status, error.Code, error.Id, error.En))
-                : Page(request, lang, facts, check: null, error);
+                ? WithHeaders(request, Http.Error(error.Status, error.Code, error.Key, error.Args))
+                : Page(lang, facts, check: null, error);
         }
 
         var check = new HashCheck(Convert.ToHexString(submission.Sha256!).ToLowerInvariant(),
             CryptographicOperations.FixedTimeEquals(submission.Sha256, Convert.FromHexString(certificate.Sha256)));
-        return json ? Json(request, facts, check) : Page(request, lang, facts, check, error: null);
+        return json ? Json(request, facts, check) : Page(lang, facts, check, error: null);
     }
 
-    private sealed record VerificationFacts(
+    /// <summary>What the page (and the JSON) says about a certificate, dates already formatted in the page's language.</summary>
+    public sealed record VerificationFacts(
         string Status, string Number, string HolderName, string TrainingTitle, string? Organizer, string DatesText, DateOnly? StartDate, DateOnly? EndDate,
         DateTimeOffset IssuedAt, string IssuedText, int Version, DateTimeOffset? RevokedAt, string? RevokedText, string Sha256);
 
-    private sealed record HashCheck(string SubmittedSha256, bool Match);
+    /// <summary>The outcome of checking a submitted file (or hash) against the issued PDF.</summary>
+    public sealed record HashCheck(string SubmittedSha256, bool Match);
 
-    private sealed record SubmissionError(int Status, string Code, string Id, string En);
+    /// <summary>Why a submission could not be checked: status, API code, and the catalog key with its arguments.</summary>
+    public sealed record SubmissionError(int Status, string Code, string Key, object?[] Args);
 
     private sealed record Submission(byte[]? Sha256, string? Lang, SubmissionError? Error);
 
@@ -119,105 +123,12 @@ public sealed class VerificationFunctions(CertificateIssuer issuer, CycleStore c
         submittedSha256 = check?.SubmittedSha256,
     }));
 
-    private static IActionResult Page(HttpRequest request, string lang, VerificationFacts f, HashCheck? check, SubmissionError? error)
-    {
-        string T(string id, string en) => Pages.T(lang, id, en);
-        var html = new StringBuilder(4096);
-        html.Append(Pages.LanguageSwitch(request, lang))
-            .Append("<h1>").Append(Pages.H(T("Verifikasi sertifikat", "Certificate verification"))).Append("</h1>");
-
-        if (check is not null)
-        {
-            html.Append(check.Match
-                    ? "<div id=\"check\" class=\"success\" data-match=\"true\" role=\"status\"><h2>"
-                    : "<div id=\"check\" class=\"summary\" data-match=\"false\" role=\"alert\"><h2>")
-                .Append(Pages.H(check.Match ? T("Berkas cocok", "The file matches") : T("Berkas TIDAK cocok", "The file does NOT match")))
-                .Append("</h2><p>")
-                .Append(Pages.H(check.Match
-                    ? T("Berkas ini identik dengan sertifikat yang diterbitkan untuk kode ini. Perhatikan juga status sertifikat di bawah.",
-                        "This file is identical to the certificate issued for this code. Mind the certificate's status below as well.")
-                    : T("Berkas ini berbeda dari sertifikat yang diterbitkan untuk kode ini: mungkin telah diubah, atau merupakan sertifikat atau versi lain.",
-                        "This file differs from the certificate issued for this code: it may have been altered, or it is another certificate or version.")))
-                .Append("</p><p>").Append(Pages.H(T("SHA-256 yang diperiksa:", "SHA-256 checked:"))).Append(" <code>").Append(check.SubmittedSha256).Append("</code></p></div>");
-        }
-
-        var (statusClass, heading, text) = f.Status switch
-        {
-            "revoked" => ("summary", T("Sertifikat ini telah DICABUT", "This certificate has been REVOKED"),
-                T($"Sertifikat ini tidak berlaku: dicabut pada {f.RevokedText}. Hubungi penyelenggara untuk keterangan.",
-                  $"This certificate is not valid: revoked on {f.RevokedText}. Contact the organizer for details.")),
-            "superseded" => ("summary", T("Sertifikat ini telah DIGANTI", "This certificate has been SUPERSEDED"),
-                T("Versi yang lebih baru telah diterbitkan untuk pemegang yang sama; versi ini tidak berlaku lagi. Mintalah pemegang menunjukkan versi terbarunya.",
-                  "A newer version has been issued to the same holder; this version is no longer valid. Ask the holder for the current version.")),
-            _ => ("success", T("Sertifikat ini SAH", "This certificate is VALID"),
-                f.Organizer is { Length: > 0 } organizer
-                    ? T($"Diterbitkan oleh {organizer} dan tercatat di sistem penerbit.", $"Issued by {organizer} and on record with the issuer.")
-                    : T("Sertifikat ini tercatat di sistem penerbit.", "This certificate is on record with the issuer.")),
-        };
-        html.Append("<div id=\"status\" class=\"").Append(statusClass).Append("\" data-status=\"").Append(f.Status).Append("\"><h2>")
-            .Append(Pages.H(heading)).Append("</h2><p>").Append(Pages.H(text)).Append("</p></div>");
-
-        html.Append("<dl class=\"facts\">");
-        void Fact(string id, string label, string? value)
-        {
-            if (!string.IsNullOrWhiteSpace(value))
-            {
-                html.Append("<dt>").Append(Pages.H(label)).Append("</dt><dd id=\"").Append(id).Append("\">").Append(Pages.H(value)).Append("</dd>");
-            }
-        }
-
-        Fact("holder", T("Nama pemegang", "Holder"), f.HolderName);
-        Fact("training", T("Pelatihan", "Training"), f.TrainingTitle);
-        Fact("organizer", T("Penyelenggara", "Organizer"), f.Organizer);
-        Fact("dates", T("Tanggal pelatihan", "Training dates"), f.DatesText);
-        Fact("number", T("Nomor sertifikat", "Certificate number"), f.Number);
-        Fact("issued", T("Tanggal terbit", "Issued on"), f.IssuedText);
-        if (f.Version > 1)
-        {
-            Fact("version", T("Versi", "Version"), f.Version.ToString(CultureInfo.InvariantCulture));
-        }
-
-        html.Append("<dt>SHA-256</dt><dd id=\"sha256-issued\"><code>").Append(Pages.H(f.Sha256)).Append("</code></dd></dl>");
-
-        html.Append("<h2 id=\"check-heading\">").Append(Pages.H(T("Periksa berkas sertifikat", "Check a certificate file"))).Append("</h2><p>")
-            .Append(Pages.H(T("Pilih berkas PDF sertifikat ini, atau tempel SHA-256-nya, untuk memastikan berkas tidak diubah. Berkas tidak disimpan.",
-                "Choose this certificate's PDF file, or paste its SHA-256, to make sure the file was not altered. The file is not kept.")))
-            .Append("</p>");
-        if (error is not null)
-        {
-            html.Append("<div class=\"summary\" id=\"errors\" role=\"alert\" tabindex=\"-1\"><h2>").Append(Pages.H(T("Belum dapat diperiksa", "Could not check")))
-                .Append("</h2><p>").Append(Pages.H(T(error.Id, error.En))).Append("</p></div>");
-        }
-
-        html.Append("<form method=\"post\" enctype=\"multipart/form-data\" aria-labelledby=\"check-heading\">")
-            .Append("<input type=\"hidden\" name=\"lang\" value=\"").Append(lang).Append("\">")
-            .Append("<div class=\"field").Append(error is null ? "" : " invalid").Append("\"><label for=\"file\">").Append(Pages.H(T("Berkas PDF", "PDF file"))).Append("</label>")
-            .Append("<span class=\"hint\" id=\"file-hint\">").Append(Pages.H(T($"Paling besar {MaxUploadBytes / (1024 * 1024)} MB.", $"At most {MaxUploadBytes / (1024 * 1024)} MB."))).Append("</span>")
-            .Append("<input type=\"file\" id=\"file\" name=\"file\" accept=\".pdf,application/pdf\" aria-describedby=\"file-hint\"></div>")
-            .Append("<div class=\"field\"><label for=\"sha256\">").Append(Pages.H(T("atau SHA-256 berkas", "or the file's SHA-256"))).Append("</label>")
-            .Append("<span class=\"hint\" id=\"sha256-hint\">").Append(Pages.H(T("64 karakter heksadesimal, misalnya dari perintah sha256sum.", "64 hexadecimal characters, e.g. from the sha256sum command."))).Append("</span>")
-            .Append("<input type=\"text\" id=\"sha256\" name=\"sha256\" autocomplete=\"off\" autocapitalize=\"off\" spellcheck=\"false\" aria-describedby=\"sha256-hint\"></div>")
-            .Append("<button type=\"submit\">").Append(Pages.H(T("Periksa", "Check"))).Append("</button></form>");
-
-        var status = error?.Status ?? StatusCodes.Status200OK;
-        return Pages.Render(request, lang, T("Verifikasi sertifikat", "Certificate verification"), html.ToString(), status, headExtra: LayoutCss);
-    }
-
-    /// <summary>
-    /// The page is read on the phone that scanned the QR code. The facts list must never be wider than the screen:
-    /// grid columns may shrink below their content (minmax(0, …)), long values (the 64-character SHA-256, a long
-    /// title) break anywhere, and below 36rem the terms sit above their values in one column.
-    /// </summary>
-    private const string LayoutCss = "<style>main{max-width:40rem}"
-        + "dl.facts{grid-template-columns:minmax(0,max-content) minmax(0,1fr)}dl.facts dt,dl.facts dd{min-width:0;overflow-wrap:anywhere}"
-        + "code{overflow-wrap:anywhere;word-break:break-all;font-size:.9rem}"
-        + "@media (max-width:36rem){dl.facts{grid-template-columns:minmax(0,1fr);gap:0}dl.facts dd{margin:0 0 .6rem}}</style>";
+    private static IActionResult Page(string lang, VerificationFacts f, HashCheck? check, SubmissionError? error) =>
+        View.Page<VerifyPage>(lang, new VerifyPage.Data(f, check, error, MaxUploadBytes / (1024 * 1024)), error?.Status ?? StatusCodes.Status200OK);
 
     private static async Task<Submission> ReadSubmissionAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        var tooLarge = new Submission(null, null, new SubmissionError(StatusCodes.Status413PayloadTooLarge, "too_large",
-            $"Berkas terlalu besar: paling besar {MaxUploadBytes / (1024 * 1024)} MB. Berkas sertifikat asli berukuran sekitar 50 KB.",
-            $"The file is too large: at most {MaxUploadBytes / (1024 * 1024)} MB. An original certificate file is about 50 KB."));
+        var tooLarge = new Submission(null, null, new SubmissionError(StatusCodes.Status413PayloadTooLarge, "too_large", nameof(Texts.Error_Cert_TooLarge), [MaxUploadBytes / (1024 * 1024)]));
         if (request.ContentLength > MaxUploadBytes + FormOverheadBytes)
         {
             return tooLarge;
@@ -244,8 +155,7 @@ public sealed class VerificationFunctions(CertificateIssuer issuer, CycleStore c
 
         if (!request.HasFormContentType)
         {
-            return new Submission(null, null, new SubmissionError(StatusCodes.Status415UnsupportedMediaType, "unsupported_media_type",
-                "Kirim formulir (multipart/form-data) dengan berkas PDF, atau JSON {\"sha256\": \"…\"}.", "Send a form (multipart/form-data) with the PDF file, or JSON {\"sha256\": \"…\"}."));
+            return new Submission(null, null, new SubmissionError(StatusCodes.Status415UnsupportedMediaType, "unsupported_media_type", nameof(Texts.Error_Cert_UnsupportedMediaType), []));
         }
 
         IFormCollection form;
@@ -264,7 +174,7 @@ public sealed class VerificationFunctions(CertificateIssuer issuer, CycleStore c
             // Over a limit, or not a well-formed form.
             return request.ContentLength is null or > MaxUploadBytes
                 ? tooLarge
-                : new Submission(null, null, new SubmissionError(StatusCodes.Status400BadRequest, "invalid_form", "Formulir tidak dapat dibaca. Coba lagi.", "The form could not be read. Try again."));
+                : new Submission(null, null, new SubmissionError(StatusCodes.Status400BadRequest, "invalid_form", nameof(Texts.Error_Cert_InvalidForm), []));
         }
 
         var lang = form["lang"].FirstOrDefault();
@@ -297,15 +207,13 @@ public sealed class VerificationFunctions(CertificateIssuer issuer, CycleStore c
         }
 
         return new Submission(null, lang, hex.Length == 0
-            ? new SubmissionError(StatusCodes.Status400BadRequest, "nothing_to_check", "Pilih berkas PDF sertifikat atau isi SHA-256-nya.", "Choose the certificate's PDF file or enter its SHA-256.")
-            : new SubmissionError(StatusCodes.Status400BadRequest, "invalid_sha256", "SHA-256 harus 64 karakter heksadesimal (0-9, a-f).", "A SHA-256 has 64 hexadecimal characters (0-9, a-f)."));
+            ? new SubmissionError(StatusCodes.Status400BadRequest, "nothing_to_check", nameof(Texts.Error_Cert_NothingToCheck), [])
+            : new SubmissionError(StatusCodes.Status400BadRequest, "invalid_sha256", nameof(Texts.Error_Cert_InvalidSha256), []));
     }
 
     private static IActionResult NotFound(HttpRequest request, string lang, bool json) => json
-        ? WithHeaders(request, Http.Error(StatusCodes.Status404NotFound, "not_found", "Sertifikat tidak ditemukan.", "Certificate not found."))
-        : Pages.Message(request, lang, StatusCodes.Status404NotFound, "Sertifikat tidak ditemukan", "Certificate not found",
-            "Tidak ada sertifikat dengan kode ini. Periksa kembali alamatnya, atau pindai ulang kode QR pada sertifikat.",
-            "There is no certificate with this code. Check the address, or scan the certificate's QR code again.");
+        ? WithHeaders(request, Http.Error(StatusCodes.Status404NotFound, "not_found", nameof(Texts.Error_Cert_NotFound)))
+        : View.Message(lang, StatusCodes.Status404NotFound, nameof(Texts.Cert_Verify_NotFound_Title), nameof(Texts.Cert_Verify_NotFound_Text));
 
     private static IActionResult WithHeaders(HttpRequest request, IActionResult result)
     {

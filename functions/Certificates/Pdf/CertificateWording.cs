@@ -1,4 +1,5 @@
 using System.Globalization;
+using TrainingCycles.Infrastructure;
 
 namespace TrainingCycles.Certificates.Pdf;
 
@@ -14,27 +15,21 @@ internal sealed record CertificateWording(
     string Hours,
     string Separator)
 {
-    private static readonly CertificateWording Indonesian = new(
-        Heading: "SERTIFIKAT",
-        Number: "Nomor:",
-        AwardedTo: "diberikan kepada:",
-        Completed: "telah mengikuti",
-        OrganizedBy: "yang diselenggarakan oleh {0}",
-        On: "pada tanggal {0}",
-        At: "di {0}",
-        Hours: "selama {0} Jam Pelajaran (JP)",
-        Separator: " ");
+    private static readonly CertificateWording Indonesian = From("id", separator: " ");
 
-    private static readonly CertificateWording English = new(
-        Heading: "CERTIFICATE",
-        Number: "Number:",
-        AwardedTo: "is awarded to:",
-        Completed: "for having successfully completed",
-        OrganizedBy: "organised by {0}",
-        On: "held on {0}",
-        At: "in {0}",
-        Hours: "totalling {0} lesson hours (Jam Pelajaran, JP)",
-        Separator: ", ");
+    private static readonly CertificateWording English = From("en", separator: ", ");
+
+    // The words come from the text catalog (Cert_Pdf_…); the separator between the detail parts is typography.
+    private static CertificateWording From(string lang, string separator) => new(
+        Heading: Text.Get(lang, nameof(Texts.Cert_Pdf_Heading)),
+        Number: Text.Get(lang, nameof(Texts.Cert_Pdf_Number)),
+        AwardedTo: Text.Get(lang, nameof(Texts.Cert_Pdf_AwardedTo)),
+        Completed: Text.Get(lang, nameof(Texts.Cert_Pdf_Completed)),
+        OrganizedBy: Text.Get(lang, nameof(Texts.Cert_Pdf_OrganizedBy)),
+        On: Text.Get(lang, nameof(Texts.Cert_Pdf_On)),
+        At: Text.Get(lang, nameof(Texts.Cert_Pdf_At)),
+        Hours: Text.Get(lang, nameof(Texts.Cert_Pdf_Hours)),
+        Separator: separator);
 
     /// <summary>"en", "en-US", "EN" … are English; anything else is Bahasa Indonesia.</summary>
     public static CertificateWording For(string? language) =>
