@@ -108,6 +108,12 @@ public sealed record OpenRegistrationSettings
 /// <summary>A field-level validation error, in both languages.</summary>
 public sealed record FieldError(string Field, string Message, string MessageEn)
 {
+    /// <summary>An error from a catalog text in both languages: <c>new("title", Text.Both(nameof(Texts.Field_X)))</c>.</summary>
+    public FieldError(string field, (string Id, string En) message)
+        : this(field, message.Id, message.En)
+    {
+    }
+
     /// <summary>The error for <paramref name="field"/> from the catalog: <c>FieldError.Of("email", nameof(Texts.Field_EmailInvalid))</c>.</summary>
     public static FieldError Of(string field, string key, params object?[] args)
     {

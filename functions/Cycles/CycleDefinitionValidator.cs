@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using NodaTime;
 using NodaTime.Text;
+using TrainingCycles.Infrastructure;
 
 namespace TrainingCycles.Cycles;
 
@@ -42,55 +43,54 @@ public static partial class CycleDefinitionValidator
         var errors = new List<FieldError>();
         if (definition is null)
         {
-            errors.Add(new("", "Definisi pelatihan kosong atau bukan JSON yang valid.", "The cycle definition is empty or not valid JSON."));
+            errors.Add(new("", Text.Both(nameof(Texts.Field_Cycle_DefinitionEmpty))));
             return (null, errors);
         }
 
-        Text(definition.Title, "title", "Judul pelatihan", "Title", 200, errors);
-        Text(definition.OrganizerName, "organizerName", "Nama penyelenggara", "Organizer name", 200, errors);
-        Text(definition.Venue, "venue", "Tempat pelatihan", "Venue", 300, errors);
+        CheckText(definition.Title, "title", nameof(Texts.Field_Cycle_Label_Title), 200, errors);
+        CheckText(definition.OrganizerName, "organizerName", nameof(Texts.Field_Cycle_Label_OrganizerName), 200, errors);
+        CheckText(definition.Venue, "venue", nameof(Texts.Field_Cycle_Label_Venue), 300, errors);
         if (definition.Description is { Length: > 4000 })
         {
-            errors.Add(new("description", "Deskripsi paling banyak 4.000 karakter.", "Description must be at most 4,000 characters."));
+            errors.Add(new("description", Text.Both(nameof(Texts.Field_Cycle_DescriptionTooLong))));
         }
 
         var zoneId = string.IsNullOrWhiteSpace(definition.TimeZone) ? DefaultTimeZone : definition.TimeZone.Trim();
         var zone = DateTimeZoneProviders.Tzdb.GetZoneOrNull(zoneId);
         if (zone is null)
         {
-            errors.Add(new("timeZone", $"Zona waktu '{zoneId}' tidak dikenal. Gunakan nama IANA, mis. Asia/Jakarta (WIB), Asia/Makassar (WITA), Asia/Jayapura (WIT).",
-                $"Unknown time zone '{zoneId}'. Use an IANA name, e.g. Asia/Jakarta."));
+            errors.Add(new("timeZone", Text.Both(nameof(Texts.Field_Cycle_TimeZoneUnknown), zoneId)));
         }
 
         if (definition.Capacity is not int capacity || capacity < 1)
         {
-            errors.Add(new("capacity", "Kapasitas harus minimal 1 peserta.", "Capacity must be at least 1."));
+            errors.Add(new("capacity", Text.Both(nameof(Texts.Field_Cycle_CapacityTooSmall))));
         }
         else if (capacity > 100_000)
         {
-            errors.Add(new("capacity", "Kapasitas paling banyak 100.000 peserta.", "Capacity must be at most 100,000."));
+            errors.Add(new("capacity", Text.Both(nameof(Texts.Field_Cycle_CapacityTooLarge))));
         }
 
         var opens = Time(definition.RegistrationOpensAt, "registrationOpensAt", zone, errors);
         var closes = Time(definition.RegistrationClosesAt, "registrationClosesAt", zone, errors);
         if (opens is not null && closes is not null && closes <= opens)
         {
-            errors.Add(new("registrationClosesAt", "Batas akhir pendaftaran harus setelah pendaftaran dibuka.", "Registration must close after it opens."));
+            errors.Add(new("registrationClosesAt", Text.Both(nameof(Texts.Field_Cycle_ClosesBeforeOpens))));
         }
 
         if (closes is not null && closes <= now)
         {
-            errors.Add(new("registrationClosesAt", "Batas akhir pendaftaran sudah lewat.", "The registration deadline is already past."));
+            errors.Add(new("registrationClosesAt", Text.Both(nameof(Texts.Field_Cycle_DeadlinePast))));
         }
 
         var sessions = new List<ScheduledSession>();
         if (definition.Sessions is not { Count: > 0 })
         {
-            errors.Add(new("sessions", "Tambahkan minimal satu sesi pelatihan.", "Add at least one training session."));
+            errors.Add(new("sessions", Text.Both(nameof(Texts.Field_Cycle_NoSessions))));
         }
         else if (definition.Sessions.Count > MaxSessions)
         {
-            errors.Add(new("sessions", $"Paling banyak {MaxSessions} sesi.", $"At most {MaxSessions} sessions."));
+            errors.Add(new("sessions", Text.Both(nameof(Texts.Field_Cycle_TooManySessions), MaxSessions)));
         }
         else
         {
@@ -101,24 +101,24 @@ public static partial class CycleDefinitionValidator
                 var field = $"sessions[{i}]";
                 if (s is null)
                 {
-                    errors.Add(new(field, "Sesi kosong.", "Empty session."));
+                    errors.Add(new(field, Text.Both(nameof(Texts.Field_Cycle_SessionEmpty))));
                     continue;
                 }
 
                 var id = string.IsNullOrWhiteSpace(s.Id) ? "s" + (i + 1).ToString(CultureInfo.InvariantCulture) : s.Id.Trim();
                 if (!SessionId().IsMatch(id))
                 {
-                    errors.Add(new(field + ".id", "Id sesi hanya boleh huruf, angka dan tanda hubung (maks. 20).", "Session id may only hold letters, digits and hyphens (max 20)."));
+                    errors.Add(new(field + ".id", Text.Both(nameof(Texts.Field_Cycle_SessionIdInvalid))));
                 }
                 else if (!ids.Add(id))
                 {
-                    errors.Add(new(field + ".id", $"Id sesi '{id}' dipakai lebih dari sekali.", $"Session id '{id}' is used more than once."));
+                    errors.Add(new(field + ".id", Text.Both(nameof(Texts.Field_Cycle_SessionIdDuplicate), id)));
                 }
 
                 var title = string.IsNullOrWhiteSpace(s.Title) ? $"Sesi {i + 1}" : s.Title.Trim();
                 if (title.Length > 200)
                 {
-                    errors.Add(new(field + ".title", "Judul sesi paling banyak 200 karakter.", "Session title must be at most 200 characters."));
+                    errors.Add(new(field + ".title", Text.Both(nameof(Texts.Field_Cycle_SessionTitleTooLong))));
                 }
 
                 var start = Time(s.StartsAt, field + ".startsAt", zone, errors);
@@ -130,16 +130,16 @@ public static partial class CycleDefinitionValidator
 
                 if (end <= start)
                 {
-                    errors.Add(new(field + ".endsAt", "Sesi harus berakhir setelah dimulai.", "A session must end after it starts."));
+                    errors.Add(new(field + ".endsAt", Text.Both(nameof(Texts.Field_Cycle_SessionEndsBeforeStart))));
                 }
                 else if (end - start > TimeSpan.FromHours(24))
                 {
-                    errors.Add(new(field + ".endsAt", "Satu sesi paling lama 24 jam; bagi pelatihan beberapa hari menjadi beberapa sesi.", "A session lasts at most 24 hours; split multi-day trainings into sessions."));
+                    errors.Add(new(field + ".endsAt", Text.Both(nameof(Texts.Field_Cycle_SessionTooLong))));
                 }
 
                 if (closes is not null && start < closes)
                 {
-                    errors.Add(new(field + ".startsAt", "Sesi tidak boleh dimulai sebelum batas akhir pendaftaran.", "A session cannot start before the registration deadline."));
+                    errors.Add(new(field + ".startsAt", Text.Both(nameof(Texts.Field_Cycle_SessionBeforeDeadline))));
                 }
 
                 sessions.Add(new ScheduledSession(id, title, start.Value, end.Value));
@@ -151,7 +151,7 @@ public static partial class CycleDefinitionValidator
                 if (ordered[i].StartsAt < ordered[i - 1].EndsAt)
                 {
                     var index = sessions.IndexOf(ordered[i]);
-                    errors.Add(new($"sessions[{index}].startsAt", $"Sesi '{ordered[i].Title}' tumpang tindih dengan sesi '{ordered[i - 1].Title}'.", $"Session '{ordered[i].Title}' overlaps '{ordered[i - 1].Title}'."));
+                    errors.Add(new($"sessions[{index}].startsAt", Text.Both(nameof(Texts.Field_Cycle_SessionsOverlap), ordered[i].Title, ordered[i - 1].Title)));
                 }
             }
 
@@ -164,67 +164,64 @@ public static partial class CycleDefinitionValidator
         var completion = definition.Completion ?? new CompletionRule();
         if (completion.MinimumAttendancePercent is < 0 or > 100)
         {
-            errors.Add(new("completion.minimumAttendancePercent", "Persentase kehadiran minimum harus 0–100.", "Minimum attendance must be 0–100 percent."));
+            errors.Add(new("completion.minimumAttendancePercent", Text.Both(nameof(Texts.Field_Cycle_MinimumAttendance))));
         }
 
         var certificate = definition.Certificate ?? new CertificateSettings();
         if (certificate.NumberFormat is not { } numberFormat || !numberFormat.Contains("{seq", StringComparison.Ordinal) || !NumberFormat().IsMatch(numberFormat))
         {
-            errors.Add(new("certificate.numberFormat", "Format nomor sertifikat harus memuat {seq} (mis. {seq:000}/BPSDM-KT/{yyyy}) dan hanya token {seq}, {seq:000}, {yyyy}, {MM}, {code}.",
-                "The certificate number format must contain {seq} (e.g. {seq:000}/BPSDM-KT/{yyyy}) and only the tokens {seq}, {seq:000}, {yyyy}, {MM}, {code}."));
+            errors.Add(new("certificate.numberFormat", Text.Both(nameof(Texts.Field_Cycle_NumberFormat))));
         }
 
         if (certificate.TrainingHours is < 1 or > 1000)
         {
-            errors.Add(new("certificate.trainingHours", "Jumlah jam pelajaran (JP) harus 1–1.000.", "Training hours (JP) must be 1–1,000."));
+            errors.Add(new("certificate.trainingHours", Text.Both(nameof(Texts.Field_Cycle_TrainingHours))));
         }
 
-        Text(certificate.SignatoryName, "certificate.signatoryName", "Nama penandatangan", "Signatory name", 200, errors);
-        Text(certificate.SignatoryTitle, "certificate.signatoryTitle", "Jabatan penandatangan", "Signatory title", 200, errors);
+        CheckText(certificate.SignatoryName, "certificate.signatoryName", nameof(Texts.Field_Cycle_Label_SignatoryName), 200, errors);
+        CheckText(certificate.SignatoryTitle, "certificate.signatoryTitle", nameof(Texts.Field_Cycle_Label_SignatoryTitle), 200, errors);
         if (!string.IsNullOrWhiteSpace(certificate.SignatoryNip) && !NipShape().IsMatch(certificate.SignatoryNip.Replace(" ", "", StringComparison.Ordinal)))
         {
-            errors.Add(new("certificate.signatoryNip", "NIP penandatangan harus 18 digit angka.", "The signatory's NIP must be 18 digits."));
+            errors.Add(new("certificate.signatoryNip", Text.Both(nameof(Texts.Field_Cycle_SignatoryNip))));
         }
 
         if (!string.IsNullOrWhiteSpace(certificate.SigningPlace))
         {
-            Text(certificate.SigningPlace, "certificate.signingPlace", "Tempat penandatanganan", "Place of signing", 100, errors);
+            CheckText(certificate.SigningPlace, "certificate.signingPlace", nameof(Texts.Field_Cycle_Label_SigningPlace), 100, errors);
         }
 
         if (certificate.AccentColor is { } color && !HexColor().IsMatch(color))
         {
-            errors.Add(new("certificate.accentColor", "Warna harus berformat #RRGGBB.", "Colour must look like #RRGGBB."));
+            errors.Add(new("certificate.accentColor", Text.Both(nameof(Texts.Field_Cycle_AccentColor))));
         }
 
         var open = definition.OpenRegistration ?? new OpenRegistrationSettings();
         if (open.ConfirmWithinMinutes is < 1 or > 10_080)
         {
-            errors.Add(new("openRegistration.confirmWithinMinutes", "Batas waktu konfirmasi email harus 1–10.080 menit (7 hari).", "The email confirmation window must be 1–10,080 minutes (7 days)."));
+            errors.Add(new("openRegistration.confirmWithinMinutes", Text.Both(nameof(Texts.Field_Cycle_ConfirmWindow))));
         }
 
         if (open.AllowedEmailDomains is { } domains &&
             (domains.Count > 20 || domains.Any(d => d is null || !EmailDomain().IsMatch(d))))
         {
-            errors.Add(new("openRegistration.allowedEmailDomains", "Domain email tidak valid: paling banyak 20 nama domain seperti go.id atau kalteng.go.id (tanpa @).",
-                "Invalid email domains: at most 20 domain names such as go.id or kalteng.go.id (no @)."));
+            errors.Add(new("openRegistration.allowedEmailDomains", Text.Both(nameof(Texts.Field_Cycle_EmailDomains))));
         }
 
         var checkIn = definition.CheckIn ?? new CheckInSettings();
         if (checkIn.OpensMinutesBeforeStart is < 0 or > 720 || checkIn.ClosesMinutesAfterStart is < 0 or > 1440 || checkIn.LateAfterMinutes < 0 || checkIn.LateAfterMinutes > checkIn.ClosesMinutesAfterStart)
         {
-            errors.Add(new("checkIn", "Jendela presensi tidak valid (buka 0–720 menit sebelum, tutup 0–1.440 menit setelah mulai, terlambat ≤ tutup).",
-                "Invalid check-in window (opens 0–720 min before, closes 0–1,440 min after start, late ≤ close)."));
+            errors.Add(new("checkIn", Text.Both(nameof(Texts.Field_Cycle_CheckInWindow))));
         }
 
         if (definition.Regencies is { } regencies && (regencies.Count > 100 || regencies.Any(r => string.IsNullOrWhiteSpace(r) || r.Length > 100)))
         {
-            errors.Add(new("regencies", "Daftar kabupaten/kota berisi nilai kosong atau terlalu panjang (maks. 100 nilai, 100 karakter).", "The regency/city list has empty or overlong values (max 100 values of 100 characters)."));
+            errors.Add(new("regencies", Text.Both(nameof(Texts.Field_Cycle_Regencies))));
         }
 
         // A table property holds 32K characters; the definition is stored whole as JSON, so it must fit.
         if (errors.Count == 0 && System.Text.Json.JsonSerializer.Serialize(definition, CycleStore.Json).Length > MaxDefinitionJsonChars)
         {
-            errors.Add(new("", "Definisi terlalu besar untuk disimpan (kurangi deskripsi, sesi, atau daftar kabupaten/kota).", "The definition is too large to store (shorten the description, sessions or regency list)."));
+            errors.Add(new("", Text.Both(nameof(Texts.Field_Cycle_DefinitionTooLarge))));
         }
 
         if (errors.Count > 0 || zone is null || opens is null || closes is null)
@@ -258,38 +255,44 @@ public static partial class CycleDefinitionValidator
             }
 
             string At(DateTimeOffset t, string lang) => Infrastructure.Formatting.Time(t, schedule.TimeZone, lang);
+            string Warning(string lang, string trainingEnds) =>
+                Text.Get(lang, nameof(Texts.Field_Cycle_Warning_CheckInClosesAfterEnd), s.Title, closes, At(windowCloses, lang), zone, At(s.EndsAt, lang), trainingEnds);
             warnings.Add(new(
                 "checkIn.closesMinutesAfterStart",
-                $"Presensi sesi '{s.Title}' ditutup {closes} menit setelah mulai ({At(windowCloses, "id")} {zone}), setelah sesi berakhir ({At(s.EndsAt, "id")} {zone}). " +
-                $"Pelatihan dianggap berakhir saat presensi terakhir ditutup: {ends} {zone}. Perkecil checkIn.closesMinutesAfterStart bila bukan itu maksudnya.",
-                $"Check-in for session '{s.Title}' closes {closes} minutes after it starts ({At(windowCloses, "en")} {zone}), after the session ends ({At(s.EndsAt, "en")} {zone}). " +
-                $"Training counts as ended when the last check-in closes: {endsEn} {zone}. Lower checkIn.closesMinutesAfterStart if that is not what you meant."));
+                Warning("id", ends),
+                Warning("en", endsEn)));
         }
 
         return warnings;
     }
 
-    private static void Text(string? value, string field, string labelId, string labelEn, int max, List<FieldError> errors)
+    private static void CheckText(string? value, string field, string label, int max, List<FieldError> errors)
     {
         if (string.IsNullOrWhiteSpace(value))
         {
-            errors.Add(new(field, $"{labelId} wajib diisi.", $"{labelEn} is required."));
+            errors.Add(Labelled(field, nameof(Texts.Field_Cycle_TextRequired), label));
         }
         else if (value.Length > max)
         {
-            errors.Add(new(field, $"{labelId} paling banyak {max} karakter.", $"{labelEn} must be at most {max} characters."));
+            errors.Add(Labelled(field, nameof(Texts.Field_Cycle_TextTooLong), label, max));
         }
         else if (value.Any(c => char.IsControl(c) && c is not '\n' and not '\r' and not '\t'))
         {
-            errors.Add(new(field, $"{labelId} berisi karakter kontrol yang tidak diizinkan.", $"{labelEn} contains control characters."));
+            errors.Add(Labelled(field, nameof(Texts.Field_Cycle_TextControl), label));
         }
     }
+
+    /// <summary>An error whose first placeholder is the field's label (<paramref name="label"/>, a catalog key), in each language.</summary>
+    internal static FieldError Labelled(string field, string key, string label, params object?[] args) =>
+        new(field, WithLabel("id", key, label, args), WithLabel("en", key, label, args));
+
+    private static string WithLabel(string lang, string key, string label, object?[] args) => Text.Get(lang, key, [Text.Get(lang, label), .. args]);
 
     private static DateTimeOffset? Time(string? value, string field, DateTimeZone? zone, List<FieldError> errors)
     {
         if (string.IsNullOrWhiteSpace(value))
         {
-            errors.Add(new(field, "Waktu wajib diisi (format ISO-8601, mis. 2026-12-07T08:00).", "Time is required (ISO-8601, e.g. 2026-12-07T08:00)."));
+            errors.Add(new(field, Text.Both(nameof(Texts.Field_Cycle_TimeRequired))));
             return null;
         }
 
@@ -319,7 +322,7 @@ public static partial class CycleDefinitionValidator
             // Times at the edge of the calendar (year 1, year 9999 with an offset) cannot be represented.
         }
 
-        errors.Add(new(field, $"'{Shorten(value)}' bukan waktu ISO-8601 (mis. 2026-12-07T08:00 atau 2026-12-07T08:00:00+07:00).", $"'{Shorten(value)}' is not an ISO-8601 time (e.g. 2026-12-07T08:00)."));
+        errors.Add(new(field, Text.Both(nameof(Texts.Field_Cycle_TimeInvalid), Shorten(value))));
         return null;
     }
 
@@ -331,7 +334,7 @@ public static partial class CycleDefinitionValidator
             return utc;
         }
 
-        errors.Add(new(field, "Tahun harus antara 2000 dan 2100.", "The year must be between 2000 and 2100."));
+        errors.Add(new(field, Text.Both(nameof(Texts.Field_Cycle_YearRange))));
         return null;
     }
 
@@ -345,7 +348,7 @@ public static partial class CycleDefinitionValidator
 
         if (values.Count > MaxReminders)
         {
-            errors.Add(new(field, $"Paling banyak {MaxReminders} pengingat.", $"At most {MaxReminders} reminders."));
+            errors.Add(new(field, Text.Both(nameof(Texts.Field_Cycle_TooManyReminders), MaxReminders)));
             return result;
         }
 
@@ -354,7 +357,7 @@ public static partial class CycleDefinitionValidator
             var parsed = PeriodPattern.NormalizingIso.Parse(values[i]?.Trim() ?? "");
             if (!parsed.Success || parsed.Value.Years != 0 || parsed.Value.Months != 0)
             {
-                errors.Add(new($"{field}[{i}]", $"'{Shorten(values[i] ?? "")}' bukan durasi ISO-8601 dalam minggu/hari/jam/menit (mis. P3D, P1D, PT2H).", $"'{Shorten(values[i] ?? "")}' is not an ISO-8601 duration in weeks/days/hours/minutes (e.g. P3D, PT2H)."));
+                errors.Add(new($"{field}[{i}]", Text.Both(nameof(Texts.Field_Cycle_DurationInvalid), Shorten(values[i] ?? string.Empty))));
                 continue;
             }
 
@@ -370,7 +373,7 @@ public static partial class CycleDefinitionValidator
 
             if (offset <= TimeSpan.Zero || offset > MaxReminderOffset)
             {
-                errors.Add(new($"{field}[{i}]", "Durasi pengingat harus lebih dari 0 dan paling lama 90 hari.", "A reminder offset must be positive and at most 90 days."));
+                errors.Add(new($"{field}[{i}]", Text.Both(nameof(Texts.Field_Cycle_ReminderOffsetRange))));
                 continue;
             }
 

@@ -37,9 +37,7 @@ public sealed class CycleFunctions(CycleStore cycles, AuditLog audit, TimeProvid
             var key = keys.Count == 1 ? keys[0]?.Trim() : null;
             if (string.IsNullOrEmpty(key) || key.Length > MaxIdempotencyKeyLength || key.Any(c => c < 0x21 || c > 0x7e))
             {
-                return Http.Error(StatusCodes.Status400BadRequest, "invalid_idempotency_key",
-                    $"Header {IdempotencyKeyHeader} harus satu nilai, 1–{MaxIdempotencyKeyLength} karakter ASCII tanpa spasi.",
-                    $"The {IdempotencyKeyHeader} header must be one value of 1–{MaxIdempotencyKeyLength} ASCII characters without spaces.");
+                return Http.Error(StatusCodes.Status400BadRequest, "invalid_idempotency_key", nameof(Texts.Error_Cycle_InvalidIdempotencyKey), [IdempotencyKeyHeader, MaxIdempotencyKeyLength]);
             }
 
             cycleId = CycleStore.IdFromIdempotencyKey(key);
@@ -83,9 +81,7 @@ public sealed class CycleFunctions(CycleStore cycles, AuditLog audit, TimeProvid
     {
         if (cycle.Entity.CreateRequestHash != requestHash)
         {
-            return Http.Error(StatusCodes.Status409Conflict, "idempotency_key_reused",
-                $"{IdempotencyKeyHeader} ini sudah dipakai untuk definisi pelatihan lain; tidak ada yang disimpan.",
-                $"This {IdempotencyKeyHeader} was already used with a different definition; nothing was saved.", new { cycleId = cycle.CycleId });
+            return Http.Error(StatusCodes.Status409Conflict, "idempotency_key_reused", nameof(Texts.Error_Cycle_IdempotencyKeyReused), [IdempotencyKeyHeader], new { cycleId = cycle.CycleId });
         }
 
         logger.LogInformation("Create of cycle {CycleId} repeated with the same idempotency key", cycle.CycleId);
@@ -129,9 +125,7 @@ public sealed class CycleFunctions(CycleStore cycles, AuditLog audit, TimeProvid
     }
 
     private static IActionResult WorkflowNotStarted(CycleRecord cycle) => Http.Error(StatusCodes.Status503ServiceUnavailable, "workflow_not_started",
-        $"Pelatihan {cycle.CycleId} sudah tersimpan, tetapi alur kerjanya belum dapat dimulai. Kirim ulang permintaan yang sama dengan {IdempotencyKeyHeader} yang sama, atau buka pelatihan ini: alur kerja dimulai saat itu.",
-        $"Cycle {cycle.CycleId} was saved, but its workflow could not be started yet. Send the same request again with the same {IdempotencyKeyHeader}, or open the cycle: the workflow starts then.",
-        new { cycleId = cycle.CycleId });
+        nameof(Texts.Error_Cycle_WorkflowNotStarted), [cycle.CycleId, IdempotencyKeyHeader], new { cycleId = cycle.CycleId });
 
     [Function(nameof(ListCycles))]
 
@@ -170,7 +164,7 @@ public sealed class CycleFunctions(CycleStore cycles, AuditLog audit, TimeProvid
         var cycle = await cycles.GetAsync(cycleId);
         if (cycle is null)
         {
-            return Http.NotFound("Pelatihan");
+            return Http.NotFound(Missing.Cycle);
         }
 
         await TryStartWorkflowAsync(cycle, durable); // heals a create that was cut off before the workflow started
@@ -228,7 +222,7 @@ public sealed class CycleFunctions(CycleStore cycles, AuditLog audit, TimeProvid
             reason = cancel!.Reason is null ? null : PlainText.Line(cancel.Reason, 1000); // goes into official mail: plain, one line
             if (reason is { Length: > 500 })
             {
-                return ValidationFailed([new FieldError("reason", "Alasan paling banyak 500 karakter.", "Reason must be at most 500 characters.")]);
+                return ValidationFailed([new FieldError("reason", Text.Both(nameof(Texts.Field_Cycle_ReasonTooLong)))]);
             }
         }
 
@@ -251,7 +245,7 @@ public sealed class CycleFunctions(CycleStore cycles, AuditLog audit, TimeProvid
         var cycle = await cycles.GetAsync(cycleId);
         if (cycle is null)
         {
-            return Http.NotFound("Pelatihan");
+            return Http.NotFound(Missing.Cycle);
         }
 
         var body = await Http.ReadBodyAsync(request, MaxDefinitionBytes, request.HttpContext.RequestAborted);
@@ -290,7 +284,7 @@ public sealed class CycleFunctions(CycleStore cycles, AuditLog audit, TimeProvid
 
         if (cycle.Phase == CyclePhase.InTraining && schedule.TrainingStartsAt != cycle.Schedule.TrainingStartsAt && cycle.Schedule.TrainingStartsAt <= time.GetUtcNow())
         {
-            return ValidationFailed([new FieldError("sessions[0].startsAt", "Sesi yang sudah berlangsung tidak dapat dipindah.", "A session that has already started cannot be moved.")]);
+            return ValidationFailed([new FieldError("sessions[0].startsAt", Text.Both(nameof(Texts.Field_Cycle_SessionStarted)))]);
         }
 
         var updated = await cycles.UpdateAsync(cycleId, entity =>
@@ -316,7 +310,7 @@ public sealed class CycleFunctions(CycleStore cycles, AuditLog audit, TimeProvid
         var cycle = await cycles.GetAsync(cycleId);
         if (cycle is null)
         {
-            return Http.NotFound("Pelatihan");
+            return Http.NotFound(Missing.Cycle);
         }
 
         if (!allowed.Contains(cycle.Phase))
@@ -370,11 +364,11 @@ public sealed class CycleFunctions(CycleStore cycles, AuditLog audit, TimeProvid
     }
 
     internal static IActionResult ValidationFailed(IReadOnlyList<FieldError> errors) =>
-        Http.Error(StatusCodes.Status400BadRequest, "validation_failed", "Definisi tidak valid; periksa setiap kolom yang disebut.", "The definition is not valid; see each field named.",
+        Http.Error(StatusCodes.Status400BadRequest, "validation_failed", nameof(Texts.Error_Cycle_ValidationFailed), [],
             errors.Select(e => new { field = e.Field, message = e.Message, messageEn = e.MessageEn }).ToList());
 
     internal static IActionResult WrongPhase(CyclePhase phase) =>
-        Http.Error(StatusCodes.Status409Conflict, "wrong_phase", $"Tindakan ini tidak tersedia pada fase {phase}.", $"This action is not available in phase {phase}.", new { phase });
+        Http.Error(StatusCodes.Status409Conflict, "wrong_phase", nameof(Texts.Error_Cycle_WrongPhase), [phase.ToString()], new { phase });
 }
 
 public sealed record CancelRequest(string? Reason);

@@ -24,7 +24,14 @@ public sealed record InviteeRow(int Line, string Email, string? FullName, string
 }
 
 /// <param name="Name">The row's name (or email) so a person finds the row; <param name="Value">the refused value as written.</param></param>
-public sealed record RowError(int Line, string Field, string Message, string MessageEn, string? Name = null, string? Value = null);
+public sealed record RowError(int Line, string Field, string Message, string MessageEn, string? Name = null, string? Value = null)
+{
+    /// <summary>A row error from a catalog text in both languages (<c>Text.Both(nameof(Texts.Field_X), args…)</c>).</summary>
+    public RowError(int line, string field, (string Id, string En) message, string? name = null, string? value = null)
+        : this(line, field, message.Id, message.En, name, value)
+    {
+    }
+}
 
 /// <summary>What a parse found: rows, per-row errors, and the columns (CSV headers or JSON properties) it did not use.</summary>
 public sealed record InviteeParse(IReadOnlyList<InviteeRow> Rows, IReadOnlyList<RowError> Errors, IReadOnlyList<string> IgnoredColumns);
@@ -89,7 +96,7 @@ public static class InviteeImport
         {
             if (!csv.Read() || !csv.ReadHeader() || csv.HeaderRecord is null)
             {
-                errors.Add(new(1, "header", "Berkas kosong: baris pertama harus berisi judul kolom (mis. email,nama,nip).", "Empty file: the first row must hold column headers (e.g. email,name,nip)."));
+                errors.Add(new(1, "header", Text.Both(nameof(Texts.Field_Cycle_Import_HeaderEmpty))));
                 return new(rows, errors, ignored);
             }
 
@@ -109,7 +116,7 @@ public static class InviteeImport
 
             if (!columns.ContainsKey("email"))
             {
-                errors.Add(new(1, "header", "Kolom 'email' tidak ditemukan di baris judul.", "No 'email' column in the header row."));
+                errors.Add(new(1, "header", Text.Both(nameof(Texts.Field_Cycle_Import_NoEmailColumn))));
                 return new(rows, errors, ignored);
             }
 
@@ -123,7 +130,7 @@ public static class InviteeImport
 
                 if (rows.Count + errors.Count >= MaxRows)
                 {
-                    errors.Add(new(line, "", $"Paling banyak {MaxRows} baris per impor.", $"At most {MaxRows} rows per import."));
+                    errors.Add(new(line, "", Text.Both(nameof(Texts.Field_Cycle_Import_TooManyRows), MaxRows)));
                     break;
                 }
 
@@ -133,7 +140,7 @@ public static class InviteeImport
         }
         catch (CsvHelperException e)
         {
-            errors.Add(new(e.Context?.Parser?.RawRow ?? 0, "", "Berkas CSV tidak dapat dibaca: " + e.GetType().Name, "The CSV file could not be read: " + e.GetType().Name));
+            errors.Add(new(e.Context?.Parser?.RawRow ?? 0, "", Text.Both(nameof(Texts.Field_Cycle_Import_CsvUnreadable), e.GetType().Name)));
         }
 
         CheckDuplicates(rows, errors);
@@ -151,7 +158,7 @@ public static class InviteeImport
             var array = document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("invitees", out var inner) ? inner : document.RootElement;
             if (array.ValueKind != JsonValueKind.Array)
             {
-                errors.Add(new(0, "", "JSON harus berupa larik invitee atau objek {\"invitees\": [...]}.", "JSON must be an array of invitees or {\"invitees\": [...]}."));
+                errors.Add(new(0, "", Text.Both(nameof(Texts.Field_Cycle_Import_JsonShape))));
                 return new(rows, errors, []);
             }
 
@@ -161,13 +168,13 @@ public static class InviteeImport
                 index++;
                 if (index > MaxRows)
                 {
-                    errors.Add(new(index, "", $"Paling banyak {MaxRows} baris per impor.", $"At most {MaxRows} rows per import."));
+                    errors.Add(new(index, "", Text.Both(nameof(Texts.Field_Cycle_Import_TooManyRows), MaxRows)));
                     break;
                 }
 
                 if (item.ValueKind != JsonValueKind.Object)
                 {
-                    errors.Add(new(index, "", "Setiap invitee harus berupa objek.", "Each invitee must be an object."));
+                    errors.Add(new(index, "", Text.Both(nameof(Texts.Field_Cycle_Import_InviteeNotObject))));
                     continue;
                 }
 
@@ -190,13 +197,13 @@ public static class InviteeImport
 
         catch (JsonException)
         {
-            errors.Add(new(0, "", "Isi permintaan bukan JSON yang valid.", "The request body is not valid JSON."));
+            errors.Add(new(0, "", Text.Both(nameof(Texts.Field_Cycle_Import_JsonInvalid))));
         }
         catch (InvalidOperationException)
         {
             // A lone surrogate escape (\ud800) is valid JSON but not text: refuse the whole file.
             rows.Clear();
-            errors.Add(new(0, "", "Isi JSON memuat karakter yang tidak valid.", "The JSON contains invalid characters (lone surrogates)."));
+            errors.Add(new(0, "", Text.Both(nameof(Texts.Field_Cycle_Import_JsonInvalidChars))));
         }
 
         CheckDuplicates(rows, errors);
@@ -214,32 +221,33 @@ public static class InviteeImport
         var position = field("position");
         var rank = field("rank");
         var who = Shorten(name ?? email ?? "");
-        void Error(string column, string id, string en, string? value) => errors.Add(new(line, column, id, en, who.Length == 0 ? null : who, value is null ? null : Shorten(value)));
+        void Error(string column, (string Id, string En) message, string? value) => errors.Add(new(line, column, message, who.Length == 0 ? null : who, value is null ? null : Shorten(value)));
 
         var before = errors.Count;
         var normalizedEmail = email?.Trim().ToLowerInvariant();
         if (normalizedEmail is null)
         {
-            Error("email", "Email wajib diisi.", "Email is required.", null);
+            Error("email", Text.Both(nameof(Texts.Field_Cycle_Import_EmailRequired)), null);
         }
         else if (!IsEmail(normalizedEmail))
         {
-            Error("email", "Alamat email tidak valid.", "Not a valid email address.", email);
+            Error("email", Text.Both(nameof(Texts.Field_Cycle_Import_EmailInvalid)), email);
         }
 
-        foreach (var (column, value, max, labelId, labelEn) in new[]
+        foreach (var (column, value, max, label) in new[]
         {
-            ("name", name, 200, "Nama", "Name"), ("agency", agency, 200, "Instansi", "Agency"),
-            ("position", position, 200, "Jabatan", "Position"), ("rank", rank, 100, "Pangkat/golongan", "Rank/grade"),
+            ("name", name, 200, nameof(Texts.Field_Cycle_Import_Label_Name)), ("agency", agency, 200, nameof(Texts.Field_Cycle_Import_Label_Agency)),
+            ("position", position, 200, nameof(Texts.Field_Cycle_Import_Label_Position)), ("rank", rank, 100, nameof(Texts.Field_Cycle_Import_Label_Rank)),
         })
         {
+            string TooLong(string lang) => Text.Get(lang, nameof(Texts.Field_Cycle_Import_TextTooLong), Text.Get(lang, label), max);
             if (value is { Length: var length } && length > max)
             {
-                Error(column, $"{labelId} paling banyak {max} karakter.", $"{labelEn} must be at most {max} characters.", value);
+                Error(column, (TooLong("id"), TooLong("en")), value);
             }
             else if (value is not null && value.Any(char.IsControl))
             {
-                Error(column, "Berisi karakter kontrol yang tidak diizinkan.", "Contains control characters.", value);
+                Error(column, Text.Both(nameof(Texts.Field_Cycle_Import_ControlChars)), value);
             }
         }
 
@@ -253,8 +261,7 @@ public static class InviteeImport
             }
             else
             {
-                var (id, en) = Nip.Message(result.Error!.Value);
-                Error("nip", id, en, nip);
+                Error("nip", Nip.Message(result.Error!.Value), nip);
             }
         }
 
@@ -268,15 +275,14 @@ public static class InviteeImport
             }
             else
             {
-                var (id, en) = IndonesianPhone.Message(result.Error!.Value);
-                Error("phone", id, en, phone);
+                Error("phone", IndonesianPhone.Message(result.Error!.Value), phone);
             }
         }
 
         var level = field("agencyLevel") is { } rawLevel ? AgencyLevel(rawLevel) : "";
         if (level is null)
         {
-            Error("agencyLevel", "Tingkat instansi harus provinsi, kabupaten, atau kota.", "Agency level must be provinsi (province), kabupaten (regency) or kota (city).", field("agencyLevel"));
+            Error("agencyLevel", Text.Both(nameof(Texts.Field_Cycle_Import_AgencyLevel)), field("agencyLevel"));
         }
 
         string? regency = null;
@@ -285,7 +291,7 @@ public static class InviteeImport
             regency = Regency(rawRegency, regencies ?? CycleDefinitionValidator.CentralKalimantanRegencies);
             if (regency is null)
             {
-                Error("regency", "Kabupaten/kota tidak ada dalam daftar pelatihan ini (mis. Kapuas, Kota Palangka Raya).", "Regency/city is not in this training's list (e.g. Kapuas, Kota Palangka Raya).", rawRegency);
+                Error("regency", Text.Both(nameof(Texts.Field_Cycle_Import_Regency)), rawRegency);
             }
         }
 
@@ -297,7 +303,7 @@ public static class InviteeImport
         };
         if (lang is null)
         {
-            Error("language", "Bahasa harus 'id' atau 'en'.", "Language must be 'id' or 'en'.", language);
+            Error("language", Text.Both(nameof(Texts.Field_Cycle_Import_Language)), language);
         }
 
         if (errors.Count == before)
@@ -349,12 +355,12 @@ public static class InviteeImport
         {
             if (firstLine.TryGetValue(row.Email, out var first))
             {
-                errors.Add(new(row.Line, "email", $"Email yang sama sudah ada di baris {first}.", $"Same email as line {first}.", Shorten(row.FullName ?? row.Email), row.Email));
+                errors.Add(new(row.Line, "email", Text.Both(nameof(Texts.Field_Cycle_Import_DuplicateEmail), first.ToString(CultureInfo.InvariantCulture)), Shorten(row.FullName ?? row.Email), row.Email));
                 rows.Remove(row);
             }
             else if (row.Nip is not null && firstNipLine.TryGetValue(row.Nip, out var firstNip))
             {
-                errors.Add(new(row.Line, "nip", $"NIP yang sama sudah ada di baris {firstNip}.", $"Same NIP as line {firstNip}."));
+                errors.Add(new(row.Line, "nip", Text.Both(nameof(Texts.Field_Cycle_Import_DuplicateNip), firstNip.ToString(CultureInfo.InvariantCulture))));
                 rows.Remove(row);
             }
             else

@@ -27,7 +27,7 @@ public sealed class ParticipantFunctions(CycleStore cycles, ParticipantStore par
         var cycle = await cycles.GetAsync(cycleId);
         if (cycle is null)
         {
-            return Http.NotFound("Pelatihan");
+            return Http.NotFound(Missing.Cycle);
         }
 
         if (cycle.Phase is not (CyclePhase.Inviting or CyclePhase.RegistrationOpen))
@@ -49,7 +49,7 @@ public sealed class ParticipantFunctions(CycleStore cycles, ParticipantStore par
             if (file is null || file.Length > MaxImportBytes)
             {
                 return file is null
-                    ? Http.Error(StatusCodes.Status400BadRequest, "no_file", "Pilih berkas CSV untuk diunggah.", "Choose a CSV file to upload.")
+                    ? Http.Error(StatusCodes.Status400BadRequest, "no_file", nameof(Texts.Error_Cycle_NoFile))
                     : Http.TooLarge(MaxImportBytes);
             }
 
@@ -70,7 +70,7 @@ public sealed class ParticipantFunctions(CycleStore cycles, ParticipantStore par
         var isJson = contentType.Contains("json", StringComparison.OrdinalIgnoreCase);
         if (!isJson && !contentType.Contains("csv", StringComparison.OrdinalIgnoreCase) && !contentType.StartsWith("text/plain", StringComparison.OrdinalIgnoreCase))
         {
-            return Http.Error(StatusCodes.Status415UnsupportedMediaType, "unsupported_media_type", "Kirim CSV (text/csv) atau JSON (application/json).", "Send CSV (text/csv) or JSON (application/json).");
+            return Http.Error(StatusCodes.Status415UnsupportedMediaType, "unsupported_media_type", nameof(Texts.Error_Cycle_UnsupportedMediaType));
         }
 
         var regencies = cycle.Definition.Regencies is { Count: > 0 } list ? list : null;
@@ -78,23 +78,22 @@ public sealed class ParticipantFunctions(CycleStore cycles, ParticipantStore par
         if (errors.Count > 0)
         {
             // All or nothing: a file with any bad row changes nothing, so fixing and re-uploading is always safe.
-            return Http.Error(StatusCodes.Status422UnprocessableEntity, "invalid_rows", $"{errors.Count} baris bermasalah; tidak ada yang diimpor. Perbaiki lalu unggah ulang.",
-                $"{errors.Count} rows have problems; nothing was imported. Fix them and upload again.",
+            return Http.Error(StatusCodes.Status422UnprocessableEntity, "invalid_rows", nameof(Texts.Error_Cycle_InvalidRows), [errors.Count],
                 errors.Select(e => new { line = e.Line, field = e.Field, name = e.Name, value = e.Value, message = e.Message, messageEn = e.MessageEn }).ToList());
         }
 
         if (rows.Count == 0)
         {
-            return Http.Error(StatusCodes.Status422UnprocessableEntity, "no_rows", "Berkas tidak berisi baris data.", "The file holds no data rows.");
+            return Http.Error(StatusCodes.Status422UnprocessableEntity, "no_rows", nameof(Texts.Error_Cycle_NoRows));
         }
 
         var result = await participants.ImportInviteesAsync(cycleId, rows, AuditActors.Of(request));
         if (result.NipConflicts.Count > 0)
         {
+            var nipTaken = Text.Both(nameof(Texts.Field_Cycle_Import_NipTaken));
             // Checked before any of this file's new invitees were written (a row added by a race since is re-checked).
-            return Http.Error(StatusCodes.Status409Conflict, "nip_taken", $"{result.NipConflicts.Count} NIP sudah dipakai peserta lain pada pelatihan ini; {result.Imported} baris diimpor, sisanya tidak. Perbaiki lalu unggah ulang (baris yang sudah diimpor dilewati).",
-                $"{result.NipConflicts.Count} NIPs already belong to other participants of this training; {result.Imported} rows were imported, the rest were not. Fix them and upload again (rows already imported are skipped).",
-                result.NipConflicts.Select(r => new { line = r.Line, field = "nip", message = "NIP ini sudah terdaftar atas nama peserta lain.", messageEn = "This NIP is already registered to another participant." }).ToList());
+            return Http.Error(StatusCodes.Status409Conflict, "nip_taken", nameof(Texts.Error_Cycle_NipTaken), [result.NipConflicts.Count, result.Imported],
+                result.NipConflicts.Select(r => new { line = r.Line, field = "nip", message = nipTaken.Id, messageEn = nipTaken.En }).ToList());
         }
 
         if (result.Imported > 0)
@@ -116,7 +115,7 @@ public sealed class ParticipantFunctions(CycleStore cycles, ParticipantStore par
         var cycle = await cycles.GetAsync(cycleId);
         if (cycle is null)
         {
-            return Http.NotFound("Pelatihan");
+            return Http.NotFound(Missing.Cycle);
         }
 
         var all = await participants.ListAsync(cycleId);

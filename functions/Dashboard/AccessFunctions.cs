@@ -70,18 +70,22 @@ public sealed class AccessFunctions(GrantStore grants, ConfiguredGrants configur
         }
 
         var errors = new List<object>();
-        void Fail(string field, string id, string en) => errors.Add(new { field, message = id, messageEn = en });
+        void Fail(string field, string key, params object?[] args)
+        {
+            var (message, messageEn) = Text.Both(key, args);
+            errors.Add(new { field, message, messageEn });
+        }
 
         var subject = Subjects.Normalize(input!.User);
         if (subject is null)
         {
-            Fail("user", "Isi alamat email orang itu (atau id pengguna aad:…).", "Give the person's email address (or a user id aad:…).");
+            Fail("user", nameof(Texts.Access_Grant_UserMissing));
         }
 
         var role = Roles.Normalize(input.Role);
         if (role is null)
         {
-            Fail("role", $"Peran harus salah satu dari: {string.Join(", ", Roles.All)}.", $"The role must be one of: {string.Join(", ", Roles.All)}.");
+            Fail("role", nameof(Texts.Access_Grant_RoleUnknown), string.Join(", ", Roles.All));
         }
 
         var cycleId = Blank(input.CycleId);
@@ -89,27 +93,27 @@ public sealed class AccessFunctions(GrantStore grants, ConfiguredGrants configur
         var agency = input.Agency is null ? null : PlainText.Line(input.Agency, 200) is { Length: > 0 } a ? a : null;
         if (role == Roles.Administrator && (cycleId ?? sessionId ?? agency) is not null)
         {
-            Fail("cycleId", "Administrator berlaku untuk semua pelatihan: kosongkan pelatihan, sesi dan instansi.", "An administrator covers every cycle: leave cycle, session and agency empty.");
+            Fail("cycleId", nameof(Texts.Access_Grant_AdminAllCycles));
         }
 
         if (role is Roles.Instructor && (cycleId is null || sessionId is null))
         {
-            Fail("sessionId", "Widyaiswara diberi peran untuk satu sesi: isi pelatihan dan sesi.", "An instructor is granted one session: give the cycle and the session.");
+            Fail("sessionId", nameof(Texts.Access_Grant_InstructorSession));
         }
 
         if (role is Roles.Coordinator && (cycleId is null || agency is null))
         {
-            Fail("agency", "Koordinator instansi diberi peran untuk satu instansi pada satu pelatihan: isi pelatihan dan nama instansi.", "An agency coordinator is granted one agency in one cycle: give the cycle and the agency name.");
+            Fail("agency", nameof(Texts.Access_Grant_CoordinatorAgency));
         }
 
         if (role is not Roles.Instructor && sessionId is not null)
         {
-            Fail("sessionId", "Sesi hanya untuk peran widyaiswara.", "A session is only for the instructor role.");
+            Fail("sessionId", nameof(Texts.Access_Grant_SessionOnlyInstructor));
         }
 
         if (role is not Roles.Coordinator && agency is not null)
         {
-            Fail("agency", "Instansi hanya untuk peran koordinator instansi.", "An agency is only for the coordinator role.");
+            Fail("agency", nameof(Texts.Access_Grant_AgencyOnlyCoordinator));
         }
 
         if (errors.Count == 0 && cycleId is not null)
@@ -117,17 +121,17 @@ public sealed class AccessFunctions(GrantStore grants, ConfiguredGrants configur
             var cycle = await cycles.GetAsync(cycleId);
             if (cycle is null)
             {
-                Fail("cycleId", "Pelatihan ini tidak ditemukan.", "This cycle was not found.");
+                Fail("cycleId", nameof(Texts.Access_Grant_CycleNotFound));
             }
             else if (sessionId is not null && cycle.Schedule.Sessions.All(s => s.Id != sessionId))
             {
-                Fail("sessionId", "Sesi ini tidak ada pada pelatihan tersebut.", "This session is not part of that cycle.");
+                Fail("sessionId", nameof(Texts.Access_Grant_SessionNotInCycle));
             }
         }
 
         if (errors.Count > 0)
         {
-            return Http.Error(StatusCodes.Status422UnprocessableEntity, "invalid_grant", "Peran tidak dapat diberikan; periksa isian yang ditandai.", "The role cannot be granted; check the marked fields.", errors);
+            return Http.Error(StatusCodes.Status422UnprocessableEntity, "invalid_grant", nameof(Texts.Access_Grant_Invalid), [], errors);
         }
 
         var by = RequestCaller.Of(request)!;
@@ -148,7 +152,7 @@ public sealed class AccessFunctions(GrantStore grants, ConfiguredGrants configur
     {
         if (!GrantStore.LooksLikeId(grantId) || await grants.FindAsync(grantId, request.HttpContext.RequestAborted) is not { } grant)
         {
-            return Http.NotFound("Peran");
+            return Http.Error(StatusCodes.Status404NotFound, "not_found", nameof(Texts.Access_Grant_NotFound));
         }
 
         if (await grants.RemoveAsync(grant, request.HttpContext.RequestAborted))

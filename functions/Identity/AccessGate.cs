@@ -7,6 +7,7 @@ using Microsoft.Azure.Functions.Worker.Middleware;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using TrainingCycles.Infrastructure;
+using TrainingCycles.Infrastructure.Views;
 
 namespace TrainingCycles.Identity;
 
@@ -28,9 +29,7 @@ public sealed class AccessGate(IEnumerable<ICallerSource> sources, GrantStore gr
     {
         if (request.Query.ContainsKey("code"))
         {
-            return Unauthorized(request, "key_in_url",
-                "Kunci tidak diterima di alamat (URL). Kirim kunci otomasi di header x-functions-key, atau masuk sebagai orang.",
-                "Keys are not accepted in the URL. Send an automation key in the x-functions-key header, or sign in as a person.");
+            return Unauthorized(request, "key_in_url", nameof(Texts.Access_KeyInUrl));
         }
 
         AuthenticatedUser? user = null;
@@ -40,9 +39,7 @@ public sealed class AccessGate(IEnumerable<ICallerSource> sources, GrantStore gr
             if (result.RefusalCode is { } code)
             {
                 logger.LogInformation("Access refused: {Source} refused the credential ({Code})", source.GetType().Name, code);
-                return Unauthorized(request, code,
-                    "Tanda masuk Anda tidak sah atau sudah kedaluwarsa. Masuk lagi.",
-                    "Your sign-in is not valid or has expired. Sign in again.");
+                return Unauthorized(request, code, nameof(Texts.Access_SignInInvalid));
             }
 
             if (result.User is not null)
@@ -54,7 +51,7 @@ public sealed class AccessGate(IEnumerable<ICallerSource> sources, GrantStore gr
 
         if (user is null)
         {
-            return Unauthorized(request, "sign_in_required", "Masuk dulu untuk membuka halaman ini.", "Sign in to open this.");
+            return Unauthorized(request, "sign_in_required", nameof(Texts.Access_SignInRequired));
         }
 
         RequestCaller.Set(request, user);
@@ -89,45 +86,46 @@ public sealed class AccessGate(IEnumerable<ICallerSource> sources, GrantStore gr
 
         // No user id in the log (it can be an email address); the method and what was missing are enough to operate.
         logger.LogInformation("Access refused: a {Method} caller with {GrantCount} grants lacks {Permission} ({Scope}) for cycle {CycleId} session {SessionId}", user.Method, all.Count, requirement.Permission, requirement.Scope, cycleId, sessionId);
-        var (what, whatEn) = Describe(requirement.Permission);
-        var where = requirement.Scope is AccessScope.AllCycles ? (" untuk semua pelatihan", " for all cycles") : cycleId is null ? ("", "") : (" pada pelatihan ini", " in this cycle");
-        return Refusal(request, StatusCodes.Status403Forbidden, "forbidden",
-            $"Peran Anda tidak mengizinkan {what}{where.Item1}. Minta administrator memberi peran yang sesuai.",
-            $"Your role does not allow you to {whatEn}{where.Item2}. Ask an administrator for the right role.",
+        var where = requirement.Scope is AccessScope.AllCycles ? nameof(Texts.Access_Where_AllCycles) : cycleId is null ? null : nameof(Texts.Access_Where_ThisCycle);
+        return Refusal(request, StatusCodes.Status403Forbidden, "forbidden", nameof(Texts.Access_Forbidden), [Describe(requirement.Permission), where],
             new { permission = Camel(requirement.Permission), cycleId, sessionId });
     }
 
     public static string Camel(Permission permission) => char.ToLowerInvariant(permission.ToString()[0]) + permission.ToString()[1..];
 
-    private static (string Id, string En) Describe(Permission permission) => permission switch
+    /// <summary>What the permission lets a person do, as the catalog key of the phrase in "Peran Anda tidak mengizinkan …".</summary>
+    private static string Describe(Permission permission) => permission switch
     {
-        Permission.ListCycles or Permission.ViewCycle => ("melihat pelatihan", "see this cycle"),
-        Permission.ViewReports => ("melihat ringkasan dan laporan", "see summaries and reports"),
-        Permission.ViewParticipants => ("melihat daftar peserta", "see the participant list"),
-        Permission.ViewPersonalData => ("melihat data pribadi peserta", "see participants' personal data"),
-        Permission.RunCycle => ("mengelola pelatihan", "run this cycle"),
-        Permission.CreateCycle => ("membuat pelatihan", "create cycles"),
-        Permission.TeachSession => ("mengelola presensi sesi ini", "manage this session's attendance"),
-        Permission.ManageAccess => ("mengatur peran pengguna", "manage who has which role"),
-        Permission.ViewAudit => ("melihat jejak audit", "see the audit trail"),
-        _ => ("tindakan ini", "do this"),
+        Permission.ListCycles or Permission.ViewCycle => nameof(Texts.Access_Permission_ViewCycle),
+        Permission.ViewReports => nameof(Texts.Access_Permission_ViewReports),
+        Permission.ViewParticipants => nameof(Texts.Access_Permission_ViewParticipants),
+        Permission.ViewPersonalData => nameof(Texts.Access_Permission_ViewPersonalData),
+        Permission.RunCycle => nameof(Texts.Access_Permission_RunCycle),
+        Permission.CreateCycle => nameof(Texts.Access_Permission_CreateCycle),
+        Permission.TeachSession => nameof(Texts.Access_Permission_TeachSession),
+        Permission.ManageAccess => nameof(Texts.Access_Permission_ManageAccess),
+        Permission.ViewAudit => nameof(Texts.Access_Permission_ViewAudit),
+        _ => nameof(Texts.Access_Permission_Other),
     };
 
-    private static IActionResult Unauthorized(HttpRequest request, string code, string message, string messageEn) =>
-        Refusal(request, StatusCodes.Status401Unauthorized, code, message, messageEn, new { signIn = SignInLinks.For(request) });
+    private static IActionResult Unauthorized(HttpRequest request, string code, string key) =>
+        Refusal(request, StatusCodes.Status401Unauthorized, code, key, [], new { signIn = SignInLinks.For(request) });
 
-    private static IActionResult Refusal(HttpRequest request, int status, string code, string message, string messageEn, object details)
+    /// <summary>The refusal as a page (for a browser) or the JSON error; <paramref name="phrases"/> are catalog keys
+    /// of the phrases filled into the text's placeholders, in the same language (null: nothing).</summary>
+    private static IActionResult Refusal(HttpRequest request, int status, string code, string key, string?[] phrases, object details)
     {
+        object?[] Args(string lang) => [.. phrases.Select(p => p is null ? "" : Text.Get(lang, p))];
+        string In(string lang) => Text.Get(lang, key, Args(lang));
         if (request.Headers.Accept.Any(a => a?.Contains("text/html", StringComparison.OrdinalIgnoreCase) == true))
         {
             var lang = Pages.Language(request);
-            return Pages.Message(request, lang, status,
-                status == StatusCodes.Status401Unauthorized ? "Perlu masuk" : "Tidak diizinkan",
-                status == StatusCodes.Status401Unauthorized ? "Sign-in needed" : "Not allowed",
-                message, messageEn);
+            return View.Message(lang, status,
+                status == StatusCodes.Status401Unauthorized ? nameof(Texts.Access_SignInNeeded_Title) : nameof(Texts.Access_NotAllowed_Title),
+                key, Args(lang));
         }
 
-        return Http.Error(status, code, message, messageEn, details);
+        return new ObjectResult(new { error = new ApiError(code, In("id"), In("en"), details) }) { StatusCode = status };
     }
 }
 

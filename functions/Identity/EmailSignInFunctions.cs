@@ -1,9 +1,10 @@
-using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using System.Net.Mail;
+using TrainingCycles.Identity.Views;
 using TrainingCycles.Infrastructure;
+using TrainingCycles.Infrastructure.Views;
 using static TrainingCycles.Infrastructure.Pages;
 
 namespace TrainingCycles.Identity;
@@ -22,7 +23,7 @@ public sealed class EmailSignInFunctions(EmailSignIn signIn, SessionCookies cook
     public IActionResult ShowSignInForm([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "signin")] HttpRequest request)
     {
         var lang = Language(request);
-        return SignInPages.Form(request, lang, null, request.Query["out"] == "1" ? SignInPages.SignedOutNotice : null, StatusCodes.Status200OK);
+        return SignInPages.Form(lang, null, request.Query["out"] == "1" ? SignInPages.SignedOutNotice : null, StatusCodes.Status200OK);
     }
 
     [Function(nameof(RequestSignInLink))]
@@ -38,24 +39,23 @@ public sealed class EmailSignInFunctions(EmailSignIn signIn, SessionCookies cook
         var email = (form["email"].FirstOrDefault() ?? "").Trim().ToLowerInvariant();
         if (email.Length == 0)
         {
-            return SignInPages.Form(request, lang, T(lang, "Email wajib diisi.", "Email is required."), null, StatusCodes.Status400BadRequest);
+            return SignInPages.Form(lang, nameof(Texts.SignIn_EmailRequired), null, StatusCodes.Status400BadRequest);
         }
 
         if (!IsEmail(email))
         {
-            return SignInPages.Form(request, lang, T(lang, "Alamat email tidak valid (contoh: nama@kalteng.go.id).", "Not a valid email address (e.g. name@kalteng.go.id)."), null, StatusCodes.Status400BadRequest);
+            return SignInPages.Form(lang, nameof(Texts.SignIn_EmailInvalid), null, StatusCodes.Status400BadRequest);
         }
 
         // Per client address, lightly and per instance (a brake on scripts); the per-address limit that matters is in storage.
         if (!rateLimiter.TryAcquire(request, "signin"))
         {
             request.HttpContext.Response.Headers.RetryAfter = "60";
-            return Message(request, lang, StatusCodes.Status429TooManyRequests, "Terlalu banyak permintaan", "Too many requests",
-                "Terlalu banyak permintaan dari jaringan Anda. Tunggu satu menit lalu coba lagi.", "Too many requests from your network. Wait a minute and try again.");
+            return View.Message(lang, StatusCodes.Status429TooManyRequests, nameof(Texts.SignIn_TooMany_Title), nameof(Texts.SignIn_TooMany_Text));
         }
 
         await signIn.RequestLinkAsync(email, lang, cancellationToken);
-        return SignInPages.LinkOnItsWay(request, lang);
+        return SignInPages.LinkOnItsWay(lang);
     }
 
     [Function(nameof(ShowSignInLink))]
@@ -68,7 +68,7 @@ public sealed class EmailSignInFunctions(EmailSignIn signIn, SessionCookies cook
         {
             LinkProblem.Expired => SignInPages.Expired(request, lang),
             LinkProblem.Invalid => SignInPages.InvalidLink(request, lang),
-            _ => SignInPages.Confirm(request, link!.Language == lang ? lang : Language(request, link.Language), token!),
+            _ => SignInPages.Confirm(link!.Language == lang ? lang : Language(request, link.Language), token!),
         };
     }
 
@@ -99,8 +99,7 @@ public sealed class EmailSignInFunctions(EmailSignIn signIn, SessionCookies cook
         var (redeemed, noLongerAllowed, displayName) = await signIn.RedeemAsync(link!, cancellationToken);
         if (noLongerAllowed)
         {
-            return Message(request, lang, StatusCodes.Status403Forbidden, "Tidak dapat masuk", "Cannot sign in",
-                "Alamat ini tidak lagi memiliki akses. Hubungi administrator BPSDM.", "This address no longer has access. Contact the BPSDM administrator.");
+            return View.Message(lang, StatusCodes.Status403Forbidden, nameof(Texts.SignIn_NoLongerAllowed_Title), nameof(Texts.SignIn_NoLongerAllowed_Text));
         }
 
         if (!redeemed)
@@ -131,12 +130,12 @@ public sealed class EmailSignInFunctions(EmailSignIn signIn, SessionCookies cook
 
             if (result.RefusalCode is { } refusal)
             {
-                var (id, en) = refusal.StartsWith("session_", StringComparison.Ordinal) ? SessionRefusals.Message(refusal) : ("Kredensial ditolak. Silakan masuk lagi.", "The credential was refused. Please sign in again.");
-                return Http.Error(StatusCodes.Status401Unauthorized, refusal, id, en);
+                var (id, en) = refusal.StartsWith("session_", StringComparison.Ordinal) ? SessionRefusals.Message(refusal) : Text.Both(nameof(Texts.Access_CredentialRefused));
+                return new ObjectResult(new { error = new ApiError(refusal, id, en) }) { StatusCode = StatusCodes.Status401Unauthorized };
             }
         }
 
-        return Http.Error(StatusCodes.Status401Unauthorized, "not_signed_in", "Anda belum masuk.", "You are not signed in.");
+        return Http.Error(StatusCodes.Status401Unauthorized, "not_signed_in", nameof(Texts.SignIn_NotSignedIn));
     }
 
     [Function(nameof(SignOut))]
@@ -185,14 +184,13 @@ public sealed class EmailSignInFunctions(EmailSignIn signIn, SessionCookies cook
         var lang = Language(request);
         if (request.ContentLength is null or > MaxFormBytes)
         {
-            return (null, Message(request, lang, request.ContentLength is null ? StatusCodes.Status411LengthRequired : StatusCodes.Status413PayloadTooLarge,
-                "Isian ditolak", "Submission refused", "Kirim formulir dari halaman masuk.", "Send the form from the sign-in page."));
+            return (null, View.Message(lang, request.ContentLength is null ? StatusCodes.Status411LengthRequired : StatusCodes.Status413PayloadTooLarge,
+                nameof(Texts.SignIn_Refused_Title), nameof(Texts.SignIn_UseThePage)));
         }
 
         if (!request.HasFormContentType)
         {
-            return (null, Message(request, lang, StatusCodes.Status415UnsupportedMediaType, "Format tidak didukung", "Unsupported format",
-                "Kirim formulir dari halaman masuk.", "Send the form from the sign-in page."));
+            return (null, View.Message(lang, StatusCodes.Status415UnsupportedMediaType, nameof(Texts.SignIn_Unsupported_Title), nameof(Texts.SignIn_UseThePage)));
         }
 
         try
@@ -201,93 +199,42 @@ public sealed class EmailSignInFunctions(EmailSignIn signIn, SessionCookies cook
         }
         catch (Exception e) when (e is InvalidDataException or IOException or BadHttpRequestException)
         {
-            return (null, Message(request, lang, StatusCodes.Status400BadRequest, "Isian tidak terbaca", "Unreadable submission",
-                "Formulir tidak dapat dibaca. Muat ulang halaman lalu coba lagi.", "The form could not be read. Reload the page and try again."));
+            return (null, View.Message(lang, StatusCodes.Status400BadRequest, nameof(Texts.SignIn_Unreadable_Title), nameof(Texts.SignIn_Unreadable_Text)));
         }
     }
 }
 
-/// <summary>The sign-in pages' HTML, in one place (to move into views with the others).</summary>
+/// <summary>The sign-in pages (views in Identity/Views), chosen in one place.</summary>
 internal static class SignInPages
 {
-    public static readonly (string Id, string En) SignedOutNotice = ("Anda telah keluar.", "You are signed out.");
+    public const string SignedOutNotice = nameof(Texts.SignIn_SignedOut);
 
-    public static IActionResult Form(HttpRequest request, string lang, string? error, (string Id, string En)? notice, int status)
-    {
-        var title = T(lang, "Masuk dengan email", "Sign in by email");
-        var body = new StringBuilder(LanguageSwitch(request, lang)).Append("<h1>").Append(H(title)).Append("</h1>");
-        if (notice is { } n)
-        {
-            body.Append("<div class=\"success\" role=\"status\"><p>").Append(H(T(lang, n.Id, n.En))).Append("</p></div>");
-        }
-
-        body.Append("<p>").Append(H(T(lang,
-                "Untuk staf yang tidak memiliki akun instansi (koordinator OPD, widyaiswara tamu): kami kirimkan tautan masuk sekali pakai ke email Anda.",
-                "For staff without an agency account (agency coordinators, visiting instructors): we email you a single-use sign-in link."))).Append("</p>")
-            .Append("<form method=\"post\" action=\"").Append(H((request.PathBase + request.Path).Value)).Append("\" novalidate>")
-            .Append("<input type=\"hidden\" name=\"lang\" value=\"").Append(lang).Append("\">")
-            .Append("<div class=\"field").Append(error is null ? "" : " invalid").Append("\">")
-            .Append("<label for=\"email\">").Append(H(T(lang, "Alamat email", "Email address"))).Append("</label>");
-        if (error is not null)
-        {
-            body.Append("<span class=\"error\" id=\"email-error\">").Append(H(error)).Append("</span>");
-        }
-
-        body.Append("<input type=\"email\" id=\"email\" name=\"email\" autocomplete=\"email\" maxlength=\"254\" spellcheck=\"false\" required")
-            .Append(error is null ? "" : " aria-invalid=\"true\" aria-describedby=\"email-error\" autofocus").Append('>')
-            .Append("</div><button type=\"submit\">").Append(H(T(lang, "Kirim tautan masuk", "Send me a sign-in link"))).Append("</button></form>");
-        return Render(request, lang, (error is null ? "" : T(lang, "Kesalahan: ", "Error: ")) + title, body.ToString(), status);
-    }
+    public static IActionResult Form(string lang, string? errorKey, string? noticeKey, int status) =>
+        View.Page<SignInFormPage>(lang, new SignInFormPage.Data(errorKey, noticeKey), status);
 
     /// <summary>The one answer to a well-formed request, whether or not the address may sign in (and whether or not a
     /// mail went out): the page never tells a stranger which addresses have access.</summary>
-    public static IActionResult LinkOnItsWay(HttpRequest request, string lang) =>
-        Render(request, lang, T(lang, "Periksa email Anda", "Check your email"),
-            "<h1>" + H(T(lang, "Periksa email Anda", "Check your email")) + "</h1><div class=\"card\" role=\"status\"><p>" +
-            H(T(lang,
-                "Jika alamat ini boleh masuk, tautan masuk sedang dikirim ke sana. Tautan berlaku beberapa menit dan hanya sekali pakai.",
-                "If this address may sign in, a sign-in link is on its way to it. The link works for a few minutes and only once.")) +
-            "</p><p>" + H(T(lang,
-                "Tidak menerima email? Periksa folder spam, atau hubungi administrator BPSDM untuk memastikan alamat Anda terdaftar.",
-                "No email? Check your spam folder, or ask the BPSDM administrator whether your address is registered.")) + "</p></div>");
+    public static IActionResult LinkOnItsWay(string lang) => View.Page<SignInLinkSentPage>(lang);
 
-    public static IActionResult Confirm(HttpRequest request, string lang, string token)
-    {
-        var title = T(lang, "Masuk", "Sign in");
-        var body = new StringBuilder("<h1>").Append(H(title)).Append("</h1><p>")
-            .Append(H(T(lang, "Tekan tombol di bawah untuk masuk. Tautan ini hanya dapat dipakai sekali.", "Press the button below to sign in. This link can be used only once.")))
-            .Append("</p><form method=\"post\" action=\"").Append(H((request.PathBase + request.Path).Value)).Append("\">")
-            .Append("<input type=\"hidden\" name=\"t\" value=\"").Append(H(token)).Append("\">")
-            .Append("<input type=\"hidden\" name=\"lang\" value=\"").Append(lang).Append("\">")
-            .Append("<button type=\"submit\">").Append(H(T(lang, "Masuk", "Sign in"))).Append("</button></form>");
-        return Render(request, lang, title, body.ToString());
-    }
+    public static IActionResult Confirm(string lang, string token) => View.Page<SignInConfirmPage>(lang, token);
 
     public static IActionResult Expired(HttpRequest request, string lang) =>
-        WithNewLinkOffer(request, lang, StatusCodes.Status410Gone, "Tautan kedaluwarsa", "Link expired",
-            "Tautan masuk ini sudah kedaluwarsa. Minta tautan baru.", "This sign-in link has expired. Ask for a new one.");
+        WithNewLinkOffer(request, lang, StatusCodes.Status410Gone, nameof(Texts.SignIn_Expired_Title), nameof(Texts.SignIn_Expired_Text));
 
     public static IActionResult InvalidLink(HttpRequest request, string lang) =>
-        WithNewLinkOffer(request, lang, StatusCodes.Status400BadRequest, "Tautan tidak valid", "Invalid link",
-            "Tautan masuk ini tidak valid (mungkin terpotong saat disalin). Buka tautan dari email, atau minta tautan baru.",
-            "This sign-in link is not valid (it may have been cut off when copied). Open the link from the email, or ask for a new one.");
+        WithNewLinkOffer(request, lang, StatusCodes.Status400BadRequest, nameof(Texts.SignIn_Invalid_Title), nameof(Texts.SignIn_Invalid_Text));
 
     public static IActionResult AlreadyUsed(HttpRequest request, string lang) =>
-        WithNewLinkOffer(request, lang, StatusCodes.Status409Conflict, "Tautan sudah dipakai", "Link already used",
-            "Tautan masuk ini sudah dipakai dan tidak dapat dipakai lagi. Minta tautan baru bila Anda perlu masuk.",
-            "This sign-in link has already been used and cannot be used again. Ask for a new one if you need to sign in.");
+        WithNewLinkOffer(request, lang, StatusCodes.Status409Conflict, nameof(Texts.SignIn_Used_Title), nameof(Texts.SignIn_Used_Text));
 
     public static IActionResult CrossSite(HttpRequest request, string lang) =>
-        WithNewLinkOffer(request, lang, StatusCodes.Status403Forbidden, "Permintaan ditolak", "Request refused",
-            "Permintaan ini tidak berasal dari halaman aplikasi ini. Buka halaman masuk lalu coba lagi.",
-            "This request did not come from this app's own pages. Open the sign-in page and try again.");
+        WithNewLinkOffer(request, lang, StatusCodes.Status403Forbidden, nameof(Texts.SignIn_CrossSite_Title), nameof(Texts.SignIn_CrossSite_Text));
 
-    private static IActionResult WithNewLinkOffer(HttpRequest request, string lang, int status, string titleId, string titleEn, string textId, string textEn)
+    private static IActionResult WithNewLinkOffer(HttpRequest request, string lang, int status, string titleKey, string textKey)
     {
         var path = (request.PathBase + request.Path).Value ?? "";
         var at = path.LastIndexOf("/sign", StringComparison.Ordinal);
         var signInPage = (at >= 0 ? path[..at] : "/api") + "/signin" + (lang == "en" ? "?lang=en" : "");
-        return Render(request, lang, T(lang, titleId, titleEn),
-            $"<h1>{H(T(lang, titleId, titleEn))}</h1><p>{H(T(lang, textId, textEn))}</p><p><a href=\"{H(signInPage)}\">{H(T(lang, "Minta tautan masuk baru", "Ask for a new sign-in link"))}</a></p>", status);
+        return View.Page<SignInNewLinkPage>(lang, new SignInNewLinkPage.Data(titleKey, textKey, signInPage), status);
     }
 }

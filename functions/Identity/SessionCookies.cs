@@ -172,11 +172,11 @@ public static class SessionRefusals
     public const string Ended = "session_ended";
     public const string CrossSite = "session_cross_site";
 
-    public static (string Id, string En) Message(string code) => code switch
+    public static (string Id, string En) Message(string code) => Text.Both(code switch
     {
-        Expired => ("Sesi Anda telah berakhir. Silakan masuk lagi.", "Your session has expired. Please sign in again."),
-        Ended => ("Sesi ini sudah keluar. Silakan masuk lagi.", "This session was signed out. Please sign in again."),
-        CrossSite => ("Permintaan ini tidak berasal dari halaman aplikasi ini, jadi sesi Anda tidak dipakai untuk itu.", "This request did not come from this app's own pages, so your session was not used for it."),
-        _ => ("Cookie sesi tidak valid. Silakan masuk lagi.", "The session cookie is not valid. Please sign in again."),
-    };
+        Expired => nameof(Texts.Access_Session_Expired),
+        Ended => nameof(Texts.Access_Session_Ended),
+        CrossSite => nameof(Texts.Access_Session_CrossSite),
+        _ => nameof(Texts.Access_Session_Invalid),
+    });
 }
