@@ -26,7 +26,7 @@ public sealed class AuditFunctions(AuditLog audit)
         var max = int.TryParse(query["max"], out var m) && m is > 0 and <= 2000 ? m : DefaultMax;
         if (participantId is not null && !Ids.LooksValid(participantId, "p"))
         {
-            return Http.Error(StatusCodes.Status400BadRequest, "invalid_participant", "Kode peserta tidak valid.", "The participant id is not valid.");
+            return Http.Error(StatusCodes.Status400BadRequest, "invalid_participant", nameof(Texts.Error_Audit_InvalidParticipant));
         }
 
         var entries = await audit.QueryAsync(new AuditQuery(cycleId, actorId, participantId, action, max), cancellationToken);

@@ -1,17 +1,20 @@
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Net.Http.Headers;
+using TrainingCycles.Dashboard.Views;
 using TrainingCycles.Infrastructure;
+using TrainingCycles.Infrastructure.Views;
 
 namespace TrainingCycles.Dashboard;
 
 /// <summary>
-/// The organizer dashboard: an anonymous page shell with no data, and its script and stylesheet. Everything the
-/// page shows comes from the key-protected API, called by the script with the key the staff member typed in
-/// (kept in sessionStorage only). The assets are constants, addressed by content hash and cached for a year.
+/// The organizer dashboard: an anonymous shell with no data (a view, <c>Views/DashboardShell.razor</c>, carrying the
+/// dashboard's words from the catalog), and its script and stylesheet. Everything the page shows comes from the API
+/// as the signed-in person. The assets are constants, addressed by content hash and cached for a year.
 /// </summary>
 public sealed class DashboardFunctions
 {
@@ -26,20 +29,12 @@ public sealed class DashboardFunctions
         // script remembers the choice) or a ?lang=en link. Accept-Language is not a choice the person made here.
         var lang = request.Query["lang"].FirstOrDefault() == "en" ? "en" : "id";
         var self = (request.PathBase + request.Path).Value?.TrimEnd('/') ?? "/api/dashboard";
-        SecurityHeaders(request.HttpContext.Response);
         request.HttpContext.Response.Headers.CacheControl = "no-store";
-        var html = new StringBuilder(2048)
-            .Append("<!doctype html><html lang=\"").Append(lang).Append("\"><head><meta charset=\"utf-8\">")
-            .Append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">")
-            .Append("<meta name=\"robots\" content=\"noindex\"><link rel=\"icon\" href=\"data:,\">")
-            .Append("<title>").Append(Pages.T(lang, "Dasbor penyelenggara pelatihan", "Training organizer dashboard")).Append("</title>")
-            .Append("<link rel=\"stylesheet\" href=\"").Append(Pages.H(self + "/app.css?v=" + Styles.Hash)).Append("\">")
-            .Append("<script src=\"").Append(Pages.H(self + "/app.js?v=" + Script.Hash)).Append("\" defer></script>")
-            .Append("</head><body><main id=\"main\" tabindex=\"-1\"><noscript><p>")
-            .Append(Pages.T(lang, "Dasbor ini memerlukan JavaScript. Aktifkan JavaScript lalu muat ulang halaman.", "This dashboard needs JavaScript. Turn JavaScript on and reload the page."))
-            .Append("</p></noscript></main></body></html>");
-        return new ContentResult { Content = html.ToString(), ContentType = "text/html; charset=utf-8", StatusCode = StatusCodes.Status200OK };
+        return View.App<DashboardShell>(lang, new DashboardShell.Data(self + "/app.css?v=" + Styles.Hash, self + "/app.js?v=" + Script.Hash, TextsJson));
     }
+
+    /// <summary>The dashboard's words in both languages, from the catalog (keys "Dash_…"), as the shell carries them.</summary>
+    public static readonly string TextsJson = JsonSerializer.Serialize(Text.Languages.ToDictionary(l => l, l => Text.WithPrefix(l, "Dash_")));
 
     [Function(nameof(DashboardScriptFile))]
     public IActionResult DashboardScriptFile([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "dashboard/app.js")] HttpRequest request) =>

@@ -44,13 +44,13 @@ public sealed class InsightFunctions(CycleStore cycles, ParticipantStore partici
         var cycle = await cycles.GetAsync(cycleId, cancellationToken);
         if (cycle is null)
         {
-            return Http.NotFound("Pelatihan");
+            return Http.NotFound(Missing.Cycle);
         }
 
         var p = Ids.LooksValid(participantId, "p") ? await participants.GetAsync(cycleId, participantId, cancellationToken) : null;
         if (p is null)
         {
-            return Http.NotFound("Peserta");
+            return Http.NotFound(Missing.Participant);
         }
 
         await audit.ViewedAsync(cycleId, AuditActors.Of(request), "timeline", participantId, cancellationToken: cancellationToken);
@@ -194,7 +194,7 @@ public sealed class InsightFunctions(CycleStore cycles, ParticipantStore partici
         var cycle = await cycles.GetAsync(cycleId, cancellationToken);
         if (cycle is null)
         {
-            return Http.NotFound("Pelatihan");
+            return Http.NotFound(Missing.Cycle);
         }
 
         var zone = cycle.Schedule.TimeZone;
@@ -274,7 +274,7 @@ public sealed class InsightFunctions(CycleStore cycles, ParticipantStore partici
         var cycle = await cycles.GetAsync(cycleId, cancellationToken);
         if (cycle is null)
         {
-            return Http.NotFound("Pelatihan");
+            return Http.NotFound(Missing.Cycle);
         }
 
         await audit.ViewedAsync(cycleId, AuditActors.Of(request), "certificates", cancellationToken: cancellationToken);
@@ -284,9 +284,7 @@ public sealed class InsightFunctions(CycleStore cycles, ParticipantStore partici
         var page = 1;
         if (paged && (!TryPositive(request.Query["pageSize"], MaxCertificatePageSize, defaultValue: 50, out pageSize) || !TryPositive(request.Query["page"], int.MaxValue, defaultValue: 1, out page)))
         {
-            return Http.Error(StatusCodes.Status400BadRequest, "invalid_paging",
-                $"page dan pageSize harus bilangan bulat positif; pageSize paling besar {MaxCertificatePageSize}.",
-                $"page and pageSize must be positive whole numbers; pageSize at most {MaxCertificatePageSize}.");
+            return Http.Error(StatusCodes.Status400BadRequest, "invalid_paging", nameof(Texts.Error_Dash_InvalidPaging), [MaxCertificatePageSize]);
         }
 
         var table = await tables.GetAsync(AppTables.Certificates, cancellationToken);

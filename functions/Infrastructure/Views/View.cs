@@ -21,6 +21,12 @@ public static class View
         where TView : IComponent =>
         new(typeof(TView), model is null ? new Dictionary<string, object?>() : new Dictionary<string, object?> { ["Model"] = model }, lang, status);
 
+    /// <summary>The organizer dashboard's shell: rendered like a page, with the app's security headers
+    /// (<see cref="SecurityHeaders.ForApp"/>: its own script and stylesheet files, the camera for door scans).</summary>
+    public static PageResult App<TView>(string lang, object model)
+        where TView : IComponent =>
+        new(typeof(TView), new Dictionary<string, object?> { ["Model"] = model }, lang, StatusCodes.Status200OK, app: true);
+
     /// <summary>A heading and a paragraph, both from the catalog; <paramref name="textArgs"/> fill the paragraph's placeholders.</summary>
     public static PageResult Message(string lang, int status, string titleKey, string textKey, params object?[] textArgs) =>
         Page<MessagePage>(lang, new MessageModel(Text.Get(lang, titleKey), Text.Get(lang, textKey, textArgs)), status);
@@ -50,7 +56,7 @@ public static class View
 }
 
 /// <summary>A page to render: the view, its parameters, the language and the status code.</summary>
-public sealed class PageResult(Type view, IReadOnlyDictionary<string, object?> parameters, string lang, int status) : IActionResult
+public sealed class PageResult(Type view, IReadOnlyDictionary<string, object?> parameters, string lang, int status, bool app = false) : IActionResult
 {
     public Type ViewType => view;
 
@@ -61,7 +67,15 @@ public sealed class PageResult(Type view, IReadOnlyDictionary<string, object?> p
         var http = context.HttpContext;
         var page = new PageContext(lang, http.Request);
         var html = await View.RenderAsync(view, parameters, page);
-        SecurityHeaders.ForPage(http.Response, page.ScriptNonce);
+        if (app)
+        {
+            SecurityHeaders.ForApp(http.Response);
+        }
+        else
+        {
+            SecurityHeaders.ForPage(http.Response, page.ScriptNonce);
+        }
+
         http.Response.StatusCode = status;
         http.Response.ContentType = "text/html; charset=utf-8";
         await http.Response.WriteAsync(html, http.RequestAborted);
