@@ -325,7 +325,7 @@ public sealed class PresenceFunctions(
         var window = cycle is null ? null : CheckInWindows.For(cycle).FirstOrDefault(w => w.Session.Id == sessionId);
         if (cycle is null || window is null)
         {
-            return (null, null, Http.NotFound(cycle is null ? "Pelatihan" : "Sesi"));
+            return (null, null, Http.NotFound(cycle is null ? Missing.Cycle : Missing.Session));
         }
 
         return cycle.Phase == CyclePhase.Cancelled ? (null, null, CycleFunctions.WrongPhase(cycle.Phase)) : (cycle, window, null);

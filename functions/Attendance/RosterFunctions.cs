@@ -180,7 +180,7 @@ public sealed class RosterFunctions(
         var window = cycle is null ? null : CheckInWindows.For(cycle).FirstOrDefault(w => w.Session.Id == sessionId);
         if (cycle is null || window is null)
         {
-            return Http.NotFound(cycle is null ? "Pelatihan" : "Sesi");
+            return Http.NotFound(cycle is null ? Missing.Cycle : Missing.Session);
         }
 
         await audit.ViewedAsync(cycleId, AuditActors.Of(request), "attendance", details: sessionId, cancellationToken: cancellationToken);

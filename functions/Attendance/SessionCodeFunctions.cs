@@ -39,7 +39,7 @@ public sealed class SessionCodeFunctions(CycleStore cycles, Tokens tokens, Audit
         var window = cycle is null ? null : CheckInWindows.For(cycle).FirstOrDefault(w => w.Session.Id == sessionId);
         if (cycle is null || window is null)
         {
-            return Http.NotFound(cycle is null ? "Pelatihan" : "Sesi");
+            return Http.NotFound(cycle is null ? Missing.Cycle : Missing.Session);
         }
 
         if (cycle.Phase == CyclePhase.Cancelled)
@@ -92,7 +92,7 @@ public sealed class SessionCodeFunctions(CycleStore cycles, Tokens tokens, Audit
         if (json)
         {
             // Anonymous but not public: never cached, never framed, like the page.
-            SecurityHeaders(request.HttpContext.Response);
+            Infrastructure.SecurityHeaders.ForPage(request.HttpContext.Response);
             return Http.Ok(new
             {
                 cycleId,

@@ -217,7 +217,7 @@ public sealed class VerificationFunctions(CertificateIssuer issuer, CycleStore c
 
     private static IActionResult WithHeaders(HttpRequest request, IActionResult result)
     {
-        Pages.SecurityHeaders(request.HttpContext.Response);
+        SecurityHeaders.ForPage(request.HttpContext.Response);
         request.HttpContext.Response.Headers.Vary = "Accept, Accept-Language";
         return result;
     }

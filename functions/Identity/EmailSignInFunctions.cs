@@ -109,7 +109,7 @@ public sealed class EmailSignInFunctions(EmailSignIn signIn, SessionCookies cook
 
         cookies.Issue(request.HttpContext.Response, link!.Email, displayName);
         request.HttpContext.Response.Headers.Location = ApiRoot(request) + "/dashboard" + (lang == "en" ? "?lang=en" : "");
-        SecurityHeaders(request.HttpContext.Response);
+        Infrastructure.SecurityHeaders.ForPage(request.HttpContext.Response);
         return new StatusCodeResult(StatusCodes.Status303SeeOther);
     }
 
@@ -156,7 +156,7 @@ public sealed class EmailSignInFunctions(EmailSignIn signIn, SessionCookies cook
         }
 
         cookies.Clear(request.HttpContext.Response);
-        SecurityHeaders(request.HttpContext.Response);
+        Infrastructure.SecurityHeaders.ForPage(request.HttpContext.Response);
         if (request.GetTypedHeaders().Accept.Any(a => a.MediaType.Value == "application/json"))
         {
             return Http.Ok(new { signedOut = true });

@@ -36,10 +36,6 @@ public static class Http
         return new ObjectResult(new { error = new ApiError(code, message, messageEn, details) }) { StatusCode = status };
     }
 
-    /// <summary>Not yet from the catalog: an error from two literal texts. New code uses the key overload above.</summary>
-    public static IActionResult Error(int status, string code, string message, string messageEn, object? details = null) =>
-        new ObjectResult(new { error = new ApiError(code, message, messageEn, details) }) { StatusCode = status };
-
     /// <summary>404 for a missing cycle, session, certificate or participant.</summary>
     public static IActionResult NotFound(Missing what) => Error(StatusCodes.Status404NotFound, "not_found", what switch
     {
@@ -49,10 +45,6 @@ public static class Http
         Missing.Participant => nameof(Texts.Error_NotFound_Participant),
         _ => nameof(Texts.Error_NotFound),
     });
-
-    /// <summary>Not yet from the catalog: <paramref name="what"/> is an Indonesian noun. New code: <see cref="NotFound(Missing)"/>.</summary>
-    public static IActionResult NotFound(string what = "Data") =>
-        Error(StatusCodes.Status404NotFound, "not_found", $"{what} tidak ditemukan.", "Not found.");
 
     public static IActionResult Ok(object value, int status = StatusCodes.Status200OK) => new JsonResult(value, Json) { StatusCode = status };
 

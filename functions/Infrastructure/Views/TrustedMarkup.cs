@@ -15,9 +15,6 @@ public static class TrustedMarkup
     /// <summary>A page's script: always the content of an embedded .js file, never request data. A "&lt;/" cannot end the element early.</summary>
     public static MarkupString Script(string source) => new(source.Replace("</", "<\\/", StringComparison.Ordinal));
 
-    /// <summary>A body from <see cref="Pages.Render"/>, built in C# with <see cref="Pages.H"/> by pages not yet converted to views.</summary>
-    public static MarkupString Legacy(string html) => new(html);
-
     /// <summary>A server-made image (the check-in QR code as SVG), drawn from our own data, never from request text.</summary>
     public static MarkupString Svg(string svg) => new(svg);
 }
