@@ -44,7 +44,9 @@ public sealed class RosterTests
         Assert.Equal(0, again.GetProperty("changed").GetInt32());
         Assert.Equal(3, again.GetProperty("unchanged").GetInt32());
         Assert.Equal(1, correction.GetProperty("changed").GetInt32());
-        Assert.Equal(auditAfterRepeat.Count, (await audit.ReadAsync(w.CycleId)).Count - 1);
+        // Only the correction added an attendance entry (the cycle's workflow may log its own phase changes meanwhile).
+        static int Marks(IEnumerable<AuditEntry> all) => all.Count(e => e.Action.StartsWith("attendance.", StringComparison.Ordinal));
+        Assert.Equal(Marks(auditAfterRepeat), Marks(await audit.ReadAsync(w.CycleId)) - 1);
         Assert.Equal(3, entries.Count);
         Assert.All(entries, e => Assert.Equal("Rahmawati (panitia)", e.Actor));
         Assert.Contains(entries, e => e.ParticipantId == ids[1] && e.Details == "s1: — → Absent");
