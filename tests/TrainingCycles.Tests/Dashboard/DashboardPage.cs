@@ -57,7 +57,9 @@ internal sealed partial class DashboardPage
         await Page.GetByLabel("Email").FillAsync(email);
         await Page.GetByLabel("Nama tampilan / Display name").FillAsync(name ?? email.Split('@')[0]);
         await Page.GetByRole(AriaRole.Button, new() { Name = "Masuk / Sign in" }).ClickAsync();
-        await Page.WaitForURLAsync(url => url.Contains("/api/dashboard", StringComparison.Ordinal));
+        // Back on the dashboard once the redirect commits; what follows waits for the elements it needs. (Waiting for the
+        // "load" event as well timed out once on a loaded CI machine although the page had arrived.)
+        await Page.WaitForURLAsync(url => url.Contains("/api/dashboard", StringComparison.Ordinal), new() { WaitUntil = WaitUntilState.Commit, Timeout = 60_000 });
     }
 
     public async Task GoAsync(string hash)
