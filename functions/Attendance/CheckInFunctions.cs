@@ -2,7 +2,6 @@ using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
-using Microsoft.Extensions.Logging;
 using TrainingCycles.Cycles;
 using TrainingCycles.Attendance.Views;
 using TrainingCycles.Infrastructure;
@@ -17,11 +16,9 @@ namespace TrainingCycles.Attendance;
 /// the session code shown by the organizers. The row is written straight to the Attendance table, insert-only:
 /// a repeat is harmless and an organizer's mark is never overwritten. Works without JavaScript.
 /// </summary>
-public sealed class CheckInFunctions(CycleStore cycles, ParticipantStore participants, AttendanceStore attendance, AppTables tables, Tokens tokens, TimeProvider time, ILogger<CheckInFunctions> logger)
+public sealed class CheckInFunctions(CycleStore cycles, ParticipantStore participants, SelfCheckIn selfCheckIn, Tokens tokens)
 {
     private const int MaxFormBytes = 4 * 1024;
-
-    private readonly CheckInThrottle _throttle = new(tables, time);
 
     [Function(nameof(CheckIn))]
     public async Task<IActionResult> CheckIn(
@@ -33,9 +30,8 @@ public sealed class CheckInFunctions(CycleStore cycles, ParticipantStore partici
         var token = request.Query["t"].FirstOrDefault();
         if (string.IsNullOrEmpty(token) && !isPost)
         {
-            var landingLang = Language(request);
             var plain = await cycles.GetAsync(cycleId, cancellationToken);
-            return plain is null ? CycleNotFound(landingLang) : Landing(landingLang, plain);
+            return plain is null ? CycleNotFound(Language(request)) : Landing(Language(request), plain);
         }
 
         // The link is checked before a byte of the body is read: without a valid personal link nobody gets the
@@ -46,119 +42,35 @@ public sealed class CheckInFunctions(CycleStore cycles, ParticipantStore partici
             return BadLink(Language(request), problem);
         }
 
-        IFormCollection? form = null;
-        if (isPost)
+        var form = isPost ? await ReadFormAsync(request, cancellationToken) : new FormRead(null, null);
+        if (form.Refusal is { } refusal)
         {
-            if (await ReadFormAsync(request, cancellationToken) is not { } read)
-            {
-                return BodyRefused(request);
-            }
-
-            form = read.Form;
-            if (read.Refusal is { } refusal)
-            {
-                return refusal;
-            }
+            return refusal;
         }
 
-        var lang = Language(request, form?["lang"].FirstOrDefault());
+        var lang = Language(request, form.Form?["lang"].FirstOrDefault());
         var cycle = await cycles.GetAsync(cycleId, cancellationToken);
         if (cycle is null)
         {
             return CycleNotFound(lang);
         }
 
+        // A link issued before the person withdrew or changed their email address is revoked.
         var participant = await participants.GetAsync(cycleId, claims.SubjectId, cancellationToken);
         if (participant is null || participant.TokenVersion != claims.Version)
         {
-            // A link issued before the person withdrew or changed their email address is revoked.
             return BadLink(lang, TokenProblem.BadSignature);
         }
 
-        if (cycle.Phase == CyclePhase.Cancelled || cycle.Entity.CancelledAt is not null)
+        if ((Cancelled(lang, cycle) ?? (participant.Status != ParticipantStatus.Confirmed ? NotConfirmed(lang, participant.Status) : null)) is { } refused)
         {
-            return string.IsNullOrWhiteSpace(cycle.Entity.CancelReason)
-                ? View.Message(lang, StatusCodes.Status410Gone, nameof(Texts.Att_CheckIn_Cancelled_Title), nameof(Texts.Att_CheckIn_Cancelled_Text), cycle.Entity.Title)
-                : View.Message(lang, StatusCodes.Status410Gone, nameof(Texts.Att_CheckIn_Cancelled_Title), nameof(Texts.Att_CheckIn_Cancelled_TextWithReason), cycle.Entity.Title, cycle.Entity.CancelReason);
-        }
-
-        if (participant.Status != ParticipantStatus.Confirmed)
-        {
-            return NotConfirmed(lang, participant.Status);
+            return refused;
         }
 
         // The participant's door QR for presence-bound sessions: the same person and cycle, for as long as the link lives.
         var presence = tokens.Create(TokenPurpose.Presence, cycleId, participant.RowKey, claims.ExpiresAt, participant.TokenVersion);
-        var page = new CheckInPage(request, lang, cycle, participant, token!, presence);
-        if (cycle.Phase is CyclePhase.Completing or CyclePhase.Completed || cycle.Entity.TrainingEndedAt is not null)
-        {
-            return page.Closed(StatusCodes.Status409Conflict, Text.Get(lang, nameof(Texts.Att_CheckIn_Ended)));
-        }
-
-        var now = time.GetUtcNow();
-        var windows = CheckInWindows.For(cycle);
-        var open = CheckInWindows.Open(windows, now);
-        if (open.Count == 0)
-        {
-            return page.Closed(isPost ? StatusCodes.Status409Conflict : StatusCodes.Status200OK, NotOpenText(cycle, windows, now, lang));
-        }
-
-        var modes = await Task.WhenAll(open.Select(w => attendance.ModeAsync(cycleId, w.Session.Id, cancellationToken)));
-        page.AtTheDoor = modes.Any(m => m?.PresenceRequired == true);
-        if (!isPost)
-        {
-            var marks = await Task.WhenAll(open.Select(w => attendance.GetAsync(cycleId, w.Session.Id, participant.RowKey, cancellationToken)));
-            return marks.All(m => m is not null)
-                ? page.Already(open[0].Session, marks[0]!)
-                : page.Form(open, error: null, StatusCodes.Status200OK);
-        }
-
-        if (await _throttle.LockedUntilAsync(cycleId, participant.RowKey, cancellationToken) is { } lockedUntil)
-        {
-            return page.Form(open, LockedText(cycle, lockedUntil, lang), StatusCodes.Status429TooManyRequests);
-        }
-
-        var code = SessionCodes.Normalize(form?["code"].FirstOrDefault());
-        if (code.Length != SessionCodes.Digits || !code.All(char.IsAsciiDigit))
-        {
-            // A typo in the shape of the code is not a guess: it does not count against the limit.
-            return page.Form(open, Text.Get(lang, nameof(Texts.Att_CheckIn_CodeShape)), StatusCodes.Status422UnprocessableEntity);
-        }
-
-        var window = open.FirstOrDefault(w => SessionCodes.Verify(cycle.Entity.CheckInSecret, w.Session.Id, code, now));
-        if (window is null)
-        {
-            var left = await _throttle.RecordFailureAsync(cycleId, participant.RowKey, cancellationToken);
-            if (left == 0)
-            {
-                logger.LogWarning("Check-in locked for a participant of cycle {CycleId} after {Max} wrong codes", cycleId, CheckInThrottle.MaxFailures);
-                return page.Form(open, LockedText(cycle, now + CheckInThrottle.Window, lang), StatusCodes.Status429TooManyRequests);
-            }
-
-            return page.Form(open, Text.Get(lang, nameof(Texts.Att_CheckIn_WrongCode), left), StatusCodes.Status422UnprocessableEntity);
-        }
-
-        // Presence-bound session: the shared code proves only that someone saw the screen (or a chat message), so the
-        // check-in waits for an organizer; the mode is read from storage now, so a switch counts on every instance.
-        var atTheDoor = modes[open.ToList().IndexOf(window)]?.PresenceRequired == true;
-        var row = new AttendanceEntity
-        {
-            PartitionKey = cycleId,
-            RowKey = AttendanceStore.Key(window.Session.Id, participant.RowKey),
-            SessionId = window.Session.Id,
-            ParticipantId = participant.RowKey,
-            Status = atTheDoor ? AttendanceStatus.Pending : window.StatusAt(now),
-            CheckedInAt = now,
-            Source = AttendanceSource.Self,
-            MarkedAt = now,
-        };
-        if (await attendance.TryAddAsync(row, cancellationToken))
-        {
-            return page.Success(window.Session, row);
-        }
-
-        var existing = await attendance.GetAsync(cycleId, window.Session.Id, participant.RowKey, cancellationToken);
-        return page.Already(window.Session, existing ?? row);
+        var outcome = await selfCheckIn.RunAsync(cycle, participant, isPost ? form.Form?["code"].FirstOrDefault() ?? "" : null, cancellationToken);
+        return new CheckInPage(request, lang, cycle, participant, token!, presence).For(outcome, isPost);
     }
 
     private sealed record FormRead(IFormCollection? Form, IActionResult? Refusal);
@@ -166,13 +78,13 @@ public sealed class CheckInFunctions(CycleStore cycles, ParticipantStore partici
     /// <summary>
     /// The form, read only when it declares a length within the limit (like the registration form): a chunked body
     /// (no length) is refused with 411 and an oversized one with 413 before anything is buffered. Null when the body
-    /// has no length at all.
+    /// has no length at all (411).
     /// </summary>
-    private static async Task<FormRead?> ReadFormAsync(HttpRequest request, CancellationToken cancellationToken)
+    private static async Task<FormRead> ReadFormAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         if (request.ContentLength is null)
         {
-            return null;
+            return new FormRead(null, Bilingual(request, StatusCodes.Status411LengthRequired, nameof(Texts.Att_CheckIn_LengthRequired_Title), nameof(Texts.Att_CheckIn_LengthRequired_Text)));
         }
 
         if (request.ContentLength > MaxFormBytes)
@@ -195,12 +107,15 @@ public sealed class CheckInFunctions(CycleStore cycles, ParticipantStore partici
         }
     }
 
-    private static IActionResult BodyRefused(HttpRequest request) =>
-        Bilingual(request, StatusCodes.Status411LengthRequired, nameof(Texts.Att_CheckIn_LengthRequired_Title), nameof(Texts.Att_CheckIn_LengthRequired_Text));
-
     /// <summary>A refusal sent before the form (and its language field) is read: it says it in both languages.</summary>
     private static IActionResult Bilingual(HttpRequest request, int status, string titleKey, string textKey, params object?[] args) =>
         View.Page<BilingualRefusalPage>(Language(request), new BilingualRefusalPage.Data(titleKey, textKey, args), status);
+
+    private static IActionResult? Cancelled(string lang, CycleRecord cycle) =>
+        cycle.Phase != CyclePhase.Cancelled && cycle.Entity.CancelledAt is null ? null
+        : string.IsNullOrWhiteSpace(cycle.Entity.CancelReason)
+            ? View.Message(lang, StatusCodes.Status410Gone, nameof(Texts.Att_CheckIn_Cancelled_Title), nameof(Texts.Att_CheckIn_Cancelled_Text), cycle.Entity.Title)
+            : View.Message(lang, StatusCodes.Status410Gone, nameof(Texts.Att_CheckIn_Cancelled_Title), nameof(Texts.Att_CheckIn_Cancelled_TextWithReason), cycle.Entity.Title, cycle.Entity.CancelReason);
 
     private static IActionResult CycleNotFound(string lang) =>
         View.Message(lang, StatusCodes.Status404NotFound, nameof(Texts.Att_CheckIn_CycleNotFound_Title), nameof(Texts.Att_CheckIn_CycleNotFound_Text));
@@ -253,16 +168,41 @@ public sealed class CheckInFunctions(CycleStore cycles, ParticipantStore partici
     private sealed class CheckInPage(HttpRequest request, string lang, CycleRecord cycle, ParticipantEntity participant, string token, string presenceToken)
     {
         /// <summary>An open session needs presence at the door: the page shows the participant's personal QR.</summary>
-        public bool AtTheDoor { get; set; }
+        private bool AtTheDoor { get; set; }
 
-        public IActionResult Form(IReadOnlyList<CheckInWindow> open, string? error, int status) =>
+        /// <summary>The view and status code for each outcome; a POST that cannot be taken is a 409.</summary>
+        public IActionResult For(CheckInOutcome outcome, bool isPost)
+        {
+            switch (outcome)
+            {
+                case CheckInOutcome.Ended:
+                    return Closed(StatusCodes.Status409Conflict, Text.Get(lang, nameof(Texts.Att_CheckIn_Ended)));
+                case CheckInOutcome.NotOpen notOpen:
+                    return Closed(isPost ? StatusCodes.Status409Conflict : StatusCodes.Status200OK, NotOpenText(cycle, notOpen.Windows, notOpen.Now, lang));
+                case CheckInOutcome.Marked marked:
+                    return marked.New ? Success(marked.Session, marked.Row) : Already(marked.Session, marked.Row);
+                case CheckInOutcome.AskCode ask:
+                    AtTheDoor = ask.AtTheDoor;
+                    return ask.Problem switch
+                    {
+                        CodeProblem.Locked => Form(ask.Open, LockedText(cycle, ask.LockedUntil!.Value, lang), StatusCodes.Status429TooManyRequests),
+                        CodeProblem.Shape => Form(ask.Open, Text.Get(lang, nameof(Texts.Att_CheckIn_CodeShape)), StatusCodes.Status422UnprocessableEntity),
+                        CodeProblem.Wrong => Form(ask.Open, Text.Get(lang, nameof(Texts.Att_CheckIn_WrongCode), ask.AttemptsLeft), StatusCodes.Status422UnprocessableEntity),
+                        _ => Form(ask.Open, error: null, StatusCodes.Status200OK),
+                    };
+                default:
+                    throw new ArgumentOutOfRangeException(nameof(outcome));
+            }
+        }
+
+        private IActionResult Form(IReadOnlyList<CheckInWindow> open, string? error, int status) =>
             Show(CheckInView.Kind.Form, open.Select(w => w.Session), error, status);
 
-        public IActionResult Success(ScheduledSession session, AttendanceEntity row) => row.Status == AttendanceStatus.Pending
+        private IActionResult Success(ScheduledSession session, AttendanceEntity row) => row.Status == AttendanceStatus.Pending
             ? PendingPage(session, row)
             : Show(CheckInView.Kind.Success, [session], Text.Get(lang, nameof(Texts.Att_CheckIn_Success_Text), AttendanceStatus.Label(row.Status, lang), session.Title, At(row)));
 
-        public IActionResult Already(ScheduledSession session, AttendanceEntity row)
+        private IActionResult Already(ScheduledSession session, AttendanceEntity row)
         {
             if (row.Status == AttendanceStatus.Pending)
             {
@@ -276,7 +216,7 @@ public sealed class CheckInFunctions(CycleStore cycles, ParticipantStore partici
             return Show(CheckInView.Kind.Already, [session], Text.Get(lang, key, AttendanceStatus.Label(row.Status, lang), session.Title, At(row)));
         }
 
-        public IActionResult Closed(int status, string text) => Show(CheckInView.Kind.Closed, [], text, status);
+        private IActionResult Closed(int status, string text) => Show(CheckInView.Kind.Closed, [], text, status);
 
         private IActionResult PendingPage(ScheduledSession session, AttendanceEntity row) =>
             Show(CheckInView.Kind.Pending, [session], Text.Get(lang, nameof(Texts.Att_CheckIn_Pending_Text), At(row), session.Title), StatusCodes.Status202Accepted);

@@ -88,6 +88,43 @@ public sealed class CompletionFollowUp(AttendanceStore attendance, ParticipantSt
         }
     }
 
+    /// <summary>
+    /// After an attendance correction: once the rule has decided (Completing or Completed), re-runs it for
+    /// <paramref name="participantIds"/> and adds the verdicts that <paramref name="report"/> selects to the answer
+    /// (<c>completion</c>); once Completed, schedules the certificate follow-up keyed by <paramref name="changeKey"/>
+    /// (<c>certificates</c>). Numbering, PDFs and mail are workflow work: the answer says they are scheduled, not
+    /// done. False when the follow-up could not be scheduled yet (answer with <see cref="NotScheduled"/>).
+    /// </summary>
+    public async Task<bool> AfterCorrectionAsync(
+        CycleRecord cycle, IReadOnlyCollection<string> participantIds, Func<EligibilityOutcome, bool> report, string[] changeKey,
+        DurableTaskClient durable, IDictionary<string, object?> response, CancellationToken cancellationToken)
+    {
+        if (participantIds.Count == 0 || cycle.Phase is not (CyclePhase.Completing or CyclePhase.Completed))
+        {
+            return true;
+        }
+
+        var outcomes = (await ReevaluateAsync(cycle, participantIds, cancellationToken)).Where(report);
+        response["completion"] = outcomes.Select(o => new
+        {
+            participantId = o.ParticipantId,
+            eligible = o.Result.Eligible,
+            changed = o.Changed,
+            explanation = o.Result.Explanation,
+            explanationEn = o.Result.ExplanationEn,
+            certificateNumber = o.CertificateNumber,
+            certificateToReview = o.CertificateToReview,
+        }).ToList();
+        if (cycle.Phase != CyclePhase.Completed)
+        {
+            return true;
+        }
+
+        var followUpId = await ScheduleCertificatesAsync(cycle, CertificateFollowUpOrchestration.ChangeKey(changeKey), durable, cancellationToken);
+        response["certificates"] = new { scheduled = followUpId is not null, followUpId };
+        return followUpId is not null;
+    }
+
     /// <summary>The marks are saved but the certificates are not scheduled: the same request again schedules them (it is idempotent).</summary>
     public static IActionResult NotScheduled(HttpRequest request)
     {

@@ -2,11 +2,9 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
-using TrainingCycles.Certificates;
 using TrainingCycles.Cycles;
 using TrainingCycles.Identity;
 using TrainingCycles.Infrastructure;
-using TrainingCycles.Reminders;
 
 namespace TrainingCycles.Attendance;
 
@@ -27,15 +25,9 @@ public sealed record PendingDecision(string? ParticipantId, string? Decision, st
 /// session code meanwhile is held as <see cref="AttendanceStatus.Pending"/> until an organizer confirms or rejects it.
 /// Every write is a single row under its ETag (or an insert), every decision is audited.
 /// </summary>
-public sealed class PresenceFunctions(
-    CycleStore cycles, ParticipantStore participants, AttendanceStore attendance, AuditLog audit,
-    Tokens tokens, CompletionFollowUp followUp, TimeProvider time)
+public sealed class PresenceFunctions(CycleStore cycles, AttendanceStore attendance, AuditLog audit, PresenceDesk desk, CompletionFollowUp followUp, TimeProvider time)
 {
     public const int MaxBodyBytes = 64 * 1024;
-    public const int MaxDecisions = 1000;
-    public const int MaxScannedLength = 2000;
-    public const string Confirm = "confirm";
-    public const string Reject = "reject";
 
     [Function(nameof(SetCheckInMode))]
 
@@ -103,65 +95,8 @@ public sealed class PresenceFunctions(
             return actorError;
         }
 
-        if (cycle!.Phase is CyclePhase.Completing or CyclePhase.Completed || cycle.Entity.TrainingEndedAt is not null)
-        {
-            return Http.Error(StatusCodes.Status409Conflict, "training_ended", nameof(Texts.Error_Att_TrainingEnded));
-        }
-
-        var problem = tokens.Validate(Scanned(input.Token), TokenPurpose.Presence, out var claims);
-        if (problem != TokenProblem.None || claims!.CycleId != cycleId)
-        {
-            return problem == TokenProblem.Expired
-                ? Http.Error(StatusCodes.Status422UnprocessableEntity, "presence_expired", nameof(Texts.Error_Att_PresenceExpired))
-                : Http.Error(StatusCodes.Status422UnprocessableEntity, "presence_invalid", nameof(Texts.Error_Att_PresenceInvalid));
-        }
-
-        var participant = await participants.GetAsync(cycleId, claims.SubjectId, cancellationToken);
-        if (participant is null || participant.Status != ParticipantStatus.Confirmed || participant.TokenVersion != claims.Version)
-        {
-            return Http.Error(StatusCodes.Status422UnprocessableEntity, "not_confirmed",
-                participant?.Status is not null ? nameof(Texts.Error_Att_NotConfirmed) : nameof(Texts.Error_Att_NotConfirmed_NoStatus), [participant?.Status]);
-        }
-
-        var now = time.GetUtcNow();
-        if (!window!.IsOpen(now))
-        {
-            return Http.Error(StatusCodes.Status409Conflict, "checkin_closed", nameof(Texts.Error_Att_CheckinClosed), details:
-                new { opensAt = window.OpensAt, closesAt = window.ClosesAt });
-        }
-
-        for (var attempt = 0; attempt < 5; attempt++)
-        {
-            var existing = await attendance.GetAsync(cycleId, sessionId, participant.RowKey, cancellationToken);
-            // Recorded already (by the code, a scan or an organizer): nothing changes. A held or a rejected check-in is
-            // what the door is for: the person is here now.
-            if (existing is not null && existing.Status is not (AttendanceStatus.Pending or AttendanceStatus.Absent))
-            {
-                return DoorAnswer(participant, existing, "already");
-            }
-
-            var row = new AttendanceEntity
-            {
-                PartitionKey = cycleId,
-                RowKey = AttendanceStore.Key(sessionId, participant.RowKey),
-                SessionId = sessionId,
-                ParticipantId = participant.RowKey,
-                Status = window.StatusAt(now),
-                CheckedInAt = now,
-                Source = AttendanceSource.Door,
-                MarkedBy = actor.Name,
-                MarkedAt = now,
-                ETag = existing?.ETag ?? default,
-            };
-            var written = existing is null ? await attendance.TryAddAsync(row, cancellationToken) : await attendance.TryReplaceAsync(row, cancellationToken);
-            if (written)
-            {
-                await audit.WriteAsync(cycleId, actor, "attendance.door-checkin", participant.RowKey, $"{sessionId}: {existing?.Status ?? "—"} → {row.Status}", cancellationToken);
-                return DoorAnswer(participant, row, existing is null ? "recorded" : "confirmed");
-            }
-        }
-
-        return Http.Error(StatusCodes.Status409Conflict, "busy", nameof(Texts.Error_Att_PresenceBusy));
+        var result = await desk.DoorCheckInAsync(cycle!, window!, input.Token, actor, cancellationToken);
+        return result.Refused?.ToResult() ?? DoorAnswer(result.Participant!, result.Row!, result.Outcome!);
     }
 
     /// <summary>Confirms or rejects check-ins held as Pending; anything that is no longer pending is left as it is and reported.</summary>
@@ -186,14 +121,9 @@ public sealed class PresenceFunctions(
             return error;
         }
 
-        if (input!.Decisions is not { Count: > 0 } decisions)
+        if (PresenceDesk.Check(input!.Decisions) is { } refused)
         {
-            return Http.Error(StatusCodes.Status400BadRequest, "decisions_required", nameof(Texts.Error_Att_DecisionsRequired));
-        }
-
-        if (decisions.Count > MaxDecisions)
-        {
-            return Http.Error(StatusCodes.Status422UnprocessableEntity, "too_many_decisions", nameof(Texts.Error_Att_TooManyDecisions), [MaxDecisions]);
+            return refused.ToResult();
         }
 
         if (Actor(request, input.DecidedBy, out var actor) is { } actorError)
@@ -201,109 +131,13 @@ public sealed class PresenceFunctions(
             return actorError;
         }
 
-        // All or nothing on the shape, like the roster: a bad item refuses the request before anything is written.
-        var errors = new List<MarkError>();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        for (var i = 0; i < decisions.Count; i++)
-        {
-            var d = decisions[i];
-            var id = d?.ParticipantId?.Trim();
-            if (string.IsNullOrEmpty(id) || !seen.Add(id))
-            {
-                errors.Add(MarkError.Of(i, id, "participantId", nameof(Texts.Field_Att_Decision_ParticipantId)));
-            }
-
-            if (d?.Decision?.Trim().ToLowerInvariant() is not (Confirm or Reject))
-            {
-                errors.Add(MarkError.Of(i, id, "decision", nameof(Texts.Field_Att_Decision_Invalid)));
-            }
-
-            if (d?.Note is { Length: > RosterFunctions.MaxNoteLength })
-            {
-                errors.Add(MarkError.Of(i, id, "note", nameof(Texts.Field_Att_Note_TooLong), RosterFunctions.MaxNoteLength));
-            }
-        }
-
-        if (errors.Count > 0)
-        {
-            return Http.Error(StatusCodes.Status422UnprocessableEntity, "invalid_decisions", nameof(Texts.Error_Att_InvalidDecisions), [errors.Count], errors);
-        }
-
-        var results = new List<object>();
-        var changed = new List<string>();
-        foreach (var d in decisions)
-        {
-            var id = d!.ParticipantId!.Trim();
-            var confirm = d.Decision!.Trim().Equals(Confirm, StringComparison.OrdinalIgnoreCase);
-            var outcome = "notPending";
-            string? status = null;
-            for (var attempt = 0; attempt < 5; attempt++)
-            {
-                var row = await attendance.GetAsync(cycleId, sessionId, id, cancellationToken);
-                status = row?.Status;
-                if (row is null || row.Status != AttendanceStatus.Pending)
-                {
-                    outcome = "notPending";
-                    break;
-                }
-
-                var now = time.GetUtcNow();
-                // Confirmed: Present or Late as of the moment the code was typed; rejected: Absent, with the reason.
-                row.Status = confirm ? window!.StatusAt(row.CheckedInAt ?? now) : AttendanceStatus.Absent;
-                row.MarkedBy = actor.Name;
-                row.MarkedAt = now;
-                row.Note = string.IsNullOrWhiteSpace(d.Note) ? row.Note : d.Note.Trim();
-                if (await attendance.TryReplaceAsync(row, cancellationToken))
-                {
-                    await audit.WriteAsync(cycleId, actor, confirm ? "attendance.pending-confirmed" : "attendance.pending-rejected", id, $"{sessionId}: {AttendanceStatus.Pending} → {row.Status}", cancellationToken);
-                    outcome = confirm ? "confirmed" : "rejected";
-                    status = row.Status;
-                    changed.Add(id);
-                    break;
-                }
-            }
-
-            results.Add(new { participantId = id, outcome, status });
-        }
-
+        var results = await desk.DecideAsync(cycleId, window!, input.Decisions!, actor, cancellationToken);
+        var changed = results.Where(r => r.Outcome != "notPending").Select(r => r.ParticipantId).ToList();
         var response = new Dictionary<string, object?> { ["cycleId"] = cycleId, ["sessionId"] = sessionId, ["changed"] = changed.Count, ["results"] = results };
         var current = await cycles.GetAsync(cycleId, cancellationToken) ?? cycle!;
-        if (changed.Count > 0 && current.Phase is CyclePhase.Completing or CyclePhase.Completed)
-        {
-            // Decided after the training: the rule is re-run for these people, and certificates follow as for a roster correction.
-            var outcomes = await followUp.ReevaluateAsync(current, changed, cancellationToken);
-            response["completion"] = outcomes.Select(o => new { participantId = o.ParticipantId, eligible = o.Result.Eligible, changed = o.Changed, explanation = o.Result.Explanation, explanationEn = o.Result.ExplanationEn, certificateToReview = o.CertificateToReview }).ToList();
-            if (current.Phase == CyclePhase.Completed)
-            {
-                var changeKey = CertificateFollowUpOrchestration.ChangeKey(["pending", sessionId, .. changed.Order(StringComparer.Ordinal)]);
-                var followUpId = await followUp.ScheduleCertificatesAsync(current, changeKey, durable, cancellationToken);
-                if (followUpId is null)
-                {
-                    return CompletionFollowUp.NotScheduled(request);
-                }
-
-                response["certificates"] = new { scheduled = true, followUpId };
-            }
-        }
-
-        return Http.Ok(response);
-    }
-
-    /// <summary>What a scanner typed: the token itself, or a URL carrying it as <c>p=</c>.</summary>
-    private static string? Scanned(string? text)
-    {
-        text = text?.Trim();
-        if (string.IsNullOrEmpty(text) || text.Length > MaxScannedLength)
-        {
-            return null;
-        }
-
-        if (Uri.TryCreate(text, UriKind.Absolute, out var uri) && !string.IsNullOrEmpty(uri.Query))
-        {
-            return Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(uri.Query).TryGetValue("p", out var p) ? p.FirstOrDefault() : null;
-        }
-
-        return text;
+        // Decided after the training: the rule is re-run for these people, and certificates follow as for a roster correction.
+        var scheduled = await followUp.AfterCorrectionAsync(current, changed, _ => true, ["pending", sessionId, .. changed.Order(StringComparer.Ordinal)], durable, response, cancellationToken);
+        return scheduled ? Http.Ok(response) : CompletionFollowUp.NotScheduled(request);
     }
 
     private static IActionResult DoorAnswer(ParticipantEntity p, AttendanceEntity row, string outcome) => Http.Ok(new

@@ -38,14 +38,13 @@ public sealed record MarkError(int Index, string? ParticipantId, string Field, s
 /// roster and the whole cycle's attendance as JSON or CSV, each participant with the completion rule's reason.
 /// </summary>
 public sealed class RosterFunctions(
-    CycleStore cycles, ParticipantStore participants, AttendanceStore attendance, AppTables tables, AuditLog audit,
-    CompletionFollowUp followUp, TimeProvider time, ILogger<RosterFunctions> logger)
+    CycleStore cycles, ParticipantStore participants, AttendanceStore attendance, RosterMarking marking, AuditLog audit,
+    CompletionFollowUp followUp, TimeProvider time)
 {
     public const int MaxMarks = 1000;
     public const int MaxBodyBytes = 1024 * 1024;
     public const int MaxNoteLength = 500;
     public const int MaxMarkedByLength = 100;
-    public const string DefaultActor = "organizer";
 
     [Function(nameof(MarkSessionAttendance))]
 
@@ -85,87 +84,37 @@ public sealed class RosterFunctions(
             return CycleFunctions.WrongPhase(cycle.Phase);
         }
 
-        if (input!.Marks is null)
+        var result = await marking.MarkAsync(cycleId, session.Id, input!, AuditActors.Of(request, input!.MarkedBy), cancellationToken);
+        if (result.Refused is { } refused)
         {
-            return Http.Error(StatusCodes.Status400BadRequest, "marks_required", nameof(Texts.Error_Att_MarksRequired));
+            return refused.ToResult();
         }
 
-        if (input.Marks.Count > MaxMarks)
-        {
-            return Http.Error(StatusCodes.Status422UnprocessableEntity, "too_many_marks", nameof(Texts.Error_Att_TooManyMarks), [MaxMarks]);
-        }
+        var (marks, changes) = (result.Marks, result.Changes);
+        var response = Answer(cycleId, session.Id, result);
 
-        // Who marks is the proven caller; automation may name the officer it acts for, in one short line.
-        var typed = input.MarkedBy?.Trim() ?? "";
-        if (typed.Length > MaxMarkedByLength || typed.Any(char.IsControl))
-        {
-            return Http.Error(StatusCodes.Status422UnprocessableEntity, "invalid_marked_by", nameof(Texts.Error_Att_InvalidMarkedBy), [MaxMarkedByLength]);
-        }
-
-        var people = (await participants.ListAsync(cycleId, cancellationToken)).ToDictionary(p => p.RowKey, StringComparer.Ordinal);
-        var (marks, errors) = Validate(input.Marks, people);
-        if (errors.Count > 0)
-        {
-            // All or nothing, like the invitee import: fix the listed items and send the same request again (it is idempotent).
-            return Http.Error(StatusCodes.Status422UnprocessableEntity, "invalid_marks", nameof(Texts.Error_Att_InvalidMarks), [errors.Count], errors);
-        }
-
-        var changes = await ApplyAsync(cycleId, session.Id, marks, AuditActors.Of(request, input.MarkedBy), cancellationToken);
-        if (changes is null)
-        {
-            return Http.Error(StatusCodes.Status409Conflict, "busy", nameof(Texts.Error_Att_Busy));
-        }
-
-        var response = new Dictionary<string, object?>
-        {
-            ["cycleId"] = cycleId,
-            ["sessionId"] = session.Id,
-            ["received"] = marks.Count,
-            ["changed"] = changes.Count,
-            ["unchanged"] = marks.Count - changes.Count,
-            ["changes"] = changes.Select(c => new { participantId = c.ParticipantId, from = c.From, to = c.To, note = c.Note }).ToList(),
-        };
-
-        // After the training the rule is decided; a correction re-decides it for the people it touched.
+        // After the training the rule is decided; a correction re-decides it for everyone the request marks, not only
+        // those whose marks changed now: write-free for the rest, and a request sent again after one that saved its
+        // marks but died before this step finishes the job. The answer lists those whose marks changed and anyone
+        // whose verdict changed. The follow-up's key is what was asked (not what changed), so the same request sent
+        // again after a lost answer names the same follow-up.
+        var changedIds = changes.Select(c => c.ParticipantId).ToHashSet(StringComparer.Ordinal);
         var current = await cycles.GetAsync(cycleId, cancellationToken) ?? cycle;
-        if (current.Phase is CyclePhase.Completing or CyclePhase.Completed)
-        {
-            // Everyone the request marks, not only those whose marks changed now: write-free for the rest, and a
-            // request sent again after one that saved its marks but died before this step finishes the job. The
-            // answer lists those whose marks changed and anyone whose verdict changed.
-            var changedIds = changes.Select(c => c.ParticipantId).ToHashSet(StringComparer.Ordinal);
-            var outcomes = (await followUp.ReevaluateAsync(current, [.. marks.Select(m => m.ParticipantId)], cancellationToken))
-                .Where(o => changedIds.Contains(o.ParticipantId) || o.Changed).ToList();
-            response["completion"] = outcomes.Select(o => new
-            {
-                participantId = o.ParticipantId,
-                eligible = o.Result.Eligible,
-                changed = o.Changed,
-                explanation = o.Result.Explanation,
-                explanationEn = o.Result.ExplanationEn,
-                certificateNumber = o.CertificateNumber,
-                certificateToReview = o.CertificateToReview,
-            }).ToList();
-            if (current.Phase == CyclePhase.Completed)
-            {
-                // Numbering, PDFs and mail are workflow work: the answer says they are scheduled, not done.
-                // The key is what was asked (not what changed), so the same request sent again after a lost
-                // answer names the same follow-up, and one whose marks were saved but whose follow-up was not
-                // started (the request failed between) starts it now.
-                var changeKey = CertificateFollowUpOrchestration.ChangeKey(["roster", session.Id, .. marks.Select(m => $"{m.ParticipantId}={m.Status}").Order(StringComparer.Ordinal),
-                    .. changes.Select(c => $"{c.ParticipantId}:{c.From}>{c.To}").Order(StringComparer.Ordinal)]);
-                var followUpId = await followUp.ScheduleCertificatesAsync(current, changeKey, durable, cancellationToken);
-                if (followUpId is null)
-                {
-                    return CompletionFollowUp.NotScheduled(request);
-                }
-
-                response["certificates"] = new { scheduled = true, followUpId };
-            }
-        }
-
-        return Http.Ok(response);
+        string[] changeKey = ["roster", session.Id, .. marks.Select(m => $"{m.ParticipantId}={m.Status}").Order(StringComparer.Ordinal),
+            .. changes.Select(c => $"{c.ParticipantId}:{c.From}>{c.To}").Order(StringComparer.Ordinal)];
+        var scheduled = await followUp.AfterCorrectionAsync(current, [.. marks.Select(m => m.ParticipantId)], o => changedIds.Contains(o.ParticipantId) || o.Changed, changeKey, durable, response, cancellationToken);
+        return scheduled ? Http.Ok(response) : CompletionFollowUp.NotScheduled(request);
     }
+
+    private static Dictionary<string, object?> Answer(string cycleId, string sessionId, MarkingResult result) => new()
+    {
+        ["cycleId"] = cycleId,
+        ["sessionId"] = sessionId,
+        ["received"] = result.Marks.Count,
+        ["changed"] = result.Changes.Count,
+        ["unchanged"] = result.Marks.Count - result.Changes.Count,
+        ["changes"] = result.Changes.Select(c => new { participantId = c.ParticipantId, from = c.From, to = c.To, note = c.Note }).ToList(),
+    };
 
     [Function(nameof(GetSessionAttendance))]
 
@@ -291,124 +240,6 @@ public sealed class RosterFunctions(
     }
 
     private sealed record RosterLine(ParticipantEntity Participant, IReadOnlyDictionary<string, AttendanceEntity> Marks, CompletionResult Result);
-
-    private sealed record ValidMark(string ParticipantId, string Status, string? Note);
-
-    private sealed record MarkChange(string ParticipantId, string? From, string To, string? Note);
-
-    private static (List<ValidMark> Marks, List<MarkError> Errors) Validate(IReadOnlyList<AttendanceMark?> input, IReadOnlyDictionary<string, ParticipantEntity> people)
-    {
-        var marks = new List<ValidMark>(input.Count);
-        var errors = new List<MarkError>();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        for (var i = 0; i < input.Count; i++)
-        {
-            var item = input[i];
-            var id = item?.ParticipantId?.Trim();
-            var before = errors.Count;
-            if (string.IsNullOrEmpty(id))
-            {
-                errors.Add(MarkError.Of(i, id, "participantId", nameof(Texts.Field_Att_ParticipantId_Missing)));
-            }
-            else if (!people.TryGetValue(id, out var person))
-            {
-                errors.Add(MarkError.Of(i, id, "participantId", nameof(Texts.Field_Att_ParticipantId_Unknown)));
-            }
-            else if (person.Status != ParticipantStatus.Confirmed)
-            {
-                errors.Add(MarkError.Of(i, id, "participantId", nameof(Texts.Field_Att_ParticipantId_NotConfirmed), person.Status));
-            }
-            else if (!seen.Add(id))
-            {
-                errors.Add(MarkError.Of(i, id, "participantId", nameof(Texts.Field_Att_ParticipantId_Twice)));
-            }
-
-            var status = AttendanceStatus.Normalize(item?.Status);
-            if (status is null)
-            {
-                errors.Add(MarkError.Of(i, id, "status", nameof(Texts.Field_Att_Status_Invalid)));
-            }
-
-            var note = string.IsNullOrWhiteSpace(item?.Note) ? null : item.Note.Trim();
-            if (note is { Length: > MaxNoteLength })
-            {
-                errors.Add(MarkError.Of(i, id, "note", nameof(Texts.Field_Att_Note_TooLong), MaxNoteLength));
-            }
-
-            if (errors.Count == before)
-            {
-                marks.Add(new ValidMark(id!, status!, note));
-            }
-        }
-
-        return (marks, errors);
-    }
-
-    /// <summary>
-    /// Writes the marks that differ from what is stored, in entity-group transactions of up to 100 under ETags
-    /// (a check-in racing a mark makes the batch fail and be recomputed, never silently lost), and audits each
-    /// change once it is committed. Null when the session kept changing under us.
-    /// </summary>
-    private async Task<List<MarkChange>?> ApplyAsync(string cycleId, string sessionId, List<ValidMark> marks, AuditActor actor, CancellationToken cancellationToken)
-    {
-        var table = await tables.GetAsync(AppTables.Attendance, cancellationToken);
-        var applied = new List<MarkChange>();
-        for (var attempt = 0; attempt < 8; attempt++)
-        {
-            var stored = (await attendance.ForSessionAsync(cycleId, sessionId, cancellationToken)).ToDictionary(r => r.ParticipantId, StringComparer.Ordinal);
-            var now = time.GetUtcNow();
-            var pending = marks
-                .Select(m => (Mark: m, Row: stored.GetValueOrDefault(m.ParticipantId)))
-                .Where(x => x.Row is null || x.Row.Status != x.Mark.Status || x.Row.Note != x.Mark.Note)
-                .ToList();
-            if (pending.Count == 0)
-            {
-                return applied;
-            }
-
-            try
-            {
-                foreach (var chunk in pending.Chunk(100))
-                {
-                    var actions = chunk.Select(x =>
-                    {
-                        var entity = new AttendanceEntity
-                        {
-                            PartitionKey = cycleId,
-                            RowKey = AttendanceStore.Key(sessionId, x.Mark.ParticipantId),
-                            SessionId = sessionId,
-                            ParticipantId = x.Mark.ParticipantId,
-                            Status = x.Mark.Status,
-                            CheckedInAt = x.Row?.CheckedInAt,
-                            Source = AttendanceSource.Roster,
-                            MarkedBy = actor.Name,
-                            MarkedAt = now,
-                            Note = x.Mark.Note,
-                        };
-                        return x.Row is null
-                            ? new TableTransactionAction(TableTransactionActionType.Add, entity)
-                            : new TableTransactionAction(TableTransactionActionType.UpdateReplace, entity, x.Row.ETag);
-                    }).ToList();
-                    await table.SubmitTransactionAsync(actions, cancellationToken);
-                    var changes = chunk.Select(x => new MarkChange(x.Mark.ParticipantId, x.Row?.Status, x.Mark.Status, x.Mark.Note)).ToList();
-                    applied.AddRange(changes);
-                    await audit.WriteManyAsync(cycleId, [.. changes.Select(c => AuditEntry.By(actor, now, "attendance.marked", c.ParticipantId, AuditDetails(sessionId, c)))], cancellationToken);
-                }
-
-                return applied;
-            }
-            catch (TableTransactionFailedException e) when (e.Status is 409 or 412)
-            {
-                // A check-in or another organizer wrote one of these rows meanwhile: read again, recompute what differs.
-                logger.LogInformation("Attendance marks for session {SessionId} of cycle {CycleId} raced another write; retrying", sessionId, cycleId);
-            }
-        }
-
-        return null;
-    }
-
-    private static string AuditDetails(string sessionId, MarkChange c) =>
-        c.From == c.To ? $"{sessionId}: {c.To} (catatan/note)" : $"{sessionId}: {c.From ?? "—"} → {c.To}";
 
     /// <summary>CSV for spreadsheets: one line per participant, one column per session; formula-like cells are escaped.</summary>
     private static byte[] ToCsv(IReadOnlyList<ScheduledSession> sessions, IReadOnlyList<RosterLine> roster)

@@ -264,16 +264,7 @@ public sealed class CycleFunctions(CycleStore cycles, AuditLog audit, TimeProvid
             return WrongPhase(cycle.Phase);
         }
 
-        var merged = cycle.Definition with
-        {
-            RegistrationOpensAt = change!.RegistrationOpensAt ?? cycle.Definition.RegistrationOpensAt,
-            // After an early close, the close time is the deadline that sessions must follow.
-            RegistrationClosesAt = change.RegistrationClosesAt ?? (cycle.Entity.RegistrationClosedAt is { } closed && closed < cycle.Schedule.RegistrationClosesAt
-                ? closed.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture)
-                : cycle.Definition.RegistrationClosesAt),
-            Sessions = change.Sessions ?? cycle.Definition.Sessions,
-            Reminders = change.Reminders ?? cycle.Definition.Reminders,
-        };
+        var merged = Merge(cycle, change!);
         // Once registration has closed, the deadline may lie in the past; sessions still may not precede it.
         var now = cycle.Phase is CyclePhase.Inviting or CyclePhase.RegistrationOpen ? time.GetUtcNow() : DateTimeOffset.MinValue;
         var (schedule, errors) = CycleDefinitionValidator.Validate(merged, now);
@@ -298,6 +289,18 @@ public sealed class CycleFunctions(CycleStore cycles, AuditLog audit, TimeProvid
         await durable.RaiseEventAsync(cycleId, CycleCommand.EventName, new CycleCommand(CycleCommand.Reschedule, ScheduleVersion: updated.Entity.ScheduleVersion));
         return Http.Ok(await SummaryAsync(updated, durable) with { Warnings = NullIfEmpty(CycleDefinitionValidator.Warnings(schedule, merged.CheckIn)) }, StatusCodes.Status202Accepted);
     }
+
+    /// <summary>The definition with the reschedule's times; what the request leaves out stays as it is.</summary>
+    private static CycleDefinition Merge(CycleRecord cycle, RescheduleRequest change) => cycle.Definition with
+    {
+        RegistrationOpensAt = change.RegistrationOpensAt ?? cycle.Definition.RegistrationOpensAt,
+        // After an early close, the close time is the deadline that sessions must follow.
+        RegistrationClosesAt = change.RegistrationClosesAt ?? (cycle.Entity.RegistrationClosedAt is { } closed && closed < cycle.Schedule.RegistrationClosesAt
+            ? closed.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture)
+            : cycle.Definition.RegistrationClosesAt),
+        Sessions = change.Sessions ?? cycle.Definition.Sessions,
+        Reminders = change.Reminders ?? cycle.Definition.Reminders,
+    };
 
     /// <summary>What a reschedule changes, as the audit trail keeps it before and after.</summary>
     private static object ScheduleOf(CycleDefinition d) =>

@@ -35,56 +35,27 @@ public sealed class ParticipantFunctions(CycleStore cycles, ParticipantStore par
             return CycleFunctions.WrongPhase(cycle.Phase);
         }
 
-        string? body;
-        var contentType = request.ContentType ?? "";
-        if (contentType.StartsWith("multipart/form-data", StringComparison.OrdinalIgnoreCase))
+        var (body, contentType, refused) = await Http.ReadTextUploadAsync(request, MaxImportBytes, request.HttpContext.RequestAborted);
+        if (refused is not null)
         {
-            if (request.ContentLength > MaxImportBytes)
-            {
-                return Http.TooLarge(MaxImportBytes);
-            }
-
-            var form = await request.ReadFormAsync(request.HttpContext.RequestAborted);
-            var file = form.Files.FirstOrDefault();
-            if (file is null || file.Length > MaxImportBytes)
-            {
-                return file is null
-                    ? Http.Error(StatusCodes.Status400BadRequest, "no_file", nameof(Texts.Error_Cycle_NoFile))
-                    : Http.TooLarge(MaxImportBytes);
-            }
-
-            using var reader = new StreamReader(file.OpenReadStream(), Encoding.UTF8);
-            body = await reader.ReadToEndAsync(request.HttpContext.RequestAborted);
-            contentType = "text/csv";
-        }
-        else
-        {
-            body = await Http.ReadBodyAsync(request, MaxImportBytes, request.HttpContext.RequestAborted);
-            if (body is null)
-            {
-                return Http.TooLarge(MaxImportBytes);
-            }
+            return refused;
         }
 
-        var today = DateOnly.FromDateTime(Cycles.CycleSchedule.ToLocal(time.GetUtcNow(), cycle.Schedule.TimeZone).DateTime);
         var isJson = contentType.Contains("json", StringComparison.OrdinalIgnoreCase);
         if (!isJson && !contentType.Contains("csv", StringComparison.OrdinalIgnoreCase) && !contentType.StartsWith("text/plain", StringComparison.OrdinalIgnoreCase))
         {
             return Http.Error(StatusCodes.Status415UnsupportedMediaType, "unsupported_media_type", nameof(Texts.Error_Cycle_UnsupportedMediaType));
         }
 
+        var today = DateOnly.FromDateTime(Cycles.CycleSchedule.ToLocal(time.GetUtcNow(), cycle.Schedule.TimeZone).DateTime);
         var regencies = cycle.Definition.Regencies is { Count: > 0 } list ? list : null;
-        var (rows, errors, ignored) = isJson ? InviteeImport.ParseJson(body, today, regencies) : InviteeImport.ParseCsv(body, today, regencies);
-        if (errors.Count > 0)
+        var (rows, errors, ignored) = isJson ? InviteeImport.ParseJson(body!, today, regencies) : InviteeImport.ParseCsv(body!, today, regencies);
+        if (errors.Count > 0 || rows.Count == 0)
         {
             // All or nothing: a file with any bad row changes nothing, so fixing and re-uploading is always safe.
-            return Http.Error(StatusCodes.Status422UnprocessableEntity, "invalid_rows", nameof(Texts.Error_Cycle_InvalidRows), [errors.Count],
-                errors.Select(e => new { line = e.Line, field = e.Field, name = e.Name, value = e.Value, message = e.Message, messageEn = e.MessageEn }).ToList());
-        }
-
-        if (rows.Count == 0)
-        {
-            return Http.Error(StatusCodes.Status422UnprocessableEntity, "no_rows", nameof(Texts.Error_Cycle_NoRows));
+            return errors.Count == 0 ? Http.Error(StatusCodes.Status422UnprocessableEntity, "no_rows", nameof(Texts.Error_Cycle_NoRows))
+                : Http.Error(StatusCodes.Status422UnprocessableEntity, "invalid_rows", nameof(Texts.Error_Cycle_InvalidRows), [errors.Count],
+                    errors.Select(e => new { line = e.Line, field = e.Field, name = e.Name, value = e.Value, message = e.Message, messageEn = e.MessageEn }).ToList());
         }
 
         var result = await participants.ImportInviteesAsync(cycleId, rows, AuditActors.Of(request));

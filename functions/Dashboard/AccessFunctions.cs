@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
-using TrainingCycles.Cycles;
 using TrainingCycles.Identity;
 using TrainingCycles.Infrastructure;
 
@@ -22,7 +21,7 @@ public sealed record GrantRequest
 }
 
 /// <summary>Who is signed in (<c>GET /api/me</c>) and the administrators' grant API (<c>/api/access/grants</c>).</summary>
-public sealed class AccessFunctions(GrantStore grants, ConfiguredGrants configured, CycleStore cycles, AuditLog audit, TimeProvider time)
+public sealed class AccessFunctions(GrantStore grants, ConfiguredGrants configured, GrantRequestRules rules, AuditLog audit, TimeProvider time)
 {
     private const int MaxBodyBytes = 4 * 1024;
     private const string AccessAuditPartition = AuditLog.GlobalPartition;
@@ -69,76 +68,17 @@ public sealed class AccessFunctions(GrantStore grants, ConfiguredGrants configur
             return error!;
         }
 
-        var errors = new List<object>();
-        void Fail(string field, string key, params object?[] args)
+        var (valid, refused) = await rules.CheckAsync(input!, request.HttpContext.RequestAborted);
+        if (refused is not null)
         {
-            var (message, messageEn) = Text.Both(key, args);
-            errors.Add(new { field, message, messageEn });
-        }
-
-        var subject = Subjects.Normalize(input!.User);
-        if (subject is null)
-        {
-            Fail("user", nameof(Texts.Access_Grant_UserMissing));
-        }
-
-        var role = Roles.Normalize(input.Role);
-        if (role is null)
-        {
-            Fail("role", nameof(Texts.Access_Grant_RoleUnknown), string.Join(", ", Roles.All));
-        }
-
-        var cycleId = Blank(input.CycleId);
-        var sessionId = Blank(input.SessionId);
-        var agency = input.Agency is null ? null : PlainText.Line(input.Agency, 200) is { Length: > 0 } a ? a : null;
-        if (role == Roles.Administrator && (cycleId ?? sessionId ?? agency) is not null)
-        {
-            Fail("cycleId", nameof(Texts.Access_Grant_AdminAllCycles));
-        }
-
-        if (role is Roles.Instructor && (cycleId is null || sessionId is null))
-        {
-            Fail("sessionId", nameof(Texts.Access_Grant_InstructorSession));
-        }
-
-        if (role is Roles.Coordinator && (cycleId is null || agency is null))
-        {
-            Fail("agency", nameof(Texts.Access_Grant_CoordinatorAgency));
-        }
-
-        if (role is not Roles.Instructor && sessionId is not null)
-        {
-            Fail("sessionId", nameof(Texts.Access_Grant_SessionOnlyInstructor));
-        }
-
-        if (role is not Roles.Coordinator && agency is not null)
-        {
-            Fail("agency", nameof(Texts.Access_Grant_AgencyOnlyCoordinator));
-        }
-
-        if (errors.Count == 0 && cycleId is not null)
-        {
-            var cycle = await cycles.GetAsync(cycleId);
-            if (cycle is null)
-            {
-                Fail("cycleId", nameof(Texts.Access_Grant_CycleNotFound));
-            }
-            else if (sessionId is not null && cycle.Schedule.Sessions.All(s => s.Id != sessionId))
-            {
-                Fail("sessionId", nameof(Texts.Access_Grant_SessionNotInCycle));
-            }
-        }
-
-        if (errors.Count > 0)
-        {
-            return Http.Error(StatusCodes.Status422UnprocessableEntity, "invalid_grant", nameof(Texts.Access_Grant_Invalid), [], errors);
+            return refused.ToResult();
         }
 
         var by = RequestCaller.Of(request)!;
-        var (grant, created) = await grants.AddAsync(subject!, role!, cycleId, sessionId, agency, by, time.GetUtcNow(), request.HttpContext.RequestAborted);
+        var (grant, created) = await grants.AddAsync(valid!.Subject, valid.Role, valid.CycleId, valid.SessionId, valid.Agency, by, time.GetUtcNow(), request.HttpContext.RequestAborted);
         if (created)
         {
-            await audit.WriteChangeAsync(cycleId ?? AccessAuditPartition, AuditActors.Of(request), "access.granted", null, Describe(grant), null, new { subject = grant.Subject, role = grant.Role, cycleId = grant.CycleId, sessionId = grant.SessionId, agency = grant.Agency }, request.HttpContext.RequestAborted);
+            await audit.WriteChangeAsync(grant.CycleId ?? AccessAuditPartition, AuditActors.Of(request), "access.granted", null, Describe(grant), null, new { subject = grant.Subject, role = grant.Role, cycleId = grant.CycleId, sessionId = grant.SessionId, agency = grant.Agency }, request.HttpContext.RequestAborted);
         }
 
         return Http.Ok(new { grant = View(grant), created }, created ? StatusCodes.Status201Created : StatusCodes.Status200OK);
@@ -162,8 +102,6 @@ public sealed class AccessFunctions(GrantStore grants, ConfiguredGrants configur
 
         return new NoContentResult();
     }
-
-    private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 
     private static string Describe(AccessGrant g) =>
         $"{g.Subject} {g.Role}" + (g.CycleId is null ? " (all cycles)" : $" cycle {g.CycleId}") + (g.SessionId is null ? "" : $" session {g.SessionId}") + (g.Agency is null ? "" : $" agency {g.Agency}");

@@ -8,6 +8,12 @@ namespace TrainingCycles.Infrastructure;
 /// <summary>Consistent JSON errors for the API: a code, and the message in Bahasa Indonesia and English.</summary>
 public sealed record ApiError(string Code, string Message, string MessageEn, object? Details = null);
 
+/// <summary>A refusal decided by a service, turned into the API's error answer by the trigger (<see cref="Http.Error"/>).</summary>
+public sealed record Refusal(int Status, string Code, string Key, object?[]? Args = null, object? Details = null)
+{
+    public IActionResult ToResult() => Http.Error(Status, Code, Key, Args, Details);
+}
+
 /// <summary>What a 404 says was not found.</summary>
 public enum Missing
 {
@@ -30,6 +36,45 @@ public static class Http
     /// <c>Http.Error(400, "invalid_x", nameof(Texts.Error_X), [arg0, arg1])</c>. The JSON is
     /// <c>{"error":{"code","message","messageEn","details"}}</c>.
     /// </summary>
+    /// <summary>
+    /// A text file sent either as the body (its content type as sent) or as the first file of a multipart form
+    /// (then treated as <c>text/csv</c>), at most <paramref name="maxBytes"/>: checked against the declared length
+    /// before anything is buffered. On failure <c>Refused</c> is the answer to send.
+    /// </summary>
+    public static async Task<(string? Body, string ContentType, IActionResult? Refused)> ReadTextUploadAsync(HttpRequest request, int maxBytes, CancellationToken cancellationToken)
+    {
+        var contentType = request.ContentType ?? "";
+        if (!contentType.StartsWith("multipart/form-data", StringComparison.OrdinalIgnoreCase))
+        {
+            var body = await ReadBodyAsync(request, maxBytes, cancellationToken);
+            return body is null ? (null, contentType, TooLarge(maxBytes)) : (body, contentType, null);
+        }
+
+        if (request.ContentLength > maxBytes)
+        {
+            return (null, contentType, TooLarge(maxBytes));
+        }
+
+        IFormCollection form;
+        try
+        {
+            form = await request.ReadFormAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or BadHttpRequestException)
+        {
+            return (null, contentType, Error(StatusCodes.Status400BadRequest, "unreadable_body", nameof(Texts.Error_UnreadableBody)));
+        }
+
+        var file = form.Files.FirstOrDefault();
+        if (file is null || file.Length > maxBytes)
+        {
+            return (null, contentType, file is null ? Error(StatusCodes.Status400BadRequest, "no_file", nameof(Texts.Error_Cycle_NoFile)) : TooLarge(maxBytes));
+        }
+
+        using var reader = new StreamReader(file.OpenReadStream(), System.Text.Encoding.UTF8);
+        return (await reader.ReadToEndAsync(cancellationToken), "text/csv", null);
+    }
+
     public static IActionResult Error(int status, string code, string key, object?[]? args = null, object? details = null)
     {
         var (message, messageEn) = Text.Both(key, args ?? []);

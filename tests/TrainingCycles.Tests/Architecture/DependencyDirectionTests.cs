@@ -32,8 +32,6 @@ public sealed partial class DependencyDirectionTests
         ["Infrastructure.Formatting -> Cycles.CycleSchedule"] = "date formatting converts with the cycle's time zone helper (CycleSchedule.ToLocal); the helper belongs in Infrastructure",
         ["Infrastructure.Formatting -> Cycles.ScheduledSession"] = "Formatting.DateRange formats a cycle's sessions; belongs in Cycles",
         ["Attendance.CompletionFollowUp -> Certificates.CertificateFollowUpOrchestration"] = "a correction after completion starts the certificate follow-up orchestration (the work itself now runs in the workflow); to invert, raise an event the Certificates layer handles",
-        ["Attendance.PresenceFunctions -> Certificates.CertificateFollowUpOrchestration"] = "as Attendance.CompletionFollowUp: a pending decision after completion starts the follow-up",
-        ["Attendance.RosterFunctions -> Certificates.CertificateFollowUpOrchestration"] = "as Attendance.CompletionFollowUp: a roster correction after completion starts the follow-up",
     };
 
     [Fact]

@@ -39,11 +39,11 @@ public sealed class TimelineTextTests
     [Fact]
     public void OrganizerMarksReadInEachLanguageAndOldEnglishOnlyVerdictsStayReadable()
     {
-        Assert.Equal(("Tidak hadir → Hadir", "Absent → Present"), InsightFunctions.AuditText("attendance.marked", "s1: Absent → Present"));
-        Assert.Equal(("belum dicatat → Izin", "not marked → Excused"), InsightFunctions.AuditText("attendance.marked", "s2: — → Excused"));
-        Assert.Equal(("Terlambat (catatan diubah)", "Late (note changed)"), InsightFunctions.AuditText("attendance.marked", "s2: Late (catatan/note)"));
-        Assert.Equal(("hadir 0 dari 1 sesi, 0% < 100%", "attended 0 of 1 sessions, 0% < 100%"), InsightFunctions.AuditText("completion.not-eligible", "hadir 0 dari 1 sesi, 0% < 100%\nattended 0 of 1 sessions, 0% < 100%"));
-        Assert.Equal(("attended 1 of 2 sessions (present, late), 50% < 100%", "attended 1 of 2 sessions (present, late), 50% < 100%"), InsightFunctions.AuditText("completion.not-eligible", "attended 1 of 2 sessions (present, late), 50% < 100%"));
+        Assert.Equal(("Tidak hadir → Hadir", "Absent → Present"), ParticipantTimelines.AuditText("attendance.marked", "s1: Absent → Present"));
+        Assert.Equal(("belum dicatat → Izin", "not marked → Excused"), ParticipantTimelines.AuditText("attendance.marked", "s2: — → Excused"));
+        Assert.Equal(("Terlambat (catatan diubah)", "Late (note changed)"), ParticipantTimelines.AuditText("attendance.marked", "s2: Late (catatan/note)"));
+        Assert.Equal(("hadir 0 dari 1 sesi, 0% < 100%", "attended 0 of 1 sessions, 0% < 100%"), ParticipantTimelines.AuditText("completion.not-eligible", "hadir 0 dari 1 sesi, 0% < 100%\nattended 0 of 1 sessions, 0% < 100%"));
+        Assert.Equal(("attended 1 of 2 sessions (present, late), 50% < 100%", "attended 1 of 2 sessions (present, late), 50% < 100%"), ParticipantTimelines.AuditText("completion.not-eligible", "attended 1 of 2 sessions (present, late), 50% < 100%"));
     }
 
     private static (string?, string?) Texts(JsonElement e) => (e.GetProperty("text").GetString(), e.GetProperty("textEn").GetString());

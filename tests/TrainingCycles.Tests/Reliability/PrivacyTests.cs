@@ -115,7 +115,7 @@ public sealed partial class PrivacyTests(ITestOutputHelper output)
         var timestamp = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
         var signature = Convert.ToBase64String(key.SignData(Encoding.UTF8.GetBytes(timestamp + events), HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence));
         var webhook = await Fuzz.SendAsync(world.Http, HttpMethod.Post, "api/email/events", Fuzz.Content(Encoding.UTF8.GetBytes(events), "application/json"),
-            [(EmailEventFunctions.SignatureHeader, signature), (EmailEventFunctions.TimestampHeader, timestamp)]);
+            [(EmailEventRecorder.SignatureHeader, signature), (EmailEventRecorder.TimestampHeader, timestamp)]);
         Assert.Equal(HttpStatusCode.OK, webhook.Status);
 
         // The organizer moves the dates (everyone still involved gets a schedule-changed email) and the cycle runs on.

@@ -153,12 +153,12 @@ public sealed class WebhookFuzzTests(WebhookFuzzWorld fixture, ITestOutputHelper
             var headers = new List<(string, string)>();
             if (input.Signature is not null)
             {
-                headers.Add((EmailEventFunctions.SignatureHeader, input.Signature));
+                headers.Add((EmailEventRecorder.SignatureHeader, input.Signature));
             }
 
             if (input.Timestamp is not null)
             {
-                headers.Add((EmailEventFunctions.TimestampHeader, input.Timestamp));
+                headers.Add((EmailEventRecorder.TimestampHeader, input.Timestamp));
             }
 
             var answer = await Fuzz.SendAsync(fixture.World.Http, HttpMethod.Post, "api/email/events", Fuzz.Content(Encoding.UTF8.GetBytes(input.Body), "application/json"), headers);
@@ -171,7 +171,7 @@ public sealed class WebhookFuzzTests(WebhookFuzzWorld fixture, ITestOutputHelper
         var corpus = await Fuzz.RunAsync("POST /email/events (unsigned corpus)", NastyInputs.Bodies(), lanes: 2, async (_, _, body) =>
         {
             var answer = await Fuzz.SendAsync(fixture.World.Http, HttpMethod.Post, "api/email/events", Fuzz.Content(body),
-                [(EmailEventFunctions.SignatureHeader, "MEUCIQDtTRjvT6dYPiB+jQpw9S1cJw9IUu0fSU1bNn2ZqSl0+gIgHvqc0cIFI6AyXQs4mjdeBNHPWCw5u1WmqOsjgU+BzBo="), (EmailEventFunctions.TimestampHeader, DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture))]);
+                [(EmailEventRecorder.SignatureHeader, "MEUCIQDtTRjvT6dYPiB+jQpw9S1cJw9IUu0fSU1bNn2ZqSl0+gIgHvqc0cIFI6AyXQs4mjdeBNHPWCw5u1WmqOsjgU+BzBo="), (EmailEventRecorder.TimestampHeader, DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture))]);
             Fuzz.AssertClear(answer, "webhook");
             Assert.True(answer.Code is 401 or 413, $"expected 401 or 413, got {answer.Says}");
         }, output, fixture.Logs);
@@ -194,11 +194,11 @@ public sealed class WebhookFuzzTests(WebhookFuzzWorld fixture, ITestOutputHelper
             var (signature, timestamp) = fixture.Sign(input.Body, DateTimeOffset.UtcNow.AddSeconds(input.SkewSeconds));
             var before = await StateAsync();
             var answer = await Fuzz.SendAsync(fixture.World.Http, HttpMethod.Post, "api/email/events", Fuzz.Content(Encoding.UTF8.GetBytes(input.Body), "application/json"),
-                [(EmailEventFunctions.SignatureHeader, signature), (EmailEventFunctions.TimestampHeader, timestamp)]);
+                [(EmailEventRecorder.SignatureHeader, signature), (EmailEventRecorder.TimestampHeader, timestamp)]);
             statuses.AddOrUpdate(answer.Code, 1, (_, n) => n + 1);
             Fuzz.AssertClear(answer, "webhook");
             var after = await StateAsync();
-            if (Math.Abs(input.SkewSeconds) > EmailEventFunctions.MaxClockSkew.TotalSeconds)
+            if (Math.Abs(input.SkewSeconds) > EmailEventRecorder.MaxClockSkew.TotalSeconds)
             {
                 Assert.True(answer.Code == 401, $"a stale signature got {answer.Says}");
             }
@@ -248,7 +248,7 @@ public sealed class WebhookFuzzTests(WebhookFuzzWorld fixture, ITestOutputHelper
         var before = await StateAsync();
 
         var answer = await Fuzz.SendAsync(fixture.World.Http, HttpMethod.Post, "api/email/events", Fuzz.Content(Encoding.UTF8.GetBytes(body), "application/json"),
-            [(EmailEventFunctions.SignatureHeader, signature), (EmailEventFunctions.TimestampHeader, timestamp)]);
+            [(EmailEventRecorder.SignatureHeader, signature), (EmailEventRecorder.TimestampHeader, timestamp)]);
 
         var after = await StateAsync();
         output.WriteLine($"{field} = {(field == "k" ? "40,000 characters" : escapedValue ?? "null")}: {answer.Says}; events recorded {after.Events - before.Events}");

@@ -150,8 +150,8 @@ public sealed class MailDeliveryTests
         var timestamp = at.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
         var signature = Convert.ToBase64String(key.SignData(Encoding.UTF8.GetBytes(timestamp + body), HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence));
         using var request = new HttpRequestMessage(HttpMethod.Post, "api/email/events") { Content = new StringContent(bodyOverride ?? body, Encoding.UTF8, "application/json") };
-        request.Headers.Add(EmailEventFunctions.SignatureHeader, signature);
-        request.Headers.Add(EmailEventFunctions.TimestampHeader, timestamp);
+        request.Headers.Add(EmailEventRecorder.SignatureHeader, signature);
+        request.Headers.Add(EmailEventRecorder.TimestampHeader, timestamp);
         return await world.Http.SendAsync(request);
     }
 }
