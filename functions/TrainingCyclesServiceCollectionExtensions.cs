@@ -8,6 +8,7 @@ using Microsoft.Extensions.Options;
 using TrainingCycles.Attendance;
 using TrainingCycles.Certificates;
 using TrainingCycles.Cycles;
+using TrainingCycles.Evaluation;
 using TrainingCycles.Identity;
 using TrainingCycles.Infrastructure;
 using TrainingCycles.Registration;
@@ -40,6 +41,9 @@ public static class TrainingCyclesServiceCollectionExtensions
         services.AddSingleton<RegistrationService>();
         services.AddSingleton<FormRateLimiter>();
         services.AddSingleton<AttendanceStore>();
+        services.AddSingleton<EvaluationStore>();
+        services.AddSingleton<EvaluationScores>();
+        services.AddSingleton<ParticipantLink>();
         services.AddSingleton<CertificateIssuer>();
         services.AddSingleton<ICertificateCycleLookup>(sp => sp.GetRequiredService<CertificateIssuer>());
 

@@ -39,6 +39,9 @@ public sealed record SessionDefinition
     public string? Title { get; init; }
     public string? StartsAt { get; init; }
     public string? EndsAt { get; init; }
+    public int? Jp { get; init; }
+    public string? Instructor { get; init; }
+    public string? InstructorEmail { get; init; }
 }
 
 /// <summary>ISO-8601 durations before the registration deadline and before the first session (e.g. P3D, P1D, PT2H).</summary>

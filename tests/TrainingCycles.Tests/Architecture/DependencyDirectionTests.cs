@@ -20,7 +20,7 @@ public sealed partial class DependencyDirectionTests
         ["Identity"],
         ["Cycles"],
         ["Reminders"],
-        ["Registration", "Attendance"],
+        ["Registration", "Attendance", "Evaluation"],
         ["Certificates"],
         ["Dashboard", "Health"],
     ];
