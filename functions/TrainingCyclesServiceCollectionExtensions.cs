@@ -44,6 +44,7 @@ public static class TrainingCyclesServiceCollectionExtensions
         services.AddSingleton<EvaluationStore>();
         services.AddSingleton<EvaluationScores>();
         services.AddSingleton<ParticipantLink>();
+        services.AddSingleton<EvaluationGate>();
         services.AddSingleton<CertificateIssuer>();
         services.AddSingleton<ICertificateCycleLookup>(sp => sp.GetRequiredService<CertificateIssuer>());
 

@@ -30,6 +30,16 @@ public sealed record CycleDefinition
 
     /// <summary>Regencies/cities offered on the registration form; Central Kalimantan's 14 when empty.</summary>
     public IReadOnlyList<string>? Regencies { get; init; }
+
+    /// <summary>#21: tests, ratings and the evaluation gate; no gate when omitted.</summary>
+    public EvaluationSettings? Evaluation { get; init; }
+}
+
+/// <summary>With <see cref="RequiredBeforeCertificate"/> a certificate is issued only once its holder has sent the
+/// final (organisation) evaluation; those who have not get one reminder.</summary>
+public sealed record EvaluationSettings
+{
+    public bool RequiredBeforeCertificate { get; init; }
 }
 
 public sealed record SessionDefinition

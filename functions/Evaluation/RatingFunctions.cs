@@ -2,6 +2,10 @@ using System.Globalization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Logging;
+using TrainingCycles.Certificates;
+using TrainingCycles.Cycles;
 using TrainingCycles.Evaluation.Views;
 using TrainingCycles.Infrastructure;
 using TrainingCycles.Infrastructure.Views;
@@ -14,11 +18,12 @@ namespace TrainingCycles.Evaluation;
 /// has started, through their personal link: fixed items 1–5 and a bounded plain-text comment. One rating each,
 /// insert-only (storage refuses the second).
 /// </summary>
-public sealed class RatingFunctions(ParticipantLink links, EvaluationStore store, TimeProvider time)
+public sealed class RatingFunctions(ParticipantLink links, EvaluationStore store, TimeProvider time, ILogger<RatingFunctions> logger)
 {
     [Function(nameof(RateSession))]
     public async Task<IActionResult> RateSession(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", "post", Route = "cycles/{cycleId}/rate/{target}")] HttpRequest request,
+        [DurableClient] DurableTaskClient durable,
         string cycleId,
         string target)
     {
@@ -103,6 +108,13 @@ public sealed class RatingFunctions(ParticipantLink links, EvaluationStore store
             Comment = comment,
             SubmittedAt = now,
         }, ct);
+        if (added && target == Ratings.Organisation && EvaluationGate.Applies(link.Cycle) && link.Cycle.Phase is CyclePhase.Completing or CyclePhase.Completed)
+        {
+            // The gate held this person's certificate back: the certificate follow-up numbers, issues and mails it now
+            // (workflow work, idempotent; the instance id is derived from the person's id, never their data).
+            await CertificateFollowUpOrchestration.ScheduleAsync(durable, cycleId, CertificateFollowUpOrchestration.ChangeKey("evaluation", link.Participant.RowKey), logger, ct);
+        }
+
         return added
             ? View.Page<RatingPage>(lang, Page(RatingPage.Kind.Done, Text.Get(lang, nameof(Texts.Eval_Rate_Thanks))))
             : View.Page<RatingPage>(lang, Page(RatingPage.Kind.Done, Text.Get(lang, nameof(Texts.Eval_Rate_Already))), StatusCodes.Status409Conflict);

@@ -33,6 +33,7 @@ public sealed partial class DependencyDirectionTests
         ["Infrastructure.Formatting -> Cycles.ScheduledSession"] = "Formatting.DateRange formats a cycle's sessions; belongs in Cycles",
         ["Attendance.CompletionFollowUp -> Certificates.CertificateFollowUpOrchestration"] = "a correction after completion starts the certificate follow-up orchestration (the work itself now runs in the workflow); to invert, raise an event the Certificates layer handles",
         ["Attendance.PresenceFunctions -> Certificates.CertificateFollowUpOrchestration"] = "as Attendance.CompletionFollowUp: a pending decision after completion starts the follow-up",
+        ["Evaluation.RatingFunctions -> Certificates.CertificateFollowUpOrchestration"] = "as Attendance.CompletionFollowUp: the final evaluation a gated certificate waited for starts the follow-up (#21)",
         ["Attendance.RosterFunctions -> Certificates.CertificateFollowUpOrchestration"] = "as Attendance.CompletionFollowUp: a roster correction after completion starts the follow-up",
     };
 
