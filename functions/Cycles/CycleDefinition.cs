@@ -40,6 +40,12 @@ public sealed record CycleDefinition
 public sealed record EvaluationSettings
 {
     public bool RequiredBeforeCertificate { get; init; }
+
+    /// <summary>ISO-8601 period after completion when the follow-up survey is mailed (e.g. P3M); none when omitted.</summary>
+    public string? FollowUpAfter { get; init; }
+
+    /// <summary>ISO-8601 period after the survey when the one reminder goes to those who have not answered (default P14D).</summary>
+    public string? FollowUpReminderAfter { get; init; }
 }
 
 public sealed record SessionDefinition

@@ -7,6 +7,9 @@ namespace TrainingCycles.Evaluation;
 public static class Ratings
 {
     public const string Organisation = "org";
+
+    /// <summary>The follow-up survey months after completion (the alumnus's answer).</summary>
+    public const string FollowUp = "followup";
     public const int MaxCommentLength = 1000;
 
     public static readonly IReadOnlyList<string> SessionItems =
@@ -15,7 +18,15 @@ public static class Ratings
     public static readonly IReadOnlyList<string> OrganisationItems =
         [nameof(Texts.Eval_Item_Service), nameof(Texts.Eval_Item_Facilities), nameof(Texts.Eval_Item_Schedule), nameof(Texts.Eval_Item_Overall)];
 
-    public static IReadOnlyList<string> ItemsOf(string target) => target == Organisation ? OrganisationItems : SessionItems;
+    public static readonly IReadOnlyList<string> FollowUpItems =
+        [nameof(Texts.Eval_Item_Applied), nameof(Texts.Eval_Item_Performance), nameof(Texts.Eval_Item_StillRelevant)];
+
+    public static IReadOnlyList<string> ItemsOf(string target) => target switch
+    {
+        Organisation => OrganisationItems,
+        FollowUp => FollowUpItems,
+        _ => SessionItems,
+    };
 
     /// <summary>The instructor named for a session in the definition (ids are generated as s1, s2… when omitted).</summary>
     public static string? InstructorOf(CycleDefinition definition, string sessionId)
@@ -99,6 +110,7 @@ public static class EvaluationReport
     {
         var targets = cycle.Schedule.Sessions.Select(s => (Id: s.Id, s.Title, Instructor: Evaluation.Ratings.InstructorOf(cycle.Definition, s.Id)))
             .Append((Id: Evaluation.Ratings.Organisation, Title: Text.Both(nameof(Texts.Eval_Rate_Organisation)).Id, Instructor: (string?)null))
+            .Append((Id: Evaluation.Ratings.FollowUp, Title: Text.Both(nameof(Texts.Eval_Rate_FollowUp)).Id, Instructor: (string?)null))
             .Select(t => Target(t.Id, t.Title, t.Instructor, ratings.Where(r => r.Target == t.Id).ToList()))
             .ToList();
         var instructors = targets.Where(t => t.Instructor is not null).GroupBy(t => t.Instructor!, StringComparer.Ordinal).Select(g =>

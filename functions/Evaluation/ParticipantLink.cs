@@ -16,10 +16,10 @@ public sealed class ParticipantLink(CycleStore cycles, ParticipantStore particip
 
     public sealed record Resolved(CycleRecord Cycle, ParticipantEntity Participant, string Token);
 
-    public async Task<(Resolved? Link, IActionResult? Refusal)> ResolveAsync(HttpRequest request, string cycleId, string lang, CancellationToken cancellationToken)
+    public async Task<(Resolved? Link, IActionResult? Refusal)> ResolveAsync(HttpRequest request, string cycleId, string lang, CancellationToken cancellationToken, string purpose = TokenPurpose.Manage)
     {
         var token = request.Query["t"].FirstOrDefault();
-        var problem = tokens.Validate(token, TokenPurpose.Manage, out var claims);
+        var problem = tokens.Validate(token, purpose, out var claims);
         if (problem != TokenProblem.None || claims!.CycleId != cycleId)
         {
             return (null, problem == TokenProblem.Expired

@@ -29,7 +29,7 @@ public sealed class RatingFunctions(ParticipantLink links, EvaluationStore store
     {
         var ct = request.HttpContext.RequestAborted;
         var lang = Language(request);
-        var (link, refusal) = await links.ResolveAsync(request, cycleId, lang, ct);
+        var (link, refusal) = await links.ResolveAsync(request, cycleId, lang, ct, target == Ratings.FollowUp ? FollowUpActivities.TokenPurpose : TokenPurpose.Manage);
         if (link is null)
         {
             return refusal!;
@@ -50,12 +50,12 @@ public sealed class RatingFunctions(ParticipantLink links, EvaluationStore store
 
         var sessions = link.Cycle.Schedule.Sessions;
         var session = sessions.FirstOrDefault(s => s.Id == target);
-        if (session is null && target != Ratings.Organisation)
+        if (session is null && target is not (Ratings.Organisation or Ratings.FollowUp))
         {
             return View.Message(lang, StatusCodes.Status404NotFound, nameof(Texts.Eval_Rate_NotFound_Title), nameof(Texts.Eval_Rate_NotFound_Text));
         }
 
-        var title = session?.Title ?? Text.Get(lang, nameof(Texts.Eval_Rate_Organisation));
+        var title = session?.Title ?? Text.Get(lang, target == Ratings.FollowUp ? nameof(Texts.Eval_Rate_FollowUp) : nameof(Texts.Eval_Rate_Organisation));
         var instructor = session is null ? null : Ratings.InstructorOf(link.Cycle.Definition, session.Id);
         var items = Ratings.ItemsOf(target).Select(k => Text.Get(lang, k)).ToList();
         var action = $"{request.Path}?t={Uri.EscapeDataString(link.Token)}";
@@ -68,7 +68,7 @@ public sealed class RatingFunctions(ParticipantLink links, EvaluationStore store
         }
 
         var now = time.GetUtcNow();
-        var opensAt = session?.StartsAt ?? sessions[^1].StartsAt;
+        var opensAt = session?.StartsAt ?? (target == Ratings.FollowUp ? link.Cycle.Entity.CompletedAt ?? sessions[^1].EndsAt : sessions[^1].StartsAt);
         if (now < opensAt)
         {
             return View.Page<RatingPage>(lang, Page(RatingPage.Kind.Closed, Text.Get(lang, nameof(Texts.Eval_Rate_NotYet), Formatting.DateTime(opensAt, link.Cycle.Schedule.TimeZone, lang))), isPost ? StatusCodes.Status409Conflict : StatusCodes.Status200OK);
