@@ -9,6 +9,7 @@ using TrainingCycles.Attendance;
 using TrainingCycles.Certificates;
 using TrainingCycles.Cycles;
 using TrainingCycles.Dashboard;
+using TrainingCycles.Evaluation;
 using TrainingCycles.Identity;
 using TrainingCycles.Infrastructure;
 using TrainingCycles.Registration;
@@ -41,6 +42,10 @@ public static class TrainingCyclesServiceCollectionExtensions
         services.AddSingleton<RegistrationService>();
         services.AddSingleton<FormRateLimiter>();
         services.AddSingleton<AttendanceStore>();
+        services.AddSingleton<EvaluationStore>();
+        services.AddSingleton<EvaluationScores>();
+        services.AddSingleton<ParticipantLink>();
+        services.AddSingleton<EvaluationGate>();
         services.AddSingleton<CertificateIssuer>();
         services.AddSingleton<ICertificateCycleLookup>(sp => sp.GetRequiredService<CertificateIssuer>());
 

@@ -110,12 +110,12 @@ public sealed partial class CertificateIssuer(
     /// Numbers the certificates of everyone eligible and not yet numbered: id, verification code and number, in
     /// the participants' transactions with the counter (<see cref="ParticipantStore.AssignCertificateNumbersAsync"/>).
     /// </summary>
-    public async Task<int> AssignNumbersAsync(string cycleId, CancellationToken cancellationToken = default)
+    public async Task<int> AssignNumbersAsync(string cycleId, IReadOnlySet<string>? heldBack = null, CancellationToken cancellationToken = default)
     {
         var cycle = await cycles.GetAsync(cycleId, cancellationToken) ?? throw new InvalidOperationException($"Cycle {cycleId} not found");
         var format = cycle.Definition.Certificate?.NumberFormat ?? new CertificateSettings().NumberFormat;
         return await participants.AssignCertificateNumbersAsync(
-            cycleId, seq => new CertificateNumbering(NewCertificateId(), NewVerificationCode(), FormatNumber(format, seq, cycle)), cancellationToken);
+            cycleId, seq => new CertificateNumbering(NewCertificateId(), NewVerificationCode(), FormatNumber(format, seq, cycle)), heldBack, cancellationToken);
     }
 
     /// <summary>Renders and stores every numbered certificate that has no stored PDF yet. Safe to run again.</summary>

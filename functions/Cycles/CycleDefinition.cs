@@ -30,6 +30,22 @@ public sealed record CycleDefinition
 
     /// <summary>Regencies/cities offered on the registration form; Central Kalimantan's 14 when empty.</summary>
     public IReadOnlyList<string>? Regencies { get; init; }
+
+    /// <summary>#21: tests, ratings and the evaluation gate; no gate when omitted.</summary>
+    public EvaluationSettings? Evaluation { get; init; }
+}
+
+/// <summary>With <see cref="RequiredBeforeCertificate"/> a certificate is issued only once its holder has sent the
+/// final (organisation) evaluation; those who have not get one reminder.</summary>
+public sealed record EvaluationSettings
+{
+    public bool RequiredBeforeCertificate { get; init; }
+
+    /// <summary>ISO-8601 period after completion when the follow-up survey is mailed (e.g. P3M); none when omitted.</summary>
+    public string? FollowUpAfter { get; init; }
+
+    /// <summary>ISO-8601 period after the survey when the one reminder goes to those who have not answered (default P14D).</summary>
+    public string? FollowUpReminderAfter { get; init; }
 }
 
 public sealed record SessionDefinition
@@ -39,6 +55,9 @@ public sealed record SessionDefinition
     public string? Title { get; init; }
     public string? StartsAt { get; init; }
     public string? EndsAt { get; init; }
+    public int? Jp { get; init; }
+    public string? Instructor { get; init; }
+    public string? InstructorEmail { get; init; }
 }
 
 /// <summary>ISO-8601 durations before the registration deadline and before the first session (e.g. P3D, P1D, PT2H).</summary>

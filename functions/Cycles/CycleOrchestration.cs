@@ -4,6 +4,7 @@ using Microsoft.DurableTask;
 using Microsoft.Extensions.Logging;
 using TrainingCycles.Attendance;
 using TrainingCycles.Certificates;
+using TrainingCycles.Evaluation;
 using TrainingCycles.Infrastructure;
 using TrainingCycles.Reminders;
 
@@ -182,6 +183,7 @@ public static class CycleOrchestration
                 await context.CallActivityAsync<StepResult>(nameof(CertificateActivities.IssueCertificates), input.CycleId, RetryPolicies.Storage);
                 await SendWaveAsync(context, input.CycleId, MailKinds.CertificateIssued, "initial");
                 counts = await EnterAsync(context, input.CycleId, CyclePhase.Completed);
+                await context.CallActivityAsync<StepResult>(nameof(FollowUpActivities.StartFollowUpSurvey), input.CycleId, RetryPolicies.Storage); // #21
                 SetStatus(context, CyclePhase.Completed, counts, null, null, plan);
                 return CyclePhase.Completed;
             }

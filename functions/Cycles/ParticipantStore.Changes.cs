@@ -238,7 +238,7 @@ public sealed partial class ParticipantStore
     /// + the counters row each), in registration order. A number is assigned once; a crash commits a whole batch or
     /// none of it; a row or the counter changed meanwhile (412) means read again. Returns how many were numbered.
     /// </summary>
-    public async Task<int> AssignCertificateNumbersAsync(string cycleId, Func<int, CertificateNumbering> numbering, CancellationToken cancellationToken = default)
+    public async Task<int> AssignCertificateNumbersAsync(string cycleId, Func<int, CertificateNumbering> numbering, IReadOnlySet<string>? heldBack = null, CancellationToken cancellationToken = default)
     {
         const int participantsPerBatch = MaxActionsPerTransaction - 1; // + the counters row
         var table = await tables.GetAsync(AppTables.Participants, cancellationToken);
@@ -248,7 +248,7 @@ public sealed partial class ParticipantStore
             var pending = new List<ParticipantEntity>();
             await foreach (var p in table.QueryAsync<ParticipantEntity>(ParticipantFilter(cycleId), cancellationToken: cancellationToken))
             {
-                if (p.Eligible == true && p.Status == ParticipantStatus.Confirmed && p.CertificateId is null)
+                if (p.Eligible == true && p.Status == ParticipantStatus.Confirmed && p.CertificateId is null && heldBack?.Contains(p.RowKey) != true)
                 {
                     pending.Add(p);
                 }

@@ -22,6 +22,12 @@ public static class MailKinds
     /// <summary>A staff member's passwordless sign-in link (not tied to a cycle; custom arg <c>c</c> is "signin").</summary>
     public const string SignIn = "sign-in";
 
+    /// <summary>#21: the final evaluation is still missing and holds the certificate back (sent once per person).</summary>
+    public const string EvaluationReminder = "evaluation-reminder";
+
+    /// <summary>#21: the follow-up survey months after completion (occurrences "survey" and "reminder").</summary>
+    public const string FollowUpSurvey = "follow-up-survey";
+
     public static readonly IReadOnlyList<string> All =
-        [Invitation, RegistrationReminder, Confirmation, Waitlisted, Promoted, TrainingReminder, ScheduleChanged, Cancelled, CertificateIssued, EmailCheck, PersonalLink, SignIn];
+        [Invitation, RegistrationReminder, Confirmation, Waitlisted, Promoted, TrainingReminder, ScheduleChanged, Cancelled, CertificateIssued, EmailCheck, PersonalLink, SignIn, EvaluationReminder, FollowUpSurvey];
 }

@@ -20,7 +20,7 @@ public sealed partial class DependencyDirectionTests
         ["Identity"],
         ["Cycles"],
         ["Reminders"],
-        ["Registration", "Attendance"],
+        ["Registration", "Attendance", "Evaluation"],
         ["Certificates"],
         ["Dashboard", "Health"],
     ];
@@ -32,6 +32,7 @@ public sealed partial class DependencyDirectionTests
         ["Infrastructure.Formatting -> Cycles.CycleSchedule"] = "date formatting converts with the cycle's time zone helper (CycleSchedule.ToLocal); the helper belongs in Infrastructure",
         ["Infrastructure.Formatting -> Cycles.ScheduledSession"] = "Formatting.DateRange formats a cycle's sessions; belongs in Cycles",
         ["Attendance.CompletionFollowUp -> Certificates.CertificateFollowUpOrchestration"] = "a correction after completion starts the certificate follow-up orchestration (the work itself now runs in the workflow); to invert, raise an event the Certificates layer handles",
+        ["Evaluation.RatingFunctions -> Certificates.CertificateFollowUpOrchestration"] = "as Attendance.CompletionFollowUp: the final evaluation a gated certificate waited for starts the follow-up (#21)",
     };
 
     [Fact]

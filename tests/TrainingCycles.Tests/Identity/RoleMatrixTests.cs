@@ -119,11 +119,17 @@ public sealed class RoleMatrixTests(RoleWorld fixture, ITestOutputHelper output)
         ["ListGrants"] = ([A], On.AllCycles),
         ["AddGrant"] = ([A], On.AllCycles),
         ["RevokeGrant"] = ([A], On.AllCycles),
+        ["PutTest"] = ([A, O], On.Cycle),
+        ["GetTest"] = ([A, O], On.Cycle),
+        ["TestResults"] = ([A, O], On.Cycle),
+        ["RatingResults"] = ([A, O, V], On.Cycle),
+        ["SessionRatings"] = ([A, O, I], On.Session),
     };
 
     /// <summary>Participant and public routes: no sign-in, each protected by its own signed link where a person is addressed.</summary>
     public static readonly string[] Public = ["EmailEvents", "ShowRegistrationForm", "SubmitRegistration", "Health", "DashboardPage", "DashboardScriptFile", "DashboardStylesFile", "DownloadCertificate", "VerifyCertificate", "CheckCertificateFile", "CheckIn", "SessionCodePage",
-        "ShowSignInForm", "RequestSignInLink", "ShowSignInLink", "RedeemSignInLink", "SignInSession", "SignOut"];
+        "ShowSignInForm", "RequestSignInLink", "ShowSignInLink", "RedeemSignInLink", "SignInSession", "SignOut",
+        "TakeTest", "RateSession" /* #21: the participant's personal link is the proof */];
 
     private static IEnumerable<FunctionDescriptor> Http() => FunctionCatalog.Load().Functions.Where(f => f.Kind == FunctionKind.Http);
 
