@@ -53,6 +53,9 @@ public static class TrainingCyclesServiceCollectionExtensions
         services.AddSingleton<AccessGate>();
         services.AddSingleton<CertificateCorrections>();
         services.AddSingleton<CompletionFollowUp>();
+        services.AddSingleton<CompletionStore>();
+        services.AddSingleton<IPostTestScoreSource>(sp => sp.GetRequiredService<CompletionStore>()); // #20: imported scores; #21's evaluation scores are added after it at merge (later wins)
+        services.AddSingleton<CompletionEvaluation>();
         services.AddSingleton<EmailLog>();
         services.AddSingleton<MailComposer>();
         services.AddSingleton<Mailer>();
