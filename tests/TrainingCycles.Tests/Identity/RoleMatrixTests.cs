@@ -119,6 +119,10 @@ public sealed class RoleMatrixTests(RoleWorld fixture, ITestOutputHelper output)
         ["ListGrants"] = ([A], On.AllCycles),
         ["AddGrant"] = ([A], On.AllCycles),
         ["RevokeGrant"] = ([A], On.AllCycles),
+
+        // #20 completion
+        ["SetCompletionOverride"] = ([A, O], On.Cycle),
+        ["ImportPostTestScores"] = ([A, O], On.Cycle),
     };
 
     /// <summary>Participant and public routes: no sign-in, each protected by its own signed link where a person is addressed.</summary>
