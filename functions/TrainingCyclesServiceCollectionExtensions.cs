@@ -56,6 +56,7 @@ public static class TrainingCyclesServiceCollectionExtensions
         services.AddSingleton<CompletionStore>();
         services.AddSingleton<IPostTestScoreSource>(sp => sp.GetRequiredService<CompletionStore>()); // #20: imported scores; #21's evaluation scores are added after it at merge (later wins)
         services.AddSingleton<CompletionEvaluation>();
+        services.AddSingleton<TrainingCycles.Certificates.Letters.LetterIssuer>();
         services.AddSingleton<EmailLog>();
         services.AddSingleton<MailComposer>();
         services.AddSingleton<Mailer>();

@@ -78,6 +78,9 @@ public sealed record CompletionRule
 
     /// <summary>Whether the certificate prints the JP the person earned (true) or the cycle's total (false, the default).</summary>
     public bool CertificateShowsEarnedJp { get; init; }
+
+    /// <summary>Numbering of letters of participation, tokens as <see cref="CertificateSettings.NumberFormat"/>; "{seq:000}/SKTM/{yyyy}" when omitted.</summary>
+    public string? LetterNumberFormat { get; init; }
 }
 
 public sealed record CertificateSettings

@@ -332,6 +332,11 @@ public static partial class CycleDefinitionValidator
             errors.Add(new("completion.minimumPostTestScore", Text.Both(nameof(Texts.Field_Cycle_MinimumScore))));
         }
 
+        if (rule.LetterNumberFormat is { } letterFormat && (!letterFormat.Contains("{seq", StringComparison.Ordinal) || !NumberFormat().IsMatch(letterFormat)))
+        {
+            errors.Add(new("completion.letterNumberFormat", Text.Both(nameof(Texts.Field_Cycle_NumberFormat))));
+        }
+
         if (rule.CertificateShowsEarnedJp && totalJp == 0)
         {
             errors.Add(new("completion.certificateShowsEarnedJp", Text.Both(nameof(Texts.Field_Cycle_EarnedJpNeedsJp))));

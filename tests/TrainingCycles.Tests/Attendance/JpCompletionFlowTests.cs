@@ -97,6 +97,25 @@ public sealed class JpCompletionFlowTests
         Assert.NotNull(o.CertificateNumber);
         Assert.Null(low.CertificateNumber);
 
+        // Letters: their own numbering, stored, downloadable by the organizer, verifiable in public.
+        var letters = world.Host.Services.GetRequiredService<TrainingCycles.Certificates.Letters.LetterIssuer>();
+        var letterOfShort = await letters.GetAsync(cycleId, shortOf);
+        var letterOfLow = await letters.GetAsync(cycleId, lowScore);
+        Assert.NotNull(letterOfShort?.Sha256);
+        Assert.NotNull(letterOfLow?.Sha256);
+        Assert.Null(await letters.GetAsync(cycleId, full));
+        Assert.Equal(2, new[] { letterOfShort!.Number, letterOfLow!.Number }.Distinct().Count());
+        Assert.All(new[] { letterOfShort.Number, letterOfLow.Number }, number => Assert.Matches("^00[12]/SKTM/20[0-9]{2}$", number));
+        var download = await world.Organizer.GetAsync($"api/cycles/{cycleId}/participants/{shortOf}/letter");
+        Assert.Equal(HttpStatusCode.OK, download.StatusCode);
+        var pdf = await download.Content.ReadAsByteArrayAsync();
+        Assert.Equal(letterOfShort.Sha256, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(pdf)));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await world.Http.GetAsync($"api/cycles/{cycleId}/participants/{shortOf}/letter")).StatusCode);
+        var verify = await world.Http.SendAsync(new HttpRequestMessage(HttpMethod.Get, $"api/verify/letters/{letterOfShort.VerificationCode}") { Headers = { { "Accept", "application/json" } } });
+        var verified = await verify.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(("valid", letterOfShort.Number), (verified.GetProperty("status").GetString(), verified.GetProperty("letterNumber").GetString()));
+        Assert.False(verified.TryGetProperty("nip", out _));
+
         var audit = await world.Host.Services.GetRequiredService<AuditLog>().ReadAsync(cycleId, overridden);
         Assert.Contains(audit, a => a.Action == "completion.override" && a.Details!.Contains("Tugas dinas", StringComparison.Ordinal));
 
@@ -113,5 +132,15 @@ public sealed class JpCompletionFlowTests
         }
 
         Assert.NotNull((await P(lowScore)).CertificateNumber);
+        while ((await letters.GetAsync(cycleId, lowScore))!.Status != TrainingCycles.Certificates.Letters.LetterStatus.Revoked && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(250);
+        }
+
+        // Exactly the changed person: their letter is revoked (the certificate replaces it); the other letter stays.
+        Assert.Equal(TrainingCycles.Certificates.Letters.LetterStatus.Revoked, (await letters.GetAsync(cycleId, lowScore))!.Status);
+        Assert.Equal(TrainingCycles.Certificates.Letters.LetterStatus.Valid, (await letters.GetAsync(cycleId, shortOf))!.Status);
+        var revoked = await world.Http.SendAsync(new HttpRequestMessage(HttpMethod.Get, $"api/verify/letters/{letterOfLow.VerificationCode}") { Headers = { { "Accept", "application/json" } } });
+        Assert.Equal("revoked", (await revoked.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString());
     }
 }

@@ -123,11 +123,12 @@ public sealed class RoleMatrixTests(RoleWorld fixture, ITestOutputHelper output)
         // #20 completion
         ["SetCompletionOverride"] = ([A, O], On.Cycle),
         ["ImportPostTestScores"] = ([A, O], On.Cycle),
+        ["DownloadLetter"] = ([A, O], On.Cycle),
     };
 
     /// <summary>Participant and public routes: no sign-in, each protected by its own signed link where a person is addressed.</summary>
     public static readonly string[] Public = ["EmailEvents", "ShowRegistrationForm", "SubmitRegistration", "Health", "DashboardPage", "DashboardScriptFile", "DashboardStylesFile", "DownloadCertificate", "VerifyCertificate", "CheckCertificateFile", "CheckIn", "SessionCodePage",
-        "ShowSignInForm", "RequestSignInLink", "ShowSignInLink", "RedeemSignInLink", "SignInSession", "SignOut"];
+        "ShowSignInForm", "RequestSignInLink", "VerifyLetter" /* #20: public letter verification, like VerifyCertificate */, "ShowSignInLink", "RedeemSignInLink", "SignInSession", "SignOut"];
 
     private static IEnumerable<FunctionDescriptor> Http() => FunctionCatalog.Load().Functions.Where(f => f.Kind == FunctionKind.Http);
 
