@@ -116,6 +116,16 @@ public sealed class JpCompletionFlowTests
         Assert.Equal(("valid", letterOfShort.Number), (verified.GetProperty("status").GetString(), verified.GetProperty("letterNumber").GetString()));
         Assert.False(verified.TryGetProperty("nip", out _));
 
+        foreach (var sheetUrl in new[] { $"api/cycles/{cycleId}/attendance-sheets?session=s2", $"api/cycles/{cycleId}/attendance-sheets" })
+        {
+            var sheet = await world.Organizer.GetAsync(sheetUrl);
+            Assert.Equal(HttpStatusCode.OK, sheet.StatusCode);
+            using var read = UglyToad.PdfPig.PdfDocument.Open(await sheet.Content.ReadAsByteArrayAsync());
+            var words = string.Join(" ", read.GetPages().SelectMany(pg => pg.GetWords()).Select(w => w.Text));
+            Assert.Contains(nips[excused], words, StringComparison.Ordinal);
+            Assert.Contains(sheetUrl.Contains("session", StringComparison.Ordinal) ? "izin" : "Surat keterangan", words, StringComparison.Ordinal);
+        }
+
         var audit = await world.Host.Services.GetRequiredService<AuditLog>().ReadAsync(cycleId, overridden);
         Assert.Contains(audit, a => a.Action == "completion.override" && a.Details!.Contains("Tugas dinas", StringComparison.Ordinal));
 

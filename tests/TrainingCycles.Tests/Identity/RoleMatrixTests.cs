@@ -124,6 +124,7 @@ public sealed class RoleMatrixTests(RoleWorld fixture, ITestOutputHelper output)
         ["SetCompletionOverride"] = ([A, O], On.Cycle),
         ["ImportPostTestScores"] = ([A, O], On.Cycle),
         ["DownloadLetter"] = ([A, O], On.Cycle),
+        ["AttendanceSheets"] = ([A, O], On.Cycle),
     };
 
     /// <summary>Participant and public routes: no sign-in, each protected by its own signed link where a person is addressed.</summary>
