@@ -64,6 +64,13 @@ public static class TrainingCyclesServiceCollectionExtensions
         services.AddSingleton<SelfCheckIn>();
         services.AddSingleton<PresenceDesk>();
         services.AddSingleton<RosterMarking>();
+        services.AddSingleton<CompletionStore>();
+        // Post-test scores for the completion rule: the imported CSV first, then the evaluation's own tests, which win
+        // for the same person (registered later). The adapter lives here because Evaluation and Attendance are peers.
+        services.AddSingleton<IPostTestScoreSource>(sp => sp.GetRequiredService<CompletionStore>());
+        services.AddSingleton<IPostTestScoreSource>(sp => new EvaluationScoreSource(sp.GetRequiredService<EvaluationScores>()));
+        services.AddSingleton<CompletionEvaluation>();
+        services.AddSingleton<TrainingCycles.Certificates.Letters.LetterIssuer>();
         services.AddSingleton<EmailLog>();
         services.AddSingleton<EmailEventRecorder>();
         services.AddSingleton<MailComposer>();
@@ -102,6 +109,12 @@ public static class TrainingCyclesServiceCollectionExtensions
         services.AddSingleton<EmailSignIn>();
         services.AddSingleton<SessionCookies>();
         services.AddSingleton<ICallerSource>(sp => sp.GetRequiredService<SessionCookies>());
+    }
+
+    private sealed class EvaluationScoreSource(EvaluationScores scores) : IPostTestScoreSource
+    {
+        public Task<IReadOnlyDictionary<string, decimal>> PostTestScoresAsync(string cycleId, CancellationToken cancellationToken) =>
+            scores.PostTestScoresAsync(cycleId, cancellationToken);
     }
 
     /// <summary>Fails start-up with a message naming the setting, instead of failing the first request.</summary>

@@ -6,7 +6,7 @@ namespace TrainingCycles.Attendance;
 
 /// <summary>The cycle workflow's attendance steps, in the capability they belong to (the orchestration calls them by
 /// name, so Cycles does not depend on this folder). Each is safe to run twice.</summary>
-public sealed class AttendanceActivities(CycleStore cycles, ParticipantStore participants, AttendanceStore attendance, AuditLog audit, TimeProvider time)
+public sealed class AttendanceActivities(CycleStore cycles, ParticipantStore participants, AttendanceStore attendance, CompletionEvaluation evaluation, AuditLog audit, TimeProvider time)
 {
     /// <summary>
     /// Every confirmed participant with no mark for a session that has ended becomes absent. Runs when training has
@@ -44,31 +44,13 @@ public sealed class AttendanceActivities(CycleStore cycles, ParticipantStore par
         return new StepResult(added);
     }
 
-    /// <summary>Applies the completion rule to every confirmed participant and records the reason.</summary>
+    /// <summary>Applies the completion rule to every confirmed participant and records the outcome and the reason.</summary>
     [Function(nameof(EvaluateCompletion))]
     public async Task<StepResult> EvaluateCompletion([ActivityTrigger] string cycleId)
     {
         var cycle = await cycles.GetAsync(cycleId) ?? throw new InvalidOperationException($"Cycle {cycleId} not found");
-        var rule = cycle.Definition.Completion ?? new CompletionRule();
-        var marks = (await attendance.ForCycleAsync(cycleId)).GroupBy(a => a.ParticipantId).ToDictionary(g => g.Key, g => (IReadOnlyDictionary<string, string>)g.ToDictionary(a => a.SessionId, a => a.Status));
-        var now = time.GetUtcNow();
-        var verdicts = new List<EligibilityVerdict>();
-        var audits = new List<AuditEntry>();
-        foreach (var p in await ConfirmedAsync(cycleId))
-        {
-            var result = CompletionRuleEvaluator.Evaluate(rule, cycle.Schedule.Sessions, marks.GetValueOrDefault(p.RowKey) ?? new Dictionary<string, string>());
-            if (p.Eligible == result.Eligible && p.EligibilityExplanation == result.ExplanationEn)
-            {
-                continue;
-            }
-
-            verdicts.Add(new EligibilityVerdict(p.RowKey, result.Eligible, result.ExplanationEn));
-            audits.Add(new AuditEntry(now, AuditLog.System, result.Eligible ? "completion.eligible" : "completion.not-eligible", p.RowKey, CompletionRuleEvaluator.AuditDetails(result)));
-        }
-
-        await participants.RecordEligibilityAsync(cycleId, verdicts);
-        await audit.WriteManyAsync(cycleId, audits);
-        return new StepResult(verdicts.Count);
+        var outcomes = await evaluation.EvaluateAsync(cycle, participantIds: null);
+        return new StepResult(outcomes.Count(o => o.Changed || o.OutcomeChanged));
     }
 
     private async Task<List<ParticipantEntity>> ConfirmedAsync(string cycleId) =>

@@ -10,9 +10,12 @@ using TrainingCycles.Reminders;
 namespace TrainingCycles.Attendance;
 
 /// <summary>The rule's verdict for one participant after a correction.</summary>
-public sealed record EligibilityOutcome(string ParticipantId, bool? WasEligible, CompletionResult Result, string? CertificateNumber)
+public sealed record EligibilityOutcome(string ParticipantId, bool? WasEligible, CompletionResult Result, string? CertificateNumber, string? WasOutcome = null)
 {
     public bool Changed => WasEligible != Result.Eligible;
+
+    /// <summary>The document changed (certificate, letter, none), not only the wording.</summary>
+    public bool OutcomeChanged => Changed || (WasOutcome ?? (WasEligible == true ? CompletionOutcome.Certificate : CompletionOutcome.None)) != Result.Outcome;
 
     /// <summary>Holds a certificate but no longer meets the rule: an organizer decides (revoke or keep); nothing is revoked automatically.</summary>
     public bool CertificateToReview => !Result.Eligible && CertificateNumber is not null;
@@ -26,48 +29,14 @@ public sealed record EligibilityOutcome(string ParticipantId, bool? WasEligible,
 /// The rule itself is re-run here, for the people the request touched only (bounded by the request), because
 /// its verdict is the answer the organizer is waiting for.
 /// </summary>
-public sealed class CompletionFollowUp(AttendanceStore attendance, ParticipantStore participants, AuditLog audit, TimeProvider time, ILogger<CompletionFollowUp> logger)
+public sealed class CompletionFollowUp(CompletionEvaluation evaluation, ILogger<CompletionFollowUp> logger)
 {
     /// <summary>The occurrence the workflow's certificate wave uses; a person mailed by either is never mailed twice.</summary>
     public const string CertificateOccurrence = "initial";
 
-    public async Task<IReadOnlyList<EligibilityOutcome>> ReevaluateAsync(CycleRecord cycle, IReadOnlyCollection<string> participantIds, CancellationToken cancellationToken)
-    {
-        var rule = cycle.Definition.Completion ?? new CompletionRule();
-        var wanted = participantIds.ToHashSet(StringComparer.Ordinal);
-        var marks = (await attendance.ForCycleAsync(cycle.CycleId, cancellationToken))
-            .Where(a => wanted.Contains(a.ParticipantId))
-            .GroupBy(a => a.ParticipantId)
-            .ToDictionary(g => g.Key, g => (IReadOnlyDictionary<string, string>)g.ToDictionary(a => a.SessionId, a => a.Status));
-        var now = time.GetUtcNow();
-        var outcomes = new List<EligibilityOutcome>();
-        var verdicts = new List<EligibilityVerdict>();
-        var audits = new List<AuditEntry>();
-        foreach (var id in wanted.Order(StringComparer.Ordinal))
-        {
-            var p = await participants.GetAsync(cycle.CycleId, id, cancellationToken);
-            if (p is null || p.Status != ParticipantStatus.Confirmed)
-            {
-                continue;
-            }
-
-            var result = CompletionRuleEvaluator.Evaluate(rule, cycle.Schedule.Sessions, marks.GetValueOrDefault(id) ?? new Dictionary<string, string>());
-            outcomes.Add(new EligibilityOutcome(id, p.Eligible, result, p.CertificateNumber));
-            // Same fields and wording as the workflow's EvaluateCompletion, so the two never disagree or flap.
-            if (p.Eligible == result.Eligible && p.EligibilityExplanation == result.ExplanationEn)
-            {
-                continue;
-            }
-
-            verdicts.Add(new EligibilityVerdict(id, result.Eligible, result.ExplanationEn));
-            audits.Add(new AuditEntry(now, AuditLog.System, result.Eligible ? "completion.eligible" : "completion.not-eligible", id, CompletionRuleEvaluator.AuditDetails(result)));
-        }
-
-        await participants.RecordEligibilityAsync(cycle.CycleId, verdicts, cancellationToken);
-
-        await audit.WriteManyAsync(cycle.CycleId, audits, cancellationToken);
-        return outcomes;
-    }
+    /// <summary>The rule again for these people (bounded by the request): the same run as the workflow's (<see cref="CompletionEvaluation"/>).</summary>
+    public Task<IReadOnlyList<EligibilityOutcome>> ReevaluateAsync(CycleRecord cycle, IReadOnlyCollection<string> participantIds, CancellationToken cancellationToken) =>
+        evaluation.EvaluateAsync(cycle, participantIds, cancellationToken);
 
     /// <summary>
     /// For a Completed cycle: schedules the certificate follow-up (numbering, PDFs, the certificate mail wave,

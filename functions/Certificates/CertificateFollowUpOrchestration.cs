@@ -30,6 +30,7 @@ public static class CertificateFollowUpOrchestration
     {
         var log = context.CreateReplaySafeLogger(nameof(CertificateFollowUpOrchestrator));
         var issued = await context.CallActivityAsync<StepResult>(nameof(CertificateActivities.IssueCertificates), input.CycleId, RetryPolicies.Storage);
+        await context.CallActivityAsync<StepResult>(nameof(Letters.LetterFunctions.IssueLetters), input.CycleId, RetryPolicies.Storage); // #20: letters follow the same corrections
         var wave = await context.CallActivityAsync<MailWaveResult>(nameof(MailWaveActivity.SendMailWave),
             new MailWave(input.CycleId, MailKinds.CertificateIssued, CompletionFollowUp.CertificateOccurrence), RetryPolicies.SendGrid);
         log.LogInformation("Certificate follow-up {ChangeKey} of cycle {CycleId}: {Issued} issued, {Mailed} mailed, {AlreadyMailed} already mailed",

@@ -234,7 +234,7 @@ public sealed partial class CertificateIssuer(
             TrainingTitle: cycle.Entity.Title,
             DatesText: Formatting.DateRange(cycle.Schedule, language),
             Venue: cycle.Definition.Venue ?? "",
-            TrainingHours: certificate.TrainingHours,
+            TrainingHours: CertificateJp(cycle, p),
             OrganizerName: cycle.Definition.OrganizerName ?? "",
             SignatoryName: certificate.SignatoryName ?? "",
             SignatoryTitle: certificate.SignatoryTitle ?? "",
@@ -246,6 +246,15 @@ public sealed partial class CertificateIssuer(
             SigningPlace: SigningPlace(cycle.Definition),
             SigningDate: Formatting.Date(issuedAt, cycle.Schedule.TimeZone, language));
     }
+
+    /// <summary>
+    /// #20: the JP printed: the person's counted JP when the rule says so (<see cref="CompletionRule.CertificateShowsEarnedJp"/>),
+    /// else the certificate's hours, else the sum of the sessions' JP.
+    /// </summary>
+    public static int CertificateJp(CycleRecord cycle, ParticipantEntity p) =>
+        cycle.Definition.Completion?.CertificateShowsEarnedJp == true && p.EarnedJp is { } earned ? earned
+        : cycle.Definition.Certificate?.TrainingHours is int hours and > 0 ? hours
+        : cycle.Schedule.TotalJp;
 
     /// <summary>
     /// The definition's <c>certificate.signingPlace</c>; else the venue's last part when it names one of the

@@ -69,9 +69,34 @@ public sealed record ReminderOffsets
 
 public sealed record CompletionRule
 {
+    /// <summary>Share of the cycle's JP (of its sessions when no session carries JP) a person must attend for a certificate.</summary>
     public int MinimumAttendancePercent { get; init; } = 100;
+
+    /// <summary>When set, a minimum number of JP attended instead of <see cref="MinimumAttendancePercent"/> (sessions must carry JP).</summary>
+    public int? MinimumJp { get; init; }
+
     public bool LateCounts { get; init; } = true;
+
+    /// <summary>Whether approved excused absence (izin, sakit, dinas) counts towards the minimum.</summary>
     public bool ExcusedCounts { get; init; }
+
+    /// <summary>When excused absence counts: at most this share of the cycle's JP (sessions) may be excused; more is not counted.</summary>
+    public int? MaximumExcusedPercent { get; init; }
+
+    /// <summary>Optional minimum post-test score (0-100) for a certificate.</summary>
+    public decimal? MinimumPostTestScore { get; init; }
+
+    /// <summary>
+    /// Those who attended at least this share (excused not counted) but miss the certificate get a letter of
+    /// participation (surat keterangan telah mengikuti); null = nothing.
+    /// </summary>
+    public int? LetterMinimumPercent { get; init; }
+
+    /// <summary>Whether the certificate prints the JP the person earned (true) or the cycle's total (false, the default).</summary>
+    public bool CertificateShowsEarnedJp { get; init; }
+
+    /// <summary>Numbering of letters of participation, tokens as <see cref="CertificateSettings.NumberFormat"/>; "{seq:000}/SKTM/{yyyy}" when omitted.</summary>
+    public string? LetterNumberFormat { get; init; }
 }
 
 public sealed record CertificateSettings

@@ -142,7 +142,13 @@ public static partial class CycleDefinitionValidator
                     errors.Add(new(field + ".startsAt", Text.Both(nameof(Texts.Field_Cycle_SessionBeforeDeadline))));
                 }
 
-                sessions.Add(new ScheduledSession(id, title, start.Value, end.Value));
+                var (jp, instructor, instructorEmail) = SessionExtras(s, field, errors);
+                sessions.Add(new ScheduledSession(id, title, start.Value, end.Value, jp, instructor, instructorEmail));
+            }
+
+            if (definition.Sessions.Any(x => x?.Jp is not null) && definition.Sessions.ToList().FindIndex(x => x is not null && x.Jp is null) is var noJp and >= 0)
+            {
+                errors.Add(new($"sessions[{noJp}].jp", Text.Both(nameof(Texts.Field_Cycle_SessionJpMissing))));
             }
 
             var ordered = sessions.OrderBy(s => s.StartsAt).ToList();
@@ -167,13 +173,21 @@ public static partial class CycleDefinitionValidator
             errors.Add(new("completion.minimumAttendancePercent", Text.Both(nameof(Texts.Field_Cycle_MinimumAttendance))));
         }
 
+        var totalJp = sessions.Sum(x => x.Jp);
+        CheckCompletion(completion, totalJp, errors);
+
         var certificate = definition.Certificate ?? new CertificateSettings();
         if (certificate.NumberFormat is not { } numberFormat || !numberFormat.Contains("{seq", StringComparison.Ordinal) || !NumberFormat().IsMatch(numberFormat))
         {
             errors.Add(new("certificate.numberFormat", Text.Both(nameof(Texts.Field_Cycle_NumberFormat))));
         }
 
-        if (certificate.TrainingHours is < 1 or > 1000)
+        // Sessions with JP give the cycle its total; the certificate's hours may then be left out (0), and when given must agree.
+        if (totalJp > 0 && certificate.TrainingHours != 0 && certificate.TrainingHours != totalJp)
+        {
+            errors.Add(new("certificate.trainingHours", Text.Both(nameof(Texts.Field_Cycle_TrainingHoursNotTotal), certificate.TrainingHours, totalJp)));
+        }
+        else if (totalJp == 0 && certificate.TrainingHours is < 1 or > 1000)
         {
             errors.Add(new("certificate.trainingHours", Text.Both(nameof(Texts.Field_Cycle_TrainingHours))));
         }
@@ -264,6 +278,69 @@ public static partial class CycleDefinitionValidator
         }
 
         return warnings;
+    }
+
+    // ---- #20 completion: session JP and instructor, the completion rule ----
+    public const int MaxSessionJp = 20;
+
+    private static (int Jp, string? Instructor, string? InstructorEmail) SessionExtras(SessionDefinition s, string field, List<FieldError> errors)
+    {
+        if (s.Jp is < 1 or > MaxSessionJp)
+        {
+            errors.Add(new(field + ".jp", Text.Both(nameof(Texts.Field_Cycle_SessionJp), MaxSessionJp)));
+        }
+
+        string? instructor = null;
+        if (!string.IsNullOrWhiteSpace(s.Instructor))
+        {
+            CheckText(s.Instructor, field + ".instructor", nameof(Texts.Field_Cycle_Label_Instructor), 200, errors);
+            instructor = s.Instructor.Trim();
+        }
+
+        string? email = null;
+        if (!string.IsNullOrWhiteSpace(s.InstructorEmail))
+        {
+            email = s.InstructorEmail.Trim();
+            if (!InviteeImport.IsEmail(email))
+            {
+                errors.Add(new(field + ".instructorEmail", Text.Both(nameof(Texts.Field_Cycle_InstructorEmail))));
+            }
+        }
+
+        return (s.Jp ?? 0, instructor, email);
+    }
+
+    private static void CheckCompletion(CompletionRule rule, int totalJp, List<FieldError> errors)
+    {
+        if (rule.MinimumJp is { } minJp && (totalJp == 0 || minJp < 0 || minJp > totalJp))
+        {
+            errors.Add(new("completion.minimumJp", Text.Both(nameof(Texts.Field_Cycle_MinimumJp), totalJp)));
+        }
+
+        if (rule.MaximumExcusedPercent is < 0 or > 100)
+        {
+            errors.Add(new("completion.maximumExcusedPercent", Text.Both(nameof(Texts.Field_Cycle_Percent))));
+        }
+
+        if (rule.LetterMinimumPercent is < 0 or > 100)
+        {
+            errors.Add(new("completion.letterMinimumPercent", Text.Both(nameof(Texts.Field_Cycle_Percent))));
+        }
+
+        if (rule.MinimumPostTestScore is < 0 or > 100)
+        {
+            errors.Add(new("completion.minimumPostTestScore", Text.Both(nameof(Texts.Field_Cycle_MinimumScore))));
+        }
+
+        if (rule.LetterNumberFormat is { } letterFormat && (!letterFormat.Contains("{seq", StringComparison.Ordinal) || !NumberFormat().IsMatch(letterFormat)))
+        {
+            errors.Add(new("completion.letterNumberFormat", Text.Both(nameof(Texts.Field_Cycle_NumberFormat))));
+        }
+
+        if (rule.CertificateShowsEarnedJp && totalJp == 0)
+        {
+            errors.Add(new("completion.certificateShowsEarnedJp", Text.Both(nameof(Texts.Field_Cycle_EarnedJpNeedsJp))));
+        }
     }
 
     private static void CheckText(string? value, string field, string label, int max, List<FieldError> errors)

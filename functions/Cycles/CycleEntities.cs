@@ -82,6 +82,15 @@ public sealed class ParticipantEntity : ITableEntity
     public DateTimeOffset? EmailStatusAt { get; set; }
     public bool? Eligible { get; set; }
     public string? EligibilityExplanation { get; set; }
+
+    /// <summary>#20: the rule's explanation in Bahasa Indonesia (<see cref="EligibilityExplanation"/> is the English one).</summary>
+    public string? EligibilityExplanationId { get; set; }
+
+    /// <summary>#20: Certificate, Letter (of participation) or None; null before the rule ran.</summary>
+    public string? CompletionOutcome { get; set; }
+
+    /// <summary>#20: the JP the rule counted for this person (null without session JP or before the rule ran).</summary>
+    public int? EarnedJp { get; set; }
     public string? CertificateId { get; set; }
     public string? CertificateNumber { get; set; }
     public string? VerificationCode { get; set; }

@@ -181,6 +181,7 @@ public static class CycleOrchestration
                 await context.CallActivityAsync<StepResult>(nameof(AttendanceActivities.FinalizeAttendance), input.CycleId, RetryPolicies.Storage);
                 await context.CallActivityAsync<StepResult>(nameof(AttendanceActivities.EvaluateCompletion), input.CycleId, RetryPolicies.Storage);
                 await context.CallActivityAsync<StepResult>(nameof(CertificateActivities.IssueCertificates), input.CycleId, RetryPolicies.Storage);
+                await context.CallActivityAsync<StepResult>(nameof(Certificates.Letters.LetterFunctions.IssueLetters), input.CycleId, RetryPolicies.Storage); // #20
                 await SendWaveAsync(context, input.CycleId, MailKinds.CertificateIssued, "initial");
                 counts = await EnterAsync(context, input.CycleId, CyclePhase.Completed);
                 await context.CallActivityAsync<StepResult>(nameof(FollowUpActivities.StartFollowUpSurvey), input.CycleId, RetryPolicies.Storage); // #21

@@ -13,6 +13,9 @@ public sealed record CycleSchedule(
 {
     public DateTimeOffset TrainingStartsAt => Sessions[0].StartsAt;
 
+    /// <summary>The cycle's Jam Pelajaran (45-minute lesson hours): the sum of its sessions' JP (0 when none carries JP).</summary>
+    public int TotalJp => Sessions.Sum(s => s.Jp);
+
     /// <summary>When the last session ends (the training's last day). Not when training ends: see <see cref="TrainingEndsAtWith"/>.</summary>
     public DateTimeOffset LastSessionEndsAt => Sessions[^1].EndsAt;
 
@@ -38,4 +41,4 @@ public sealed record CycleSchedule(
     }
 }
 
-public sealed record ScheduledSession(string Id, string Title, DateTimeOffset StartsAt, DateTimeOffset EndsAt);
+public sealed record ScheduledSession(string Id, string Title, DateTimeOffset StartsAt, DateTimeOffset EndsAt, int Jp = 0, string? Instructor = null, string? InstructorEmail = null);

@@ -9,7 +9,8 @@ namespace TrainingCycles.Cycles;
 public sealed record RegistrantDetails(string FullName, string Nip, string Email, string Phone, string Agency, string AgencyLevel, string? Regency, string Position, string? Rank, string Language);
 
 /// <summary>The completion rule's verdict for one participant, as recorded on the row.</summary>
-public sealed record EligibilityVerdict(string ParticipantId, bool Eligible, string Explanation);
+/// <summary>The completion rule's verdict; #20 adds the outcome (Certificate/Letter/None), the JP counted and the Indonesian explanation.</summary>
+public sealed record EligibilityVerdict(string ParticipantId, bool Eligible, string Explanation, string? Outcome = null, int? EarnedJp = null, string? ExplanationId = null);
 
 /// <summary>What a certificate number assignment records on the participant row.</summary>
 public sealed record CertificateNumbering(string CertificateId, string VerificationCode, string Number);
@@ -204,6 +205,9 @@ public sealed partial class ParticipantStore
             {
                 [nameof(ParticipantEntity.Eligible)] = v.Eligible,
                 [nameof(ParticipantEntity.EligibilityExplanation)] = v.Explanation,
+                [nameof(ParticipantEntity.EligibilityExplanationId)] = v.ExplanationId,
+                [nameof(ParticipantEntity.CompletionOutcome)] = v.Outcome ?? (v.Eligible ? "Certificate" : "None"),
+                [nameof(ParticipantEntity.EarnedJp)] = v.EarnedJp,
             }, ETag.All)), cancellationToken);
         }
     }

@@ -19,7 +19,10 @@ public sealed class AppTables
 
     public const string SignIn = nameof(SignIn);
 
-    public static readonly IReadOnlyList<string> All = [Cycles, Participants, Attendance, Certificates, EmailLog, AuditLog, Lookups, EmailEvents, AccessGrants, SignIn];
+    /// <summary>#20: completion overrides, imported post-test scores, roster locks.</summary>
+    public const string Completion = nameof(Completion);
+
+    public static readonly IReadOnlyList<string> All = [Cycles, Participants, Attendance, Certificates, EmailLog, AuditLog, Lookups, EmailEvents, AccessGrants, SignIn, Completion];
 
     private readonly StorageAccount _account;
     private readonly string _prefix;

@@ -124,12 +124,19 @@ public sealed class RoleMatrixTests(RoleWorld fixture, ITestOutputHelper output)
         ["TestResults"] = ([A, O], On.Cycle),
         ["RatingResults"] = ([A, O, V], On.Cycle),
         ["SessionRatings"] = ([A, O, I], On.Session),
+
+        // #20 completion
+        ["SetCompletionOverride"] = ([A, O], On.Cycle),
+        ["ImportPostTestScores"] = ([A, O], On.Cycle),
+        ["DownloadLetter"] = ([A, O], On.Cycle),
+        ["AttendanceSheets"] = ([A, O], On.Cycle),
     };
 
     /// <summary>Participant and public routes: no sign-in, each protected by its own signed link where a person is addressed.</summary>
     public static readonly string[] Public = ["EmailEvents", "ShowRegistrationForm", "SubmitRegistration", "Health", "DashboardPage", "DashboardScriptFile", "DashboardStylesFile", "DownloadCertificate", "VerifyCertificate", "CheckCertificateFile", "CheckIn", "SessionCodePage",
         "ShowSignInForm", "RequestSignInLink", "ShowSignInLink", "RedeemSignInLink", "SignInSession", "SignOut",
-        "TakeTest", "RateSession" /* #21: the participant's personal link is the proof */];
+        "TakeTest", "RateSession" /* #21: the participant's personal link is the proof */,
+        "VerifyLetter" /* #20: public letter verification, like VerifyCertificate */];
 
     private static IEnumerable<FunctionDescriptor> Http() => FunctionCatalog.Load().Functions.Where(f => f.Kind == FunctionKind.Http);
 
