@@ -224,6 +224,7 @@ public sealed class DevHostApp : IAsyncDisposable
             builder.Services.AddMvcCore();
             builder.Services.AddRouting();
             builder.Services.AddSingleton<MailSinkStore>();
+            builder.Services.AddSingleton<TrainingCycles.Privacy.IPersonalDataHolder, MailSinkHolder>();
             builder.Services.AddSingleton(new FunctionKeys(functionKey, masterKey));
 
             IServiceProvider? root = null;

@@ -10,6 +10,7 @@ using TrainingCycles.Certificates;
 using TrainingCycles.Cycles;
 using TrainingCycles.Identity;
 using TrainingCycles.Infrastructure;
+using TrainingCycles.Privacy;
 using TrainingCycles.Registration;
 using TrainingCycles.Reminders;
 
@@ -61,6 +62,7 @@ public static class TrainingCyclesServiceCollectionExtensions
             sp.GetRequiredService<IOptions<SendGridOptions>>().Value,
             sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(Mailer))));
         services.AddEmailSignIn(configuration);
+        services.AddPrivacy();
         services.AddHostedService<StartupChecks>();
 
         return services;

@@ -19,7 +19,10 @@ public sealed class AppTables
 
     public const string SignIn = nameof(SignIn);
 
-    public static readonly IReadOnlyList<string> All = [Cycles, Participants, Attendance, Certificates, EmailLog, AuditLog, Lookups, EmailEvents, AccessGrants, SignIn];
+    /// <summary>Erasure requests in flight and their receipts (Privacy/ErasureStore.cs).</summary>
+    public const string ErasureRequests = nameof(ErasureRequests);
+
+    public static readonly IReadOnlyList<string> All = [Cycles, Participants, Attendance, Certificates, EmailLog, AuditLog, Lookups, EmailEvents, AccessGrants, SignIn, ErasureRequests];
 
     private readonly StorageAccount _account;
     private readonly string _prefix;

@@ -22,6 +22,7 @@ public sealed partial class DependencyDirectionTests
         ["Reminders"],
         ["Registration", "Attendance"],
         ["Certificates"],
+        ["Privacy"],
         ["Dashboard", "Health"],
     ];
 

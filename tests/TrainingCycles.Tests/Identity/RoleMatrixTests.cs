@@ -119,6 +119,9 @@ public sealed class RoleMatrixTests(RoleWorld fixture, ITestOutputHelper output)
         ["ListGrants"] = ([A], On.AllCycles),
         ["AddGrant"] = ([A], On.AllCycles),
         ["RevokeGrant"] = ([A], On.AllCycles),
+        // #23 privacy
+        ["ExportPersonalData"] = ([A, O], On.Cycle),
+        ["ErasePersonalData"] = ([A, O], On.Cycle),
     };
 
     /// <summary>Participant and public routes: no sign-in, each protected by its own signed link where a person is addressed.</summary>
