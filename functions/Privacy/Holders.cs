@@ -110,7 +110,7 @@ public sealed class ParticipantRecordHolder(ParticipantStore participants, Cycle
 
         var erased = await participants.AnonymiseAsync(subject.CycleId, subject.ParticipantId, time.GetUtcNow(), cancellationToken);
         return new ErasureCount(Name, erased,
-            [new KeptRecord(Name, "status, dates, registration and certificate number of the anonymised row", "the cycle's counts and the certificate register stay true")]);
+            [new KeptRecord(Name, nameof(Texts.Privacy_Kept_Participant_What), nameof(Texts.Privacy_Kept_Participant_Why))]);
     }
 }
 
@@ -182,8 +182,6 @@ public sealed class MailRecordHolder(AppTables tables) : IPersonalDataHolder
 /// </summary>
 public sealed class CertificateHolder(AppTables tables, CertificateIssuer issuer) : IPersonalDataHolder
 {
-    public const string KeptWhat = "certificate number, holder name, training title and dates, issue date, status, SHA-256 of the PDF";
-
     public string Name => "certificates";
 
     public IReadOnlyList<string> Places => ["table:" + AppTables.Certificates, "blob:certificates"];
@@ -216,7 +214,7 @@ public sealed class CertificateHolder(AppTables tables, CertificateIssuer issuer
                 erased++;
             }
 
-            kept.Add(new KeptRecord(Name, KeptWhat, "UU PDP Pasal 43/44: a certificate already handed out must stay verifiable (public verify page)"));
+            kept.Add(new KeptRecord(Name, nameof(Texts.Privacy_Kept_Certificate_What), nameof(Texts.Privacy_Kept_Certificate_Why)));
         }
 
         return new ErasureCount(Name, erased, kept);
@@ -230,6 +228,8 @@ public sealed class CertificateHolder(AppTables tables, CertificateIssuer issuer
 /// </summary>
 public sealed class AuditTrailHolder(AppTables tables) : IPersonalDataHolder
 {
+    private const string PrivacyActions = "privacy.";
+
     public string Name => "audit";
 
     public IReadOnlyList<string> Places => ["table:" + AppTables.AuditLog];
@@ -247,6 +247,11 @@ public sealed class AuditTrailHolder(AppTables tables) : IPersonalDataHolder
         var erased = 0;
         foreach (var row in await HolderRows.OfParticipantAsync(table, subject.CycleId, subject.ParticipantId, cancellationToken))
         {
+            if (row.GetString(nameof(AuditEntity.Action))?.StartsWith(PrivacyActions, StringComparison.Ordinal) == true)
+            {
+                continue; // the erasure's own entries: ids, a reason code and counts
+            }
+
             var personal = row.GetString(nameof(AuditEntity.ActorId)) == AuditLog.Participant;
             var hasValues = new[] { nameof(AuditEntity.Before), nameof(AuditEntity.After), nameof(AuditEntity.Details) }.Any(n => row.GetString(n) is { Length: > 0 })
                 || (personal && row.GetString(nameof(AuditEntity.From)) is { Length: > 0 });
@@ -271,7 +276,7 @@ public sealed class AuditTrailHolder(AppTables tables) : IPersonalDataHolder
         }
 
         return new ErasureCount(Name, erased,
-            [new KeptRecord(Name, "what was done, when and by whom (no values)", "accountability of the organizers (UU PDP Pasal 31)")]);
+            [new KeptRecord(Name, nameof(Texts.Privacy_Kept_Audit_What), nameof(Texts.Privacy_Kept_Audit_Why))]);
     }
 }
 

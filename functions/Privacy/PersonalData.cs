@@ -14,7 +14,9 @@ public sealed record PersonalDataSubject(string CycleId, string ParticipantId, s
 public sealed record PersonalDataSection(string Holder, IReadOnlyList<string> Places, IReadOnlyList<IReadOnlyDictionary<string, string?>> Records);
 
 /// <summary>What an erasure left in place on purpose, and why (stated to the person and in docs/privacy.md).</summary>
-public sealed record KeptRecord(string Holder, string What, string Why);
+/// <param name="WhatKey">Catalog key of what is kept.</param>
+/// <param name="WhyKey">Catalog key of why.</param>
+public sealed record KeptRecord(string Holder, string WhatKey, string WhyKey);
 
 /// <summary>The outcome of one holder's erasure: how many rows/files it removed or anonymised (a retry finds 0).</summary>
 public sealed record ErasureCount(string Holder, int Erased, IReadOnlyList<KeptRecord> Kept);

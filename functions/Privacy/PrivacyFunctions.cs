@@ -104,7 +104,13 @@ public static class PersonalDataExport
         cycleId,
         participantId,
         erasure = erasure is null ? null : new { status = erasure.Status, requestedAt = erasure.RequestedAt, completedAt = erasure.CompletedAt, counts = erasure.Counts },
-        keptAfterErasure = CertificateHolder.KeptWhat,
+        keptAfterErasure = Kept(),
         sections = sections.Select(s => new { holder = s.Holder, places = s.Places, records = s.Records }),
     };
+
+    private static object Kept()
+    {
+        var (id, en) = Text.Both(nameof(Texts.Privacy_Receipt_Kept));
+        return new { id, en };
+    }
 }
