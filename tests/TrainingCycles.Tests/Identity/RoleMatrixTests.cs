@@ -125,7 +125,7 @@ public sealed class RoleMatrixTests(RoleWorld fixture, ITestOutputHelper output)
     };
 
     /// <summary>Participant and public routes: no sign-in, each protected by its own signed link where a person is addressed.</summary>
-    public static readonly string[] Public = ["EmailEvents", "ShowRegistrationForm", "SubmitRegistration", "Health", "DashboardPage", "DashboardScriptFile", "DashboardStylesFile", "DownloadCertificate", "VerifyCertificate", "CheckCertificateFile", "CheckIn", "SessionCodePage",
+    public static readonly string[] Public = ["ShowMyData", "WithdrawConsent", "EmailEvents", "ShowRegistrationForm", "SubmitRegistration", "Health", "DashboardPage", "DashboardScriptFile", "DashboardStylesFile", "DownloadCertificate", "VerifyCertificate", "CheckCertificateFile", "CheckIn", "SessionCodePage",
         "ShowSignInForm", "RequestSignInLink", "ShowSignInLink", "RedeemSignInLink", "SignInSession", "SignOut"];
 
     private static IEnumerable<FunctionDescriptor> Http() => FunctionCatalog.Load().Functions.Where(f => f.Kind == FunctionKind.Http);
