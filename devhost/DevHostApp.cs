@@ -224,6 +224,7 @@ public sealed class DevHostApp : IAsyncDisposable
             builder.Services.AddMvcCore();
             builder.Services.AddRouting();
             builder.Services.AddSingleton<MailSinkStore>();
+            builder.Services.AddSingleton<TrainingCycles.Privacy.IPersonalDataHolder, MailSinkHolder>();
             builder.Services.AddSingleton(new FunctionKeys(functionKey, masterKey));
 
             IServiceProvider? root = null;
@@ -252,6 +253,21 @@ public sealed class DevHostApp : IAsyncDisposable
             // a test standing in for the front end) is trusted, and only its last X-Forwarded-For entry is taken;
             // what a client wrote before it is never used.
             app.UseForwardedHeaders(new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedFor, ForwardLimit = 1 });
+            // host.json's extensions.http.customHeaders on every answer, as the Functions host adds them (HSTS, #23).
+            var customHeaders = ReadCustomHeaders(hostJson);
+            app.Use((context, next) =>
+            {
+                context.Response.OnStarting(() =>
+                {
+                    foreach (var (name, value) in customHeaders)
+                    {
+                        context.Response.Headers[name] = value;
+                    }
+
+                    return Task.CompletedTask;
+                });
+                return next(context);
+            });
             var emulator = new Microsoft.AspNetCore.DataProtection.EphemeralDataProtectionProvider().CreateProtector("TrainingCycles.DevHost.EasyAuthEmulator");
             EasyAuthEmulator.UseHeaders(app, emulator);
             app.UseRouting();
@@ -307,6 +323,15 @@ public sealed class DevHostApp : IAsyncDisposable
                 await _azurite.DisposeAsync();
             }
         }
+    }
+
+    /// <summary>host.json's <c>extensions.http.customHeaders</c>: headers the Functions host adds to every HTTP answer.</summary>
+    public static IReadOnlyDictionary<string, string> ReadCustomHeaders(string hostJson)
+    {
+        using var document = JsonDocument.Parse(File.ReadAllText(hostJson));
+        return document.RootElement.TryGetProperty("extensions", out var ext) && ext.TryGetProperty("http", out var http) && http.TryGetProperty("customHeaders", out var headers)
+            ? headers.EnumerateObject().ToDictionary(h => h.Name, h => h.Value.GetString() ?? "", StringComparer.OrdinalIgnoreCase)
+            : new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
     }
 
     private static string ReadRoutePrefix(string hostJson)

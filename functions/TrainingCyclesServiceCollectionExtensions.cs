@@ -12,6 +12,7 @@ using TrainingCycles.Dashboard;
 using TrainingCycles.Evaluation;
 using TrainingCycles.Identity;
 using TrainingCycles.Infrastructure;
+using TrainingCycles.Privacy;
 using TrainingCycles.Registration;
 using TrainingCycles.Reminders;
 
@@ -80,6 +81,7 @@ public static class TrainingCyclesServiceCollectionExtensions
             sp.GetRequiredService<IOptions<SendGridOptions>>().Value,
             sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(Mailer))));
         services.AddEmailSignIn(configuration);
+        services.AddPrivacy();
         services.AddHostedService<StartupChecks>();
 
         return services;

@@ -54,8 +54,8 @@ param organizerSignInClientId string = ''
 @description('Comma-separated emails or user ids (aad:<object id>) who are administrators from the start (docs/security.md); they grant everyone else their roles.')
 param firstAdministrators string = ''
 
-@description('Key Vault purge protection. Irreversible, and it makes azd down --purge unable to free the vault name; turn it on for production.')
-param enableKeyVaultPurgeProtection bool = false
+@description('Key Vault purge protection (on by default, #23: the keys that wrap sign-in cookies and sign tokens cannot be destroyed before their retention ends). Irreversible; a throw-away environment may set false, then azd down --purge can free the vault name.')
+param enableKeyVaultPurgeProtection bool = true
 
 @description('Upper bound on function app instances.')
 param maximumInstanceCount int = 100

@@ -100,6 +100,51 @@ public sealed class MailSinkStore
 
     public void CountRejected() => Interlocked.Increment(ref _rejectedRequests);
 
+    /// <summary>
+    /// Forgets every copy sent to <paramref name="email"/> (an erasure, docs/privacy.md): its deliveries and its
+    /// personalizations in the stored requests; a message left with nobody is dropped. Returns how many copies went.
+    /// </summary>
+    public int Forget(string email)
+    {
+        bool Same(string? a) => string.Equals(a?.Trim(), email.Trim(), StringComparison.OrdinalIgnoreCase);
+        var forgotten = 0;
+        lock (_gate)
+        {
+            for (var i = _messages.Count - 1; i >= 0; i--)
+            {
+                var message = _messages[i];
+                var keep = message.Deliveries.Where(d => !Same(d.To)).ToList();
+                if (keep.Count == message.Deliveries.Count)
+                {
+                    continue;
+                }
+
+                forgotten += message.Deliveries.Count - keep.Count;
+                if (keep.Count == 0)
+                {
+                    _messages.RemoveAt(i);
+                    continue;
+                }
+
+                var request = message.Request.DeepClone();
+                if (request["personalizations"] is JsonArray personalizations)
+                {
+                    foreach (var personalization in personalizations.ToList())
+                    {
+                        if (personalization?["to"] is JsonArray to && to.Any(t => Same(t?["email"]?.GetValue<string>())))
+                        {
+                            personalizations.Remove(personalization);
+                        }
+                    }
+                }
+
+                _messages[i] = message with { Deliveries = keep, PersonalizationCount = keep.Count, Request = request };
+            }
+        }
+
+        return forgotten;
+    }
+
     public ReceivedMessage Add(JsonElement request, DateTimeOffset now)
     {
         var message = Expand(request, now);

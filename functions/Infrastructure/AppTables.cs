@@ -22,7 +22,10 @@ public sealed class AppTables
     /// <summary>#20: completion overrides, imported post-test scores, roster locks.</summary>
     public const string Completion = nameof(Completion);
 
-    public static readonly IReadOnlyList<string> All = [Cycles, Participants, Attendance, Certificates, EmailLog, AuditLog, Lookups, EmailEvents, AccessGrants, SignIn, Completion];
+    /// <summary>Erasure requests in flight and their receipts (Privacy/ErasureStore.cs).</summary>
+    public const string ErasureRequests = nameof(ErasureRequests);
+
+    public static readonly IReadOnlyList<string> All = [Cycles, Participants, Attendance, Certificates, EmailLog, AuditLog, Lookups, EmailEvents, AccessGrants, SignIn, Completion, ErasureRequests];
 
     private readonly StorageAccount _account;
     private readonly string _prefix;

@@ -88,6 +88,7 @@ public sealed class MailComposer(Tokens tokens, IOptions<TrainingCyclesOptions> 
     /// <summary>Who a wave of <paramref name="kind"/> goes to, decided at send time from the current rows.</summary>
     public static bool IsRecipient(string kind, ParticipantEntity p) => kind switch
     {
+        _ when p.Email.Length == 0 => false, // erased (Privacy/): no address, no mail
         MailKinds.Invitation or MailKinds.RegistrationReminder => p.Invited && p.Status == ParticipantStatus.Invited,
         MailKinds.TrainingReminder => p.Status == ParticipantStatus.Confirmed,
         MailKinds.ScheduleChanged => p.Status is ParticipantStatus.Confirmed or ParticipantStatus.Waitlisted,

@@ -43,9 +43,24 @@ resource account 'Microsoft.Storage/storageAccounts@2025-01-01' = {
   }
 }
 
+@description('Days a deleted blob or container can be restored (soft delete, #23). An erasure deletes certificate PDFs: their soft-deleted copies end with this window (docs/privacy.md).')
+@minValue(1)
+@maxValue(365)
+param softDeleteDays int = 7
+
 resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2025-01-01' = {
   parent: account
   name: 'default'
+  properties: {
+    deleteRetentionPolicy: {
+      enabled: true
+      days: softDeleteDays
+    }
+    containerDeleteRetentionPolicy: {
+      enabled: true
+      days: softDeleteDays
+    }
+  }
 }
 
 resource containers 'Microsoft.Storage/storageAccounts/blobServices/containers@2025-01-01' = [

@@ -130,11 +130,16 @@ public sealed class RoleMatrixTests(RoleWorld fixture, ITestOutputHelper output)
         ["ImportPostTestScores"] = ([A, O], On.Cycle),
         ["DownloadLetter"] = ([A, O], On.Cycle),
         ["AttendanceSheets"] = ([A, O], On.Cycle),
+
+        // #23 privacy
+        ["ExportPersonalData"] = ([A, O], On.Cycle),
+        ["ErasePersonalData"] = ([A, O], On.Cycle),
     };
 
     /// <summary>Participant and public routes: no sign-in, each protected by its own signed link where a person is addressed.</summary>
     public static readonly string[] Public = ["EmailEvents", "ShowRegistrationForm", "SubmitRegistration", "Health", "DashboardPage", "DashboardScriptFile", "DashboardStylesFile", "DownloadCertificate", "VerifyCertificate", "CheckCertificateFile", "CheckIn", "SessionCodePage",
         "ShowSignInForm", "RequestSignInLink", "ShowSignInLink", "RedeemSignInLink", "SignInSession", "SignOut",
+        "ShowMyData", "WithdrawConsent" /* #23: the participant's manage link is the proof */,
         "TakeTest", "RateSession" /* #21: the participant's personal link is the proof */,
         "VerifyLetter" /* #20: public letter verification, like VerifyCertificate */];
 

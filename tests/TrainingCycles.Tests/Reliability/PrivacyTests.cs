@@ -194,6 +194,9 @@ public sealed partial class PrivacyTests(ITestOutputHelper output)
         Assert.True(Logged("CycleId", "Numbered", "Issued"), "certificate counts");
         Assert.True(Logged("ChangeKey", "Issued", "Mailed"), "the certificate follow-up");
         Assert.Contains(logs.Lines, l => l.State.Any(s => s.Key == "Reason" && s.Value == "invalid-fields"));
+
+        // #23: then one person's data is exported and erased, and everything the app wrote is searched again.
+        await EraseOneAndScanAsync(world, cycleId, logs);
     }
 
     /// <summary>Every property of every row of the hub's History and Instances tables, and every hub blob (gunzipped), as text.</summary>

@@ -1,0 +1,90 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask.Client;
+using TrainingCycles.Cycles;
+using TrainingCycles.Infrastructure;
+using TrainingCycles.Infrastructure.Views;
+using TrainingCycles.Privacy.Views;
+
+namespace TrainingCycles.Privacy;
+
+/// <summary>
+/// The participant's own data page, reached with their personal (manage) link: what is held about them, a JSON
+/// download, and withdrawing consent — which starts the erasure workflow (reason <c>consent-withdrawn</c>). Every
+/// look is in the data-access log as the participant's own.
+/// </summary>
+public sealed class MyDataFunctions(CycleStore cycles, ParticipantStore participants, Tokens tokens, PersonalDataRegistry registry, ErasureStore erasures, AuditLog audit)
+{
+    [Function(nameof(ShowMyData))]
+    public async Task<IActionResult> ShowMyData(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "cycles/{cycleId}/my-data")] HttpRequest request,
+        string cycleId)
+    {
+        var lang = Pages.Language(request);
+        var (cycle, p, problem) = await ResolveAsync(request, cycleId, lang);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var ct = request.HttpContext.RequestAborted;
+        var sections = await registry.ExportAsync(new PersonalDataSubject(cycleId, p!.RowKey, p.Email, p.Nip, p.FullName, p.Phone), ct);
+        var json = request.Query["format"] == "json";
+        await audit.ViewedAsync(cycleId, AuditActor.Participant(request.HttpContext.Connection.RemoteIpAddress?.ToString()), json ? "own-data-download" : "own-data", p.RowKey, cancellationToken: ct);
+        if (json)
+        {
+            request.HttpContext.Response.Headers.ContentDisposition = $"attachment; filename=\"data-{cycleId}.json\"";
+            request.HttpContext.Response.Headers.CacheControl = "no-store";
+            return Http.Ok(PersonalDataExport.Of(cycleId, p.RowKey, sections, await erasures.GetAsync(cycleId, p.RowKey, ct)));
+        }
+
+        var jsonLink = $"{request.Path}?manage={Uri.EscapeDataString(request.Query["manage"].ToString())}&format=json";
+        return View.Page<MyDataPage>(lang, new MyDataPage.Data(cycle!, sections, jsonLink), StatusCodes.Status200OK);
+    }
+
+    [Function(nameof(WithdrawConsent))]
+    public async Task<IActionResult> WithdrawConsent(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "cycles/{cycleId}/my-data")] HttpRequest request,
+        [DurableClient] DurableTaskClient durable,
+        string cycleId)
+    {
+        var lang = Pages.Language(request);
+        var (_, p, problem) = await ResolveAsync(request, cycleId, lang);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var form = request.HasFormContentType ? await request.ReadFormAsync(request.HttpContext.RequestAborted) : null;
+        if (form is null || form["action"].ToString() != "withdraw-consent" || form["confirm"].ToString() != "yes")
+        {
+            return View.Message(lang, StatusCodes.Status422UnprocessableEntity, nameof(Texts.Privacy_MyData_ConfirmMissing_Title), nameof(Texts.Privacy_MyData_ConfirmMissing_Text));
+        }
+
+        await ErasureWorkflow.ScheduleAsync(durable, new ErasureInput(cycleId, p!.RowKey, ErasureReason.ConsentWithdrawn), request.HttpContext.RequestAborted);
+        await audit.WriteAsync(cycleId, AuditActor.Participant(request.HttpContext.Connection.RemoteIpAddress?.ToString()), "privacy.consent-withdrawn", p.RowKey, "reason=" + ErasureReason.ConsentWithdrawn, request.HttpContext.RequestAborted);
+        return View.Message(lang, StatusCodes.Status202Accepted, nameof(Texts.Privacy_MyData_Withdrawn_Title), nameof(Texts.Privacy_MyData_Withdrawn_Text));
+    }
+
+    /// <summary>The cycle and the participant the manage link names; or the page that says why not (nothing shown).</summary>
+    private async Task<(CycleRecord? Cycle, ParticipantEntity? Participant, IActionResult? Problem)> ResolveAsync(HttpRequest request, string cycleId, string lang)
+    {
+        var cycle = await cycles.GetAsync(cycleId, request.HttpContext.RequestAborted);
+        var problem = tokens.Validate(request.Query["manage"].FirstOrDefault(), TokenPurpose.Manage, out var claims);
+        if (cycle is null || problem != TokenProblem.None || claims!.CycleId != cycleId)
+        {
+            return (null, null, problem == TokenProblem.Expired
+                ? View.Message(lang, StatusCodes.Status403Forbidden, nameof(Texts.Reg_LinkExpired_Title), nameof(Texts.Reg_LinkExpired_Text))
+                : View.Message(lang, StatusCodes.Status403Forbidden, nameof(Texts.Reg_LinkInvalid_Title), nameof(Texts.Reg_LinkInvalid_Text)));
+        }
+
+        var p = await participants.GetAsync(cycleId, claims.SubjectId, request.HttpContext.RequestAborted);
+        if (p is null || claims.Version != p.TokenVersion || ParticipantStore.IsAnonymised(p))
+        {
+            return (null, null, View.Message(lang, StatusCodes.Status403Forbidden, nameof(Texts.Reg_LinkReplaced_Title), nameof(Texts.Reg_LinkReplaced_Text)));
+        }
+
+        return (cycle, p, null);
+    }
+}

@@ -1,0 +1,116 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask.Client;
+using TrainingCycles.Cycles;
+using TrainingCycles.Identity;
+using TrainingCycles.Infrastructure;
+
+namespace TrainingCycles.Privacy;
+
+/// <summary>What an organizer sends to erase a person's data: the reason code and, for automation only, the officer.</summary>
+public sealed record ErasureRequestBody
+{
+    public string? Actor { get; init; }
+    public string? Reason { get; init; }
+}
+
+/// <summary>
+/// Organizer routes for a person's data (UU PDP 27/2022): export everything the holders keep about one participation
+/// (JSON, the same sections the person's own page offers), and erase it (a durable workflow, <see cref="ErasureWorkflow"/>).
+/// Both are audited with the proven caller.
+/// </summary>
+public sealed class PrivacyFunctions(CycleStore cycles, ParticipantStore participants, PersonalDataRegistry registry, ErasureStore erasures, AuditLog audit)
+{
+    private const int MaxBodyBytes = 4 * 1024;
+
+    [Function(nameof(ExportPersonalData))]
+    [Requires(Permission.ViewPersonalData, AccessScope.Cycle)]
+    public async Task<IActionResult> ExportPersonalData(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "cycles/{cycleId}/participants/{participantId}/personal-data")] HttpRequest request,
+        string cycleId,
+        string participantId)
+    {
+        var ct = request.HttpContext.RequestAborted;
+        if (await cycles.GetAsync(cycleId, ct) is null)
+        {
+            return Http.NotFound(Missing.Cycle);
+        }
+
+        var p = await participants.GetAsync(cycleId, participantId, ct);
+        if (p is null)
+        {
+            return Http.NotFound(Missing.Participant);
+        }
+
+        await audit.ViewedAsync(cycleId, AuditActors.Of(request), "personal-data", participantId, cancellationToken: ct);
+        var sections = await registry.ExportAsync(new PersonalDataSubject(cycleId, participantId, p.Email, p.Nip, p.FullName, p.Phone), ct);
+        return Http.Ok(PersonalDataExport.Of(cycleId, participantId, sections, await erasures.GetAsync(cycleId, participantId, ct)));
+    }
+
+    [Function(nameof(ErasePersonalData))]
+    [Requires(Permission.RunCycle, AccessScope.Cycle)]
+    public async Task<IActionResult> ErasePersonalData(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "cycles/{cycleId}/participants/{participantId}/erase")] HttpRequest request,
+        [DurableClient] DurableTaskClient durable,
+        string cycleId,
+        string participantId)
+    {
+        var ct = request.HttpContext.RequestAborted;
+        var body = await Http.ReadBodyAsync(request, MaxBodyBytes, ct);
+        if (body is null)
+        {
+            return Http.TooLarge(MaxBodyBytes);
+        }
+
+        var parsed = new ErasureRequestBody();
+        if (body.Trim().Length > 0 && !Http.TryParseJson(body, out parsed, out var error))
+        {
+            return error!;
+        }
+
+        var reason = parsed?.Reason ?? ErasureReason.Request;
+        if (!ErasureReason.All.Contains(reason))
+        {
+            return Http.Error(StatusCodes.Status400BadRequest, "invalid_reason", nameof(Texts.Error_Privacy_InvalidReason), [string.Join(", ", ErasureReason.All)]);
+        }
+
+        if (PlainText.Line(parsed?.Actor, 200).Length == 0 && RequestCaller.Of(request) is null or { Method: "service" })
+        {
+            return Http.Error(StatusCodes.Status400BadRequest, "actor_required", nameof(Texts.Error_Participant_ActorRequired));
+        }
+
+        if (await cycles.GetAsync(cycleId, ct) is null)
+        {
+            return Http.NotFound(Missing.Cycle);
+        }
+
+        if (await participants.GetAsync(cycleId, participantId, ct) is null)
+        {
+            return Http.NotFound(Missing.Participant);
+        }
+
+        var instanceId = await ErasureWorkflow.ScheduleAsync(durable, new ErasureInput(cycleId, participantId, reason), ct);
+        await audit.WriteAsync(cycleId, AuditActors.Of(request, parsed?.Actor), "privacy.erasure-requested", participantId, "reason=" + reason, ct);
+        return Http.Ok(new { participantId, erasureId = instanceId, status = "scheduled" }, StatusCodes.Status202Accepted);
+    }
+}
+
+/// <summary>The export document: the sections of every holder, and what an erasure keeps (stated up front).</summary>
+public static class PersonalDataExport
+{
+    public static object Of(string cycleId, string participantId, IReadOnlyList<PersonalDataSection> sections, ErasureRequestEntity? erasure) => new
+    {
+        cycleId,
+        participantId,
+        erasure = erasure is null ? null : new { status = erasure.Status, requestedAt = erasure.RequestedAt, completedAt = erasure.CompletedAt, counts = erasure.Counts },
+        keptAfterErasure = Kept(),
+        sections = sections.Select(s => new { holder = s.Holder, places = s.Places, records = s.Records }),
+    };
+
+    private static object Kept()
+    {
+        var (id, en) = Text.Both(nameof(Texts.Privacy_Receipt_Kept));
+        return new { id, en };
+    }
+}

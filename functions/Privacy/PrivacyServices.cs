@@ -1,0 +1,23 @@
+using Microsoft.Extensions.DependencyInjection;
+
+namespace TrainingCycles.Privacy;
+
+public static class PrivacyServices
+{
+    /// <summary>
+    /// The personal-data holders (one per store that keeps personal data) and the erasure workflow's services. A new
+    /// store adds <c>services.AddSingleton&lt;IPersonalDataHolder, TheirHolder&gt;()</c>; export and erasure pick it up.
+    /// </summary>
+    public static IServiceCollection AddPrivacy(this IServiceCollection services)
+    {
+        services.AddSingleton<IPersonalDataHolder, ParticipantRecordHolder>();
+        services.AddSingleton<IPersonalDataHolder, AttendanceHolder>();
+        services.AddSingleton<IPersonalDataHolder, MailRecordHolder>();
+        services.AddSingleton<IPersonalDataHolder, CertificateHolder>();
+        services.AddSingleton<IPersonalDataHolder, AuditTrailHolder>();
+        services.AddSingleton<IPersonalDataHolder, SignInHolder>();
+        services.AddSingleton<PersonalDataRegistry>();
+        services.AddSingleton<ErasureStore>();
+        return services;
+    }
+}
