@@ -35,6 +35,10 @@ public sealed record DevHostOptions
     /// so that work held by a killed process is picked up again quickly.</summary>
     public TimeSpan? WorkItemVisibilityTimeout { get; init; }
 
+    /// <summary>The Durable worker id partitions are leased under. Default: machine name and HTTP port, so several dev
+    /// hosts on one machine and one task hub are several workers and the backend spreads partitions between them.</summary>
+    public string? WorkerId { get; init; }
+
     /// <summary>Overrides the task hub name from host.json (tests: one hub per test).</summary>
     public string? TaskHubName { get; init; }
 
@@ -94,6 +98,9 @@ public sealed class DevHostApp : IAsyncDisposable
 
     internal DurableHubSettings Hub { get; }
 
+    /// <summary>The Durable worker id this host leases task hub partitions under.</summary>
+    public string WorkerId => Hub.WorkerId ?? Environment.MachineName;
+
     public IServiceProvider Services => _app.Services;
 
     public MailSinkStore Outbox => _app.Services.GetRequiredService<MailSinkStore>();
@@ -148,6 +155,8 @@ public sealed class DevHostApp : IAsyncDisposable
         {
             hub = hub with { WorkItemVisibilityTimeout = visibility };
         }
+
+        hub = hub with { WorkerId = DefaultWorkerId(options) };
 
         var routePrefix = ReadRoutePrefix(hostJson);
 
@@ -333,6 +342,10 @@ public sealed class DevHostApp : IAsyncDisposable
             ? headers.EnumerateObject().ToDictionary(h => h.Name, h => h.Value.GetString() ?? "", StringComparer.OrdinalIgnoreCase)
             : new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
     }
+
+    /// <summary>The option, else <c>{machine}-{port}</c> (with port 0, the process id stands in for the port).</summary>
+    internal static string DefaultWorkerId(DevHostOptions options) =>
+        options.WorkerId is { Length: > 0 } id ? id : FormattableString.Invariant($"{Environment.MachineName}-{(options.Port != 0 ? options.Port : Environment.ProcessId)}");
 
     private static string ReadRoutePrefix(string hostJson)
     {

@@ -49,6 +49,9 @@ internal sealed class DurableSidecar : IAsyncDisposable
             var settings = new AzureStorageOrchestrationServiceSettings
             {
                 TaskHubName = hub.HubName,
+                // Partitions are leased per worker id. DTFx defaults it to the machine name, so N dev hosts on one
+                // machine would all be one "worker" (one of them owns every partition); each gets its own.
+                WorkerId = hub.WorkerId ?? Environment.MachineName,
                 StorageAccountClientProvider = new StorageAccountClientProvider(storageConnectionString ?? throw new InvalidOperationException("The Azure Storage backend needs a storage connection string.")),
                 PartitionCount = hub.PartitionCount,
                 // Locally there is no scale controller and no cost to polling; a short interval keeps
@@ -108,6 +111,9 @@ internal sealed class DurableSidecar : IAsyncDisposable
 internal sealed record DurableHubSettings(string HubName, int PartitionCount, int MaxConcurrentActivities, int MaxConcurrentOrchestrations)
 {
     public TimeSpan LocalMaxQueuePollingInterval { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>The Durable worker id this host leases partitions under (default: machine name and HTTP port).</summary>
+    public string? WorkerId { get; init; }
 
     /// <summary>DTFx's default (5 minutes) unless the dev host is told otherwise (crash tests use seconds).</summary>
     public TimeSpan WorkItemVisibilityTimeout { get; init; } = TimeSpan.FromMinutes(5);

@@ -15,6 +15,8 @@ public static class Program
                   --durable-in-memory    run orchestrations on the in-memory engine instead of Azure Storage
                   --quiet                only warnings and errors in the log
                   --task-hub NAME        task hub name (default: host.json's hubName)
+                  --worker-id ID         Durable worker id partitions are leased under (default: machine name and
+                                         port, so several dev hosts on one task hub divide its partitions)
                   --work-item-timeout S  seconds a dequeued work item stays locked (default 300); after a crash,
                                          unfinished work resumes after this long
 
@@ -32,6 +34,7 @@ public static class Program
             Backend = args.Contains("--durable-in-memory") ? DurableBackend.InMemory : DurableBackend.AzureStorage,
             MinimumLogLevel = args.Contains("--quiet") ? LogLevel.Warning : LogLevel.Information,
             TaskHubName = ArgValue(args, "--task-hub"),
+            WorkerId = ArgValue(args, "--worker-id") ?? Environment.GetEnvironmentVariable("DevHost__WorkerId"),
             WorkItemVisibilityTimeout = ArgValue(args, "--work-item-timeout") is { } seconds ? TimeSpan.FromSeconds(int.Parse(seconds, System.Globalization.CultureInfo.InvariantCulture)) : null,
         };
 
@@ -71,7 +74,7 @@ public static class Program
     {
         var http = host.Catalog.Functions.Where(f => f.Kind == FunctionKind.Http).ToList();
         Console.WriteLine();
-        Console.WriteLine($"Training cycles dev host is running on {host.BaseUrl}   (settings: {Path.GetFileName(host.SettingsSource)}, task hub: {host.Hub.HubName})");
+        Console.WriteLine($"Training cycles dev host is running on {host.BaseUrl}   (settings: {Path.GetFileName(host.SettingsSource)}, task hub: {host.Hub.HubName}, worker: {host.WorkerId})");
         Console.WriteLine();
         Console.WriteLine($"  Health        {host.BaseUrl}/api/health");
         foreach (var page in new[] { ("Dashboard", "dashboard"), ("Register", "cycles/{cycleId}/register") })

@@ -107,6 +107,20 @@ public sealed partial class ParticipantStore
         return first;
     }
 
+    /// <summary>The first <paramref name="count"/> people on the waitlist, lowest waitlist number first.</summary>
+    public async Task<IReadOnlyList<ParticipantEntity>> FirstWaitlistedAsync(string cycleId, int count, CancellationToken cancellationToken = default)
+    {
+        var table = await tables.GetAsync(AppTables.Participants, cancellationToken);
+        var waitlisted = new List<ParticipantEntity>();
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {cycleId} and RowKey ge {"p"} and RowKey lt {"q"} and Status eq {ParticipantStatus.Waitlisted}");
+        await foreach (var p in table.QueryAsync<ParticipantEntity>(filter, cancellationToken: cancellationToken))
+        {
+            waitlisted.Add(p);
+        }
+
+        return [.. waitlisted.OrderBy(p => p.WaitlistSeq).Take(count)];
+    }
+
     public static string RegistrationNumber(string cycleId, int seq) =>
         cycleId[1..5].ToUpperInvariant() + "-" + seq.ToString("D4", CultureInfo.InvariantCulture);
 

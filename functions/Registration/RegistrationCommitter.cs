@@ -6,11 +6,63 @@ using TrainingCycles.Infrastructure;
 
 namespace TrainingCycles.Registration;
 
+/// <summary>A change of seats waiting for its cycle's group commit: a new registration or a withdrawal.</summary>
+public abstract class PendingSeatChange
+{
+    /// <summary>Row keys this change writes; two changes sharing one never ride in the same transaction.</summary>
+    public abstract IReadOnlyCollection<string> Keys { get; }
+
+    /// <summary>The most operations this change can add to a transaction.</summary>
+    public abstract int ActionCount { get; }
+
+    internal abstract void Fail(Exception e);
+
+    /// <summary>Lost a race the committer cannot resolve by reading again itself: the caller reads again.</summary>
+    internal abstract void Lost();
+
+    internal abstract void Reset();
+}
+
+/// <summary>
+/// A withdrawal waiting for its cycle's group commit. It rides in the same transactions as the registrations (and
+/// the withdrawals) arriving meanwhile, so it never races them for the counters row: with many instances, each
+/// instance's one writer per cycle retries from a fresh read until its transaction lands, the withdrawal with it.
+/// A freed seat goes to the first on the waitlist in the same transaction.
+/// </summary>
+public sealed class PendingWithdrawal(string cycleId, string participantId, bool promote, int capacity) : PendingSeatChange
+{
+    public string ParticipantId { get; } = participantId;
+
+    public bool Promote { get; } = promote;
+
+    public int Capacity { get; } = capacity;
+
+    public override IReadOnlyCollection<string> Keys { get; } = [participantId];
+
+    /// <summary>The row, and the row of the person promoted into the freed seat.</summary>
+    public override int ActionCount => 2;
+
+    internal string CycleId { get; } = cycleId;
+
+    internal TaskCompletionSource<WithdrawalResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    internal override void Fail(Exception e) => Completion.TrySetException(e);
+
+    internal override void Lost()
+    {
+        // The committer re-reads the row on every attempt, so a withdrawal never needs its caller to read again.
+    }
+
+    internal override void Reset()
+    {
+    }
+}
+
 /// <summary>
 /// One new registration waiting to be committed: the participant row as the form left it (status and numbers
 /// still unassigned) and the index-row actions the caller decided on after reading the indexes.
 /// </summary>
-public sealed class PendingRegistration
+public sealed class PendingRegistration : PendingSeatChange
 {
     private readonly ParticipantTransaction.SeatState _original;
 
@@ -32,11 +84,15 @@ public sealed class PendingRegistration
     public ParticipantTransaction IndexChanges { get; }
 
     /// <summary>Row keys this registration writes; two registrations sharing one never ride in the same transaction.</summary>
-    public IReadOnlyCollection<string> Keys { get; }
+    public override IReadOnlyCollection<string> Keys { get; }
 
     public int Capacity { get; }
 
-    public int ActionCount => 1 + IndexChanges.Count;
+    public override int ActionCount => 1 + IndexChanges.Count;
+
+    internal override void Fail(Exception e) => Completion.TrySetException(e);
+
+    internal override void Lost() => Completion.TrySetResult(null);
 
     /// <summary>The outcome, or null when this registration lost a race and the caller must read again.</summary>
     internal TaskCompletionSource<RegistrationOutcome?> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -50,7 +106,7 @@ public sealed class PendingRegistration
     }
 
     /// <summary>Undoes <see cref="Assign"/> so a retried transaction starts from what is stored.</summary>
-    internal void Reset() => _original.RestoreTo(Participant);
+    internal override void Reset() => _original.RestoreTo(Participant);
 }
 
 /// <summary>
@@ -77,11 +133,24 @@ public sealed class RegistrationCommitter(ParticipantStore participants, AuditLo
     /// <summary>Queues a new registration and waits for its transaction. Null: lost a race, read again.</summary>
     public Task<RegistrationOutcome?> CommitAsync(string cycleId, PendingRegistration registration, CancellationToken cancellationToken = default)
     {
+        Enqueue(cycleId, registration);
+        return registration.Completion.Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Queues a withdrawal (and the promotion into its seat) behind the registrations already waiting.</summary>
+    public Task<WithdrawalResult> WithdrawAsync(PendingWithdrawal withdrawal, CancellationToken cancellationToken = default)
+    {
+        Enqueue(withdrawal.CycleId, withdrawal);
+        return withdrawal.Completion.Task.WaitAsync(cancellationToken);
+    }
+
+    private void Enqueue(string cycleId, PendingSeatChange change)
+    {
         var lane = _lanes.GetOrAdd(cycleId, id => new Lane(id));
         bool start;
         lock (lane)
         {
-            lane.Queue.Add(registration);
+            lane.Queue.Add(change);
             start = !lane.Running;
             lane.Running = true;
         }
@@ -90,15 +159,13 @@ public sealed class RegistrationCommitter(ParticipantStore participants, AuditLo
         {
             _ = Task.Run(() => DrainAsync(lane), CancellationToken.None);
         }
-
-        return registration.Completion.Task.WaitAsync(cancellationToken);
     }
 
     private async Task DrainAsync(Lane lane)
     {
         while (true)
         {
-            List<PendingRegistration> batch;
+            List<PendingSeatChange> batch;
             lock (lane)
             {
                 try
@@ -110,7 +177,7 @@ public sealed class RegistrationCommitter(ParticipantStore participants, AuditLo
                     // Cannot happen short of a bug, but never leave callers waiting on a lane nobody drains.
                     foreach (var r in lane.Queue)
                     {
-                        r.Completion.TrySetException(e);
+                        r.Fail(e);
                     }
 
                     lane.Queue.Clear();
@@ -136,16 +203,16 @@ public sealed class RegistrationCommitter(ParticipantStore participants, AuditLo
                 foreach (var r in batch)
                 {
                     r.Reset();
-                    r.Completion.TrySetException(e);
+                    r.Fail(e);
                 }
             }
         }
     }
 
     /// <summary>The oldest waiting registrations that fit one transaction and share no row with each other.</summary>
-    private static List<PendingRegistration> TakeBatch(List<PendingRegistration> queue)
+    private static List<PendingSeatChange> TakeBatch(List<PendingSeatChange> queue)
     {
-        var batch = new List<PendingRegistration>();
+        var batch = new List<PendingSeatChange>();
         var keys = new HashSet<string>(StringComparer.Ordinal);
         var actions = 1; // the counters row
         for (var i = 0; i < queue.Count && actions < MaxActionsPerTransaction; i++)
@@ -169,9 +236,9 @@ public sealed class RegistrationCommitter(ParticipantStore participants, AuditLo
         return batch;
     }
 
-    private async Task CommitBatchAsync(Lane lane, List<PendingRegistration> batch)
+    private async Task CommitBatchAsync(Lane lane, List<PendingSeatChange> batch)
     {
-        var pending = new List<PendingRegistration>(batch);
+        var pending = new List<PendingSeatChange>(batch);
         for (var attempt = 0; pending.Count > 0; attempt++)
         {
             if (attempt >= MaxAttemptsPerBatch)
@@ -183,13 +250,72 @@ public sealed class RegistrationCommitter(ParticipantStore participants, AuditLo
             lane.Counters = null; // kept only while it is known to match what is stored
             var now = time.GetUtcNow();
             var transaction = ParticipantStore.Begin(lane.CycleId);
-            var owners = new List<PendingRegistration?>();
+            var owners = new List<PendingSeatChange?>();
             var outcomes = new Dictionary<PendingRegistration, RegistrationOutcome>();
-            foreach (var r in pending)
+            var withdrawn = new Dictionary<PendingWithdrawal, (ParticipantEntity Row, ParticipantEntity? Promoted)>();
+
+            // Withdrawals first (read fresh on every attempt), then the first on the waitlist into the freed seats,
+            // then the new registrations: someone who waited keeps their place ahead of someone who just arrived.
+            var withdrawals = pending.OfType<PendingWithdrawal>().ToList();
+            var rows = await Task.WhenAll(withdrawals.Select(w => participants.GetAsync(lane.CycleId, w.ParticipantId)));
+            var freed = new List<PendingWithdrawal>();
+            for (var i = 0; i < withdrawals.Count; i++)
+            {
+                var w = withdrawals[i];
+                if (rows[i] is not { Status: ParticipantStatus.Confirmed or ParticipantStatus.Waitlisted } row)
+                {
+                    // Not registered (any more): nothing to change, answered now.
+                    w.Completion.TrySetResult(new WithdrawalResult(false, rows[i], null));
+                    pending.Remove(w);
+                    continue;
+                }
+
+                var wasConfirmed = row.Status == ParticipantStatus.Confirmed;
+                var first = transaction.Count;
+                transaction.Withdraw(row, counters, now);
+                owners.AddRange(Enumerable.Repeat<PendingSeatChange?>(w, transaction.Count - first));
+                withdrawn[w] = (row, null);
+                if (wasConfirmed && w.Promote)
+                {
+                    freed.Add(w);
+                }
+            }
+
+            if (freed.Count > 0 && counters.Waitlisted > 0)
+            {
+                var inBatch = new HashSet<string>(pending.SelectMany(c => c.Keys), StringComparer.Ordinal);
+                var seats = Math.Min(freed.Count, freed[0].Capacity - counters.Confirmed);
+                var candidates = seats <= 0 ? [] : await participants.FirstWaitlistedAsync(lane.CycleId, seats + inBatch.Count);
+                var next = 0;
+                foreach (var w in freed)
+                {
+                    while (next < candidates.Count && inBatch.Contains(candidates[next].RowKey))
+                    {
+                        next++;
+                    }
+
+                    if (next >= candidates.Count || counters.Confirmed >= w.Capacity)
+                    {
+                        break;
+                    }
+
+                    var promoted = candidates[next++];
+                    transaction.Promote(promoted, counters, now);
+                    owners.Add(PromotionMarker);
+                    withdrawn[w] = (withdrawn[w].Row, promoted);
+                }
+            }
+
+            foreach (var r in pending.OfType<PendingRegistration>())
             {
                 var first = transaction.Count;
                 outcomes[r] = r.Assign(transaction, counters, now);
-                owners.AddRange(Enumerable.Repeat(r, transaction.Count - first));
+                owners.AddRange(Enumerable.Repeat<PendingSeatChange?>(r, transaction.Count - first));
+            }
+
+            if (pending.Count == 0)
+            {
+                return;
             }
 
             transaction.ReplaceCounters(counters);
@@ -204,12 +330,17 @@ public sealed class RegistrationCommitter(ParticipantStore participants, AuditLo
                     lane.Counters = counters;
                 }
 
-                foreach (var r in pending)
+                foreach (var (w, (row, promoted)) in withdrawn)
+                {
+                    w.Completion.TrySetResult(new WithdrawalResult(true, row, promoted));
+                }
+
+                foreach (var r in pending.OfType<PendingRegistration>())
                 {
                     r.Completion.TrySetResult(outcomes[r]);
                 }
 
-                await AuditAsync(lane.CycleId, pending, outcomes, now);
+                await AuditAsync(lane.CycleId, [.. pending.OfType<PendingRegistration>()], outcomes, now);
                 return;
             }
             catch (TableTransactionFailedException e) when (e.Status is 404 or 409 or 412)
@@ -220,31 +351,39 @@ public sealed class RegistrationCommitter(ParticipantStore participants, AuditLo
                 }
 
                 var failedIndex = e.FailedTransactionActionIndex;
-                if (failedIndex is { } i && i >= 0 && i < owners.Count && owners[i] is { } loser)
+                if (failedIndex is { } i && i >= 0 && i < owners.Count && owners[i] is PendingRegistration loser)
                 {
                     // That person's row or index changed since they read it: they read again on their own.
-                    loser.Completion.TrySetResult(null);
+                    loser.Lost();
                     pending.Remove(loser);
+                }
+                else if (failedIndex is { } j && j >= 0 && j < owners.Count - 1)
+                {
+                    // A withdrawn or promoted row changed meanwhile: the next attempt reads them again.
+                    await Task.Delay(Random.Shared.Next(1, 5 + Math.Min(attempt, 20) * 5));
                 }
                 else if (failedIndex == owners.Count - 1)
                 {
-                    // The counters row changed elsewhere (another instance, a withdrawal): re-read it and go again.
+                    // The counters row changed elsewhere (another instance, an import): re-read it and go again.
                     await Task.Delay(Random.Shared.Next(1, 5 + Math.Min(attempt, 20) * 5));
                 }
                 else
                 {
-                    // The store did not say which action failed: everyone reads again on their own.
+                    // The store did not say which action failed: registrations read again on their own, withdrawals
+                    // (read fresh by every attempt) go again.
                     logger.LogWarning("A registration transaction for cycle {CycleId} failed ({Status}) without naming the action; {Count} requests read again", lane.CycleId, e.Status, pending.Count);
-                    foreach (var r in pending)
+                    foreach (var r in pending.OfType<PendingRegistration>().ToList())
                     {
-                        r.Completion.TrySetResult(null);
+                        r.Lost();
+                        pending.Remove(r);
                     }
-
-                    return;
                 }
             }
         }
     }
+
+    /// <summary>Stands for a promotion's action in the list of who owns which action of a transaction.</summary>
+    private static readonly PendingSeatChange PromotionMarker = new PendingWithdrawal("", "", false, 0);
 
     /// <summary>One audit transaction per batch. The registrations are already committed, so a failure here is logged, not thrown.</summary>
     private async Task AuditAsync(string cycleId, List<PendingRegistration> committed, Dictionary<PendingRegistration, RegistrationOutcome> outcomes, DateTimeOffset now)
@@ -265,7 +404,7 @@ public sealed class RegistrationCommitter(ParticipantStore participants, AuditLo
     {
         public string CycleId { get; } = cycleId;
 
-        public List<PendingRegistration> Queue { get; } = [];
+        public List<PendingSeatChange> Queue { get; } = [];
 
         public bool Running { get; set; }
 

@@ -290,43 +290,22 @@ public sealed class RegistrationService(ParticipantStore participants, Registrat
     /// <summary>Withdraws a registration; a freed seat goes to the first on the waitlist in the same transaction.</summary>
     public async Task<WithdrawalResult> WithdrawAsync(CycleRecord cycle, string participantId, bool promote, CancellationToken cancellationToken = default, AuditActor? actor = null, string? reason = null)
     {
+        // Through the cycle's group commit, with the registrations arriving meanwhile: a withdrawal that raced
+        // them for the counters row on its own lost to every instance's registration batches (503s in a rush).
         var cycleId = cycle.CycleId;
-        var started = time.GetTimestamp();
-        for (var attempt = 0; ; attempt++)
+        var result = await committer.WithdrawAsync(new PendingWithdrawal(cycleId, participantId, promote, cycle.Entity.Capacity), cancellationToken);
+        if (!result.Withdrawn)
         {
-            var counters = await participants.CountersAsync(cycleId, cancellationToken);
-            var p = await participants.GetAsync(cycleId, participantId, cancellationToken);
-            if (p is null || p.Status is not (ParticipantStatus.Confirmed or ParticipantStatus.Waitlisted))
-            {
-                return new WithdrawalResult(false, p, null);
-            }
-
-            var now = time.GetUtcNow();
-            var wasConfirmed = p.Status == ParticipantStatus.Confirmed;
-            var withdrawal = ParticipantStore.Begin(cycleId);
-            withdrawal.Withdraw(p, counters, now);
-
-            var promoted = wasConfirmed && promote ? await PromoteFirstWaitlistedAsync(cycle, counters, withdrawal, now, cancellationToken) : null;
-
-            withdrawal.ReplaceCounters(counters);
-            try
-            {
-                await participants.SubmitAsync(withdrawal, cancellationToken);
-            }
-            catch (TableTransactionFailedException e) when (e.Status is 409 or 412)
-            {
-                await BackOffAsync(started, attempt, cancellationToken);
-                continue;
-            }
-
-            await audit.WriteAsync(cycleId, actor ?? AuditActor.Participant(), "registration.withdrawn", p.RowKey, Reasoned(null, reason), cancellationToken: cancellationToken);
-            if (promoted is not null)
-            {
-                await audit.WriteAsync(cycleId, AuditLog.System, "registration.promoted", promoted.RowKey, cancellationToken: cancellationToken);
-            }
-
-            return new WithdrawalResult(true, p, promoted);
+            return result;
         }
+
+        await audit.WriteAsync(cycleId, actor ?? AuditActor.Participant(), "registration.withdrawn", participantId, Reasoned(null, reason), cancellationToken: cancellationToken);
+        if (result.Promoted is { } promoted)
+        {
+            await audit.WriteAsync(cycleId, AuditLog.System, "registration.promoted", promoted.RowKey, cancellationToken: cancellationToken);
+        }
+
+        return result;
     }
 
     /// <summary>Jittered, growing pause between attempts; past the budget the caller gets a 503 via TimeoutException.</summary>
