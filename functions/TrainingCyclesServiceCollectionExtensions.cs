@@ -10,6 +10,7 @@ using TrainingCycles.Certificates;
 using TrainingCycles.Cycles;
 using TrainingCycles.Identity;
 using TrainingCycles.Infrastructure;
+using TrainingCycles.Records;
 using TrainingCycles.Registration;
 using TrainingCycles.Reminders;
 
@@ -52,6 +53,8 @@ public static class TrainingCyclesServiceCollectionExtensions
         services.AddSingleton<ConfiguredGrants>();
         services.AddSingleton<AccessGate>();
         services.AddSingleton<CertificateCorrections>();
+        services.AddSingleton<Ledger>();
+        services.AddSingleton<ICertificateLedger>(sp => sp.GetRequiredService<Ledger>());
         services.AddSingleton<CompletionFollowUp>();
         services.AddSingleton<EmailLog>();
         services.AddSingleton<MailComposer>();

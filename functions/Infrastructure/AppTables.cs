@@ -19,7 +19,10 @@ public sealed class AppTables
 
     public const string SignIn = nameof(SignIn);
 
-    public static readonly IReadOnlyList<string> All = [Cycles, Participants, Attendance, Certificates, EmailLog, AuditLog, Lookups, EmailEvents, AccessGrants, SignIn];
+    /// <summary>The person's record across cycles, by NIP (Records/Ledger.cs).</summary>
+    public const string Ledger = nameof(Ledger);
+
+    public static readonly IReadOnlyList<string> All = [Cycles, Participants, Attendance, Certificates, EmailLog, AuditLog, Lookups, EmailEvents, AccessGrants, SignIn, Ledger];
 
     private readonly StorageAccount _account;
     private readonly string _prefix;

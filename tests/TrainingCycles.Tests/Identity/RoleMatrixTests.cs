@@ -119,6 +119,11 @@ public sealed class RoleMatrixTests(RoleWorld fixture, ITestOutputHelper output)
         ["ListGrants"] = ([A], On.AllCycles),
         ["AddGrant"] = ([A], On.AllCycles),
         ["RevokeGrant"] = ([A], On.AllCycles),
+        // #22 records
+        ["GetPersonRecord"] = ([A, O], On.AllCycles),
+        ["ListAgencyRecords"] = ([A, O, C], On.Cycle),
+        ["ExportSiasnCsv"] = ([A, O, C], On.Cycle),
+        ["DownloadCertificatesZip"] = ([A, O, C], On.Cycle),
     };
 
     /// <summary>Participant and public routes: no sign-in, each protected by its own signed link where a person is addressed.</summary>
