@@ -4,6 +4,7 @@ using CsvHelper;
 using CsvHelper.Configuration;
 using TrainingCycles.Certificates;
 using TrainingCycles.Cycles;
+using TrainingCycles.Infrastructure;
 
 namespace TrainingCycles.Records;
 
@@ -33,6 +34,9 @@ public sealed record SiasnRow(
 /// </summary>
 public static class SiasnExport
 {
+    /// <summary>SIASN's names are Indonesian whatever the reader's language.</summary>
+    private const string SiasnLanguage = "id";
+
     public static readonly IReadOnlyList<string> Header =
     [
         "nip", "nama", "instansi", "unit_kerja", "institusi_penyelenggara", "jenis_diklat_id", "jenis_diklat", "jenis_kursus_sertipikat",
@@ -55,11 +59,14 @@ public static class SiasnExport
     /// <summary>SIASN's "instansi" is the government the person serves, not their office: from the agency level and regency.</summary>
     public static string Instansi(ParticipantEntity p) => p.AgencyLevel switch
     {
-        "provinsi" => "Pemerintah Provinsi Kalimantan Tengah",
-        "kabupaten" when !string.IsNullOrWhiteSpace(p.Regency) => "Pemerintah Kabupaten " + p.Regency.Trim(),
-        "kota" when !string.IsNullOrWhiteSpace(p.Regency) => "Pemerintah " + (p.Regency.Trim().StartsWith("Kota ", StringComparison.OrdinalIgnoreCase) ? p.Regency.Trim() : "Kota " + p.Regency.Trim()),
+        "provinsi" => Text.Get(SiasnLanguage, nameof(Texts.Records_Instansi_Province)),
+        "kabupaten" when !string.IsNullOrWhiteSpace(p.Regency) => Text.Get(SiasnLanguage, nameof(Texts.Records_Instansi_Regency), Bare(p.Regency, "Kabupaten ")),
+        "kota" when !string.IsNullOrWhiteSpace(p.Regency) => Text.Get(SiasnLanguage, nameof(Texts.Records_Instansi_City), Bare(p.Regency, "Kota ")),
         _ => p.Agency?.Trim() ?? "",
     };
+
+    private static string Bare(string name, string prefix) =>
+        name.Trim().StartsWith(prefix, StringComparison.OrdinalIgnoreCase) ? name.Trim()[prefix.Length..].Trim() : name.Trim();
 
     public static string PdfName(string nip) => nip + ".pdf";
 
