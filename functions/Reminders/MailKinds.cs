@@ -22,6 +22,9 @@ public static class MailKinds
     /// <summary>A staff member's passwordless sign-in link (not tied to a cycle; custom arg <c>c</c> is "signin").</summary>
     public const string SignIn = "sign-in";
 
+    /// <summary>A person's link to their own training record across cycles (#22; custom arg <c>c</c> is "records").</summary>
+    public const string RecordsLink = "records-link";
+
     public static readonly IReadOnlyList<string> All =
-        [Invitation, RegistrationReminder, Confirmation, Waitlisted, Promoted, TrainingReminder, ScheduleChanged, Cancelled, CertificateIssued, EmailCheck, PersonalLink, SignIn];
+        [Invitation, RegistrationReminder, Confirmation, Waitlisted, Promoted, TrainingReminder, ScheduleChanged, Cancelled, CertificateIssued, EmailCheck, PersonalLink, SignIn, RecordsLink];
 }
