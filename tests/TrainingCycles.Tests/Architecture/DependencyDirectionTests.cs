@@ -22,6 +22,7 @@ public sealed partial class DependencyDirectionTests
         ["Reminders"],
         ["Registration", "Attendance"],
         ["Certificates"],
+        ["Records"],
         ["Dashboard", "Health"],
     ];
 
