@@ -13,6 +13,7 @@ using TrainingCycles.Evaluation;
 using TrainingCycles.Identity;
 using TrainingCycles.Infrastructure;
 using TrainingCycles.Privacy;
+using TrainingCycles.Records;
 using TrainingCycles.Registration;
 using TrainingCycles.Reminders;
 
@@ -61,6 +62,8 @@ public static class TrainingCyclesServiceCollectionExtensions
         services.AddSingleton<GrantRequestRules>();
         services.AddSingleton<ParticipantTimelines>();
         services.AddSingleton<CertificateCorrections>();
+        services.AddSingleton<Ledger>();
+        services.AddSingleton<ICertificateLedger>(sp => sp.GetRequiredService<Ledger>());
         services.AddSingleton<CompletionFollowUp>();
         services.AddSingleton<SelfCheckIn>();
         services.AddSingleton<PresenceDesk>();

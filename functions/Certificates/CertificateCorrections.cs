@@ -62,7 +62,7 @@ public sealed record ReissueResult(ReissueOutcome Outcome, CertificateEntity? Cu
 /// </para>
 /// </summary>
 public sealed class CertificateCorrections(
-    CertificateIssuer issuer, CycleStore cycles, ParticipantStore participants, AuditLog audit, EmailLog emailLog, TimeProvider time, ILogger<CertificateCorrections> logger)
+    CertificateIssuer issuer, CycleStore cycles, ParticipantStore participants, AuditLog audit, EmailLog emailLog, TimeProvider time, ILogger<CertificateCorrections> logger, ICertificateLedger ledger)
 {
     public const int MaxReasonLength = 500;
     public const int MaxNameLength = 200;
@@ -97,6 +97,7 @@ public sealed class CertificateCorrections(
                 continue; // changed under us (a reissue, another revoke): look again
             }
 
+            await ledger.CertificatesChangedAsync(certificate.PartitionKey, [certificate.ParticipantId], cancellationToken);
             await audit.WriteAsync(certificate.PartitionKey, actor, "certificate.revoked", certificate.ParticipantId, reason, cancellationToken: cancellationToken);
             return new RevokeResult(RevokeOutcome.Revoked, certificate);
         }
@@ -176,6 +177,7 @@ public sealed class CertificateCorrections(
                 continue;
             }
 
+            await ledger.CertificatesChangedAsync(cycle.CycleId, [p.RowKey], cancellationToken);
             var details = $"{old.RowKey} v{old.Version} -> {next.RowKey} v{next.Version}" + (fullName is null ? "" : "; name corrected") + (string.IsNullOrWhiteSpace(reason) ? "" : "; " + reason);
             await audit.WriteAsync(cycle.CycleId, actor, "certificate.reissued", p.RowKey, details, cancellationToken: cancellationToken);
             return new ReissueResult(ReissueOutcome.Reissued, next, old, await NotifyAsync(durable, cycle, p, next, cancellationToken));

@@ -24,7 +24,7 @@ namespace TrainingCycles.Certificates;
 /// the hash of what is stored) and record the hash. Also the register's read side: find a certificate by id or code.
 /// </summary>
 public sealed partial class CertificateIssuer(
-    AppTables tables, ParticipantStore participants, StorageAccount storage, IOptions<TrainingCyclesOptions> options, CycleStore cycles, AuditLog audit, TimeProvider time, ILogger<CertificateIssuer> logger)
+    AppTables tables, ParticipantStore participants, StorageAccount storage, IOptions<TrainingCyclesOptions> options, CycleStore cycles, AuditLog audit, TimeProvider time, ILogger<CertificateIssuer> logger, ICertificateLedger ledger)
     : ICertificateCycleLookup
 {
     public const string CertificateIdPrefix = "k";
@@ -345,6 +345,7 @@ public sealed partial class CertificateIssuer(
             foreach (var cycleRows in chunk.GroupBy(e => e.PartitionKey, StringComparer.Ordinal))
             {
                 await certificates.SubmitTransactionAsync([.. cycleRows.Select(e => new TableTransactionAction(TableTransactionActionType.UpsertReplace, e))], cancellationToken);
+                await ledger.CertificatesChangedAsync(cycleRows.Key, [.. cycleRows.Select(e => e.ParticipantId)], cancellationToken);
             }
         }
     }

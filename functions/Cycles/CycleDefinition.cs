@@ -31,6 +31,9 @@ public sealed record CycleDefinition
     /// <summary>Regencies/cities offered on the registration form; Central Kalimantan's 14 when empty.</summary>
     public IReadOnlyList<string>? Regencies { get; init; }
 
+    /// <summary>What the person's record and the SIASN export say about this training (issue #22).</summary>
+    public RecordsSettings? Records { get; init; }
+
     /// <summary>#21: tests, ratings and the evaluation gate; no gate when omitted.</summary>
     public EvaluationSettings? Evaluation { get; init; }
 }
@@ -46,6 +49,28 @@ public sealed record EvaluationSettings
 
     /// <summary>ISO-8601 period after the survey when the one reminder goes to those who have not answered (default P14D).</summary>
     public string? FollowUpReminderAfter { get; init; }
+}
+
+/// <summary>
+/// The SIASN course-record fields that are the same for everyone in the cycle (docs/siasn.md has the mapping).
+/// The training type is SIASN's own reference (Referensi → Jenis Diklat): its id and its name, as SIASN lists them.
+/// </summary>
+public sealed record RecordsSettings
+{
+    /// <summary>SIASN <c>jenisDiklatId</c>: the id of the training type in SIASN's reference list.</summary>
+    public string? SiasnTrainingTypeId { get; init; }
+
+    /// <summary>The name SIASN shows for that id (e.g. "Pelatihan Teknis"), printed next to it for the HR officer.</summary>
+    public string? SiasnTrainingTypeName { get; init; }
+
+    /// <summary>SIASN <c>jenisKursusSertipikat</c> as its form offers it; when blank, the training type's name.</summary>
+    public string? SiasnCertificateType { get; init; }
+
+    /// <summary>SIASN <c>institusiPenyelenggara</c>; when blank, the cycle's organizer name.</summary>
+    public string? Institution { get; init; }
+
+    /// <summary>SIASN <c>lokasi</c>; when blank, the city named last in the venue (or the venue).</summary>
+    public string? Location { get; init; }
 }
 
 public sealed record SessionDefinition

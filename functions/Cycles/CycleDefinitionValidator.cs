@@ -209,6 +209,22 @@ public static partial class CycleDefinitionValidator
             errors.Add(new("certificate.accentColor", Text.Both(nameof(Texts.Field_Cycle_AccentColor))));
         }
 
+        if (definition.Records is { } records)
+        {
+            if (records.SiasnTrainingTypeId is { } typeId && (typeId.Trim().Length is 0 or > 40 || !typeId.Trim().All(char.IsAsciiLetterOrDigit)))
+            {
+                errors.Add(new("records.siasnTrainingTypeId", Text.Both(nameof(Texts.Field_Cycle_SiasnTrainingTypeId))));
+            }
+
+            foreach (var (value, field) in new[] { (records.SiasnTrainingTypeName, "records.siasnTrainingTypeName"), (records.SiasnCertificateType, "records.siasnCertificateType"), (records.Institution, "records.institution"), (records.Location, "records.location") })
+            {
+                if (value is { Length: > 200 })
+                {
+                    errors.Add(new(field, Text.Both(nameof(Texts.Field_Cycle_RecordsText))));
+                }
+            }
+        }
+
         var open = definition.OpenRegistration ?? new OpenRegistrationSettings();
         if (open.ConfirmWithinMinutes is < 1 or > 10_080)
         {

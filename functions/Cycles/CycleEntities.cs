@@ -68,6 +68,12 @@ public sealed class ParticipantEntity : ITableEntity
     public string? Regency { get; set; }
     public string? Position { get; set; }
     public string? Rank { get; set; }
+
+    /// <summary>Place of birth as printed on documents (#22 identity block); written through ParticipantStore only.</summary>
+    public string? BirthPlace { get; set; }
+
+    /// <summary>Date of birth, <c>yyyy-MM-dd</c> (#22 identity block).</summary>
+    public string? BirthDate { get; set; }
     public string Language { get; set; } = "id";
     public string Status { get; set; } = ParticipantStatus.Invited;
     public bool Invited { get; set; }

@@ -25,7 +25,10 @@ public sealed class AppTables
     /// <summary>Erasure requests in flight and their receipts (Privacy/ErasureStore.cs).</summary>
     public const string ErasureRequests = nameof(ErasureRequests);
 
-    public static readonly IReadOnlyList<string> All = [Cycles, Participants, Attendance, Certificates, EmailLog, AuditLog, Lookups, EmailEvents, AccessGrants, SignIn, Completion, ErasureRequests];
+    /// <summary>The person's record across cycles, by NIP (Records/Ledger.cs).</summary>
+    public const string Ledger = nameof(Ledger);
+
+    public static readonly IReadOnlyList<string> All = [Cycles, Participants, Attendance, Certificates, EmailLog, AuditLog, Lookups, EmailEvents, AccessGrants, SignIn, Completion, ErasureRequests, Ledger];
 
     private readonly StorageAccount _account;
     private readonly string _prefix;

@@ -20,6 +20,9 @@ public static class TokenPurpose
 
     /// <summary>A participant's personal door QR for presence-bound check-in (subject = participant id).</summary>
     public const string Presence = "presence";
+
+    /// <summary>A person's own training record across cycles (cycle = "records", subject = NIP).</summary>
+    public const string Records = "records";
 }
 
 /// <summary>What a verified token says. <see cref="Version"/> must equal the subject's current token version

@@ -22,6 +22,7 @@ public sealed partial class DependencyDirectionTests
         ["Reminders"],
         ["Registration", "Attendance", "Evaluation"],
         ["Certificates"],
+        ["Records"],
         ["Privacy"],
         ["Dashboard", "Health"],
     ];

@@ -134,6 +134,12 @@ public sealed class RoleMatrixTests(RoleWorld fixture, ITestOutputHelper output)
         // #23 privacy
         ["ExportPersonalData"] = ([A, O], On.Cycle),
         ["ErasePersonalData"] = ([A, O], On.Cycle),
+
+        // #22 records
+        ["GetPersonRecord"] = ([A, O], On.AllCycles),
+        ["ListAgencyRecords"] = ([A, O, C], On.Cycle),
+        ["ExportSiasnCsv"] = ([A, O, C], On.Cycle),
+        ["DownloadCertificatesZip"] = ([A, O, C], On.Cycle),
     };
 
     /// <summary>Participant and public routes: no sign-in, each protected by its own signed link where a person is addressed.</summary>
@@ -141,7 +147,10 @@ public sealed class RoleMatrixTests(RoleWorld fixture, ITestOutputHelper output)
         "ShowSignInForm", "RequestSignInLink", "ShowSignInLink", "RedeemSignInLink", "SignInSession", "SignOut",
         "ShowMyData", "WithdrawConsent" /* #23: the participant's manage link is the proof */,
         "TakeTest", "RateSession" /* #21: the participant's personal link is the proof */,
-        "VerifyLetter" /* #20: public letter verification, like VerifyCertificate */];
+        "VerifyLetter" /* #20: public letter verification, like VerifyCertificate */,
+        // #22: a person's own record, behind a link mailed to the address on record
+        "ShowRecordsRequest", "RequestRecordsLink", "ShowRecordsHistory"];
+
 
     private static IEnumerable<FunctionDescriptor> Http() => FunctionCatalog.Load().Functions.Where(f => f.Kind == FunctionKind.Http);
 
