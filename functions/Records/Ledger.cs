@@ -231,7 +231,7 @@ public sealed class Ledger(AppTables tables, CycleStore cycles, ParticipantStore
             StartDate = start.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
             EndDate = end.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
             Year = end.Year,
-            Jp = JpOf(cycle.Definition),
+            Jp = JpOf(cycle, p),
             CertificateId = current.RowKey,
             CertificateNumber = current.Number,
             CertificateVersion = current.Version,
@@ -240,8 +240,11 @@ public sealed class Ledger(AppTables tables, CycleStore cycles, ParticipantStore
         };
     }
 
-    /// <summary>The JP a completed participation earns: the cycle's certificate hours.</summary>
-    public static int JpOf(CycleDefinition definition) => definition.Certificate?.TrainingHours ?? 0;
+    /// <summary>
+    /// The JP a completed participation earns: what the certificate prints (the person's earned JP where the rule says
+    /// so, else the certificate's hours, else the sum of the sessions' JP), so the ledger, the SIASN row and the PDF agree.
+    /// </summary>
+    public static int JpOf(CycleRecord cycle, ParticipantEntity participant) => CertificateIssuer.CertificateJp(cycle, participant);
 
     private static (int Version, int Status) Rank(LedgerEntity e) => (e.CertificateVersion, e.Status == CertificateStatus.Revoked ? 1 : 0);
 

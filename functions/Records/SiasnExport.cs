@@ -94,7 +94,7 @@ public static class SiasnExport
                 d.Records?.SiasnTrainingTypeId?.Trim() ?? "",
                 typeName,
                 string.IsNullOrWhiteSpace(d.Records?.SiasnCertificateType) ? typeName : d.Records.SiasnCertificateType.Trim(),
-                Ledger.JpOf(d),
+                Ledger.JpOf(cycle, p),
                 Location(d),
                 cycle.Entity.Title,
                 c.Number,
