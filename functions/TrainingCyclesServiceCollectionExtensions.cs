@@ -61,6 +61,8 @@ public static class TrainingCyclesServiceCollectionExtensions
             sp.GetRequiredService<IOptions<SendGridOptions>>().Value,
             sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(Mailer))));
         services.AddEmailSignIn(configuration);
+        services.AddSingleton<Nomination.NominationStore>();
+        services.AddSingleton<Nomination.NominationService>();
         services.AddHostedService<StartupChecks>();
 
         return services;

@@ -30,6 +30,9 @@ public sealed record CycleDefinition
 
     /// <summary>Regencies/cities offered on the registration form; Central Kalimantan's 14 when empty.</summary>
     public IReadOnlyList<string>? Regencies { get; init; }
+
+    /// <summary>Agency nomination (#19): seat quotas per agency, filled by agency coordinators (Nomination/).</summary>
+    public NominationSettings? Nomination { get; init; }
 }
 
 public sealed record SessionDefinition
