@@ -63,6 +63,7 @@ public static class TrainingCyclesServiceCollectionExtensions
         services.AddEmailSignIn(configuration);
         services.AddSingleton<Nomination.NominationStore>();
         services.AddSingleton<Nomination.NominationService>();
+        services.AddSingleton<Nomination.NominationMail>();
         services.AddHostedService<StartupChecks>();
 
         return services;

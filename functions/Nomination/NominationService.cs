@@ -80,6 +80,7 @@ public sealed class NominationService(
         }
 
         await audit.WriteAsync(cycle.CycleId, actor, "nomination.quotas-set", null, $"{rows.Count} agencies, {change.TotalSeats} seats", ct);
+        await NominationWorkflow.EnsureStartedAsync(durable, cycle.CycleId, logger);
         return change;
     }
 

@@ -21,6 +21,7 @@ public sealed partial class DependencyDirectionTests
         ["Cycles"],
         ["Reminders"],
         ["Registration", "Attendance"],
+        ["Nomination"], // #19: approved nominees are registered through Registration
         ["Certificates"],
         ["Dashboard", "Health"],
     ];
