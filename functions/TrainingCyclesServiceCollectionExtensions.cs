@@ -84,6 +84,9 @@ public static class TrainingCyclesServiceCollectionExtensions
             sp.GetRequiredService<IOptions<SendGridOptions>>().Value,
             sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(Mailer))));
         services.AddEmailSignIn(configuration);
+        services.AddSingleton<Nomination.NominationStore>();
+        services.AddSingleton<Nomination.NominationService>();
+        services.AddSingleton<Nomination.NominationMail>();
         services.AddPrivacy();
         services.AddHostedService<StartupChecks>();
 

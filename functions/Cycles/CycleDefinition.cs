@@ -34,6 +34,9 @@ public sealed record CycleDefinition
     /// <summary>What the person's record and the SIASN export say about this training (issue #22).</summary>
     public RecordsSettings? Records { get; init; }
 
+    /// <summary>Agency nomination (#19): seat quotas per agency, filled by agency coordinators (Nomination/).</summary>
+    public NominationSettings? Nomination { get; init; }
+
     /// <summary>#21: tests, ratings and the evaluation gate; no gate when omitted.</summary>
     public EvaluationSettings? Evaluation { get; init; }
 }

@@ -248,6 +248,22 @@ public static partial class CycleDefinitionValidator
             errors.Add(new("regencies", Text.Both(nameof(Texts.Field_Cycle_Regencies))));
         }
 
+        if (definition.Nomination is { } nomination)
+        {
+            // #19: the nomination deadline (before registration closes), its reminder offsets and where unused seats go.
+            var nominationDeadline = Time(nomination.Deadline, "nomination.deadline", zone, errors);
+            Offsets(nomination.RemindersBeforeDeadline, "nomination.remindersBeforeDeadline", errors);
+            if (nominationDeadline is { } nd && closes is { } registrationCloses && nd > registrationCloses)
+            {
+                errors.Add(new("nomination.deadline", Text.Both(nameof(Texts.Field_Nomination_DeadlineAfterClose))));
+            }
+
+            if (nomination.ReleaseTo is not (NominationSettings.ReleaseToWaitlist or NominationSettings.ReleaseToOpen))
+            {
+                errors.Add(new("nomination.releaseTo", Text.Both(nameof(Texts.Field_Nomination_ReleaseTo))));
+            }
+        }
+
         // A table property holds 32K characters; the definition is stored whole as JSON, so it must fit.
         if (errors.Count == 0 && System.Text.Json.JsonSerializer.Serialize(definition, CycleStore.Json).Length > MaxDefinitionJsonChars)
         {
@@ -418,6 +434,13 @@ public static partial class CycleDefinitionValidator
         errors.Add(new(field, Text.Both(nameof(Texts.Field_Cycle_TimeInvalid), Shorten(value))));
         return null;
     }
+
+    /// <summary>A definition time read as <see cref="Validate"/> reads it (null when it is not valid): #19's nomination deadline.</summary>
+    public static DateTimeOffset? ParseTime(string? value, string timeZone) =>
+        Time(value, "", DateTimeZoneProviders.Tzdb.GetZoneOrNull(timeZone), []);
+
+    /// <summary>Reminder offsets read as <see cref="Validate"/> reads them (invalid ones left out), furthest ahead first.</summary>
+    public static IReadOnlyList<TimeSpan> ParseOffsets(IReadOnlyList<string>? values) => Offsets(values, "", []);
 
     /// <summary>Trainings happen between 2000 and 2100; anything else is a typo, reported as one.</summary>
     private static DateTimeOffset? InRange(DateTimeOffset utc, string field, List<FieldError> errors)

@@ -13,6 +13,12 @@ public enum NipError
     AppointmentBeforeAdulthood,
     InvalidGender,
     InvalidSequence,
+
+    /// <summary>The birth date given with the NIP is not the one the NIP encodes (#19).</summary>
+    BirthDateMismatch,
+
+    /// <summary>The gender given with the NIP is not the one the NIP encodes (#19).</summary>
+    GenderMismatch,
 }
 
 /// <summary>Outcome of <see cref="Nip.Validate"/>. On failure only <see cref="Error"/> is set; every other field is null.</summary>
@@ -128,8 +134,30 @@ public static class Nip
         NipError.AppointmentBeforeAdulthood => Text.Both(nameof(Texts.Field_Nip_AppointmentBeforeAdulthood)),
         NipError.InvalidGender => Text.Both(nameof(Texts.Field_Nip_InvalidGender)),
         NipError.InvalidSequence => Text.Both(nameof(Texts.Field_Nip_InvalidSequence)),
+        NipError.BirthDateMismatch => Text.Both(nameof(Texts.Field_Nip_BirthDateMismatch)),
+        NipError.GenderMismatch => Text.Both(nameof(Texts.Field_Nip_GenderMismatch)),
         _ => throw new ArgumentOutOfRangeException(nameof(error), error, "Unknown NIP error."),
     };
+
+    /// <summary>
+    /// A valid NIP checked against the birth date and gender given with it (a nomination, #19): the NIP encodes both, so a
+    /// typo in either — or a colleague's NIP — shows. Null when they agree (or were not given); gender is <c>1</c> (male)
+    /// or <c>2</c> (female), as in the NIP.
+    /// </summary>
+    public static NipError? CheckIdentity(NipResult nip, DateOnly? birthDate, char? gender)
+    {
+        if (!nip.IsValid)
+        {
+            return nip.Error;
+        }
+
+        if (birthDate is { } born && born != nip.BirthDate)
+        {
+            return NipError.BirthDateMismatch;
+        }
+
+        return gender is { } g && g != nip.Gender ? NipError.GenderMismatch : null;
+    }
 
     private static NipResult Fail(NipError error) => new(false, null, error, null, null, null, null);
 }

@@ -40,6 +40,9 @@ public enum Permission
 
     /// <summary>Operations probes (the workflow probe).</summary>
     Operate,
+
+    /// <summary>Nominate staff for an agency's seats (#19): an agency coordinator for their agency, an organizer for any.</summary>
+    Nominate,
 }
 
 /// <summary>Where the scope of a route comes from.</summary>
@@ -86,9 +89,9 @@ public static class Roles
     private static readonly Dictionary<string, Permission[]> Table = new(StringComparer.Ordinal)
     {
         [Administrator] = Enum.GetValues<Permission>(),
-        [Organizer] = [Permission.SignedIn, Permission.ListCycles, Permission.ViewCycle, Permission.ViewReports, Permission.ViewParticipants, Permission.ViewPersonalData, Permission.RunCycle, Permission.CreateCycle, Permission.TeachSession],
+        [Organizer] = [Permission.SignedIn, Permission.ListCycles, Permission.ViewCycle, Permission.ViewReports, Permission.ViewParticipants, Permission.ViewPersonalData, Permission.RunCycle, Permission.CreateCycle, Permission.TeachSession, Permission.Nominate],
         [Instructor] = [Permission.SignedIn, Permission.ListCycles, Permission.ViewCycle, Permission.TeachSession],
-        [Coordinator] = [Permission.SignedIn, Permission.ListCycles, Permission.ViewCycle, Permission.ViewParticipants],
+        [Coordinator] = [Permission.SignedIn, Permission.ListCycles, Permission.ViewCycle, Permission.ViewParticipants, Permission.Nominate],
         [Viewer] = [Permission.SignedIn, Permission.ListCycles, Permission.ViewCycle, Permission.ViewReports],
     };
 

@@ -21,6 +21,7 @@ public sealed partial class DependencyDirectionTests
         ["Cycles"],
         ["Reminders"],
         ["Registration", "Attendance", "Evaluation"],
+        ["Nomination"], // #19: approved nominees are registered through Registration
         ["Certificates"],
         ["Records"],
         ["Privacy"],

@@ -140,6 +140,18 @@ public sealed class RoleMatrixTests(RoleWorld fixture, ITestOutputHelper output)
         ["ListAgencyRecords"] = ([A, O, C], On.Cycle),
         ["ExportSiasnCsv"] = ([A, O, C], On.Cycle),
         ["DownloadCertificatesZip"] = ([A, O, C], On.Cycle),
+
+        // #19 nomination: organizers run quotas and decisions; a coordinator sees and nominates for their own agency.
+        ["ImportQuotas"] = ([A, O], On.Cycle),
+        ["ReplaceCoordinator"] = ([A, O], On.Cycle),
+        ["DecideNomination"] = ([A, O], On.Cycle),
+        ["ListQuotas"] = ([A, O, C], On.Cycle),
+        ["ListNominees"] = ([A, O, C], On.Cycle),
+        ["DownloadNominationLetter"] = ([A, O, C], On.Cycle),
+        ["NominationPage"] = ([A, O, C], On.Cycle),
+        ["UploadNominationLetter"] = ([A, O, C], On.Cycle),
+        ["AddNominee"] = ([A, O, C], On.Cycle),
+        ["WithdrawNominee"] = ([A, O, C], On.Cycle),
     };
 
     /// <summary>Participant and public routes: no sign-in, each protected by its own signed link where a person is addressed.</summary>
