@@ -66,33 +66,10 @@ public sealed class CompletionFunctions(CycleStore cycles, ParticipantStore part
         }
         else
         {
-            var body = await Http.ReadBodyAsync(request, 16 * 1024, ct);
-            if (body is null)
+            var (outcome, reason, refused) = await ReadOverrideAsync(request, ct);
+            if (refused is not null)
             {
-                return Http.TooLarge(16 * 1024);
-            }
-
-            if (!Http.TryParseJson<CompletionOverrideRequest>(body, out var input, out var parseError))
-            {
-                return parseError!;
-            }
-
-            var outcome = CompletionOutcome.Normalize(input!.Outcome);
-            var reason = input.Reason?.Trim() ?? "";
-            var errors = new List<FieldError>();
-            if (outcome is null)
-            {
-                errors.Add(FieldError.Of("outcome", nameof(Texts.Field_Completion_Outcome)));
-            }
-
-            if (reason.Length is 0 or > MaxReasonLength || reason.Any(char.IsControl))
-            {
-                errors.Add(FieldError.Of("reason", nameof(Texts.Field_Completion_Reason), MaxReasonLength));
-            }
-
-            if (errors.Count > 0)
-            {
-                return Http.Error(StatusCodes.Status422UnprocessableEntity, "invalid_override", nameof(Texts.Error_Completion_InvalidOverride), details: errors);
+                return refused;
             }
 
             await store.SetOverrideAsync(cycleId, participantId, outcome!, reason, actor.Name, time.GetUtcNow(), ct);
@@ -101,6 +78,38 @@ public sealed class CompletionFunctions(CycleStore cycles, ParticipantStore part
         }
 
         return await AfterChangeAsync(request, durable, cycleId, [participantId], changeKey, new Dictionary<string, object?> { ["cycleId"] = cycleId, ["participantId"] = participantId });
+    }
+
+    /// <summary>The override's body: a known outcome and a reason of one bounded line; each field's problem is reported at once.</summary>
+    private static async Task<(string? Outcome, string Reason, IActionResult? Refused)> ReadOverrideAsync(HttpRequest request, CancellationToken ct)
+    {
+        var body = await Http.ReadBodyAsync(request, 16 * 1024, ct);
+        if (body is null)
+        {
+            return (null, "", Http.TooLarge(16 * 1024));
+        }
+
+        if (!Http.TryParseJson<CompletionOverrideRequest>(body, out var input, out var parseError))
+        {
+            return (null, "", parseError);
+        }
+
+        var outcome = CompletionOutcome.Normalize(input!.Outcome);
+        var reason = input.Reason?.Trim() ?? "";
+        var errors = new List<FieldError>();
+        if (outcome is null)
+        {
+            errors.Add(FieldError.Of("outcome", nameof(Texts.Field_Completion_Outcome)));
+        }
+
+        if (reason.Length is 0 or > MaxReasonLength || reason.Any(char.IsControl))
+        {
+            errors.Add(FieldError.Of("reason", nameof(Texts.Field_Completion_Reason), MaxReasonLength));
+        }
+
+        return errors.Count > 0
+            ? (null, reason, Http.Error(StatusCodes.Status422UnprocessableEntity, "invalid_override", nameof(Texts.Error_Completion_InvalidOverride), details: errors))
+            : (outcome, reason, null);
     }
 
     /// <summary>CSV with a header: a person column (<c>nip</c>, <c>email</c> or <c>participantId</c>) and <c>nilai</c>/<c>score</c> (0-100). All or nothing.</summary>

@@ -55,49 +55,51 @@ public sealed class RatingFunctions(ParticipantLink links, EvaluationStore store
             return View.Message(lang, StatusCodes.Status404NotFound, nameof(Texts.Eval_Rate_NotFound_Title), nameof(Texts.Eval_Rate_NotFound_Text));
         }
 
-        var title = session?.Title ?? Text.Get(lang, target == Ratings.FollowUp ? nameof(Texts.Eval_Rate_FollowUp) : nameof(Texts.Eval_Rate_Organisation));
-        var instructor = session is null ? null : Ratings.InstructorOf(link.Cycle.Definition, session.Id);
-        var items = Ratings.ItemsOf(target).Select(k => Text.Get(lang, k)).ToList();
-        var action = $"{request.Path}?t={Uri.EscapeDataString(link.Token)}";
-        RatingPage.Data Page(RatingPage.Kind kind, string? text, IReadOnlyList<int?>? chosen = null, string comment = "") =>
-            new(kind, title, instructor, link.Cycle.Entity.Title, link.Participant.FullName ?? "", items, chosen ?? [.. items.Select(_ => (int?)null)], comment, text, action);
-
+        var view = new RatingView(request, lang, link, target, session);
+        var answerStatus = isPost ? StatusCodes.Status409Conflict : StatusCodes.Status200OK;
         if (await store.GetRatingAsync(cycleId, target, link.Participant.RowKey, ct) is not null)
         {
-            return View.Page<RatingPage>(lang, Page(RatingPage.Kind.Done, isPost ? Text.Get(lang, nameof(Texts.Eval_Rate_Already)) : null), isPost ? StatusCodes.Status409Conflict : StatusCodes.Status200OK);
+            return view.Show(RatingPage.Kind.Done, isPost ? Text.Get(lang, nameof(Texts.Eval_Rate_Already)) : null, answerStatus);
         }
 
         var now = time.GetUtcNow();
         var opensAt = session?.StartsAt ?? (target == Ratings.FollowUp ? link.Cycle.Entity.CompletedAt ?? sessions[^1].EndsAt : sessions[^1].StartsAt);
-        if (now < opensAt)
+        if (now < opensAt || !isPost)
         {
-            return View.Page<RatingPage>(lang, Page(RatingPage.Kind.Closed, Text.Get(lang, nameof(Texts.Eval_Rate_NotYet), Formatting.DateTime(opensAt, link.Cycle.Schedule.TimeZone, lang))), isPost ? StatusCodes.Status409Conflict : StatusCodes.Status200OK);
+            return now < opensAt
+                ? view.Show(RatingPage.Kind.Closed, Text.Get(lang, nameof(Texts.Eval_Rate_NotYet), Formatting.DateTime(opensAt, link.Cycle.Schedule.TimeZone, lang)), answerStatus)
+                : view.Show(RatingPage.Kind.Form, null);
         }
 
-        if (!isPost)
+        var (scores, comment) = ReadRating(form!, view.Items.Count);
+        if (scores.Any(s => s is null) || comment.Length > Ratings.MaxCommentLength)
         {
-            return View.Page<RatingPage>(lang, Page(RatingPage.Kind.Form, null));
+            var problem = scores.Any(s => s is null) ? Text.Get(lang, nameof(Texts.Eval_Rate_Missing)) : Text.Get(lang, nameof(Texts.Eval_Rate_CommentTooLong), Ratings.MaxCommentLength);
+            return view.Show(RatingPage.Kind.Form, problem, StatusCodes.Status422UnprocessableEntity, scores, comment.Length > Ratings.MaxCommentLength ? comment[..Ratings.MaxCommentLength] : comment);
         }
 
+        return await SaveAsync(link, target, scores, comment, now, durable, ct)
+            ? view.Show(RatingPage.Kind.Done, Text.Get(lang, nameof(Texts.Eval_Rate_Thanks)))
+            : view.Show(RatingPage.Kind.Done, Text.Get(lang, nameof(Texts.Eval_Rate_Already)), StatusCodes.Status409Conflict);
+    }
+
+    /// <summary>The 1–5 score per item (null where missing or out of range) and the comment as one plain line.</summary>
+    private static (List<int?> Scores, string Comment) ReadRating(IFormCollection form, int items)
+    {
         var scores = new List<int?>();
-        for (var i = 0; i < items.Count; i++)
+        for (var i = 0; i < items; i++)
         {
-            var value = form![$"item-{i}"].FirstOrDefault();
+            var value = form[$"item-{i}"].FirstOrDefault();
             scores.Add(int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v is >= 1 and <= 5 ? v : null);
         }
 
-        var raw = form!["comment"].FirstOrDefault() ?? "";
-        var comment = PlainText.Line(raw, Ratings.MaxCommentLength + 1);
-        if (scores.Any(s => s is null))
-        {
-            return View.Page<RatingPage>(lang, Page(RatingPage.Kind.Form, Text.Get(lang, nameof(Texts.Eval_Rate_Missing)), scores, comment), StatusCodes.Status422UnprocessableEntity);
-        }
+        return (scores, PlainText.Line(form["comment"].FirstOrDefault() ?? "", Ratings.MaxCommentLength + 1));
+    }
 
-        if (comment.Length > Ratings.MaxCommentLength)
-        {
-            return View.Page<RatingPage>(lang, Page(RatingPage.Kind.Form, Text.Get(lang, nameof(Texts.Eval_Rate_CommentTooLong), Ratings.MaxCommentLength), scores, comment[..Ratings.MaxCommentLength]), StatusCodes.Status422UnprocessableEntity);
-        }
-
+    /// <summary>Insert-only: false when the person had already rated this target (another tab, another instance).</summary>
+    private async Task<bool> SaveAsync(ParticipantLink.Resolved link, string target, List<int?> scores, string comment, DateTimeOffset now, DurableTaskClient durable, CancellationToken ct)
+    {
+        var cycleId = link.Cycle.CycleId;
         var added = await store.AddRatingAsync(new RatingEntity
         {
             PartitionKey = cycleId,
@@ -115,8 +117,21 @@ public sealed class RatingFunctions(ParticipantLink links, EvaluationStore store
             await CertificateFollowUpOrchestration.ScheduleAsync(durable, cycleId, CertificateFollowUpOrchestration.ChangeKey("evaluation", link.Participant.RowKey), logger, ct);
         }
 
-        return added
-            ? View.Page<RatingPage>(lang, Page(RatingPage.Kind.Done, Text.Get(lang, nameof(Texts.Eval_Rate_Thanks))))
-            : View.Page<RatingPage>(lang, Page(RatingPage.Kind.Done, Text.Get(lang, nameof(Texts.Eval_Rate_Already))), StatusCodes.Status409Conflict);
+        return added;
+    }
+
+    /// <summary>The rating page for one target, in the page's language; every state shows what is rated and by whom.</summary>
+    private sealed class RatingView(HttpRequest request, string lang, ParticipantLink.Resolved link, string target, ScheduledSession? session)
+    {
+        public IReadOnlyList<string> Items { get; } = [.. Ratings.ItemsOf(target).Select(k => Text.Get(lang, k))];
+
+        public IActionResult Show(RatingPage.Kind kind, string? text, int status = StatusCodes.Status200OK, IReadOnlyList<int?>? chosen = null, string comment = "")
+        {
+            var title = session?.Title ?? Text.Get(lang, target == Ratings.FollowUp ? nameof(Texts.Eval_Rate_FollowUp) : nameof(Texts.Eval_Rate_Organisation));
+            var instructor = session is null ? null : Ratings.InstructorOf(link.Cycle.Definition, session.Id);
+            var action = $"{request.Path}?t={Uri.EscapeDataString(link.Token)}";
+            return View.Page<RatingPage>(lang, new RatingPage.Data(kind, title, instructor, link.Cycle.Entity.Title, link.Participant.FullName ?? "", Items,
+                chosen ?? [.. Items.Select(_ => (int?)null)], comment, text, action), status);
+        }
     }
 }

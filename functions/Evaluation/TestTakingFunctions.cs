@@ -83,8 +83,20 @@ public sealed class TestTakingFunctions(ParticipantLink links, EvaluationStore s
         }
 
         // Every answer is checked before anything is written: an unknown question or option changes nothing.
+        var (posted, invalid) = ReadAnswers(test, form!, lang);
+        if (invalid is not null)
+        {
+            return page.Form(saved, deadline, invalid, null, StatusCodes.Status422UnprocessableEntity);
+        }
+
+        return await SaveAsync(page, lang, test, attempt, saved, deadline, posted!, form!["action"].FirstOrDefault() == "submit", now, ct);
+    }
+
+    /// <summary>The answers in the form (<c>q-{questionId}</c> = option index); the first unknown question or option is refused with its text.</summary>
+    private static (Dictionary<string, int>? Posted, string? Error) ReadAnswers(TestDefinition test, IFormCollection form, string lang)
+    {
         var posted = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var (key, values) in form!)
+        foreach (var (key, values) in form)
         {
             if (!key.StartsWith("q-", StringComparison.Ordinal))
             {
@@ -94,17 +106,27 @@ public sealed class TestTakingFunctions(ParticipantLink links, EvaluationStore s
             var question = test.Questions.FirstOrDefault(q => q.Id == key[2..]);
             if (question is null)
             {
-                return page.Form(saved, deadline, Text.Get(lang, nameof(Texts.Eval_Test_UnknownQuestion)), null, StatusCodes.Status422UnprocessableEntity);
+                return (null, Text.Get(lang, nameof(Texts.Eval_Test_UnknownQuestion)));
             }
 
             if (values.Count != 1 || !int.TryParse(values[0], NumberStyles.None, CultureInfo.InvariantCulture, out var choice) || choice >= TestRules.OptionCount(question))
             {
-                return page.Form(saved, deadline, Text.Get(lang, nameof(Texts.Eval_Test_BadAnswer), question.Text), null, StatusCodes.Status422UnprocessableEntity);
+                return (null, Text.Get(lang, nameof(Texts.Eval_Test_BadAnswer), question.Text));
             }
 
             posted[question.Id] = choice;
         }
 
+        return (posted, null);
+    }
+
+    /// <summary>
+    /// Saves the answers (after the time limit, only the ones saved before it) and, on submit or when time is up,
+    /// the score; the write is a replace under the attempt's ETag, so of two tabs or phones only one gets through.
+    /// </summary>
+    private async Task<IActionResult> SaveAsync(Builder page, string lang, TestDefinition test, AttemptEntity attempt, Dictionary<string, int> saved,
+        DateTimeOffset? deadline, Dictionary<string, int> posted, bool wantsSubmit, DateTimeOffset now, CancellationToken ct)
+    {
         var timeUp = deadline is { } d && now > d + Grace;
         var answers = new Dictionary<string, int>(saved, StringComparer.Ordinal);
         if (!timeUp)
@@ -115,7 +137,7 @@ public sealed class TestTakingFunctions(ParticipantLink links, EvaluationStore s
             }
         }
 
-        var submit = timeUp || form["action"].FirstOrDefault() == "submit";
+        var submit = timeUp || wantsSubmit;
         attempt.AnswersJson = EvaluationStore.AnswersJson(answers);
         if (submit)
         {
@@ -130,7 +152,7 @@ public sealed class TestTakingFunctions(ParticipantLink links, EvaluationStore s
         if (!await store.ReplaceAsync(attempt, ct))
         {
             // Someone (the same person on another tab or phone) wrote first: storage refused this write.
-            var current = await store.GetAttemptAsync(cycleId, kind, link.Participant.RowKey, ct);
+            var current = await store.GetAttemptAsync(attempt.PartitionKey, attempt.Kind, attempt.ParticipantId, ct);
             return current?.SubmittedAt is not null
                 ? page.Done(current, StatusCodes.Status409Conflict, Text.Get(lang, nameof(Texts.Eval_Test_AlreadySubmitted)))
                 : page.Form(current is null ? saved : EvaluationStore.Answers(current), deadline, Text.Get(lang, nameof(Texts.Eval_Test_Conflict)), null, StatusCodes.Status409Conflict);

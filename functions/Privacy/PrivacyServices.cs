@@ -16,6 +16,10 @@ public static class PrivacyServices
         services.AddSingleton<IPersonalDataHolder, CertificateHolder>();
         services.AddSingleton<IPersonalDataHolder, AuditTrailHolder>();
         services.AddSingleton<IPersonalDataHolder, SignInHolder>();
+        services.AddSingleton<IPersonalDataHolder, EvaluationHolder>();
+        services.AddSingleton<IPersonalDataHolder, CompletionHolder>();
+        services.AddSingleton<IPersonalDataHolder, NominationHolder>();
+        services.AddSingleton<IPersonalDataHolder, LedgerHolder>();
         services.AddSingleton<PersonalDataRegistry>();
         services.AddSingleton<ErasureStore>();
         return services;
