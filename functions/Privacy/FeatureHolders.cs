@@ -7,6 +7,7 @@ using TrainingCycles.Evaluation;
 using TrainingCycles.Infrastructure;
 using TrainingCycles.Nomination;
 using TrainingCycles.Records;
+using LetterEntity = TrainingCycles.Certificates.Letters.LetterEntity;
 
 namespace TrainingCycles.Privacy;
 
