@@ -94,6 +94,9 @@ public sealed class CompletionFollowUp(CompletionEvaluation evaluation, ILogger<
         return followUpId is not null;
     }
 
+    /// <summary>The follow-up's instance key for a change (the same request again names the same follow-up).</summary>
+    public static string ChangeKey(params string[] parts) => CertificateFollowUpOrchestration.ChangeKey(parts);
+
     /// <summary>The marks are saved but the certificates are not scheduled: the same request again schedules them (it is idempotent).</summary>
     public static IActionResult NotScheduled(HttpRequest request)
     {

@@ -62,7 +62,7 @@ public sealed class CompletionFunctions(CycleStore cycles, ParticipantStore part
             }
 
             await audit.WriteAsync(cycleId, actor, "completion.override-removed", participantId, cancellationToken: ct);
-            changeKey = CertificateFollowUpOrchestration.ChangeKey("override-removed", participantId, time.GetUtcNow().ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture));
+            changeKey = CompletionFollowUp.ChangeKey("override-removed", participantId, time.GetUtcNow().ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture));
         }
         else
         {
@@ -74,7 +74,7 @@ public sealed class CompletionFunctions(CycleStore cycles, ParticipantStore part
 
             await store.SetOverrideAsync(cycleId, participantId, outcome!, reason, actor.Name, time.GetUtcNow(), ct);
             await audit.WriteAsync(cycleId, actor, "completion.override", participantId, outcome + "\n" + reason, ct);
-            changeKey = CertificateFollowUpOrchestration.ChangeKey("override", participantId, outcome!, reason);
+            changeKey = CompletionFollowUp.ChangeKey("override", participantId, outcome!, reason);
         }
 
         return await AfterChangeAsync(request, durable, cycleId, [participantId], changeKey, new Dictionary<string, object?> { ["cycleId"] = cycleId, ["participantId"] = participantId });
@@ -148,7 +148,7 @@ public sealed class CompletionFunctions(CycleStore cycles, ParticipantStore part
         var actor = AuditActors.Of(request);
         await store.SaveScoresAsync(cycleId, scores, actor.Name, time.GetUtcNow(), ct);
         await audit.WriteAsync(cycleId, actor, "completion.scores-imported", details: scores.Count.ToString(CultureInfo.InvariantCulture), cancellationToken: ct);
-        var changeKey = CertificateFollowUpOrchestration.ChangeKey(["scores", .. scores.Select(s => s.ParticipantId + "=" + s.Score.ToString(CultureInfo.InvariantCulture)).Order(StringComparer.Ordinal)]);
+        var changeKey = CompletionFollowUp.ChangeKey(["scores", .. scores.Select(s => s.ParticipantId + "=" + s.Score.ToString(CultureInfo.InvariantCulture)).Order(StringComparer.Ordinal)]);
         return await AfterChangeAsync(request, durable, cycleId, [.. scores.Select(s => s.ParticipantId)], changeKey, new Dictionary<string, object?> { ["cycleId"] = cycleId, ["imported"] = scores.Count });
     }
 

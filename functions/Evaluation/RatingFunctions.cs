@@ -66,9 +66,8 @@ public sealed class RatingFunctions(ParticipantLink links, EvaluationStore store
         var opensAt = session?.StartsAt ?? (target == Ratings.FollowUp ? link.Cycle.Entity.CompletedAt ?? sessions[^1].EndsAt : sessions[^1].StartsAt);
         if (now < opensAt || !isPost)
         {
-            return now < opensAt
-                ? view.Show(RatingPage.Kind.Closed, Text.Get(lang, nameof(Texts.Eval_Rate_NotYet), Formatting.DateTime(opensAt, link.Cycle.Schedule.TimeZone, lang)), answerStatus)
-                : view.Show(RatingPage.Kind.Form, null);
+            return now >= opensAt ? view.Show(RatingPage.Kind.Form, null)
+                : view.Show(RatingPage.Kind.Closed, Text.Get(lang, nameof(Texts.Eval_Rate_NotYet), Formatting.DateTime(opensAt, link.Cycle.Schedule.TimeZone, lang)), answerStatus);
         }
 
         var (scores, comment) = ReadRating(form!, view.Items.Count);

@@ -27,34 +27,24 @@ public sealed class TestTakingFunctions(ParticipantLink links, EvaluationStore s
     {
         var ct = request.HttpContext.RequestAborted;
         var lang = Language(request);
-        if (!TestKinds.IsKnown(kind))
-        {
-            return View.Message(lang, StatusCodes.Status404NotFound, nameof(Texts.Eval_Test_NotFound_Title), nameof(Texts.Eval_Test_NotFound_Text));
-        }
-
-        var (link, refusal) = await links.ResolveAsync(request, cycleId, lang, ct);
+        var (link, refusal) = TestKinds.IsKnown(kind) ? await links.ResolveAsync(request, cycleId, lang, ct) : (null, NotFound(lang));
         if (link is null)
         {
             return refusal!;
         }
 
         var isPost = HttpMethods.IsPost(request.Method);
-        IFormCollection? form = null;
-        if (isPost)
+        var (form, formRefusal) = isPost ? await ParticipantLink.ReadFormAsync(request, lang, ct) : (null, null);
+        if (formRefusal is not null)
         {
-            (form, refusal) = await ParticipantLink.ReadFormAsync(request, lang, ct);
-            if (form is null)
-            {
-                return refusal!;
-            }
-
-            lang = Language(request, form["lang"].FirstOrDefault());
+            return formRefusal;
         }
 
-        var test = await store.GetTestAsync(cycleId, kind, ct);
-        if (test is null)
+        lang = Language(request, form?["lang"].FirstOrDefault());
+
+        if (await store.GetTestAsync(cycleId, kind, ct) is not { } test)
         {
-            return View.Message(lang, StatusCodes.Status404NotFound, nameof(Texts.Eval_Test_NotFound_Title), nameof(Texts.Eval_Test_NotFound_Text));
+            return NotFound(lang);
         }
 
         var page = new Builder(request, lang, link, test);
@@ -65,13 +55,9 @@ public sealed class TestTakingFunctions(ParticipantLink links, EvaluationStore s
             return page.Done(attempt, isPost ? StatusCodes.Status409Conflict : StatusCodes.Status200OK, isPost ? Text.Get(lang, nameof(Texts.Eval_Test_AlreadySubmitted)) : null);
         }
 
-        var zone = link.Cycle.Schedule.TimeZone;
         if (!test.IsOpenAt(now))
         {
-            var text = now < test.OpensAt
-                ? Text.Get(lang, nameof(Texts.Eval_Test_NotYetOpen), Formatting.DateTime(test.OpensAt, zone, lang))
-                : Text.Get(lang, nameof(Texts.Eval_Test_Closed), Formatting.DateTime(test.ClosesAt, zone, lang));
-            return page.Closed(isPost ? StatusCodes.Status409Conflict : StatusCodes.Status200OK, text);
+            return page.Closed(isPost ? StatusCodes.Status409Conflict : StatusCodes.Status200OK, WindowText(test, now, link.Cycle.Schedule.TimeZone, lang));
         }
 
         attempt ??= await store.StartAsync(cycleId, kind, link.Participant.RowKey, now, ct);
@@ -91,6 +77,14 @@ public sealed class TestTakingFunctions(ParticipantLink links, EvaluationStore s
 
         return await SaveAsync(page, lang, test, attempt, saved, deadline, posted!, form!["action"].FirstOrDefault() == "submit", now, ct);
     }
+
+    private static IActionResult NotFound(string lang) =>
+        View.Message(lang, StatusCodes.Status404NotFound, nameof(Texts.Eval_Test_NotFound_Title), nameof(Texts.Eval_Test_NotFound_Text));
+
+    /// <summary>Why the test cannot be taken now: not open yet (from when), or closed (since when).</summary>
+    private static string WindowText(TestDefinition test, DateTimeOffset now, string zone, string lang) => now < test.OpensAt
+        ? Text.Get(lang, nameof(Texts.Eval_Test_NotYetOpen), Formatting.DateTime(test.OpensAt, zone, lang))
+        : Text.Get(lang, nameof(Texts.Eval_Test_Closed), Formatting.DateTime(test.ClosesAt, zone, lang));
 
     /// <summary>The answers in the form (<c>q-{questionId}</c> = option index); the first unknown question or option is refused with its text.</summary>
     private static (Dictionary<string, int>? Posted, string? Error) ReadAnswers(TestDefinition test, IFormCollection form, string lang)

@@ -105,20 +105,27 @@ public sealed class NominationHolder(AppTables tables, StorageAccount storage) :
                 erased += await HolderRows.DeleteAsync(table, [new TableEntity(subject.CycleId, NominationStore.NipClaimKey(subject.CycleId, n.Nip))], cancellationToken);
             }
 
-            if (n.LetterId.Length > 0 && !await OthersShareLetterAsync(table, subject.CycleId, n, cancellationToken))
+            var ownLetter = n.LetterId.Length > 0 && !await OthersShareLetterAsync(table, subject.CycleId, n, cancellationToken);
+            if (ownLetter)
             {
                 await storage.Blobs.GetBlobContainerClient(NominationService.LettersContainer).GetBlobClient(NominationService.LetterBlobName(subject.CycleId, n.LetterId))
                     .DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken);
                 erased += await HolderRows.DeleteAsync(table, [new TableEntity(subject.CycleId, n.LetterId)], cancellationToken);
             }
 
-            if (n.FullName.Length + n.Nip.Length + n.Email.Length + n.Phone.Length + n.Position.Length + (n.Rank?.Length ?? 0) + (n.Reason?.Length ?? 0) > 0)
+            if (ownLetter || n.FullName.Length + n.Nip.Length + n.Email.Length + n.Phone.Length + n.Position.Length + (n.Rank?.Length ?? 0) + (n.Reason?.Length ?? 0) > 0)
             {
-                await table.UpdateEntityAsync(new TableEntity(n.PartitionKey, n.RowKey)
+                var cleared = new TableEntity(n.PartitionKey, n.RowKey)
                 {
                     [nameof(NomineeEntity.FullName)] = "", [nameof(NomineeEntity.Nip)] = "", [nameof(NomineeEntity.Email)] = "", [nameof(NomineeEntity.Phone)] = "",
                     [nameof(NomineeEntity.Position)] = "", [nameof(NomineeEntity.Rank)] = "", [nameof(NomineeEntity.Reason)] = "",
-                }, ETag.All, TableUpdateMode.Merge, cancellationToken);
+                };
+                if (ownLetter)
+                {
+                    cleared[nameof(NomineeEntity.LetterId)] = "";
+                }
+
+                await table.UpdateEntityAsync(cleared, ETag.All, TableUpdateMode.Merge, cancellationToken);
                 erased++;
             }
         }
@@ -180,7 +187,12 @@ public sealed class LedgerHolder(AppTables tables) : IPersonalDataHolder
     {
         var table = await tables.GetAsync(AppTables.Ledger, cancellationToken);
         var rows = await RowsAsync(table, subject, cancellationToken);
-        rows.Add(new TableEntity(Ledger.IndexPartition(subject.CycleId), subject.ParticipantId));
+        var index = await table.GetEntityIfExistsAsync<TableEntity>(Ledger.IndexPartition(subject.CycleId), subject.ParticipantId, cancellationToken: cancellationToken);
+        if (index.HasValue)
+        {
+            rows.Add(index.Value!);
+        }
+
         return new ErasureCount(Name, await HolderRows.DeleteAsync(table, rows, cancellationToken), []);
     }
 

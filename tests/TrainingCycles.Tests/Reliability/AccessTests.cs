@@ -143,7 +143,13 @@ public sealed partial class AccessTests(AccessWorld fixture, ITestOutputHelper o
         // A new anonymous route must be a conscious choice: it is listed here and covered by the link tests below.
         string[] expected = ["EmailEvents", "ShowRegistrationForm", "SubmitRegistration", "Health", "DashboardPage", "DashboardScriptFile", "DashboardStylesFile", "DownloadCertificate", "VerifyCertificate", "CheckCertificateFile", "CheckIn", "SessionCodePage",
             // Email sign-in: the form, the link page (GET shows a button, POST redeems once), who is signed in, sign-out.
-            "ShowSignInForm", "RequestSignInLink", "ShowSignInLink", "RedeemSignInLink", "SignInSession", "SignOut"];
+            "ShowSignInForm", "RequestSignInLink", "ShowSignInLink", "RedeemSignInLink", "SignInSession", "SignOut",
+            // The participant's own pages behind their personal link: tests and ratings (#21), their data and consent (#23).
+            "TakeTest", "RateSession", "ShowMyData", "WithdrawConsent",
+            // Public verification of a letter of participation, like a certificate's (#20).
+            "VerifyLetter",
+            // A person's own record: the request form, the mailed link's request, the history behind the link (#22).
+            "ShowRecordsRequest", "RequestRecordsLink", "ShowRecordsHistory"];
         var anonymous = FunctionCatalog.Load().Functions.Where(f => f.Kind == FunctionKind.Http && TrainingCycles.Identity.AccessGate.RequirementOf(f.Method) is null).Select(f => f.Name).Order(StringComparer.Ordinal).ToList();
 
         Assert.Equal(expected.Order(StringComparer.Ordinal), anonymous);

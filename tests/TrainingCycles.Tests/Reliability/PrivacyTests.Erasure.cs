@@ -102,7 +102,8 @@ public sealed partial class PrivacyTests
         var subject = new PersonalDataSubject(cycleId, participant.RowKey, person.Email, person.Nip, person.Name, person.E164);
         foreach (var holder in world.Host.Services.GetRequiredService<PersonalDataRegistry>().Holders.Where(h => h.Name != "mail-sink"))
         {
-            Assert.Equal(0, (await holder.EraseAsync(subject, CancellationToken.None)).Erased);
+            var again = (await holder.EraseAsync(subject, CancellationToken.None)).Erased;
+            Assert.True(again == 0, $"holder {holder.Name} erased {again} more on a second run");
         }
 
         // The others are untouched.
