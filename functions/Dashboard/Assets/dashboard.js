@@ -2119,7 +2119,7 @@
           h('th', { scope: 'row' }, e.trainingTitle, e.institution ? h('small', { text: e.institution }) : null),
           h('td', { text: e.startDate === e.endDate ? e.startDate : `${e.startDate} – ${e.endDate}` }),
           h('td', { class: 'num', text: number(e.jp) }),
-          h('td', { text: e.certificateNumber || '—' }))), 'rec-entries'));
+          h('td', {}, e.certificateNumber || '—', e.counts === false ? h('small', { text: t('rec.notCounted', { status: e.status }) }) : null))), 'rec-entries'));
   }
 
   function cycleRecordsView(cycle) {
