@@ -170,8 +170,8 @@
 
   const detailMessage = (d) => (lang === 'en' ? (d.messageEn || d.message) : (d.message || d.messageEn));
 
-  async function download(path, fallbackName) {
-    const result = await api(path, { accept: 'text/csv' });
+  async function download(path, fallbackName, accept = 'text/csv') {
+    const result = await api(path, { accept });
     if (!result.ok) {
       announce(t('server.error', { status: result.status }), true);
       return;
@@ -211,7 +211,7 @@
     document.documentElement.lang = lang;
     document.querySelector('.skip').textContent = t('skip');
     const signedIn = Boolean(me);
-    const where = location.hash.startsWith('#/new') ? 'new' : location.hash.startsWith('#/access') ? 'access' : location.hash.startsWith('#/audit') ? 'audit' : 'cycles';
+    const where = location.hash.startsWith('#/new') ? 'new' : location.hash.startsWith('#/access') ? 'access' : location.hash.startsWith('#/audit') ? 'audit' : location.hash.startsWith('#/records') ? 'records' : 'cycles';
     const navLink = (href, text, current) => h('li', {}, h('a', { href, text, 'aria-current': current ? 'page' : null }));
     header.replaceChildren(h('div', { class: 'top-inner' },
       h('div', { class: 'brand' }, t('app.title'), h('small', { text: t('app.org') })),
@@ -219,7 +219,8 @@
         navLink('#/', t('nav.cycles'), where === 'cycles'),
         can('createCycle') ? navLink('#/new', t('nav.new'), where === 'new') : null,
         can('manageAccess') ? navLink('#/access', t('nav.access'), where === 'access') : null,
-        can('viewAudit') ? navLink('#/audit', t('nav.audit'), where === 'audit') : null)) : null,
+        can('viewAudit') ? navLink('#/audit', t('nav.audit'), where === 'audit') : null,
+        can('viewPersonalData') ? navLink('#/records', t('nav.records'), where === 'records') : null)) : null,
       h('div', { class: 'tools' },
         signedIn ? h('span', { class: 'who', id: 'who' }, t('me.as', { name: me.user.name }),
           h('small', { text: me.grants.length ? me.grants.map(grantLabel).join('; ') : t('me.noRoles') })) : null,
@@ -300,13 +301,14 @@
     }
 
     const { parts, query } = parseHash();
-    const view = (parts[0] === 'cycles' && parts[1]) ? 'cycle' : parts[0] === 'new' ? 'new' : parts[0] === 'access' ? 'access' : parts[0] === 'audit' ? 'audit' : 'list';
+    const view = (parts[0] === 'cycles' && parts[1]) ? 'cycle' : parts[0] === 'new' ? 'new' : parts[0] === 'access' ? 'access' : parts[0] === 'audit' ? 'audit' : parts[0] === 'records' ? 'records' : 'list';
     const stillHere = () => seq === navSeq;
     main.replaceChildren(h('p', { text: t('loading') }));
     try {
       if (view === 'new') renderCreate(stillHere);
       else if (view === 'access') await renderAccess(stillHere);
       else if (view === 'audit') await renderAudit(query, stillHere);
+      else if (view === 'records') await renderRecords(query, stillHere);
       else if (view === 'cycle') await renderCycle(parts[1], parts[2] || 'overview', parts.slice(3), query, stillHere);
       else await renderList(stillHere);
     } catch (e) {
@@ -846,14 +848,14 @@
 
   // ---------------------------------------------------------------- one cycle
 
-  const TABS = ['overview', 'invitees', 'participants', 'attendance', 'certificates'];
+  const TABS = ['overview', 'invitees', 'participants', 'attendance', 'certificates', 'nomination', 'evaluation', 'records'];
 
   async function renderCycle(cycleId, tab, rest, query, stillHere) {
     const result = await api(`cycles/${encodeURIComponent(cycleId)}`);
     if (!result.ok) return failure(stillHere, result);
     const cycle = result.data;
     const base = `#/cycles/${encodeURIComponent(cycleId)}`;
-    const allowed = { overview: true, invitees: can('runCycle', cycleId), participants: can('viewParticipants', cycleId), attendance: can('teachSession', cycleId), certificates: can('viewPersonalData', cycleId) };
+    const allowed = { overview: true, invitees: can('runCycle', cycleId), participants: can('viewParticipants', cycleId), attendance: can('teachSession', cycleId), certificates: can('viewPersonalData', cycleId), ...extraTabs(cycle) };
     const tabs = TABS.filter((name) => allowed[name]);
     const active = tabs.includes(tab) ? tab : 'overview';
     const head = [
@@ -864,7 +866,7 @@
       h('nav', { class: 'subnav', 'aria-label': t('tab.nav') }, h('ul', {}, tabs.map((name) =>
         h('li', {}, h('a', { href: `${base}/${name}`, text: t('tab.' + name), 'aria-current': name === active ? 'page' : null }))))),
     ];
-    const views = { overview: overviewView, invitees: inviteesView, participants: participantsView, attendance: attendanceView, certificates: certificatesView };
+    const views = { overview: overviewView, invitees: inviteesView, participants: participantsView, attendance: attendanceView, certificates: certificatesView, nomination: nominationView, evaluation: evaluationView, records: cycleRecordsView };
     const body = await views[active](cycle, { base, rest, query, stillHere });
     if (body === null) return;
     show(stillHere, `${t('tab.' + active)} · ${cycle.title}`, head, body);
@@ -1852,6 +1854,284 @@
     el = dialog(t('cert.reissueFor', { number: certificate.number }), form);
     no.addEventListener('click', () => el.close());
     fullName.focus();
+  }
+
+  // ---- #19 #21 #22 shared: which of the tabs below a cycle shows, and download links
+
+  /** The tabs of #19/#21/#22: nomination only where the cycle has it; the API decides, this only hides. */
+  function extraTabs(cycle) {
+    const id = cycle.cycleId;
+    return {
+      nomination: Boolean(cycle.definition.nomination) && can('viewParticipants', id),
+      evaluation: can('viewReports', id),
+      records: can('viewParticipants', id),
+    };
+  }
+
+  /** A real link (open in a new tab works) that, clicked, downloads through the API and says the API's reason when refused. */
+  function downloadLink(path, fallbackName, text, attrs = {}) {
+    const href = new URL(path, API).href;
+    return h('a', { href, download: fallbackName, text, ...attrs, onclick: async (e) => {
+      e.preventDefault();
+      const result = await api(path, { accept: '*/*' });
+      if (!result.ok) {
+        const body = await result.response.text();
+        return announce(errorMessage(safe(() => JSON.parse(body)), result.status), true);
+      }
+
+      const disposition = result.response.headers.get('Content-Disposition') || '';
+      const match = /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(disposition);
+      const url = URL.createObjectURL(await result.response.blob());
+      const link = h('a', { href: url, download: match ? decodeURIComponent(match[1]) : fallbackName, hidden: true });
+      document.body.append(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 30000);
+    } });
+  }
+
+  const decimal = (n) => (n === null || n === undefined ? '—' : new Intl.NumberFormat(locale(), { maximumFractionDigits: 2 }).format(n));
+
+  // ---- #19 nomination: quotas per agency, nominees and decisions, letters, per-agency export, quota import
+
+  async function nominationView(cycle) {
+    const id = encodeURIComponent(cycle.cycleId);
+    const [quotas, nominees] = await Promise.all([api(`cycles/${id}/quotas`), api(`cycles/${id}/nominees`)]);
+    if (!quotas.ok) return h('p', { class: 'notice bad', role: 'alert', text: quotas.message });
+    const q = quotas.data;
+    const tz = cycle.schedule.timeZone;
+    const runs = can('runCycle', cycle.cycleId);
+    const people = nominees.ok ? nominees.data.items : [];
+    return [
+      h('h2', { text: t('nom.title') }),
+      h('p', { id: 'nom-summary', text: t('nom.summary', { seats: number(q.totalSeats), capacity: number(q.capacity), open: number(q.capacity - q.totalSeats) }) },
+        q.deadline ? [' ', t('nom.deadline'), ' ', timeEl(q.deadline, tz)] : null),
+      q.items.length === 0 ? h('p', { class: 'notice', text: t('nom.noQuotas') }) : simpleTable(t('nom.quotas'),
+        [t('nom.agency'), { text: t('nom.seats'), num: true }, { text: t('nom.nominated'), num: true }, { text: t('nom.approved'), num: true },
+          { text: t('nom.rejected'), num: true }, { text: t('nom.letters'), num: true }, t('nom.coordinator'), t('nom.state'), t('nom.export')],
+        q.items.map((a) => h('tr', { 'data-quota': a.quotaId },
+          h('th', { scope: 'row' }, a.agency, a.regency ? h('small', { text: a.regency }) : null),
+          ['seats', 'nominated', 'approved', 'rejected', 'letters'].map((k) => h('td', { class: 'num', text: number(a[k]) })),
+          h('td', {}, a.coordinatorName || '—', a.coordinatorEmail ? h('small', { text: a.coordinatorEmail }) : null),
+          h('td', {}, a.released ? h('span', { class: 'badge', text: t('nom.released', { n: number(a.releasedSeats) }) })
+            : a.outstanding ? h('span', { class: 'badge st-Waitlisted', text: t('nom.outstanding') }) : h('span', { class: 'badge st-Confirmed', text: t('nom.filled') })),
+          h('td', {}, downloadLink(`cycles/${id}/nominees?format=csv&quota=${encodeURIComponent(a.quotaId)}`, `nominees-${cycle.cycleId}-${a.quotaId}.csv`, 'CSV',
+            { 'aria-label': t('nom.exportFor', { agency: a.agency }) })))), 'nom-quotas'),
+      h('h2', { text: t('nom.nominees') }),
+      !nominees.ok ? h('p', { class: 'notice bad', role: 'alert', text: nominees.message }) : people.length === 0 ? h('p', { class: 'notice', text: t('nom.noNominees') }) : simpleTable(t('nom.nominees'),
+        [t('nom.name'), t('nom.agency'), t('nom.position'), t('nom.letter'), t('nom.status'), runs ? t('nom.decide') : null].filter(Boolean),
+        people.map((n) => h('tr', { 'data-nominee': n.nomineeId },
+          h('th', { scope: 'row' }, n.fullName, n.nip ? h('small', { class: 'nip', text: 'NIP ' + n.nip }) : null),
+          h('td', { text: n.agency }),
+          h('td', {}, n.position || '—', n.rank ? h('small', { text: n.rank }) : null),
+          h('td', {}, n.letterId ? h('a', { href: new URL(`cycles/${id}/letters/${encodeURIComponent(n.letterId)}`, API).href, text: t('nom.letter'),
+            'aria-label': t('nom.letterFor', { name: n.fullName }) }) : '—'),
+          h('td', {}, h('span', { class: `badge nom-${n.status}`, text: t('nom.st.' + n.status) }), n.reason ? h('small', { text: n.reason }) : null),
+          runs ? h('td', {}, n.status === 'Nominated' ? h('div', { class: 'actions' },
+            h('button', { type: 'button', class: 'small', text: t('nom.approve'), 'aria-label': t('nom.approveFor', { name: n.fullName }), onclick: (e) => approveNominee(cycle, n, e.currentTarget) }),
+            h('button', { type: 'button', class: 'danger small', text: t('nom.reject'), 'aria-label': t('nom.rejectFor', { name: n.fullName }), onclick: () => rejectDialog(cycle, n) })) : '—') : null)), 'nom-nominees'),
+      runs ? quotaImport(cycle) : null,
+    ];
+  }
+
+  async function approveNominee(cycle, nominee, button) {
+    button.disabled = true;
+    const r = await api(`cycles/${encodeURIComponent(cycle.cycleId)}/nominees/${encodeURIComponent(nominee.nomineeId)}/decision`, { method: 'POST', json: { decision: 'approve' } });
+    if (!r.ok) {
+      button.disabled = false;
+      return announce(r.message, true);
+    }
+
+    await route();
+    announce(t('nom.approvedDone', { name: nominee.fullName }));
+  }
+
+  function rejectDialog(cycle, nominee) {
+    const fields = new FieldMap();
+    const summary = h('div', {});
+    const reason = h('textarea', { rows: 3, maxlength: 500 });
+    const yes = h('button', { type: 'submit', class: 'danger', text: t('nom.reject') });
+    const no = h('button', { type: 'button', class: 'secondary', text: t('confirm.back') });
+    let el = null;
+    const form = h('form', { novalidate: true, onsubmit: async (e) => {
+      e.preventDefault();
+      if (!reason.value.trim()) return fields.show(summary, [{ field: 'reason', text: t('nom.reasonRequired') }]);
+      yes.disabled = true;
+      const r = await api(`cycles/${encodeURIComponent(cycle.cycleId)}/nominees/${encodeURIComponent(nominee.nomineeId)}/decision`, { method: 'POST', json: { decision: 'reject', reason: reason.value.trim() } });
+      yes.disabled = false;
+      if (!r.ok) return fields.show(summary, [{ field: 'reason', text: r.message }]);
+      el.close();
+      await route();
+      announce(t('nom.rejectedDone', { name: nominee.fullName }));
+    } },
+    h('p', { text: t('nom.rejectText') }), summary,
+    fields.field('reason', t('nom.reason'), reason),
+    h('div', { class: 'actions' }, yes, no));
+    el = dialog(t('nom.rejectFor', { name: nominee.fullName }), form);
+    no.addEventListener('click', () => el.close());
+    reason.focus();
+  }
+
+  function quotaImport(cycle) {
+    const result = h('div', { id: 'quota-result' });
+    const file = input('file', { id: 'quota-file', accept: '.csv,text/csv,text/plain', 'aria-describedby': 'quota-file-hint quota-file-error' });
+    const error = h('span', { class: 'error', id: 'quota-file-error' });
+    const submit = h('button', { type: 'submit', text: t('nom.import') });
+    const form = h('form', { novalidate: true, onsubmit: async (e) => {
+      e.preventDefault();
+      error.textContent = '';
+      file.removeAttribute('aria-invalid');
+      if (!file.files.length) {
+        error.textContent = t('nom.choose');
+        file.setAttribute('aria-invalid', 'true');
+        file.focus();
+        return;
+      }
+
+      submit.disabled = true;
+      const r = await api(`cycles/${encodeURIComponent(cycle.cycleId)}/quotas`, { method: 'PUT', body: file.files[0], extraHeaders: { 'Content-Type': 'text/csv' } });
+      submit.disabled = false;
+      if (r.ok) {
+        file.value = '';
+        await route();
+        announce(t('nom.imported', { n: number(r.data.imported), seats: number(r.data.totalSeats), open: number(r.data.open) }));
+        return;
+      }
+
+      const rows = Array.isArray(r.data?.error?.details) ? r.data.error.details : [];
+      const heading = h('h3', { tabindex: -1, text: r.message });
+      result.replaceChildren(h('div', { class: 'notice bad', role: 'alert' }, heading), rows.length ? simpleTable(t('inv.rows'),
+        [{ text: t('inv.line'), num: true }, t('inv.field'), t('inv.message')],
+        rows.map((row) => h('tr', {}, h('td', { class: 'num', text: row.line }), h('td', { text: row.field || '—' }), h('td', { text: detailMessage(row) })))) : null);
+      heading.focus();
+    } },
+    h('div', { class: 'field' },
+      h('label', { for: 'quota-file', text: t('nom.file') }),
+      h('span', { class: 'hint', id: 'quota-file-hint', text: t('nom.columns') }),
+      error, file),
+    h('div', { class: 'actions' }, submit));
+    return h('section', { 'aria-labelledby': 'quota-heading', id: 'quota-import' },
+      h('h2', { id: 'quota-heading', text: t('nom.importTitle') }), h('p', { text: t('nom.importLead') }), form, result);
+  }
+
+  // ---- #21 evaluation report: learning gain, ratings per session and per instructor, CSV export
+
+  async function evaluationView(cycle) {
+    const id = encodeURIComponent(cycle.cycleId);
+    const personal = can('viewPersonalData', cycle.cycleId);
+    const [ratings, results] = await Promise.all([api(`cycles/${id}/evaluation/ratings`), personal ? api(`cycles/${id}/evaluation/results`) : null]);
+    if (!ratings.ok) return h('p', { class: 'notice bad', role: 'alert', text: ratings.message });
+    const sessions = ratings.data.sessions;
+    // An instructor's distribution is the sum of their sessions' (the API gives their average and count).
+    const distributionOf = (target) => [0, 1, 2, 3, 4].map((i) => target.items.reduce((n, item) => n + (item.distribution[i] || 0), 0));
+    const instructorDistribution = (name) => [0, 1, 2, 3, 4].map((i) => sessions.filter((s) => s.instructor === name).reduce((n, s) => n + distributionOf(s)[i], 0));
+    return [
+      h('h2', { text: t('ev.title') }),
+      results ? gainSection(cycle, results) : null,
+      h('section', { 'aria-labelledby': 'ev-sessions' },
+        h('h3', { id: 'ev-sessions', text: t('ev.sessions') }),
+        simpleTable(t('ev.sessions'),
+          [t('ev.target'), t('ev.instructor'), { text: t('ev.count'), num: true }, { text: t('ev.average'), num: true }, t('ev.distribution')],
+          sessions.map((s) => h('tr', { 'data-target': s.target },
+            h('th', { scope: 'row', text: s.title }), h('td', { text: s.instructor || '—' }),
+            h('td', { class: 'num', text: number(s.count) }), h('td', { class: 'num', text: decimal(s.average) }),
+            h('td', {}, s.count ? ratingBars(s.title, distributionOf(s)) : '—'))), 'ev-table')),
+      h('section', { 'aria-labelledby': 'ev-instructors' },
+        h('h3', { id: 'ev-instructors', text: t('ev.instructors') }),
+        ratings.data.instructors.length === 0 ? h('p', { class: 'notice', text: t('ev.noInstructors') }) : simpleTable(t('ev.instructors'),
+          [t('ev.instructor'), t('ev.instructorSessions'), { text: t('ev.count'), num: true }, { text: t('ev.average'), num: true }, t('ev.distribution')],
+          ratings.data.instructors.map((i) => h('tr', { 'data-instructor': i.instructor },
+            h('th', { scope: 'row', text: i.instructor }), h('td', { text: i.sessions.join(', ') }),
+            h('td', { class: 'num', text: number(i.count) }), h('td', { class: 'num', text: decimal(i.average) }),
+            h('td', {}, i.count ? ratingBars(i.instructor, instructorDistribution(i.instructor)) : '—'))), 'ev-table')),
+    ];
+  }
+
+  function gainSection(cycle, results) {
+    if (!results.ok) return h('p', { class: 'notice bad', role: 'alert', text: results.message });
+    const { cohort, people } = results.data;
+    const id = encodeURIComponent(cycle.cycleId);
+    const signed = (n) => (n === null || n === undefined ? '—' : (n > 0 ? '+' : '') + decimal(n));
+    return h('section', { 'aria-labelledby': 'ev-gain' },
+      h('h3', { id: 'ev-gain', text: t('ev.gain') }),
+      h('dl', { class: 'facts', id: 'ev-cohort' },
+        fact(t('ev.withBoth'), number(cohort.withBoth)),
+        fact(t('ev.avgPre'), decimal(cohort.averagePre)),
+        fact(t('ev.avgPost'), decimal(cohort.averagePost)),
+        fact(t('ev.avgGain'), signed(cohort.averageGain))),
+      h('p', {}, downloadLink(`cycles/${id}/evaluation/results?format=csv`, `nilai-${cycle.cycleId}.csv`, t('ev.export'), { class: 'button secondary', id: 'ev-export' })),
+      people.length === 0 ? h('p', { class: 'notice', text: t('ev.noResults') }) : simpleTable(t('ev.gain'),
+        [t('ev.person'), { text: t('ev.pre'), num: true }, { text: t('ev.post'), num: true }, { text: t('ev.gainPoints'), num: true }],
+        people.map((p) => h('tr', { 'data-participant': p.participantId },
+          h('th', { scope: 'row' }, p.name || '—', p.registrationNumber ? h('small', { text: p.registrationNumber }) : null),
+          h('td', { class: 'num', text: decimal(p.pre) }), h('td', { class: 'num', text: decimal(p.post) }), h('td', { class: 'num', text: signed(p.gain) }))), 'ev-people'));
+  }
+
+  /** Five bars (scores 1–5) with their counts, drawn with DOM calls; the label says the same in words. */
+  function ratingBars(title, counts) {
+    const W = 200, H = 84, B = 18, T = 16, bar = 28, gap = 10;
+    const max = Math.max(1, ...counts);
+    const y = (v) => H - B - (v * (H - T - B)) / max;
+    const words = counts.map((n, i) => t('ev.score', { score: i + 1, n })).join(', ');
+    return svg('svg', { class: 'chart rating-bars', viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': t('ev.distributionOf', { title, list: words }) },
+      counts.map((n, i) => {
+        const x = 4 + i * (bar + gap);
+        return [svg('rect', { class: 'bar', x, y: y(n), width: bar, height: H - B - y(n), 'data-score': i + 1 }),
+          svg('text', { x: x + bar / 2, y: y(n) - 3, 'text-anchor': 'middle', text: String(n) }),
+          svg('text', { x: x + bar / 2, y: H - 4, 'text-anchor': 'middle', text: String(i + 1) })];
+      }),
+      svg('line', { class: 'axis', x1: 0, x2: W, y1: H - B, y2: H - B }));
+  }
+
+  // ---- #22 records: a person's JP per year by NIP (administrators), and per cycle the SIASN CSV and certificate ZIP
+
+  async function renderRecords(query, stillHere) {
+    const nip = (query.get('nip') || '').replace(/\s+/g, '');
+    const box = input('text', { id: 'rec-nip', value: nip, autocomplete: 'off', inputmode: 'numeric', spellcheck: 'false', 'aria-describedby': 'rec-nip-hint' });
+    const form = h('form', { class: 'filters search-row', role: 'search', 'aria-label': t('rec.search'), onsubmit: (e) => {
+      e.preventDefault();
+      const value = box.value.replace(/\s+/g, '');
+      navigate(value ? `#/records?nip=${encodeURIComponent(value)}` : '#/records');
+    } },
+    h('div', { class: 'field' }, h('label', { for: 'rec-nip', text: t('rec.nip') }), h('span', { class: 'hint', id: 'rec-nip-hint', text: t('rec.nipHint') }), box),
+    h('button', { type: 'submit', text: t('rec.find') }));
+    let body = null;
+    if (nip) {
+      const r = await api(`records/people/${encodeURIComponent(nip)}`);
+      body = r.ok ? personRecord(r.data) : h('p', { class: 'notice bad', role: 'alert', id: 'rec-error', text: r.message });
+    }
+
+    show(stillHere, t('rec.title'), h('h1', { text: t('rec.title') }), h('p', { class: 'lead', text: t('rec.lead') }), form, body);
+  }
+
+  function personRecord(person) {
+    if (person.entries.length === 0) return h('p', { class: 'notice', id: 'rec-none', text: t('rec.none', { nip: person.nip }) });
+    return h('section', { 'aria-labelledby': 'rec-person' },
+      h('h2', { id: 'rec-person', text: person.fullName ? `${person.fullName} (NIP ${person.nip})` : 'NIP ' + person.nip }),
+      simpleTable(t('rec.years'),
+        [t('rec.year'), { text: t('rec.jp'), num: true }, { text: t('rec.required'), num: true }, t('rec.met')],
+        person.years.map((y) => h('tr', { 'data-year': y.year },
+          h('th', { scope: 'row', text: y.year }), h('td', { class: 'num', text: number(y.jp) }), h('td', { class: 'num', text: number(y.required) }),
+          h('td', {}, h('span', { class: y.met ? 'badge st-Confirmed' : 'badge st-Waitlisted', text: y.met ? t('rec.metYes') : t('rec.metNo', { n: number(y.required - y.jp) }) })))), 'rec-years'),
+      simpleTable(t('rec.entries'),
+        [t('rec.training'), t('rec.dates'), { text: t('rec.jp'), num: true }, t('rec.certificate')],
+        person.entries.map((e) => h('tr', {},
+          h('th', { scope: 'row' }, e.trainingTitle, e.institution ? h('small', { text: e.institution }) : null),
+          h('td', { text: e.startDate === e.endDate ? e.startDate : `${e.startDate} – ${e.endDate}` }),
+          h('td', { class: 'num', text: number(e.jp) }),
+          h('td', {}, e.certificateNumber || '—', e.counts === false ? h('small', { text: t('rec.notCounted', { status: e.status }) }) : null))), 'rec-entries'));
+  }
+
+  function cycleRecordsView(cycle) {
+    const id = encodeURIComponent(cycle.cycleId);
+    return [
+      h('h2', { text: t('rec.cycleTitle') }),
+      h('p', { text: t('rec.cycleLead') }),
+      h('ul', { class: 'downloads' },
+        h('li', {}, downloadLink(`cycles/${id}/siasn.csv`, `siasn-${cycle.cycleId}.csv`, t('rec.siasn'), { id: 'rec-siasn' }), ' ', h('small', { text: t('rec.siasnHint') })),
+        // The ZIP is streamed by the server: a plain link, so the browser writes it to disk as it comes.
+        h('li', {}, h('a', { href: new URL(`cycles/${id}/certificates.zip`, API).href, download: `sertifikat-${cycle.cycleId}.zip`, id: 'rec-zip', text: t('rec.zip') }), ' ', h('small', { text: t('rec.zipHint') }))),
+    ];
   }
 
   // ---------------------------------------------------------------- start
