@@ -48,7 +48,7 @@ public sealed class AbsenceFunctions(
     }
 
     [Function(nameof(ListAbsenceRequests))]
-    [Requires(Permission.ViewParticipants, AccessScope.Cycle)]
+    [Requires(Permission.RunCycle, AccessScope.Cycle)]
     public async Task<IActionResult> ListAbsenceRequests(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "cycles/{cycleId}/absence-requests")] HttpRequest request,
         string cycleId)
