@@ -5,7 +5,6 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
-using TrainingCycles.Certificates;
 using TrainingCycles.Cycles;
 using TrainingCycles.Identity;
 using TrainingCycles.Infrastructure;
@@ -68,7 +67,7 @@ public sealed class CompletionFunctions(CycleStore cycles, ParticipantStore part
             }
 
             await audit.WriteAsync(cycleId, actor, "completion.override-removed", participantId, cancellationToken: ct);
-            changeKey = CertificateFollowUpOrchestration.ChangeKey("override-removed", participantId, time.GetUtcNow().ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture));
+            changeKey = CompletionFollowUp.ChangeKey("override-removed", participantId, time.GetUtcNow().ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture));
         }
         else
         {
@@ -80,7 +79,7 @@ public sealed class CompletionFunctions(CycleStore cycles, ParticipantStore part
 
             await store.SetOverrideAsync(cycleId, participantId, outcome!, reason, actor.Name, time.GetUtcNow(), ct);
             await audit.WriteAsync(cycleId, actor, "completion.override", participantId, outcome + "\n" + reason, ct);
-            changeKey = CertificateFollowUpOrchestration.ChangeKey("override", participantId, outcome!, reason);
+            changeKey = CompletionFollowUp.ChangeKey("override", participantId, outcome!, reason);
         }
 
         return await AfterChangeAsync(request, durable, cycleId, [participantId], changeKey, new Dictionary<string, object?> { ["cycleId"] = cycleId, ["participantId"] = participantId });
@@ -154,7 +153,7 @@ public sealed class CompletionFunctions(CycleStore cycles, ParticipantStore part
         var actor = AuditActors.Of(request);
         await store.SaveScoresAsync(cycleId, scores, actor.Name, time.GetUtcNow(), ct);
         await audit.WriteAsync(cycleId, actor, "completion.scores-imported", details: scores.Count.ToString(CultureInfo.InvariantCulture), cancellationToken: ct);
-        var changeKey = CertificateFollowUpOrchestration.ChangeKey(["scores", .. scores.Select(s => s.ParticipantId + "=" + s.Score.ToString(CultureInfo.InvariantCulture)).Order(StringComparer.Ordinal)]);
+        var changeKey = CompletionFollowUp.ChangeKey(["scores", .. scores.Select(s => s.ParticipantId + "=" + s.Score.ToString(CultureInfo.InvariantCulture)).Order(StringComparer.Ordinal)]);
         return await AfterChangeAsync(request, durable, cycleId, [.. scores.Select(s => s.ParticipantId)], changeKey, new Dictionary<string, object?> { ["cycleId"] = cycleId, ["imported"] = scores.Count });
     }
 
