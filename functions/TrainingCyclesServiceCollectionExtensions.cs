@@ -68,6 +68,10 @@ public static class TrainingCyclesServiceCollectionExtensions
         services.AddSingleton<SelfCheckIn>();
         services.AddSingleton<PresenceDesk>();
         services.AddSingleton<RosterMarking>();
+        services.AddSingleton<AbsenceStore>(); // #20 excused absence and the roster lock
+        services.AddSingleton<AbsenceService>();
+        services.AddSingleton<RosterLock>();
+        services.AddSingleton<AbsenceMail>();
         services.AddSingleton<CompletionStore>();
         // Post-test scores for the completion rule: the imported CSV first, then the evaluation's own tests, which win
         // for the same person (registered later). The adapter lives here because Evaluation and Attendance are peers.

@@ -34,6 +34,9 @@ public sealed class CompletionFollowUp(CompletionEvaluation evaluation, ILogger<
     /// <summary>The occurrence the workflow's certificate wave uses; a person mailed by either is never mailed twice.</summary>
     public const string CertificateOccurrence = "initial";
 
+    /// <summary>A follow-up's change key (a hash of what was asked; no personal data).</summary>
+    public static string ChangeKey(params string[] parts) => CertificateFollowUpOrchestration.ChangeKey(parts);
+
     /// <summary>The rule again for these people (bounded by the request): the same run as the workflow's (<see cref="CompletionEvaluation"/>).</summary>
     public Task<IReadOnlyList<EligibilityOutcome>> ReevaluateAsync(CycleRecord cycle, IReadOnlyCollection<string> participantIds, CancellationToken cancellationToken) =>
         evaluation.EvaluateAsync(cycle, participantIds, cancellationToken);
@@ -44,11 +47,11 @@ public sealed class CompletionFollowUp(CompletionEvaluation evaluation, ILogger<
     /// follow-up's instance id comes from the change, so the same request sent again does not start a second one.
     /// Null when the workflow engine cannot be reached: the caller says so (<see cref="NotScheduled"/>).
     /// </summary>
-    public async Task<string?> ScheduleCertificatesAsync(CycleRecord cycle, string changeKey, DurableTaskClient durable, CancellationToken cancellationToken)
+    public async Task<string?> ScheduleCertificatesAsync(CycleRecord cycle, string changeKey, DurableTaskClient durable, CancellationToken cancellationToken, bool reevaluate = false)
     {
         try
         {
-            return await CertificateFollowUpOrchestration.ScheduleAsync(durable, cycle.CycleId, changeKey, logger, cancellationToken);
+            return await CertificateFollowUpOrchestration.ScheduleAsync(durable, cycle.CycleId, changeKey, logger, cancellationToken, reevaluate);
         }
         catch (Exception e) when (DependencyFailures.IsUnavailable(e))
         {
@@ -93,9 +96,6 @@ public sealed class CompletionFollowUp(CompletionEvaluation evaluation, ILogger<
         response["certificates"] = new { scheduled = followUpId is not null, followUpId };
         return followUpId is not null;
     }
-
-    /// <summary>The follow-up's instance key for a change (the same request again names the same follow-up).</summary>
-    public static string ChangeKey(params string[] parts) => CertificateFollowUpOrchestration.ChangeKey(parts);
 
     /// <summary>The marks are saved but the certificates are not scheduled: the same request again schedules them (it is idempotent).</summary>
     public static IActionResult NotScheduled(HttpRequest request)

@@ -5,7 +5,6 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
-using TrainingCycles.Certificates;
 using TrainingCycles.Cycles;
 using TrainingCycles.Identity;
 using TrainingCycles.Infrastructure;
@@ -20,8 +19,14 @@ public sealed record CompletionOverrideRequest(string? Outcome, string? Reason);
 /// reason (audited, shown in the person's explanation), and post-test scores imported as CSV until the evaluation
 /// capability supplies them. After the training both re-run the rule for the people they touch.
 /// </summary>
-public sealed class CompletionFunctions(CycleStore cycles, ParticipantStore participants, CompletionStore store, CompletionFollowUp followUp, AuditLog audit, TimeProvider time)
+public sealed class CompletionFunctions(CycleStore cycles, ParticipantStore participants, CompletionStore store, CompletionFollowUp followUp, AuditLog audit, TimeProvider time, AbsenceStore absences)
 {
+    /// <summary>A cancelled cycle, or a locked roster (#20: reopened by an administrator first), takes no override or score.</summary>
+    private async Task<IActionResult?> RefusedAsync(CycleRecord cycle, CancellationToken ct) =>
+        cycle.Phase == CyclePhase.Cancelled ? CycleFunctions.WrongPhase(cycle.Phase)
+        : await absences.IsLockedAsync(cycle.CycleId, ct) ? AbsenceService.RosterLocked.ToResult()
+        : null;
+
     public const int MaxReasonLength = 500;
     public const int MaxScoreRows = 20_000;
     public const int MaxScoreBytes = 2 * 1024 * 1024;
@@ -47,9 +52,9 @@ public sealed class CompletionFunctions(CycleStore cycles, ParticipantStore part
             return Http.NotFound(Missing.Participant);
         }
 
-        if (cycle.Phase == CyclePhase.Cancelled)
+        if (await RefusedAsync(cycle, ct) is { } blocked)
         {
-            return CycleFunctions.WrongPhase(cycle.Phase);
+            return blocked;
         }
 
         var actor = AuditActors.Of(request);
@@ -127,9 +132,9 @@ public sealed class CompletionFunctions(CycleStore cycles, ParticipantStore part
             return Http.NotFound(Missing.Cycle);
         }
 
-        if (cycle.Phase == CyclePhase.Cancelled)
+        if (await RefusedAsync(cycle, ct) is { } blocked)
         {
-            return CycleFunctions.WrongPhase(cycle.Phase);
+            return blocked;
         }
 
         var body = await Http.ReadBodyAsync(request, MaxScoreBytes, ct);

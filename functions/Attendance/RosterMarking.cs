@@ -20,7 +20,7 @@ public sealed record MarkingResult(Refusal? Refused, IReadOnlyList<ValidMark> Ma
 /// Bulk marking of one session from the organizer's roster (<see cref="RosterFunctions"/> is its trigger):
 /// all or nothing on the shape, idempotent, every actual change audited.
 /// </summary>
-public sealed class RosterMarking(ParticipantStore participants, AttendanceStore attendance, AppTables tables, AuditLog audit, TimeProvider time, ILogger<RosterMarking> logger)
+public sealed class RosterMarking(ParticipantStore participants, AttendanceStore attendance, AppTables tables, AuditLog audit, TimeProvider time, ILogger<RosterMarking> logger, AbsenceStore absences)
 {
     public async Task<MarkingResult> MarkAsync(string cycleId, string sessionId, MarkAttendanceRequest input, AuditActor actor, CancellationToken cancellationToken)
     {
@@ -39,6 +39,11 @@ public sealed class RosterMarking(ParticipantStore participants, AttendanceStore
         if (typed.Length > RosterFunctions.MaxMarkedByLength || typed.Any(char.IsControl))
         {
             return Refused(new Refusal(StatusCodes.Status422UnprocessableEntity, "invalid_marked_by", nameof(Texts.Error_Att_InvalidMarkedBy), [RosterFunctions.MaxMarkedByLength]));
+        }
+
+        if (await absences.IsLockedAsync(cycleId, cancellationToken))
+        {
+            return Refused(AbsenceService.RosterLocked); // #20: an administrator reopens it first
         }
 
         var people = (await participants.ListAsync(cycleId, cancellationToken)).ToDictionary(p => p.RowKey, StringComparer.Ordinal);

@@ -12,7 +12,8 @@ using TrainingCycles.Reminders;
 namespace TrainingCycles.Certificates;
 
 // Wire contracts (orchestration history): ids and counts only, never personal data.
-public sealed record CertificateFollowUpInput(string CycleId, string ChangeKey);
+/// <summary><paramref name="Reevaluate"/>: the rule first runs again for the whole cycle (#20, after a roster reopening).</summary>
+public sealed record CertificateFollowUpInput(string CycleId, string ChangeKey, bool Reevaluate = false);
 
 public sealed record CertificateFollowUpResult(int Issued, int Mailed, int AlreadyMailed);
 
@@ -29,6 +30,11 @@ public static class CertificateFollowUpOrchestration
     public static async Task<CertificateFollowUpResult> CertificateFollowUpOrchestrator([OrchestrationTrigger] TaskOrchestrationContext context, CertificateFollowUpInput input)
     {
         var log = context.CreateReplaySafeLogger(nameof(CertificateFollowUpOrchestrator));
+        if (input.Reevaluate)
+        {
+            await context.CallActivityAsync<int>(nameof(RosterLock.ReevaluateCompletion), input.CycleId, RetryPolicies.Storage); // #20: after a roster reopening
+        }
+
         var issued = await context.CallActivityAsync<StepResult>(nameof(CertificateActivities.IssueCertificates), input.CycleId, RetryPolicies.Storage);
         await context.CallActivityAsync<StepResult>(nameof(Letters.LetterFunctions.IssueLetters), input.CycleId, RetryPolicies.Storage); // #20: letters follow the same corrections
         var wave = await context.CallActivityAsync<MailWaveResult>(nameof(MailWaveActivity.SendMailWave),
@@ -52,10 +58,10 @@ public static class CertificateFollowUpOrchestration
     }
 
     /// <summary>Starts the follow-up unless it already exists; returns its instance id.</summary>
-    public static async Task<string> ScheduleAsync(DurableTaskClient durable, string cycleId, string changeKey, ILogger logger, CancellationToken cancellationToken)
+    public static async Task<string> ScheduleAsync(DurableTaskClient durable, string cycleId, string changeKey, ILogger logger, CancellationToken cancellationToken, bool reevaluate = false)
     {
         var instanceId = InstanceId(cycleId, changeKey);
-        var started = await DurableStarts.StartOnceAsync(durable, nameof(CertificateFollowUpOrchestrator), new CertificateFollowUpInput(cycleId, changeKey), instanceId, cancellationToken);
+        var started = await DurableStarts.StartOnceAsync(durable, nameof(CertificateFollowUpOrchestrator), new CertificateFollowUpInput(cycleId, changeKey, reevaluate), instanceId, cancellationToken);
         logger.LogInformation("Certificate follow-up {InstanceId} for cycle {CycleId} {Outcome}", instanceId, cycleId, started ? "scheduled" : "already scheduled");
         return instanceId;
     }

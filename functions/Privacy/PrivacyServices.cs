@@ -20,6 +20,7 @@ public static class PrivacyServices
         services.AddSingleton<IPersonalDataHolder, CompletionHolder>();
         services.AddSingleton<IPersonalDataHolder, NominationHolder>();
         services.AddSingleton<IPersonalDataHolder, LedgerHolder>();
+        services.AddSingleton<IPersonalDataHolder, AbsenceHolder>(); // #20
         services.AddSingleton<PersonalDataRegistry>();
         services.AddSingleton<ErasureStore>();
         return services;

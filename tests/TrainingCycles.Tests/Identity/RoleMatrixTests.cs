@@ -131,6 +131,13 @@ public sealed class RoleMatrixTests(RoleWorld fixture, ITestOutputHelper output)
         ["DownloadLetter"] = ([A, O], On.Cycle),
         ["AttendanceSheets"] = ([A, O], On.Cycle),
 
+        // #20 excused absence and the locked roster: reopening is the administrator's
+        ["ListAbsenceRequests"] = ([A, O], On.Cycle),
+        ["DecideAbsenceRequest"] = ([A, O], On.Cycle),
+        ["DownloadAbsenceEvidence"] = ([A, O], On.Cycle),
+        ["LockRoster"] = ([A, O], On.Cycle),
+        ["ReopenRoster"] = ([A], On.Cycle),
+
         // #23 privacy
         ["ExportPersonalData"] = ([A, O], On.Cycle),
         ["ErasePersonalData"] = ([A, O], On.Cycle),
@@ -160,6 +167,7 @@ public sealed class RoleMatrixTests(RoleWorld fixture, ITestOutputHelper output)
         "ShowMyData", "WithdrawConsent" /* #23: the participant's manage link is the proof */,
         "TakeTest", "RateSession" /* #21: the participant's personal link is the proof */,
         "VerifyLetter" /* #20: public letter verification, like VerifyCertificate */,
+        "AbsenceRequestPage" /* #20: the participant's personal link is the proof */,
         // #22: a person's own record, behind a link mailed to the address on record
         "ShowRecordsRequest", "RequestRecordsLink", "ShowRecordsHistory"];
 

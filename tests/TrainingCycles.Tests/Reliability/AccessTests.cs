@@ -145,7 +145,7 @@ public sealed partial class AccessTests(AccessWorld fixture, ITestOutputHelper o
             // Email sign-in: the form, the link page (GET shows a button, POST redeems once), who is signed in, sign-out.
             "ShowSignInForm", "RequestSignInLink", "ShowSignInLink", "RedeemSignInLink", "SignInSession", "SignOut",
             // The participant's own pages behind their personal link: tests and ratings (#21), their data and consent (#23).
-            "TakeTest", "RateSession", "ShowMyData", "WithdrawConsent",
+            "TakeTest", "RateSession", "ShowMyData", "WithdrawConsent", "AbsenceRequestPage",
             // Public verification of a letter of participation, like a certificate's (#20).
             "VerifyLetter",
             // A person's own record: the request form, the mailed link's request, the history behind the link (#22).
