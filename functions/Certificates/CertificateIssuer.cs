@@ -248,7 +248,7 @@ public sealed partial class CertificateIssuer(
             Identity: Identity(certificate, p, language, DateOnly.FromDateTime(issuedAt.UtcDateTime)),
             Qualification: Text.Get(language, Qualification(cycle.Definition, p)),
             Institution: FirstNonBlank(cycle.Definition.Records?.Institution, cycle.Definition.OrganizerName),
-            Subjects: [.. cycle.Schedule.Sessions.Select(s => new CertificateSubject(s.Title, s.Instructor, s.Jp))]);
+            Subjects: [.. cycle.Schedule.Sessions.Select(s => new CertificateSubject(s.Title, s.Instructor, cycle.Schedule.TotalJp > 0 ? s.Jp : null))]);
     }
 
     /// <summary>

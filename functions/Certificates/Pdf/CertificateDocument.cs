@@ -46,8 +46,11 @@ public sealed record CertificateDocument(
 /// <summary>One identity row: the label as printed ("Tempat, tanggal lahir") and its value.</summary>
 public sealed record CertificateField(string Label, string Value);
 
-/// <summary>One row of the subjects page: the session's title, its instructor (blank: none) and its JP.</summary>
-public sealed record CertificateSubject(string Title, string? Instructor, int Jp);
+/// <summary>
+/// One row of the subjects page: the session's title, its instructor (blank: none) and its JP. Null JP prints "–";
+/// when no row has JP the total row prints <see cref="CertificateDocument.TrainingHours"/>.
+/// </summary>
+public sealed record CertificateSubject(string Title, string? Instructor, int? Jp);
 
 /// <summary>Per-cycle look of the certificate.</summary>
 /// <param name="AccentColor">#RRGGBB for the frame and heading; anything else falls back to the default.</param>

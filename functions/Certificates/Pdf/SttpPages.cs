@@ -85,16 +85,19 @@ internal static class SttpPages
     /// <summary>"Label : value" rows, the table centred on the page; returns its bottom.</summary>
     private static double DrawIdentity(XGraphics gfx, List<IdentityRow> rows, XBrush ink, double top)
     {
+        // The table is as wide as its longest label and value (at most the fixed columns), centred under the name.
         const double colon = 14;
-        var left = CertificateLayout.CenterX - ((CertificateLayout.IdentityLabelWidth + colon + CertificateLayout.IdentityValueWidth) / 2);
-        var valueX = left + CertificateLayout.IdentityLabelWidth + colon;
+        var labelWidth = rows.Max(r => r.Label.Font is { } f ? gfx.MeasureString(r.Label.Lines[0], f).Width : 0) + 6;
+        var valueWidth = rows.Max(r => r.Value.Font is { } f ? r.Value.Lines.Max(l => gfx.MeasureString(l, f).Width) : 0);
+        var left = CertificateLayout.CenterX - ((labelWidth + colon + valueWidth) / 2);
+        var valueX = left + labelWidth + colon;
         var y = top;
         foreach (var row in rows)
         {
             if (row.Label.Font is { } labelFont)
             {
                 gfx.DrawString(row.Label.Lines[0], labelFont, ink, left, y + row.Label.Ascent);
-                gfx.DrawString(":", labelFont, ink, left + CertificateLayout.IdentityLabelWidth + 3, y + row.Label.Ascent);
+                gfx.DrawString(":", labelFont, ink, left + labelWidth + 3, y + row.Label.Ascent);
             }
 
             DrawLeft(gfx, row.Value, ink, valueX, y);
@@ -133,7 +136,7 @@ internal static class SttpPages
             while (index < subjects.Count)
             {
                 var s = subjects[index];
-                var cells = Cells(gfx, [(++number).ToString(CultureInfo.InvariantCulture), s.Title, s.Instructor ?? "", s.Jp.ToString(CultureInfo.InvariantCulture)], XFontStyleEx.Regular);
+                var cells = Cells(gfx, [(++number).ToString(CultureInfo.InvariantCulture), s.Title, s.Instructor ?? "", s.Jp?.ToString(CultureInfo.InvariantCulture) ?? "–"], XFontStyleEx.Regular);
                 if (y + RowHeight(cells) > CertificateLayout.SubjectsBottom - 20)
                 {
                     number--;
@@ -146,7 +149,8 @@ internal static class SttpPages
 
             if (index == subjects.Count)
             {
-                var total = subjects.Sum(x => x.Jp).ToString(CultureInfo.InvariantCulture);
+                var jp = subjects.Any(x => x.Jp is not null) ? subjects.Sum(x => x.Jp ?? 0) : doc.TrainingHours;
+                var total = jp > 0 ? jp.ToString(CultureInfo.InvariantCulture) : "–";
                 DrawRow(gfx, ["", words.Total, "", total], XFontStyleEx.Bold, left, y, rule);
                 break;
             }

@@ -233,6 +233,10 @@ public sealed partial class SttpCertificateTests(ITestOutputHelper output)
         var back = Squash(pdf.GetPage(2).Text);
         Assert.All(cycle.Schedule.Sessions, s => Assert.Contains(Squash(s.Title), back, StringComparison.Ordinal));
         Assert.Contains(Squash(issued.Number), back, StringComparison.Ordinal);
+        // The sessions carry no JP here: each row shows "–" and the total is the certificate's 40 hours, as on the front.
+        Assert.Contains("Jumlah40", back, StringComparison.Ordinal);
+        Assert.Contains("–", back, StringComparison.Ordinal);
+        Assert.Contains(Squash("selama 40 Jam Pelajaran (JP)"), front, StringComparison.Ordinal);
     }
 
     [Fact]
