@@ -244,8 +244,59 @@ public sealed partial class CertificateIssuer(
             Language: language,
             Template: new CertificateTemplate(AccentColor: certificate.AccentColor ?? CertificateTemplate.DefaultAccentColor, Heading: certificate.Heading, LogoPng: logo),
             SigningPlace: SigningPlace(cycle.Definition),
-            SigningDate: Formatting.Date(issuedAt, cycle.Schedule.TimeZone, language));
+            SigningDate: Formatting.Date(issuedAt, cycle.Schedule.TimeZone, language),
+            Identity: Identity(certificate, p, language, DateOnly.FromDateTime(issuedAt.UtcDateTime)),
+            Qualification: Text.Get(language, Qualification(cycle.Definition, p)),
+            Institution: FirstNonBlank(cycle.Definition.Records?.Institution, cycle.Definition.OrganizerName),
+            Subjects: [.. cycle.Schedule.Sessions.Select(s => new CertificateSubject(s.Title, s.Instructor, cycle.Schedule.TotalJp > 0 ? s.Jp : null))]);
     }
+
+    /// <summary>
+    /// #22: the identity rows in the order of <see cref="CertificateSettings.FieldsToPrint"/>. Place and date of birth
+    /// read "Palangka Raya, 12 Maret 1985"; without a recorded date of birth, the one the NIP encodes.
+    /// </summary>
+    public static IReadOnlyList<CertificateField> Identity(CertificateSettings certificate, ParticipantEntity p, string language, DateOnly today)
+    {
+        var rows = new List<CertificateField>(5);
+        foreach (var field in certificate.FieldsToPrint)
+        {
+            var (label, value) = field switch
+            {
+                "nip" => (nameof(Texts.Cert_Sttp_Nip), p.Nip),
+                "birth" => (nameof(Texts.Cert_Sttp_Birth), Birth(p, language, today)),
+                "rank" => (nameof(Texts.Cert_Sttp_Rank), p.Rank),
+                "position" => (nameof(Texts.Cert_Sttp_Position), p.Position),
+                "agency" => (nameof(Texts.Cert_Sttp_Agency), p.Agency),
+                _ => ("", null),
+            };
+            if (!string.IsNullOrWhiteSpace(value))
+            {
+                rows.Add(new CertificateField(Text.Get(language, label), value.Trim()));
+            }
+        }
+
+        return rows;
+    }
+
+    private static string? Birth(ParticipantEntity p, string language, DateOnly today)
+    {
+        DateOnly? born = DateOnly.TryParseExact(p.BirthDate, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d) ? d
+            : Nip.Validate(p.Nip, today) is { IsValid: true, BirthDate: { } fromNip } ? fromNip : null;
+        var date = born?.ToString("d MMMM yyyy", Formatting.Culture(language));
+        var place = string.IsNullOrWhiteSpace(p.BirthPlace) ? null : p.BirthPlace.Trim();
+        return place is null ? date : date is null ? place : $"{place}, {date}";
+    }
+
+    /// <summary>
+    /// #22: "LULUS" when the certificate was earned against a post-test score (a rule that can be failed), else
+    /// "TELAH MENGIKUTI" (attendance alone, or an organizer's decision without a test).
+    /// </summary>
+    public static string Qualification(CycleDefinition definition, ParticipantEntity p) =>
+        p.CompletionOutcome == Attendance.CompletionOutcome.Certificate && definition.Completion?.MinimumPostTestScore is not null
+            ? nameof(Texts.Cert_Sttp_Passed)
+            : nameof(Texts.Cert_Sttp_Attended);
+
+    private static string? FirstNonBlank(params string?[] values) => values.FirstOrDefault(v => !string.IsNullOrWhiteSpace(v))?.Trim();
 
     /// <summary>
     /// #20: the JP printed: the person's counted JP when the rule says so (<see cref="CompletionRule.CertificateShowsEarnedJp"/>),

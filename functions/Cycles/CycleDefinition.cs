@@ -142,6 +142,19 @@ public sealed record CertificateSettings
     /// <summary>Optional look: accent colour as #RRGGBB and the heading wording.</summary>
     public string? AccentColor { get; init; }
     public string? Heading { get; init; }
+
+    /// <summary>
+    /// #22: the identity rows the certificate prints under the name, in this order, from <see cref="PrintableFields"/>;
+    /// null prints all of them. An empty list prints the name alone.
+    /// </summary>
+    public IReadOnlyList<string>? PrintedFields { get; init; }
+
+    /// <summary>#22: the identity fields a certificate can print (the name always prints).</summary>
+    public static readonly IReadOnlyList<string> PrintableFields = ["nip", "birth", "rank", "position", "agency"];
+
+    /// <summary>The fields printed: <see cref="PrintedFields"/> when given, else all of <see cref="PrintableFields"/>.</summary>
+    [JsonIgnore]
+    public IReadOnlyList<string> FieldsToPrint => PrintedFields ?? PrintableFields;
 }
 
 public sealed record CheckInSettings

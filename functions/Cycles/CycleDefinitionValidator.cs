@@ -204,6 +204,12 @@ public static partial class CycleDefinitionValidator
             CheckText(certificate.SigningPlace, "certificate.signingPlace", nameof(Texts.Field_Cycle_Label_SigningPlace), 100, errors);
         }
 
+        if (certificate.PrintedFields is { } printed
+            && (printed.Any(f => !CertificateSettings.PrintableFields.Contains(f, StringComparer.Ordinal)) || printed.Distinct(StringComparer.Ordinal).Count() != printed.Count))
+        {
+            errors.Add(new("certificate.printedFields", Text.Both(nameof(Texts.Field_Cycle_Cert_PrintedFields), string.Join(", ", CertificateSettings.PrintableFields))));
+        }
+
         if (certificate.AccentColor is { } color && !HexColor().IsMatch(color))
         {
             errors.Add(new("certificate.accentColor", Text.Both(nameof(Texts.Field_Cycle_AccentColor))));

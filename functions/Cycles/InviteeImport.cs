@@ -21,6 +21,12 @@ public sealed record InviteeRow(int Line, string Email, string? FullName, string
     public string? Position { get; init; }
 
     public string? Rank { get; init; }
+
+    /// <summary>#22: printed on the certificate; see <see cref="BirthDetails"/>.</summary>
+    public string? BirthPlace { get; init; }
+
+    /// <summary>#22: <c>yyyy-MM-dd</c>.</summary>
+    public string? BirthDate { get; init; }
 }
 
 /// <param name="Name">The row's name (or email) so a person finds the row; <param name="Value">the refused value as written.</param></param>
@@ -56,6 +62,8 @@ public static class InviteeImport
         ("regency", ["kabupaten/kota", "regency", "kabupaten", "kota", "kab/kota", "region", "regency/city", "wilayah"]),
         ("position", ["jabatan", "position"]),
         ("rank", ["pangkat/golongan", "rank", "pangkat", "golongan", "grade", "rank/grade"]),
+        ("birthPlace", ["tempat lahir", "birthPlace", "birth place", "tempat_lahir"]),
+        ("birthDate", ["tanggal lahir", "birthDate", "birth date", "tgl lahir", "tanggal_lahir"]),
         ("language", ["bahasa", "language", "lang"]),
     ];
 
@@ -295,6 +303,12 @@ public static class InviteeImport
             }
         }
 
+        var birth = BirthDetails.Check(field("birthPlace"), field("birthDate"), normalizedNip, today);
+        foreach (var (column, message) in birth.Errors)
+        {
+            Error(column, message, field(column));
+        }
+
         var lang = language?.Trim().ToLowerInvariant() switch
         {
             null or "" or "id" or "indonesia" or "bahasa indonesia" => "id",
@@ -315,6 +329,8 @@ public static class InviteeImport
                 Regency = regency,
                 Position = Plain(position),
                 Rank = Plain(rank),
+                BirthPlace = Plain(birth.Place),
+                BirthDate = birth.Date,
             });
         }
     }

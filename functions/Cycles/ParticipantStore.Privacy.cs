@@ -41,6 +41,8 @@ public sealed partial class ParticipantStore
             p.Agency = null;
             p.Position = null;
             p.Rank = null;
+            p.BirthPlace = null;
+            p.BirthDate = null;
             p.EligibilityExplanation = null;
             p.TokenVersion++;
             p.UpdatedAt = now;

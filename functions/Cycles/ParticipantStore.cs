@@ -72,6 +72,8 @@ public sealed partial class ParticipantStore(AppTables tables, AuditLog audit, T
                         Regency = row.Regency,
                         Position = row.Position,
                         Rank = row.Rank,
+                        BirthPlace = row.BirthPlace,
+                        BirthDate = row.BirthDate,
                         Language = row.Language,
                         Status = ParticipantStatus.Invited,
                         Invited = true,

@@ -17,6 +17,10 @@ public sealed record RegistrationForm
     public string Regency { get; init; } = "";
     public string Position { get; init; } = "";
     public string Rank { get; init; } = "";
+
+    /// <summary>#22: optional, printed on the certificate (<see cref="BirthDetails"/>).</summary>
+    public string BirthPlace { get; init; } = "";
+    public string BirthDate { get; init; } = "";
     public bool Consent { get; init; }
     public string Language { get; init; } = "id";
 
@@ -33,6 +37,8 @@ public sealed record RegistrationForm
         Regency = Get(form, "regency"),
         Position = Get(form, "position"),
         Rank = Get(form, "rank"),
+        BirthPlace = Get(form, "birthPlace"),
+        BirthDate = Get(form, "birthDate"),
         Consent = form["consent"].Any(v => v is "yes" or "on" or "true"),
         Language = Get(form, "language") == "en" ? "en" : "id",
     };
@@ -48,6 +54,8 @@ public sealed record RegistrationForm
         Regency = p.Regency ?? "",
         Position = p.Position ?? "",
         Rank = p.Rank ?? "",
+        BirthPlace = p.BirthPlace ?? "",
+        BirthDate = p.BirthDate ?? "",
         Consent = p.ConsentAt is not null,
         Language = p.Language,
     };
@@ -60,7 +68,7 @@ public sealed record RegistrationForm
 }
 
 /// <summary>A checked form: normalised values, or errors keyed by field name, in both languages.</summary>
-public sealed record ValidatedRegistration(string FullName, string Nip, string Email, string Phone, string Agency, string AgencyLevel, string? Regency, string Position, string? Rank, string Language);
+public sealed record ValidatedRegistration(string FullName, string Nip, string Email, string Phone, string Agency, string AgencyLevel, string? Regency, string Position, string? Rank, string Language, string? BirthPlace = null, string? BirthDate = null);
 
 public static class RegistrationValidator
 {
@@ -132,6 +140,9 @@ public static class RegistrationValidator
             errors.Add(FieldError.Of("rank", nameof(Texts.Field_Rank_TooLong)));
         }
 
+        var birth = BirthDetails.Check(form.BirthPlace, form.BirthDate, nip.IsValid ? nip.Normalized : null, today);
+        errors.AddRange(birth.Errors.Select(e => new FieldError(e.Field, e.Message)));
+
         if (!form.Consent)
         {
             errors.Add(FieldError.Of("consent", nameof(Texts.Field_Consent_Required)));
@@ -143,7 +154,7 @@ public static class RegistrationValidator
         }
 
         return (new ValidatedRegistration(name, nip.Normalized!, email, phone.E164!, form.Agency.Trim(), form.AgencyLevel, regency, form.Position.Trim(),
-            string.IsNullOrWhiteSpace(form.Rank) ? null : form.Rank.Trim(), form.Language), errors);
+            string.IsNullOrWhiteSpace(form.Rank) ? null : form.Rank.Trim(), form.Language, birth.Place, birth.Date), errors);
     }
 
     private static void Required(string value, string field, string requiredKey, int max, List<FieldError> errors)

@@ -20,6 +20,18 @@ internal static class CertificateLayout
     public const double BodyHeight = 283;
     public const double BodyWidth = 660;
 
+    // #22 STTP layout: the identity table needs the room; the header ends by 126 either way.
+    public const double SttpBodyTop = 132;
+    public const double SttpBodyHeight = 293;
+    public const double IdentityLabelWidth = 150;
+    public const double IdentityValueWidth = 400;
+    public const double IdentityBudget = 84;
+
+    // The subjects page: table columns (no., subject, instructor, JP) and the lowest a row may end.
+    public const double SubjectsTop = 52;
+    public const double SubjectsBottom = 545;
+    public static readonly double[] SubjectColumns = [34, 376, 200, 50];
+
     public const double QrCaptionWidth = 260;
     public const double SignatureSpace = 42;
 

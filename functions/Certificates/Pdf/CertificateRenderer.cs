@@ -6,14 +6,14 @@ using QRCoder;
 namespace TrainingCycles.Certificates.Pdf;
 
 /// <summary>
-/// Renders one certificate as a one-page A4 landscape PDF. Pure: no I/O besides the fonts embedded in this assembly,
+/// Renders one certificate as an A4 landscape PDF: one page, or (#22) with a page listing the subjects and their JP. Pure: no I/O besides the fonts embedded in this assembly,
 /// no logging, safe to call from many threads at once.
 /// </summary>
 public static class CertificateRenderer
 {
     private static readonly XColor DefaultAccent = XColor.FromArgb(0x1F, 0x4E, 0x79);
-    private static readonly XColor Ink = XColor.FromArgb(0x22, 0x22, 0x22);
-    private static readonly XColor Muted = XColor.FromArgb(0x55, 0x55, 0x55);
+    internal static readonly XColor Ink = XColor.FromArgb(0x22, 0x22, 0x22);
+    internal static readonly XColor Muted = XColor.FromArgb(0x55, 0x55, 0x55);
 
     public static byte[] Render(CertificateDocument doc)
     {
@@ -46,9 +46,22 @@ public static class CertificateRenderer
             DrawFrame(gfx, accent);
             DrawLogo(gfx, template.LogoPng);
             DrawHeader(gfx, doc, words, heading, accent);
-            DrawBody(gfx, doc, words, template);
+            if (doc.Identity is null)
+            {
+                DrawBody(gfx, doc, words, template);
+            }
+            else
+            {
+                SttpPages.DrawBody(gfx, doc, words, template);
+            }
+
             DrawQr(gfx, doc.VerificationUrl);
             DrawSignatory(gfx, doc);
+        }
+
+        if (doc.Subjects is { Count: > 0 })
+        {
+            SttpPages.DrawSubjects(pdf, doc, words, accent);
         }
 
         using var output = new MemoryStream();
@@ -56,7 +69,7 @@ public static class CertificateRenderer
         return output.ToArray();
     }
 
-    private static void DrawFrame(XGraphics gfx, XColor accent)
+    internal static void DrawFrame(XGraphics gfx, XColor accent)
     {
         const double outer = CertificateLayout.FrameInset;
         var (w, h) = (CertificateLayout.PageWidth, CertificateLayout.PageHeight);
@@ -127,14 +140,22 @@ public static class CertificateRenderer
     {
         const double width = CertificateLayout.HeaderWidth;
         var y = CertificateLayout.HeaderTop;
-        var title = TextFitter.Fit(gfx, heading, new TextSpec(XFontStyleEx.Bold, 40, 20, width, 1, 48));
+        // #22: with the institution above it, the heading and number give up height so the header still ends by 126.
+        var institution = TextFitter.Fit(gfx, doc.Institution, new TextSpec(XFontStyleEx.Bold, 13, 9, width, 1, 16));
+        var compact = institution.Lines.Count > 0;
+        if (compact)
+        {
+            y = DrawCentered(gfx, institution, new XSolidBrush(Ink), CertificateLayout.CenterX, y) + 2;
+        }
+
+        var title = TextFitter.Fit(gfx, heading, compact ? new TextSpec(XFontStyleEx.Bold, 36, 20, width, 1, 42) : new TextSpec(XFontStyleEx.Bold, 40, 20, width, 1, 48));
         y = DrawCentered(gfx, title, new XSolidBrush(accent), CertificateLayout.CenterX, y);
 
         var numberText = string.IsNullOrWhiteSpace(doc.CertificateNumber) ? null : $"{words.Number} {doc.CertificateNumber}";
-        var number = TextFitter.Fit(gfx, numberText, new TextSpec(XFontStyleEx.Regular, 12, 8, width, 2, 22));
+        var number = TextFitter.Fit(gfx, numberText, compact ? new TextSpec(XFontStyleEx.Regular, 12, 8, width, 1, 14) : new TextSpec(XFontStyleEx.Regular, 12, 8, width, 2, 22));
         y = DrawCentered(gfx, number, new XSolidBrush(Muted), CertificateLayout.CenterX, y + 2);
 
-        y = Math.Min(y + 8, CertificateLayout.BodyTop - 6);
+        y = Math.Min(y + 8, CertificateLayout.SttpBodyTop - 6);
         gfx.DrawLine(new XPen(accent, 1), CertificateLayout.CenterX - 90, y, CertificateLayout.CenterX + 90, y);
     }
 
@@ -217,7 +238,7 @@ public static class CertificateRenderer
     }
 
     /// <summary>Draws the lines centred on <paramref name="centerX"/> from <paramref name="top"/> down; returns the bottom.</summary>
-    private static double DrawCentered(XGraphics gfx, FittedText text, XBrush brush, double centerX, double top, bool underline = false)
+    internal static double DrawCentered(XGraphics gfx, FittedText text, XBrush brush, double centerX, double top, bool underline = false)
     {
         var y = top;
         if (text.Font is null)
@@ -254,5 +275,5 @@ public static class CertificateRenderer
         return DefaultAccent;
     }
 
-    private static string? FirstNonBlank(params string?[] values) => values.FirstOrDefault(v => !string.IsNullOrWhiteSpace(v));
+    internal static string? FirstNonBlank(params string?[] values) => values.FirstOrDefault(v => !string.IsNullOrWhiteSpace(v));
 }

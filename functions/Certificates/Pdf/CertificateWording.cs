@@ -13,7 +13,15 @@ internal sealed record CertificateWording(
     string On,
     string At,
     string Hours,
-    string Separator)
+    string Separator,
+    string Qualification,
+    string SubjectsHeading,
+    string Annex,
+    string ColumnNo,
+    string ColumnSubject,
+    string ColumnInstructor,
+    string ColumnJp,
+    string Total)
 {
     private static readonly CertificateWording Indonesian = From("id", separator: " ");
 
@@ -29,7 +37,15 @@ internal sealed record CertificateWording(
         On: Text.Get(lang, nameof(Texts.Cert_Pdf_On)),
         At: Text.Get(lang, nameof(Texts.Cert_Pdf_At)),
         Hours: Text.Get(lang, nameof(Texts.Cert_Pdf_Hours)),
-        Separator: separator);
+        Separator: separator,
+        Qualification: Text.Get(lang, nameof(Texts.Cert_Sttp_Qualification)),
+        SubjectsHeading: Text.Get(lang, nameof(Texts.Cert_Sttp_SubjectsHeading)),
+        Annex: Text.Get(lang, nameof(Texts.Cert_Sttp_Annex)),
+        ColumnNo: Text.Get(lang, nameof(Texts.Cert_Sttp_ColNo)),
+        ColumnSubject: Text.Get(lang, nameof(Texts.Cert_Sttp_ColSubject)),
+        ColumnInstructor: Text.Get(lang, nameof(Texts.Cert_Sttp_ColInstructor)),
+        ColumnJp: Text.Get(lang, nameof(Texts.Cert_Sttp_ColJp)),
+        Total: Text.Get(lang, nameof(Texts.Cert_Sttp_Total)));
 
     /// <summary>"en", "en-US", "EN" … are English; anything else is Bahasa Indonesia.</summary>
     public static CertificateWording For(string? language) =>

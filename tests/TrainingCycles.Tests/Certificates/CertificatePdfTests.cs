@@ -282,25 +282,25 @@ public sealed partial class CertificatePdfTests(ITestOutputHelper output)
         return TrainingCycles.Bench.CertificateBench.RenderFloor();
     }
 
-    private static string Squash(string text) => Whitespace().Replace(text, string.Empty);
+    internal static string Squash(string text) => Whitespace().Replace(text, string.Empty);
 
     [GeneratedRegex(@"\s+")]
     private static partial Regex Whitespace();
 
-    private static PdfRectangle QrAreaInPdfCoordinates(Page page)
+    internal static PdfRectangle QrAreaInPdfCoordinates(Page page)
     {
         // The layout works top-down from the top-left corner; PDF coordinates grow upwards from the bottom-left.
         var area = CertificateLayout.QrArea;
         return new PdfRectangle(area.Left, page.Height - area.Bottom, area.Right, page.Height - area.Top);
     }
 
-    private static bool Intersects(PdfRectangle a, PdfRectangle b) =>
+    internal static bool Intersects(PdfRectangle a, PdfRectangle b) =>
         a.Left < b.Right && b.Left < a.Right && a.Bottom < b.Top && b.Bottom < a.Top;
 
-    private static PdfRectangle Shrink(PdfRectangle r, double by) => new(r.Left + by, r.Bottom + by, r.Right - by, r.Top - by);
+    internal static PdfRectangle Shrink(PdfRectangle r, double by) => new(r.Left + by, r.Bottom + by, r.Right - by, r.Top - by);
 
     /// <summary>Boxes of the printed lines: letters on one baseline, split where a wide gap separates two blocks.</summary>
-    private static List<PdfRectangle> TextLines(IEnumerable<Letter> letters)
+    internal static List<PdfRectangle> TextLines(IEnumerable<Letter> letters)
     {
         var lines = new List<PdfRectangle>();
         foreach (var row in letters.GroupBy(l => Math.Round(l.StartBaseLine.Y, 1)))
@@ -329,7 +329,7 @@ public sealed partial class CertificatePdfTests(ITestOutputHelper output)
         return new PdfRectangle(list.Min(b => b.Left), list.Min(b => b.Bottom), list.Max(b => b.Right), list.Max(b => b.Top));
     }
 
-    private static string RequireTool(string name, string debianPackage)
+    internal static string RequireTool(string name, string debianPackage)
     {
         var found = (Environment.GetEnvironmentVariable("PATH") ?? string.Empty)
             .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
@@ -339,7 +339,7 @@ public sealed partial class CertificatePdfTests(ITestOutputHelper output)
             $"'{name}' is not installed; the QR check needs it. Install it with: apt-get install -y {debianPackage}");
     }
 
-    private static string Run(string tool, params string[] args)
+    internal static string Run(string tool, params string[] args)
     {
         var start = new ProcessStartInfo(tool) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in args)
