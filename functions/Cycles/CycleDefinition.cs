@@ -39,6 +39,9 @@ public sealed record CycleDefinition
 
     /// <summary>#21: tests, ratings and the evaluation gate; no gate when omitted.</summary>
     public EvaluationSettings? Evaluation { get; init; }
+
+    /// <summary>#23: the purpose and retention every form of this cycle shows; catalog defaults when omitted.</summary>
+    public PrivacySettings? Privacy { get; init; }
 }
 
 /// <summary>With <see cref="RequiredBeforeCertificate"/> a certificate is issued only once its holder has sent the

@@ -231,6 +231,17 @@ public static partial class CycleDefinitionValidator
             }
         }
 
+        if (definition.Privacy is { } privacy)
+        {
+            foreach (var (value, field) in new[] { (privacy.Purpose, "privacy.purpose"), (privacy.PurposeEn, "privacy.purposeEn"), (privacy.Retention, "privacy.retention"), (privacy.RetentionEn, "privacy.retentionEn") })
+            {
+                if (value is { Length: > PrivacySettings.MaxLength })
+                {
+                    errors.Add(new(field, Text.Both(nameof(Texts.Field_Cycle_PrivacyText), PrivacySettings.MaxLength)));
+                }
+            }
+        }
+
         var open = definition.OpenRegistration ?? new OpenRegistrationSettings();
         if (open.ConfirmWithinMinutes is < 1 or > 10_080)
         {

@@ -84,6 +84,9 @@ public sealed class ParticipantEntity : ITableEntity
     public long WaitlistSeq { get; set; }
     public DateTimeOffset? WithdrawnAt { get; set; }
     public DateTimeOffset? ConsentAt { get; set; }
+
+    /// <summary>#23: the version of the privacy notice consented to (<see cref="ConsentNotice.Version"/>) at <see cref="ConsentAt"/>.</summary>
+    public string? ConsentVersion { get; set; }
     public string? EmailStatus { get; set; }
     public DateTimeOffset? EmailStatusAt { get; set; }
     public bool? Eligible { get; set; }

@@ -6,7 +6,7 @@ using TrainingCycles.Infrastructure;
 namespace TrainingCycles.Cycles;
 
 /// <summary>A person's details as a registration form (or an organizer's correction) gives them.</summary>
-public sealed record RegistrantDetails(string FullName, string Nip, string Email, string Phone, string Agency, string AgencyLevel, string? Regency, string Position, string? Rank, string Language, string? BirthPlace = null, string? BirthDate = null);
+public sealed record RegistrantDetails(string FullName, string Nip, string Email, string Phone, string Agency, string AgencyLevel, string? Regency, string Position, string? Rank, string Language, string? BirthPlace = null, string? BirthDate = null, string? ConsentVersion = null);
 
 /// <summary>The completion rule's verdict for one participant, as recorded on the row.</summary>
 /// <summary>The completion rule's verdict; #20 adds the outcome (Certificate/Letter/None), the JP counted and the Indonesian explanation.</summary>
@@ -147,7 +147,17 @@ public sealed partial class ParticipantStore
         p.BirthPlace = details.BirthPlace;
         p.BirthDate = details.BirthDate;
         p.Language = details.Language;
-        p.ConsentAt ??= now;
+        if (details.ConsentVersion is { } version && p.ConsentVersion != version)
+        {
+            // Consent given (again) to the notice shown now: its version and time are stored together.
+            p.ConsentVersion = version;
+            p.ConsentAt = now;
+        }
+        else
+        {
+            p.ConsentAt ??= now;
+        }
+
         p.UpdatedAt = now;
         if (!string.IsNullOrEmpty(previousEmail) && !string.Equals(previousEmail, details.Email, StringComparison.Ordinal))
         {

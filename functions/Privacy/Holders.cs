@@ -88,6 +88,7 @@ public sealed class ParticipantRecordHolder(ParticipantStore participants, Cycle
                 ["registeredAt"] = HolderRows.Text(p.RegisteredAt),
                 ["registrationNumber"] = p.RegistrationNumber,
                 ["consentAt"] = HolderRows.Text(p.ConsentAt),
+                ["consentVersion"] = p.ConsentVersion,
                 ["withdrawnAt"] = HolderRows.Text(p.WithdrawnAt),
                 ["emailStatus"] = p.EmailStatus,
                 ["eligible"] = p.Eligible?.ToString(CultureInfo.InvariantCulture),

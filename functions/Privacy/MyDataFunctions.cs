@@ -39,7 +39,8 @@ public sealed class MyDataFunctions(CycleStore cycles, ParticipantStore particip
             return Http.Ok(PersonalDataExport.Of(cycleId, p.RowKey, sections, await erasures.GetAsync(cycleId, p.RowKey, ct)));
         }
 
-        var jsonLink = $"{request.Path}?manage={Uri.EscapeDataString(request.Query["manage"].ToString())}&format=json";
+        var (param, _) = LinkOf(request);
+        var jsonLink = $"{request.Path}?{param}={Uri.EscapeDataString(request.Query[param].ToString())}&format=json";
         return View.Page<MyDataPage>(lang, new MyDataPage.Data(cycle!, sections, jsonLink), StatusCodes.Status200OK);
     }
 
@@ -67,11 +68,16 @@ public sealed class MyDataFunctions(CycleStore cycles, ParticipantStore particip
         return View.Message(lang, StatusCodes.Status202Accepted, nameof(Texts.Privacy_MyData_Withdrawn_Title), nameof(Texts.Privacy_MyData_Withdrawn_Text));
     }
 
+    private static (string Param, string Purpose) LinkOf(HttpRequest request) =>
+        request.Query.ContainsKey("invite") && !request.Query.ContainsKey("manage") ? ("invite", TokenPurpose.Invite) : ("manage", TokenPurpose.Manage);
+
     /// <summary>The cycle and the participant the manage link names; or the page that says why not (nothing shown).</summary>
     private async Task<(CycleRecord? Cycle, ParticipantEntity? Participant, IActionResult? Problem)> ResolveAsync(HttpRequest request, string cycleId, string lang)
     {
         var cycle = await cycles.GetAsync(cycleId, request.HttpContext.RequestAborted);
-        var problem = tokens.Validate(request.Query["manage"].FirstOrDefault(), TokenPurpose.Manage, out var claims);
+        // The manage link (registered), or the invitation's link (#23: an imported invitee sees what the organizer holds and may object).
+        var (param, purpose) = LinkOf(request);
+        var problem = tokens.Validate(request.Query[param].FirstOrDefault(), purpose, out var claims);
         if (cycle is null || problem != TokenProblem.None || claims!.CycleId != cycleId)
         {
             return (null, null, problem == TokenProblem.Expired

@@ -110,7 +110,7 @@ public sealed class RegistrationService(ParticipantStore participants, Registrat
             var wasRegistered = p.Status is ParticipantStatus.Confirmed or ParticipantStatus.Waitlisted;
 
             // Links sent to an old address stop working (the store bumps the token version): they may be in someone else's mailbox.
-            ParticipantStore.ApplyDetails(p, Details(form), now);
+            ParticipantStore.ApplyDetails(p, Details(form, cycle), now);
 
             var indexChanges = ParticipantStore.Begin(cycleId);
             var keys = new List<string> { p.RowKey };
@@ -193,7 +193,7 @@ public sealed class RegistrationService(ParticipantStore participants, Registrat
         }
 
         var now = time.GetUtcNow();
-        var p = await participants.AddUnconfirmedAsync(cycleId, Details(form), now, now + confirmWithin, cancellationToken);
+        var p = await participants.AddUnconfirmedAsync(cycleId, Details(form, cycle), now, now + confirmWithin, cancellationToken);
         await audit.WriteAsync(cycleId, "participant", "registration.started", p.RowKey, cancellationToken: cancellationToken);
         return new RegistrationResult(RegistrationOutcome.AwaitingEmailConfirmation, p);
     }
@@ -333,8 +333,9 @@ public sealed class RegistrationService(ParticipantStore participants, Registrat
         }
     }
 
-    private static RegistrantDetails Details(ValidatedRegistration form) =>
-        new(form.FullName, form.Nip, form.Email, form.Phone, form.Agency, form.AgencyLevel, form.Regency, form.Position, form.Rank, form.Language, form.BirthPlace, form.BirthDate);
+    // Consent goes with the version of the notice the cycle's forms show now (#23).
+    private static RegistrantDetails Details(ValidatedRegistration form, CycleRecord cycle) =>
+        new(form.FullName, form.Nip, form.Email, form.Phone, form.Agency, form.AgencyLevel, form.Regency, form.Position, form.Rank, form.Language, form.BirthPlace, form.BirthDate, ConsentNotice.For(cycle.Definition).Version);
 
     /// <summary>A seat was freed: the first on the waitlist takes it, in the caller's transaction (row and counters together).</summary>
     private async Task<ParticipantEntity?> PromoteFirstWaitlistedAsync(CycleRecord cycle, CountersEntity counters, ParticipantTransaction changes, DateTimeOffset now, CancellationToken cancellationToken)

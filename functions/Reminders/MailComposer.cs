@@ -24,6 +24,8 @@ public sealed class MailComposer(Tokens tokens, IOptions<TrainingCyclesOptions> 
             ["deadline"] = Formatting.DateTime(schedule.RegistrationClosesAt, schedule.TimeZone, language),
             ["schedule"] = string.Join("\n", lines.Select(l => "- " + l)),
             ["confirmwithin"] = (cycle.Definition.OpenRegistration ?? new OpenRegistrationSettings()).ConfirmWithinMinutes.ToString(Formatting.Culture(language)),
+            ["privacypurpose"] = ConsentNotice.For(cycle.Definition).Purpose(language),
+            ["privacyretention"] = ConsentNotice.For(cycle.Definition).Retention(language),
             ["reason"] = string.IsNullOrWhiteSpace(cycle.Entity.CancelReason) ? "" : Text.Get(language, nameof(Texts.Mail_CancelReason), cycle.Entity.CancelReason),
         };
         var html = new Dictionary<string, string>
@@ -39,11 +41,13 @@ public sealed class MailComposer(Tokens tokens, IOptions<TrainingCyclesOptions> 
         var baseUri = options.Value.PublicBaseUri;
         string link;
         string number = p.RegistrationNumber ?? "";
+        string privacyLink = "";
         switch (kind)
         {
             case MailKinds.Invitation:
             case MailKinds.RegistrationReminder:
                 link = InviteLink(cycle, p);
+                privacyLink = InviteeDataLink(cycle, p);
                 break;
             case MailKinds.EmailCheck:
                 link = new Uri(baseUri, $"api/cycles/{cycle.CycleId}/register?confirm={Uri.EscapeDataString(tokens.Create(TokenPurpose.ConfirmEmail, cycle.CycleId, p.RowKey, p.ConfirmBy ?? time.GetUtcNow().AddHours(1), p.TokenVersion))}").ToString();
@@ -68,6 +72,7 @@ public sealed class MailComposer(Tokens tokens, IOptions<TrainingCyclesOptions> 
             ["name"] = string.IsNullOrWhiteSpace(p.FullName) ? Text.Get(p.Language, nameof(Texts.Mail_NameFallback)) : p.FullName,
             ["link"] = link,
             ["number"] = number,
+            ["privacylink"] = privacyLink,
         });
     }
 
@@ -75,6 +80,10 @@ public sealed class MailComposer(Tokens tokens, IOptions<TrainingCyclesOptions> 
     // links sent before stop working.
     public string InviteLink(CycleRecord cycle, ParticipantEntity p) =>
         new Uri(options.Value.PublicBaseUri, $"api/cycles/{cycle.CycleId}/register?invite={Uri.EscapeDataString(tokens.Create(TokenPurpose.Invite, cycle.CycleId, p.RowKey, cycle.Schedule.RegistrationClosesAt.AddDays(1), p.TokenVersion))}").ToString();
+
+    /// <summary>#23: an imported invitee's own data page (what the organizer holds, objecting = erasure), with the invite token.</summary>
+    public string InviteeDataLink(CycleRecord cycle, ParticipantEntity p) =>
+        new Uri(options.Value.PublicBaseUri, $"api/cycles/{cycle.CycleId}/my-data?invite={Uri.EscapeDataString(tokens.Create(TokenPurpose.Invite, cycle.CycleId, p.RowKey, cycle.Schedule.RegistrationClosesAt.AddDays(1), p.TokenVersion))}").ToString();
 
     public string ManageLink(CycleRecord cycle, ParticipantEntity p) =>
         new Uri(options.Value.PublicBaseUri, $"api/cycles/{cycle.CycleId}/register?manage={Uri.EscapeDataString(tokens.Create(TokenPurpose.Manage, cycle.CycleId, p.RowKey, cycle.TrainingEndsAt.AddDays(30), p.TokenVersion))}").ToString();

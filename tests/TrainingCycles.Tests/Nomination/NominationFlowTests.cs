@@ -127,6 +127,9 @@ public sealed class NominationFlowTests
         var (refused, refusedPage) = await Forms.PostAsync(a, $"api/cycles/{cycleId}/nomination/nominees?quota={quotaA}", wrong);
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
         Assert.Contains("tanggal lahir", refusedPage.QuerySelector("#nip-error")!.TextContent, StringComparison.OrdinalIgnoreCase);
+        // #23: the nomination form shows the cycle's privacy notice, the same partial and version as the registration form.
+        var cycleDefinition = (await world.Host.Services.GetRequiredService<TrainingCycles.Cycles.CycleStore>().GetAsync(cycleId))!.Definition;
+        Assert.Equal(TrainingCycles.Cycles.ConsentNotice.For(cycleDefinition).Version, refusedPage.QuerySelector("#nominee-privacy")!.GetAttribute("data-consent-version"));
 
         // A nominates 1; then two coordinators of A submit the last seat at once: exactly one wins.
         Assert.Equal(HttpStatusCode.SeeOther, (await a.PostAsync($"api/cycles/{cycleId}/nomination/nominees?quota={quotaA}", new FormUrlEncodedContent(Nominee(1, letterA)))).StatusCode);

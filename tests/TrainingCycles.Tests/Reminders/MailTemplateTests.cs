@@ -20,7 +20,7 @@ public sealed class MailTemplateTests
     [MemberData(nameof(KindsAndLanguages))]
     public void EveryKindRendersInBothLanguagesWithItsPerRecipientTokens(string kind, string language)
     {
-        var mail = MailTemplates.Render(kind, language, new Dictionary<string, string> { ["title"] = "Pelatihan Dasar", ["organizer"] = "BPSDM", ["venue"] = "Aula", ["dates"] = "7 Desember 2026", ["deadline"] = "1 Desember 2026", ["schedule"] = "- Hari 1", ["reason"] = "", ["confirmwithin"] = "60", ["minutes"] = "15" });
+        var mail = MailTemplates.Render(kind, language, new Dictionary<string, string> { ["title"] = "Pelatihan Dasar", ["organizer"] = "BPSDM", ["venue"] = "Aula", ["dates"] = "7 Desember 2026", ["deadline"] = "1 Desember 2026", ["schedule"] = "- Hari 1", ["reason"] = "", ["confirmwithin"] = "60", ["minutes"] = "15", ["privacypurpose"] = "Tujuan", ["privacyretention"] = "Masa simpan" });
 
         Assert.DoesNotContain("{{", mail.Subject + mail.Text + mail.Html, StringComparison.Ordinal);
         Assert.Contains(MailTemplates.HtmlToken("name"), mail.Html, StringComparison.Ordinal);
