@@ -37,7 +37,7 @@ public sealed partial class ConsentNoticeTests
     {
         var p = new ParticipantEntity { PartitionKey = "c1", RowKey = "p1" };
         var t0 = new DateTimeOffset(2026, 3, 1, 1, 0, 0, TimeSpan.Zero);
-        var details = new RegistrantDetails("Rina", "198905172014022003", "rina@example.org", "+6281255501234", "Dinas Sosial", "kabupaten", "Seruyan", "Staf", null, "id", "v-aaaaaaaaaaaa");
+        var details = new RegistrantDetails("Rina", "198905172014022003", "rina@example.org", "+6281255501234", "Dinas Sosial", "kabupaten", "Seruyan", "Staf", null, "id", ConsentVersion: "v-aaaaaaaaaaaa");
         ParticipantStore.ApplyDetails(p, details, t0);
         Assert.Equal(("v-aaaaaaaaaaaa", t0), (p.ConsentVersion, p.ConsentAt));
         ParticipantStore.ApplyDetails(p, details, t0.AddDays(1));
