@@ -11,7 +11,7 @@ using TrainingCycles.Infrastructure;
 namespace TrainingCycles.Cycles;
 
 /// <summary>Organizer API for cycles: create (starts the workflow), list, status and the phase controls.</summary>
-public sealed class CycleFunctions(CycleStore cycles, AuditLog audit, TimeProvider time, ILogger<CycleFunctions> logger)
+public sealed class CycleFunctions(CycleStore cycles, AuditLog audit, TimeProvider time, ILogger<CycleFunctions> logger, IEnumerable<ICycleStartCompanion> companions)
 {
     public const int MaxDefinitionBytes = 256 * 1024;
 
@@ -113,6 +113,10 @@ public sealed class CycleFunctions(CycleStore cycles, AuditLog audit, TimeProvid
             if (await DurableStarts.StartOnceAsync(durable, nameof(CycleOrchestration.CycleOrchestrator), new CycleWorkflowInput(cycle.CycleId, cycle.Phase), cycle.CycleId))
             {
                 logger.LogInformation("Started the workflow of cycle {CycleId} in phase {Phase}", cycle.CycleId, cycle.Phase);
+                foreach (var companion in companions)
+                {
+                    await companion.CycleWorkflowStartedAsync(durable, cycle.CycleId, CancellationToken.None);
+                }
             }
 
             return true;

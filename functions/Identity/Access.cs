@@ -43,6 +43,9 @@ public enum Permission
 
     /// <summary>Nominate staff for an agency's seats (#19): an agency coordinator for their agency, an organizer for any.</summary>
     Nominate,
+
+    /// <summary>#23a: the retention report and the breach query (who was touched, with names and addresses). Administrators only.</summary>
+    ManagePrivacy,
 }
 
 /// <summary>Where the scope of a route comes from.</summary>

@@ -142,6 +142,10 @@ public sealed class RoleMatrixTests(RoleWorld fixture, ITestOutputHelper output)
         ["ExportPersonalData"] = ([A, O], On.Cycle),
         ["ErasePersonalData"] = ([A, O], On.Cycle),
 
+        // #23a retention report and breach query: administrators only (ManagePrivacy)
+        ["RetentionReport"] = ([A], On.AllCycles),
+        ["BreachQuery"] = ([A], On.AllCycles),
+
         // #22 records
         ["GetPersonRecord"] = ([A, O], On.AllCycles),
         ["ListAgencyRecords"] = ([A, O, C], On.Cycle),
