@@ -23,6 +23,8 @@ public static class PrivacyServices
         services.AddSingleton<IPersonalDataHolder, AbsenceHolder>(); // #20
         services.AddSingleton<PersonalDataRegistry>();
         services.AddSingleton<ErasureStore>();
+        services.AddSingleton<PersonErasure>(); // #23b erasure everywhere
+        services.AddSingleton<MyDataLinks>(); // #23b the my-data link by email
         return services;
     }
 }
