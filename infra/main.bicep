@@ -6,13 +6,13 @@ targetScope = 'subscription'
 param environmentName string
 
 @minLength(1)
-@description('Region for every resource. It must offer Flex Consumption: az functionapp list-flexconsumption-locations -o table')
+@description('Region for every resource. Indonesia Central by default (#23: PP 71/2019 and UU PDP — the personal data of civil servants stays in Indonesia; docs/deploy.md). It must offer Flex Consumption: az functionapp list-flexconsumption-locations -o table')
 @metadata({
   azd: {
     type: 'location'
   }
 })
-param location string
+param location string = 'indonesiacentral'
 
 @description('Object id of the principal running azd; azd fills it in. Gets data access to storage and permission to set vault secrets when grantDeployerAccess is on.')
 param principalId string = ''
@@ -70,6 +70,46 @@ var deploymentContainerName = 'app-package'
 var certificatesContainerName = 'certificates'
 var signInKeyContainerName = 'dataprotection-keys'
 
+// The Durable task hub's storage is named after host.json's hubName ('TrainingCycles') and partitionCount (4);
+// Infra.PrivacyHardeningTests ties the literal names below to host.json and to AppTables.All, so they cannot drift.
+var appContainerNames = [
+  certificatesContainerName // certificates and letters of participation (PDF)
+  signInKeyContainerName // the email sign-in key ring (Data Protection)
+  'nomination-letters' // assignment letters uploaded by agency coordinators (Nomination/NominationService.cs)
+  'absence-evidence' // evidence files of absence requests (Attendance/AbsenceStore.cs)
+  'azure-webjobs-hosts' // Functions host: singleton locks and timer state
+  'azure-webjobs-secrets' // Functions host: function keys
+  'trainingcycles-leases' // Durable: partition leases
+  'trainingcycles-applease' // Durable: app lease (one app version drives the hub)
+  'trainingcycles-largemessages' // Durable: payloads over the queue message limit
+]
+// Functions/Infrastructure/AppTables.cs (AppTables.All; TablePrefix is empty in Azure) and the Durable task hub's tables.
+var appTableNames = [
+  'Cycles'
+  'Participants'
+  'Attendance'
+  'Certificates'
+  'EmailLog'
+  'AuditLog'
+  'Lookups'
+  'EmailEvents'
+  'AccessGrants'
+  'SignIn'
+  'Completion'
+  'ErasureRequests'
+  'Ledger'
+  'TrainingCyclesHistory' // Durable: orchestration history
+  'TrainingCyclesInstances' // Durable: instance status
+  'TrainingCyclesPartitions' // Durable: table partition manager (leases)
+]
+var appQueueNames = [
+  'trainingcycles-control-00'
+  'trainingcycles-control-01'
+  'trainingcycles-control-02'
+  'trainingcycles-control-03'
+  'trainingcycles-workitems'
+]
+
 var secretNames = {
   tokenSigningKey: 'TokenSigningKey'
   signInKeyWrappingKey: 'SignInKeyWrappingKey'
@@ -97,6 +137,17 @@ module identity 'modules/identity.bicep' = {
   }
 }
 
+// The platform's identity for the deployment package only (#23: the app's own identity cannot replace its code).
+module deploymentIdentity 'modules/identity.bicep' = {
+  name: 'deploymentIdentity'
+  scope: rg
+  params: {
+    name: 'id-deploy-${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
 module storage 'modules/storage.bicep' = {
   name: 'storage'
   scope: rg
@@ -104,11 +155,10 @@ module storage 'modules/storage.bicep' = {
     name: 'st${resourceToken}'
     location: location
     tags: tags
-    containerNames: [
-      deploymentContainerName
-      certificatesContainerName
-      signInKeyContainerName
-    ]
+    containerNames: concat([deploymentContainerName], appContainerNames)
+    tableNames: appTableNames
+    queueNames: appQueueNames
+    logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsId
   }
 }
 
@@ -131,6 +181,7 @@ module keyVault 'modules/key-vault.bicep' = {
     location: location
     tags: tags
     enablePurgeProtection: enableKeyVaultPurgeProtection
+    logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsId
     secrets: {
       '${secretNames.tokenSigningKey}': tokenSigningKey
       '${secretNames.signInKeyWrappingKey}': signInKeyWrappingKey
@@ -148,8 +199,39 @@ var appIdentity = {
 }
 var deployerGranted = grantDeployerAccess && !empty(principalId)
 
-// The app's identity gets exactly what the code uses; the deployer, optionally, the same data access plus
-// the right to set secrets, so the system can be run locally against Azure and the secrets filled in.
+// The app's identity gets exactly what the code uses, each role on the one container, table or queue (#23):
+//  - Storage Blob Data Owner on each container, not Contributor: erasure deletes a document's previous versions
+//    (deleteBlobVersion, Privacy/BlobErasure.cs), an action only Owner has among the built-in roles; on one
+//    container that is no wider than Contributor on it in any other way that matters here.
+//  - Storage Blob Delegator on the account: the one action (generateUserDelegationKey) that signs the short-lived
+//    certificate download links; it exists at account level only and grants no data access by itself.
+//  - Table and Queue Data Contributor on each table and queue (the Durable task hub's included).
+// Nothing on the deployment package: the platform reads it with the deployment identity.
+var appContainerGrants = map(appContainerNames, c => union(appIdentity, {
+  role: 'Storage Blob Data Owner'
+  target: c
+  reason: 'Read, write and erase blobs (with their versions) in ${c}'
+}))
+var appTableGrants = map(appTableNames, t => union(appIdentity, {
+  role: 'Storage Table Data Contributor'
+  target: t
+  reason: 'Rows of ${t}'
+}))
+var appQueueGrants = map(appQueueNames, q => union(appIdentity, {
+  role: 'Storage Queue Data Contributor'
+  target: q
+  reason: 'Durable task hub messages in ${q}'
+}))
+var deploymentIdentityGrant = {
+  role: 'Storage Blob Data Contributor'
+  principalId: deploymentIdentity.outputs.principalId
+  principalType: 'ServicePrincipal'
+  target: deploymentContainerName
+  reason: 'Flex Consumption deployment: write and read the app package'
+}
+
+// The deployer, optionally, broad data access plus the right to set secrets, so the system can be run locally
+// against Azure and the secrets filled in. A person, never the app.
 var storageRoles = [
   {
     role: 'Storage Blob Data Owner'
@@ -174,11 +256,19 @@ module access 'modules/role-assignment.bicep' = {
   params: {
     storageAccountName: storage.outputs.name
     storageGrants: concat(
-      map(storageRoles, r => union(r, appIdentity)),
+      [
+        union(appIdentity, {
+          role: 'Storage Blob Delegator'
+          reason: 'Sign user delegation SAS links for certificate downloads (account keys are off)'
+        })
+      ],
       deployerGranted
         ? map(storageRoles, r => { role: r.role, principalId: principalId, reason: 'Deployer: ${r.reason}' })
         : []
     )
+    containerGrants: concat(appContainerGrants, [deploymentIdentityGrant])
+    tableGrants: appTableGrants
+    queueGrants: appQueueGrants
     keyVaultName: keyVault.outputs.name
     keyVaultGrants: concat(
       [
@@ -217,6 +307,7 @@ module functionApp 'modules/function-app.bicep' = {
     tags: tags
     serviceName: 'api'
     identityId: identity.outputs.id
+    deploymentIdentityId: deploymentIdentity.outputs.id
     deploymentContainerUrl: '${storage.outputs.blobEndpoint}${deploymentContainerName}'
     runtimeName: 'dotnet-isolated'
     runtimeVersion: '10.0'

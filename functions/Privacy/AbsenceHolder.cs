@@ -1,4 +1,3 @@
-using Azure.Storage.Blobs.Models;
 using TrainingCycles.Attendance;
 using TrainingCycles.Infrastructure;
 
@@ -31,7 +30,7 @@ public sealed class AbsenceHolder(AppTables tables, AbsenceStore store) : IPerso
         foreach (var row in rows.Where(r => r.GetString(nameof(AbsenceRequestEntity.EvidenceContentType)) is { Length: > 0 }))
         {
             var blob = store.Evidence.GetBlobClient(AbsenceStore.EvidenceBlobName(subject.CycleId, row.GetString(nameof(AbsenceRequestEntity.SessionId)), subject.ParticipantId));
-            if ((await blob.DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken)).Value)
+            if (await BlobErasure.DeleteWithVersionsAsync(blob, cancellationToken))
             {
                 erased++;
             }

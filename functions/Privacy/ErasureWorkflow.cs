@@ -9,7 +9,8 @@ using TrainingCycles.Reminders;
 namespace TrainingCycles.Privacy;
 
 /// <summary>Input of an erasure: ids and a reason code only (the workflow's history is stored in plain tables).</summary>
-public sealed record ErasureInput(string CycleId, string ParticipantId, string Reason);
+/// <param name="SkipReceipt">Set by the erasure everywhere (<see cref="PersonErasureWorkflow"/>), which sends one receipt for all.</param>
+public sealed record ErasureInput(string CycleId, string ParticipantId, string Reason, bool SkipReceipt = false);
 
 /// <summary>One holder's part of an erasure.</summary>
 public sealed record ErasureStep(string CycleId, string ParticipantId, string Holder);
@@ -43,7 +44,7 @@ public static class ErasureWorkflow
             counts.Add(await context.CallActivityAsync<ErasureCount>(nameof(ErasureActivities.EraseFromHolder), new ErasureStep(input.CycleId, input.ParticipantId, holder), RetryPolicies.Storage));
         }
 
-        var sent = await context.CallActivityAsync<bool>(nameof(ErasureActivities.SendErasureReceipt), input, RetryPolicies.SendGrid);
+        var sent = !input.SkipReceipt && await context.CallActivityAsync<bool>(nameof(ErasureActivities.SendErasureReceipt), input, RetryPolicies.SendGrid);
         var summary = new ErasureSummary(input.CycleId, input.ParticipantId, input.Reason, counts, sent);
         await context.CallActivityAsync(nameof(ErasureActivities.FinishErasure), summary, RetryPolicies.Storage);
         log.LogInformation("Erasure of {ParticipantId} in cycle {CycleId} ({Reason}): {Erased} items erased, receipt {ReceiptSent}",

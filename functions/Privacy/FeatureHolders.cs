@@ -1,6 +1,5 @@
 using Azure;
 using Azure.Data.Tables;
-using Azure.Storage.Blobs.Models;
 using TrainingCycles.Attendance;
 using TrainingCycles.Certificates.Letters;
 using TrainingCycles.Evaluation;
@@ -60,7 +59,7 @@ public sealed class CompletionHolder(AppTables tables, LetterIssuer letters) : I
         foreach (var letter in letterRows)
         {
             if (letter.GetString(nameof(LetterEntity.BlobName)) is { Length: > 0 } blobName
-                && (await letters.Container.GetBlobClient(blobName).DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken)).Value)
+                && await BlobErasure.DeleteWithVersionsAsync(letters.Container.GetBlobClient(blobName), cancellationToken))
             {
                 erased++;
             }
@@ -108,8 +107,8 @@ public sealed class NominationHolder(AppTables tables, StorageAccount storage) :
             var ownLetter = n.LetterId.Length > 0 && !await OthersShareLetterAsync(table, subject.CycleId, n, cancellationToken);
             if (ownLetter)
             {
-                await storage.Blobs.GetBlobContainerClient(NominationService.LettersContainer).GetBlobClient(NominationService.LetterBlobName(subject.CycleId, n.LetterId))
-                    .DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken);
+                await BlobErasure.DeleteWithVersionsAsync(
+                    storage.Blobs.GetBlobContainerClient(NominationService.LettersContainer).GetBlobClient(NominationService.LetterBlobName(subject.CycleId, n.LetterId)), cancellationToken);
                 erased += await HolderRows.DeleteAsync(table, [new TableEntity(subject.CycleId, n.LetterId)], cancellationToken);
             }
 

@@ -1,7 +1,6 @@
 using System.Globalization;
 using Azure;
 using Azure.Data.Tables;
-using Azure.Storage.Blobs.Models;
 using TrainingCycles.Attendance;
 using TrainingCycles.Certificates;
 using TrainingCycles.Cycles;
@@ -203,7 +202,7 @@ public sealed class CertificateHolder(AppTables tables, CertificateIssuer issuer
         foreach (var row in await HolderRows.OfParticipantAsync(table, subject.CycleId, subject.ParticipantId, cancellationToken))
         {
             if (row.GetString(nameof(CertificateEntity.BlobName)) is { Length: > 0 } blobName
-                && (await issuer.Container.GetBlobClient(blobName).DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken)).Value)
+                && await BlobErasure.DeleteWithVersionsAsync(issuer.Container.GetBlobClient(blobName), cancellationToken))
             {
                 erased++;
             }

@@ -12,9 +12,10 @@ namespace TrainingCycles.Privacy;
 /// <summary>
 /// The participant's own data page, reached with their personal (manage) link: what is held about them, a JSON
 /// download, and withdrawing consent — which starts the erasure workflow (reason <c>consent-withdrawn</c>). Every
-/// look is in the data-access log as the participant's own.
+/// look is in the data-access log as the participant's own. #23b: the same data as a readable PDF (<c>&amp;format=pdf</c>),
+/// a link to the correction request (#22's biodata page) and erasing the person in every training at once.
 /// </summary>
-public sealed class MyDataFunctions(CycleStore cycles, ParticipantStore participants, Tokens tokens, PersonalDataRegistry registry, ErasureStore erasures, AuditLog audit)
+public sealed class MyDataFunctions(CycleStore cycles, ParticipantStore participants, Tokens tokens, PersonalDataRegistry registry, ErasureStore erasures, PersonErasure everywhere, AuditLog audit, TimeProvider time)
 {
     [Function(nameof(ShowMyData))]
     public async Task<IActionResult> ShowMyData(
@@ -30,18 +31,21 @@ public sealed class MyDataFunctions(CycleStore cycles, ParticipantStore particip
 
         var ct = request.HttpContext.RequestAborted;
         var sections = await registry.ExportAsync(new PersonalDataSubject(cycleId, p!.RowKey, p.Email, p.Nip, p.FullName, p.Phone), ct);
-        var json = request.Query["format"] == "json";
-        await audit.ViewedAsync(cycleId, AuditActor.Participant(request.HttpContext.Connection.RemoteIpAddress?.ToString()), json ? "own-data-download" : "own-data", p.RowKey, cancellationToken: ct);
-        if (json)
+        var format = request.Query["format"].ToString();
+        await audit.ViewedAsync(cycleId, AuditActor.Participant(request.HttpContext.Connection.RemoteIpAddress?.ToString()), format is "json" or "pdf" ? "own-data-download" : "own-data", p.RowKey, cancellationToken: ct);
+        request.HttpContext.Response.Headers.CacheControl = "no-store";
+        return format switch
         {
-            request.HttpContext.Response.Headers.ContentDisposition = $"attachment; filename=\"data-{cycleId}.json\"";
-            request.HttpContext.Response.Headers.CacheControl = "no-store";
-            return Http.Ok(PersonalDataExport.Of(cycleId, p.RowKey, sections, await erasures.GetAsync(cycleId, p.RowKey, ct)));
-        }
+            "json" => Download(request, $"data-{cycleId}.json", Http.Ok(PersonalDataExport.Of(cycleId, p.RowKey, sections, await erasures.GetAsync(cycleId, p.RowKey, ct)))),
+            "pdf" => new FileContentResult(MyDataPdf.Render(lang, cycle!, sections, time.GetUtcNow()), "application/pdf") { FileDownloadName = $"data-{cycleId}.pdf" },
+            _ => View.Page<MyDataPage>(lang, MyDataPage.Links(request, cycle!, sections), StatusCodes.Status200OK),
+        };
+    }
 
-        var (param, _) = LinkOf(request);
-        var jsonLink = $"{request.Path}?{param}={Uri.EscapeDataString(request.Query[param].ToString())}&format=json";
-        return View.Page<MyDataPage>(lang, new MyDataPage.Data(cycle!, sections, jsonLink), StatusCodes.Status200OK);
+    private static IActionResult Download(HttpRequest request, string fileName, IActionResult result)
+    {
+        request.HttpContext.Response.Headers.ContentDisposition = $"attachment; filename=\"{fileName}\"";
+        return result;
     }
 
     [Function(nameof(WithdrawConsent))]
@@ -58,9 +62,22 @@ public sealed class MyDataFunctions(CycleStore cycles, ParticipantStore particip
         }
 
         var form = request.HasFormContentType ? await request.ReadFormAsync(request.HttpContext.RequestAborted) : null;
-        if (form is null || form["action"].ToString() != "withdraw-consent" || form["confirm"].ToString() != "yes")
+        var action = form?["action"].ToString();
+        if (form is null || action is not ("withdraw-consent" or "erase-everywhere") || form["confirm"].ToString() != "yes")
         {
             return View.Message(lang, StatusCodes.Status422UnprocessableEntity, nameof(Texts.Privacy_MyData_ConfirmMissing_Title), nameof(Texts.Privacy_MyData_ConfirmMissing_Text));
+        }
+
+        if (action == "erase-everywhere")
+        {
+            // #23b: every training the person's email or NIP appears in, one receipt.
+            var started = await everywhere.StartAsync(durable, p!, ErasureReason.Request, request.HttpContext.RequestAborted);
+            foreach (var one in started?.Participations ?? [])
+            {
+                await audit.WriteAsync(one.CycleId, AuditActor.Participant(request.HttpContext.Connection.RemoteIpAddress?.ToString()), "privacy.erasure-everywhere-requested", one.ParticipantId, "request=" + started!.Value.RequestId, request.HttpContext.RequestAborted);
+            }
+
+            return View.Message(lang, StatusCodes.Status202Accepted, nameof(Texts.Privacy_MyData_ErasedAll_Title), nameof(Texts.Privacy_MyData_ErasedAll_Text), started?.Participations.Count ?? 0);
         }
 
         await ErasureWorkflow.ScheduleAsync(durable, new ErasureInput(cycleId, p!.RowKey, ErasureReason.ConsentWithdrawn), request.HttpContext.RequestAborted);
@@ -68,7 +85,7 @@ public sealed class MyDataFunctions(CycleStore cycles, ParticipantStore particip
         return View.Message(lang, StatusCodes.Status202Accepted, nameof(Texts.Privacy_MyData_Withdrawn_Title), nameof(Texts.Privacy_MyData_Withdrawn_Text));
     }
 
-    private static (string Param, string Purpose) LinkOf(HttpRequest request) =>
+    internal static (string Param, string Purpose) LinkOf(HttpRequest request) =>
         request.Query.ContainsKey("invite") && !request.Query.ContainsKey("manage") ? ("invite", TokenPurpose.Invite) : ("manage", TokenPurpose.Manage);
 
     /// <summary>The cycle and the participant the manage link names; or the page that says why not (nothing shown).</summary>

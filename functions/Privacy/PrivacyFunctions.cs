@@ -20,7 +20,7 @@ public sealed record ErasureRequestBody
 /// (JSON, the same sections the person's own page offers), and erase it (a durable workflow, <see cref="ErasureWorkflow"/>).
 /// Both are audited with the proven caller.
 /// </summary>
-public sealed class PrivacyFunctions(CycleStore cycles, ParticipantStore participants, PersonalDataRegistry registry, ErasureStore erasures, AuditLog audit)
+public sealed class PrivacyFunctions(CycleStore cycles, ParticipantStore participants, PersonalDataRegistry registry, ErasureStore erasures, PersonErasure everywhere, AuditLog audit)
 {
     private const int MaxBodyBytes = 4 * 1024;
 
@@ -93,6 +93,55 @@ public sealed class PrivacyFunctions(CycleStore cycles, ParticipantStore partici
         var instanceId = await ErasureWorkflow.ScheduleAsync(durable, new ErasureInput(cycleId, participantId, reason), ct);
         await audit.WriteAsync(cycleId, AuditActors.Of(request, parsed?.Actor), "privacy.erasure-requested", participantId, "reason=" + reason, ct);
         return Http.Ok(new { participantId, erasureId = instanceId, status = "scheduled" }, StatusCodes.Status202Accepted);
+    }
+
+    /// <summary>
+    /// #23b: erase the person of this participation in every training where their email or NIP appears (each through the
+    /// per-participation workflow, one receipt). Needs a grant for all cycles: it reaches cycles beyond this one.
+    /// </summary>
+    [Function(nameof(ErasePersonEverywhere))]
+    [Requires(Permission.RunCycle, AccessScope.AllCycles)]
+    public async Task<IActionResult> ErasePersonEverywhere(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "cycles/{cycleId}/participants/{participantId}/erase-everywhere")] HttpRequest request,
+        [DurableClient] DurableTaskClient durable,
+        string cycleId,
+        string participantId)
+    {
+        var ct = request.HttpContext.RequestAborted;
+        var body = await Http.ReadBodyAsync(request, MaxBodyBytes, ct);
+        if (body is null)
+        {
+            return Http.TooLarge(MaxBodyBytes);
+        }
+
+        var parsed = new ErasureRequestBody();
+        if (body.Trim().Length > 0 && !Http.TryParseJson(body, out parsed, out var error))
+        {
+            return error!;
+        }
+
+        if (PlainText.Line(parsed?.Actor, 200).Length == 0 && RequestCaller.Of(request) is null or { Method: "service" })
+        {
+            return Http.Error(StatusCodes.Status400BadRequest, "actor_required", nameof(Texts.Error_Participant_ActorRequired));
+        }
+
+        if (await cycles.GetAsync(cycleId, ct) is null)
+        {
+            return Http.NotFound(Missing.Cycle);
+        }
+
+        if (await participants.GetAsync(cycleId, participantId, ct) is not { } p || ParticipantStore.IsAnonymised(p))
+        {
+            return Http.NotFound(Missing.Participant);
+        }
+
+        var started = await everywhere.StartAsync(durable, p, ErasureReason.Request, ct);
+        foreach (var one in started?.Participations ?? [])
+        {
+            await audit.WriteAsync(one.CycleId, AuditActors.Of(request, parsed?.Actor), "privacy.erasure-everywhere-requested", one.ParticipantId, "request=" + started!.Value.RequestId, ct);
+        }
+
+        return Http.Ok(new { requestId = started?.RequestId, erasureId = started is { } s ? PersonErasure.InstanceId(s.RequestId) : null, participations = started?.Participations ?? Array.Empty<Participation>(), status = "scheduled" }, StatusCodes.Status202Accepted);
     }
 }
 

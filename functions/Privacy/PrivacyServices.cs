@@ -29,6 +29,8 @@ public static class PrivacyServices
         services.AddSingleton<RetentionService>();
         services.AddSingleton<BreachReport>();
         services.AddSingleton<TrainingCycles.Cycles.ICycleStartCompanion, RetentionStartCompanion>();
+        services.AddSingleton<PersonErasure>(); // #23b erasure everywhere
+        services.AddSingleton<MyDataLinks>(); // #23b the my-data link by email
         return services;
     }
 }

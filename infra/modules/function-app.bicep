@@ -13,6 +13,9 @@ param serviceName string
 @description('Resource id of the user-assigned identity the app runs as, pulls its package with and reads Key Vault references with.')
 param identityId string
 
+@description('Resource id of the user-assigned identity the platform writes and reads the deployment package with. A different identity from identityId, so the identity the code runs as cannot replace its own package (#23).')
+param deploymentIdentityId string
+
 @description('URL of the blob container that holds the deployment package.')
 param deploymentContainerUrl string
 
@@ -71,6 +74,7 @@ resource site 'Microsoft.Web/sites@2025-03-01' = {
     type: 'UserAssigned'
     userAssignedIdentities: {
       '${identityId}': {}
+      '${deploymentIdentityId}': {}
     }
   }
   properties: {
@@ -87,7 +91,7 @@ resource site 'Microsoft.Web/sites@2025-03-01' = {
           value: deploymentContainerUrl
           authentication: {
             type: 'UserAssignedIdentity'
-            userAssignedIdentityResourceId: identityId
+            userAssignedIdentityResourceId: deploymentIdentityId
           }
         }
       }

@@ -50,6 +50,23 @@ resource secretValues 'Microsoft.KeyVault/vaults/secrets@2025-05-01' = [
   }
 ]
 
+@description('Resource id of the Log Analytics workspace that receives the vault\'s audit log (every secret read, #23). Empty sends none.')
+param logAnalyticsWorkspaceId string = ''
+
+resource diagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = if (!empty(logAnalyticsWorkspaceId)) {
+  name: 'to-log-analytics'
+  scope: vault
+  properties: {
+    workspaceId: logAnalyticsWorkspaceId
+    logs: [
+      {
+        category: 'AuditEvent'
+        enabled: true
+      }
+    ]
+  }
+}
+
 output id string = vault.id
 output name string = vault.name
 output uri string = vault.properties.vaultUri

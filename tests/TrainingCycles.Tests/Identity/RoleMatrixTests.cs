@@ -141,6 +141,7 @@ public sealed class RoleMatrixTests(RoleWorld fixture, ITestOutputHelper output)
         // #23 privacy
         ["ExportPersonalData"] = ([A, O], On.Cycle),
         ["ErasePersonalData"] = ([A, O], On.Cycle),
+        ["ErasePersonEverywhere"] = ([A, O], On.AllCycles), // #23b: reaches every cycle the person is in
 
         // #23a retention report and breach query: administrators only (ManagePrivacy)
         ["RetentionReport"] = ([A], On.AllCycles),
@@ -169,6 +170,7 @@ public sealed class RoleMatrixTests(RoleWorld fixture, ITestOutputHelper output)
     public static readonly string[] Public = ["EmailEvents", "ShowRegistrationForm", "SubmitRegistration", "Health", "DashboardPage", "DashboardScriptFile", "DashboardStylesFile", "DownloadCertificate", "VerifyCertificate", "CheckCertificateFile", "CheckIn", "SessionCodePage",
         "ShowSignInForm", "RequestSignInLink", "ShowSignInLink", "RedeemSignInLink", "SignInSession", "SignOut",
         "ShowMyData", "WithdrawConsent" /* #23: the participant's manage link is the proof */,
+        "ShowMyDataRequest", "RequestMyDataLink" /* #23b: same answer for any address; the link goes to the address on record */,
         "TakeTest", "RateSession" /* #21: the participant's personal link is the proof */,
         "VerifyLetter" /* #20: public letter verification, like VerifyCertificate */,
         "AbsenceRequestPage" /* #20: the participant's personal link is the proof */,
