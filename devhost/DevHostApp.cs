@@ -141,6 +141,10 @@ public sealed class DevHostApp : IAsyncDisposable
             settings[key.Replace("__", ":", StringComparison.Ordinal)] = value;
         }
 
+        // Locally, waves are delivered at once unless told otherwise (SendGrid__ScheduleAheadSeconds, as on Azure:
+        // 900): the sink would hold scheduled mail until its clock reaches send_at (docs/email.md).
+        settings.TryAdd("SendGrid:ScheduleAheadSeconds", "0");
+
         using var bootLoggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(options.MinimumLogLevel));
         var bootLog = bootLoggers.CreateLogger("DevHost");
 
@@ -230,6 +234,10 @@ public sealed class DevHostApp : IAsyncDisposable
             sidecar = await DurableSidecar.StartAsync(options.Backend, storage, hub, loggerFactory, cancellationToken);
 
             builder.Services.AddTrainingCycles(builder.Configuration);
+            // Names this host on its SendGrid requests, so a multi-instance test can tell which instance sent what
+            // (the mail sink's AfterAccept hook). Only the dev host adds it.
+            var workerId = hub.WorkerId ?? Environment.MachineName;
+            builder.Services.AddHttpClient(nameof(TrainingCycles.Reminders.Mailer), http => http.DefaultRequestHeaders.Add("X-DevHost-Worker", workerId));
             builder.Services.AddMvcCore();
             builder.Services.AddRouting();
             builder.Services.AddSingleton<MailSinkStore>();

@@ -83,6 +83,7 @@ public static class TrainingCyclesServiceCollectionExtensions
         services.AddSingleton<EmailEventRecorder>();
         services.AddSingleton<MailComposer>();
         services.AddSingleton<Mailer>();
+        services.AddSingleton<ExactlyOnceSender>();
         services.AddHttpClient(nameof(Mailer), http => http.Timeout = TimeSpan.FromSeconds(30));
         services.TryAddSingleton(sp => Mailer.CreateClient(
             sp.GetRequiredService<IOptions<SendGridOptions>>().Value,

@@ -6,7 +6,10 @@ using Microsoft.AspNetCore.Http.Features;
 namespace TrainingCycles.DevHost.MailSink;
 
 /// <summary>
-/// A SendGrid-compatible <c>POST /v3/mail/send</c> and a local outbox at <c>/_dev/outbox</c>.
+/// A SendGrid-compatible <c>POST /v3/mail/send</c> (with <c>batch_id</c> and <c>send_at</c>), the Cancel Scheduled
+/// Sends endpoints the app uses (<c>POST /v3/mail/batch</c>, <c>GET /v3/mail/batch/{id}</c>,
+/// <c>POST /v3/user/scheduled_sends</c>, <c>GET /v3/user/scheduled_sends/{batch_id}</c>) as SendGrid documents
+/// them, and a local outbox at <c>/_dev/outbox</c>.
 /// Only mapped by the dev host; never part of the function app.
 /// </summary>
 internal static class MailSinkEndpoints
@@ -14,6 +17,23 @@ internal static class MailSinkEndpoints
     public static void Map(IEndpointRouteBuilder endpoints)
     {
         endpoints.MapPost("/v3/mail/send", SendAsync);
+        endpoints.MapPost("/v3/mail/batch", (HttpContext context, MailSinkStore store) =>
+            Authorized(context, store) ?? Results.Json(new { batch_id = store.CreateBatch() }, statusCode: StatusCodes.Status201Created));
+        endpoints.MapGet("/v3/mail/batch/{batchId}", (string batchId, HttpContext context, MailSinkStore store) =>
+            Authorized(context, store) ?? (store.BatchExists(batchId) ? Results.Ok(new { batch_id = batchId }) : Errors(StatusCodes.Status400BadRequest, new SendGridRequestValidator.Error("invalid batch id", "batch_id"))));
+        endpoints.MapPost("/v3/user/scheduled_sends", ScheduledSendAsync);
+        endpoints.MapGet("/v3/user/scheduled_sends/{batchId}", (string batchId, HttpContext context, MailSinkStore store) =>
+            Authorized(context, store) ?? (store.BatchStatus(batchId) is { } status ? Results.Ok(new[] { new { batch_id = batchId, status } }) : Results.Ok(Array.Empty<object>())));
+        endpoints.MapPut("/_dev/mail/clock", (ClockAdvance advance, MailSinkStore store) =>
+        {
+            if (advance.AdvanceSeconds is < 0 or > 7 * 24 * 3600)
+            {
+                return Results.BadRequest(new { error = "advanceSeconds must be 0..604800" });
+            }
+
+            store.AdvanceClock(TimeSpan.FromSeconds(advance.AdvanceSeconds));
+            return Results.Ok(new { now = store.Now });
+        });
         endpoints.MapGet("/_dev/outbox", Outbox);
         endpoints.MapDelete("/_dev/outbox", (MailSinkStore store) =>
         {
@@ -43,13 +63,53 @@ internal static class MailSinkEndpoints
         });
     }
 
-    private static async Task<IResult> SendAsync(HttpContext context, MailSinkStore store, TimeProvider time)
+    public sealed record ClockAdvance(int AdvanceSeconds);
+
+    private static IResult? Authorized(HttpContext context, MailSinkStore store)
     {
         var authorization = context.Request.Headers.Authorization.ToString();
         if (!authorization.StartsWith("Bearer ", StringComparison.Ordinal) || authorization.Length <= "Bearer ".Length)
         {
             store.CountRejected();
             return Errors(StatusCodes.Status401Unauthorized, new SendGridRequestValidator.Error("The provided authorization grant is invalid, expired, or revoked", null));
+        }
+
+        return null;
+    }
+
+    private static async Task<IResult> ScheduledSendAsync(HttpContext context, MailSinkStore store)
+    {
+        if (Authorized(context, store) is { } refused)
+        {
+            return refused;
+        }
+
+        string? batchId = null, status = null;
+        try
+        {
+            using var document = await JsonDocument.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted);
+            batchId = document.RootElement.TryGetProperty("batch_id", out var b) && b.ValueKind == JsonValueKind.String ? b.GetString() : null;
+            status = document.RootElement.TryGetProperty("status", out var s) && s.ValueKind == JsonValueKind.String ? s.GetString() : null;
+        }
+        catch (JsonException)
+        {
+        }
+
+        if (batchId is null || status is not ("cancel" or "pause"))
+        {
+            return Errors(StatusCodes.Status400BadRequest, new SendGridRequestValidator.Error("batch_id and status (cancel or pause) are required", batchId is null ? "batch_id" : "status"));
+        }
+
+        return store.SetBatchStatus(batchId, status) is { } refusal
+            ? Errors(StatusCodes.Status400BadRequest, new SendGridRequestValidator.Error(refusal, "batch_id"))
+            : Results.Json(new { batch_id = batchId, status }, statusCode: StatusCodes.Status201Created);
+    }
+
+    private static async Task<IResult> SendAsync(HttpContext context, MailSinkStore store, TimeProvider time)
+    {
+        if (Authorized(context, store) is { } refused)
+        {
+            return refused;
         }
 
         if (store.NextInjectedFailure() is int failure)
@@ -89,8 +149,26 @@ internal static class MailSinkEndpoints
                 return Errors(StatusCodes.Status400BadRequest, [.. errors]);
             }
 
-            var message = store.Add(document.RootElement, time.GetUtcNow());
+            var root = document.RootElement;
+            if (root.TryGetProperty("batch_id", out var batch) && (batch.ValueKind != JsonValueKind.String || !store.BatchExists(batch.GetString()!)))
+            {
+                store.CountRejected();
+                return Errors(StatusCodes.Status400BadRequest, new SendGridRequestValidator.Error("The batch ID is not valid.", "batch_id"));
+            }
+
+            if (root.TryGetProperty("send_at", out var sendAt) && (!sendAt.TryGetInt64(out var unix) || DateTimeOffset.FromUnixTimeSeconds(unix) > store.Now.AddHours(72)))
+            {
+                store.CountRejected();
+                return Errors(StatusCodes.Status400BadRequest, new SendGridRequestValidator.Error("The send_at parameter must be a UNIX timestamp no more than 72 hours in the future.", "send_at"));
+            }
+
+            var message = store.Add(root, time.GetUtcNow());
             context.Response.Headers["X-Message-Id"] = message.Id;
+            if (store.AfterAccept is { } hook)
+            {
+                await hook(message, context.Request.Headers["X-DevHost-Worker"].FirstOrDefault());
+            }
+
             return message.Sandbox ? Results.Ok() : Results.StatusCode(StatusCodes.Status202Accepted);
         }
     }

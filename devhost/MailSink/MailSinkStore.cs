@@ -6,7 +6,9 @@ namespace TrainingCycles.DevHost.MailSink;
 /// <summary>One recipient's copy of a message, with that personalization's substitutions applied, as SendGrid would deliver it.</summary>
 public sealed record Delivery(string To, string? ToName, string Subject, string? Text, string? Html, IReadOnlyDictionary<string, string> CustomArgs, IReadOnlyList<string> Categories, IReadOnlyList<string> AttachmentNames);
 
-public sealed record ReceivedMessage(string Id, DateTimeOffset ReceivedAt, bool Sandbox, int PersonalizationCount, IReadOnlyList<Delivery> Deliveries, JsonNode Request);
+/// <summary>An accepted request; with <see cref="SendAt"/> it is held until then (SendGrid's scheduled send), and dropped
+/// if its <see cref="BatchId"/> was cancelled.</summary>
+public sealed record ReceivedMessage(string Id, DateTimeOffset ReceivedAt, bool Sandbox, int PersonalizationCount, IReadOnlyList<Delivery> Deliveries, JsonNode Request, string? BatchId = null, DateTimeOffset? SendAt = null);
 
 /// <summary>Injected failures: a share of requests (or the next N) answered with 429/5xx before anything is stored.</summary>
 public sealed record MailFaults(double FailureRate = 0, int FailNext = 0, int[]? StatusCodes = null, int? Seed = null, int SucceedFirst = 0);
@@ -15,22 +17,152 @@ public sealed class MailSinkStore
 {
     private readonly object _gate = new();
     private readonly List<ReceivedMessage> _messages = [];
+    private readonly HashSet<string> _batches = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _batchStatus = new(StringComparer.Ordinal);
+    private TimeSpan _clockOffset;
     private MailFaults _faults = new();
     private Random _random = new();
     private int _rejectedRequests;
     private int _failedRequests;
 
+    /// <summary>SendGrid refuses to cancel or pause a batch later than this before its send_at (10 minutes).</summary>
+    public TimeSpan CancelCutoff { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>The most batches that may be cancelled or paused at one time (SendGrid: 10).</summary>
+    public int MaxStatusBatches { get; set; } = 10;
+
+    /// <summary>
+    /// Called after a mail/send request is accepted and before it is answered, with the sending dev host's worker id
+    /// (header <c>X-DevHost-Worker</c>): lets a test kill the sender while SendGrid "has" the request.
+    /// </summary>
+    public Func<ReceivedMessage, string?, Task>? AfterAccept { get; set; }
+
+    /// <summary>The sink's clock: real time plus what <see cref="AdvanceClock"/> added (scheduled sends fall due by it).</summary>
+    public DateTimeOffset Now
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return DateTimeOffset.UtcNow + _clockOffset;
+            }
+        }
+    }
+
+    public void AdvanceClock(TimeSpan by)
+    {
+        lock (_gate)
+        {
+            _clockOffset += by;
+        }
+    }
+
+    /// <summary>What SendGrid has delivered by <see cref="Now"/>: sent at once, or due and not cancelled.</summary>
     public IReadOnlyList<ReceivedMessage> Messages
     {
         get
         {
             lock (_gate)
             {
-                return [.. _messages];
+                var now = DateTimeOffset.UtcNow + _clockOffset;
+                return [.. _messages.Where(m => m.SendAt is not { } at || (at <= now && !IsCancelled(m.BatchId)))];
             }
         }
     }
 
+    /// <summary>Accepted, held until their send_at (not yet due).</summary>
+    public IReadOnlyList<ReceivedMessage> Scheduled
+    {
+        get
+        {
+            lock (_gate)
+            {
+                var now = DateTimeOffset.UtcNow + _clockOffset;
+                return [.. _messages.Where(m => m.SendAt is { } at && at > now)];
+            }
+        }
+    }
+
+    /// <summary>Accepted, then discarded at their send_at because their batch was cancelled.</summary>
+    public IReadOnlyList<ReceivedMessage> Discarded
+    {
+        get
+        {
+            lock (_gate)
+            {
+                var now = DateTimeOffset.UtcNow + _clockOffset;
+                return [.. _messages.Where(m => m.SendAt is { } at && at <= now && IsCancelled(m.BatchId))];
+            }
+        }
+    }
+
+    private bool IsCancelled(string? batchId) => batchId is not null && _batchStatus.GetValueOrDefault(batchId) == "cancel";
+
+    public string CreateBatch()
+    {
+        var id = Guid.NewGuid().ToString("N");
+        lock (_gate)
+        {
+            _batches.Add(id);
+        }
+
+        return id;
+    }
+
+    public bool BatchExists(string batchId)
+    {
+        lock (_gate)
+        {
+            return _batches.Contains(batchId);
+        }
+    }
+
+    public string? BatchStatus(string batchId)
+    {
+        lock (_gate)
+        {
+            return _batchStatus.GetValueOrDefault(batchId);
+        }
+    }
+
+    /// <summary>
+    /// <c>POST /v3/user/scheduled_sends</c>: sets cancel or pause on a batch, under SendGrid's documented conditions.
+    /// Returns the refusal, or null when the status was set.
+    /// </summary>
+    public string? SetBatchStatus(string batchId, string status)
+    {
+        lock (_gate)
+        {
+            var now = DateTimeOffset.UtcNow + _clockOffset;
+            if (!_batches.Contains(batchId))
+            {
+                return "invalid batch id";
+            }
+
+            if (_batchStatus.ContainsKey(batchId))
+            {
+                return "batch id already has a status; update it with PATCH";
+            }
+
+            // "You can't pause or cancel a batch later than 10 minutes before the scheduled send_at time."
+            if (_messages.Any(m => m.BatchId == batchId && (m.SendAt is not { } at || at - now < CancelCutoff)))
+            {
+                return "cannot cancel or pause a batch later than 10 minutes before its send_at";
+            }
+
+            // "You can't pause or cancel more than 10 different batches at one time."
+            var held = _batchStatus.Keys.Count(b => _messages.Any(m => m.BatchId == b && m.SendAt is { } at && at > now));
+            if (held >= MaxStatusBatches)
+            {
+                return $"you cannot have more than {MaxStatusBatches} batches cancelled or paused at one time";
+            }
+
+            _batchStatus[batchId] = status;
+            return null;
+        }
+    }
+
+    /// <summary>Requests accepted, whether delivered, held or discarded.</summary>
     public int AcceptedRequests
     {
         get
@@ -62,6 +194,9 @@ public sealed class MailSinkStore
         lock (_gate)
         {
             _messages.Clear();
+            _batches.Clear();
+            _batchStatus.Clear();
+            _clockOffset = TimeSpan.Zero;
             _faults = new MailFaults();
             _rejectedRequests = 0;
             _failedRequests = 0;
@@ -206,7 +341,9 @@ public sealed class MailSinkStore
             }
         }
 
-        return new ReceivedMessage(Guid.NewGuid().ToString("N"), now, sandbox, personalizations.GetArrayLength(), deliveries, JsonNode.Parse(root.GetRawText())!);
+        var batchId = root.TryGetProperty("batch_id", out var b) && b.ValueKind == JsonValueKind.String ? b.GetString() : null;
+        DateTimeOffset? sendAt = root.TryGetProperty("send_at", out var at) && at.TryGetInt64(out var unix) ? DateTimeOffset.FromUnixTimeSeconds(unix) : null;
+        return new ReceivedMessage(Guid.NewGuid().ToString("N"), now, sandbox, personalizations.GetArrayLength(), deliveries, JsonNode.Parse(root.GetRawText())!, batchId, sendAt);
     }
 
     private static Dictionary<string, string> StringMap(JsonElement parent, string property) =>

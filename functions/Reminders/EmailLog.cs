@@ -92,7 +92,8 @@ public sealed class EmailLog(AppTables tables, TimeProvider time)
     {
         var table = await tables.GetAsync(AppTables.EmailLog, cancellationToken);
         var result = new List<EmailLogEntity>();
-        await foreach (var row in table.QueryAsync<EmailLogEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {cycleId}"), cancellationToken: cancellationToken))
+        // Not the wave leases and send intents ("~lease|…", "~batch|…"): only mails.
+        await foreach (var row in table.QueryAsync<EmailLogEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {cycleId} and RowKey lt {"~"}"), cancellationToken: cancellationToken))
         {
             result.Add(row);
         }

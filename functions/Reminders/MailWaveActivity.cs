@@ -10,7 +10,7 @@ namespace TrainingCycles.Reminders;
 /// skips everyone the email log already settled, and sends the rest in requests of up to 1,000 personalizations.
 /// A retry after a failure resumes where the log says the wave stopped.
 /// </summary>
-public sealed class MailWaveActivity(CycleStore cycles, ParticipantStore participants, EmailLog emailLog, Mailer mailer, MailComposer composer, AppTables tables, TimeProvider time, ILogger<MailWaveActivity> logger)
+public sealed class MailWaveActivity(CycleStore cycles, ParticipantStore participants, EmailLog emailLog, ExactlyOnceSender sender, MailComposer composer, AppTables tables, TimeProvider time, ILogger<MailWaveActivity> logger)
 {
     [Function(nameof(SendMailWave))]
     public async Task<MailWaveResult> SendMailWave([ActivityTrigger] MailWave wave)
@@ -18,6 +18,9 @@ public sealed class MailWaveActivity(CycleStore cycles, ParticipantStore partici
         var cycle = await cycles.GetAsync(wave.CycleId) ?? throw new InvalidOperationException($"Cycle {wave.CycleId} not found");
         await using var lease = await WaveLease.TryAcquireAsync(tables, time, wave.CycleId, wave.Kind, wave.Occurrence)
             ?? throw new TransientMailException($"Wave {wave.Kind}/{wave.Occurrence} is being sent by another execution; retrying later.");
+        // What an earlier execution (killed mid-request) left open is settled first: recorded if SendGrid had it,
+        // cancelled otherwise, so the log read next is the truth.
+        var recovered = await sender.RecoverAsync(wave.CycleId, wave.Kind, wave.Occurrence);
         var everyone = await participants.ListAsync(wave.CycleId);
         var handled = await emailLog.HandledAsync(wave.CycleId, wave.Kind, wave.Occurrence);
         var due = everyone.Where(p => MailComposer.IsRecipient(wave.Kind, p)).ToList();
@@ -31,22 +34,18 @@ public sealed class MailWaveActivity(CycleStore cycles, ParticipantStore partici
             {
                 await lease.RenewAsync();
                 var recipients = batch.Select(p => composer.Recipient(cycle, p, wave.Kind)).ToList();
-                var outcome = await mailer.SendAsync(wave.CycleId, wave.Kind, rendered, recipients);
+                // Batch id and intent before the send, send_at ahead, log after: a crash anywhere in between is
+                // settled by RecoverAsync above on the retry (docs/email.md "Exactly once across a crash").
+                var outcome = await sender.SendAsync(wave.CycleId, wave.Kind, wave.Occurrence, rendered, recipients, [.. recipients.Select(_ => wave.Occurrence)]);
                 requests += outcome.Requests;
-                var records = outcome.Sent.Select(id => new EmailLogRecord(id, EmailStatus.Sent, outcome.MessageId, null))
-                    .Concat(outcome.Rejected.Select(r => new EmailLogRecord(r.ParticipantId, EmailStatus.Rejected, null, r.Error)))
-                    .ToList();
-                // The narrow window: if the process dies after SendGrid accepted this request and before this
-                // write lands, a retry sends this batch again (at-least-once; see docs/reliability.md).
-                await emailLog.RecordAsync(wave.CycleId, wave.Kind, wave.Occurrence, records);
                 sent += outcome.Sent.Count;
                 rejected += outcome.Rejected.Count;
             }
         }
 
         Telemetry.MailsSent.Add(sent, new KeyValuePair<string, object?>("kind", wave.Kind));
-        logger.LogInformation("Mail wave {Kind}/{Occurrence} for cycle {CycleId}: {Sent} sent, {AlreadySent} already sent, {Rejected} rejected, {Requests} requests",
-            wave.Kind, wave.Occurrence, wave.CycleId, sent, due.Count - pending.Count, rejected, requests);
+        logger.LogInformation("Mail wave {Kind}/{Occurrence} for cycle {CycleId}: {Sent} sent, {AlreadySent} already sent, {Rejected} rejected, {Requests} requests; recovered {Settled} recorded, {Cancelled} cancelled, {Uncertain} uncertain",
+            wave.Kind, wave.Occurrence, wave.CycleId, sent, due.Count - pending.Count, rejected, requests, recovered.Settled, recovered.Cancelled, recovered.Uncertain);
         return new MailWaveResult(due.Count, sent, due.Count - pending.Count, rejected, requests);
     }
 }

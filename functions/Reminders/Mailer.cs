@@ -14,8 +14,15 @@ public sealed record MailAttachment(string FileName, string ContentType, byte[] 
 
 public sealed record SendOutcome(IReadOnlyList<string> Sent, IReadOnlyList<(string ParticipantId, string Error)> Rejected, int Requests, string? MessageId);
 
+/// <summary>A SendGrid batch a request belongs to, and when SendGrid is to deliver it (null: at once).</summary>
+public sealed record MailSchedule(string BatchId, DateTimeOffset? SendAt);
+
 /// <summary>A failure worth retrying (429, 5xx, timeouts): the activity throws it and the retry policy backs off.</summary>
-public sealed class TransientMailException(string message, Exception? inner = null) : Exception(message, inner);
+public sealed class TransientMailException(string message, Exception? inner = null) : Exception(message, inner)
+{
+    /// <summary>SendGrid gave no answer (timeout, connection lost): the request may or may not have been accepted.</summary>
+    public bool Unanswered { get; init; }
+}
 
 /// <summary>
 /// Sends one rendered message to up to 1,000 recipients in ONE SendGrid request, each recipient in its own
@@ -25,7 +32,8 @@ public sealed class Mailer(ISendGridClient client, IOptions<SendGridOptions> opt
 {
     public const int MaxRecipientsPerRequest = 1000;
 
-    public async Task<SendOutcome> SendAsync(string cycleId, string kind, RenderedMail mail, IReadOnlyList<MailRecipient> recipients, IReadOnlyList<MailAttachment>? attachments = null, CancellationToken cancellationToken = default)
+    /// <param name="schedule">Optional: the request's <c>batch_id</c> and <c>send_at</c> (see <see cref="ExactlyOnceSender"/>).</param>
+    public async Task<SendOutcome> SendAsync(string cycleId, string kind, RenderedMail mail, IReadOnlyList<MailRecipient> recipients, IReadOnlyList<MailAttachment>? attachments = null, CancellationToken cancellationToken = default, MailSchedule? schedule = null)
     {
         if (recipients.Count is 0 or > MaxRecipientsPerRequest)
         {
@@ -39,6 +47,12 @@ public sealed class Mailer(ISendGridClient client, IOptions<SendGridOptions> opt
         for (var round = 0; round < 2 && remaining.Count > 0; round++)
         {
             var message = Build(cycleId, kind, mail, remaining, attachments);
+            if (schedule is not null)
+            {
+                message.BatchId = schedule.BatchId;
+                message.SendAt = schedule.SendAt?.ToUnixTimeSeconds();
+            }
+
             Response response;
             try
             {
@@ -47,7 +61,7 @@ public sealed class Mailer(ISendGridClient client, IOptions<SendGridOptions> opt
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
             {
-                throw new TransientMailException("SendGrid did not answer: " + e.GetType().Name, e);
+                throw new TransientMailException("SendGrid did not answer: " + e.GetType().Name, e) { Unanswered = true };
             }
 
             var status = (int)response.StatusCode;
@@ -83,6 +97,82 @@ public sealed class Mailer(ISendGridClient client, IOptions<SendGridOptions> opt
         }
 
         return new SendOutcome([], rejected, requests, null);
+    }
+
+    /// <summary><c>POST /v3/mail/batch</c>: a new batch id (SendGrid answers 201 with <c>{"batch_id": …}</c>).</summary>
+    public async Task<string> CreateBatchAsync(CancellationToken cancellationToken = default)
+    {
+        var response = await RequestAsync(BaseClient.Method.POST, null, "mail/batch", cancellationToken);
+        var body = await response.Body.ReadAsStringAsync(cancellationToken);
+        ThrowUnlessSuccess(response, body, "create a batch id");
+        using var document = JsonDocument.Parse(body);
+        return document.RootElement.GetProperty("batch_id").GetString() ?? throw new TransientMailException("SendGrid answered a batch without an id");
+    }
+
+    /// <summary>
+    /// <c>POST /v3/user/scheduled_sends</c> with status <c>cancel</c>: true when SendGrid took the cancellation (the
+    /// batch's messages are discarded at their <c>send_at</c>), false when it refused it (400: too close to
+    /// <c>send_at</c>, or already past it).
+    /// </summary>
+    public async Task<bool> CancelBatchAsync(string batchId, CancellationToken cancellationToken = default)
+    {
+        var response = await RequestAsync(BaseClient.Method.POST, JsonSerializer.Serialize(new { batch_id = batchId, status = "cancel" }), "user/scheduled_sends", cancellationToken);
+        var body = await response.Body.ReadAsStringAsync(cancellationToken);
+        if ((int)response.StatusCode == 400)
+        {
+            logger.LogWarning("SendGrid refused to cancel batch {BatchId}: {Body}", batchId, Shorten(body));
+            return false;
+        }
+
+        ThrowUnlessSuccess(response, body, "cancel a scheduled batch");
+        return true;
+    }
+
+    /// <summary><c>GET /v3/user/scheduled_sends/{batch_id}</c>: <c>cancel</c>, <c>pause</c>, or null when none was set.</summary>
+    public async Task<string?> BatchStatusAsync(string batchId, CancellationToken cancellationToken = default)
+    {
+        var response = await RequestAsync(BaseClient.Method.GET, null, "user/scheduled_sends/" + Uri.EscapeDataString(batchId), cancellationToken);
+        var body = await response.Body.ReadAsStringAsync(cancellationToken);
+        if ((int)response.StatusCode == 404)
+        {
+            return null;
+        }
+
+        ThrowUnlessSuccess(response, body, "read a scheduled batch");
+        using var document = JsonDocument.Parse(body);
+        return document.RootElement.ValueKind == JsonValueKind.Array
+            ? document.RootElement.EnumerateArray().Select(e => e.TryGetProperty("status", out var s) ? s.GetString() : null).FirstOrDefault(s => s is not null)
+            : null;
+    }
+
+    private async Task<Response> RequestAsync(BaseClient.Method method, string? body, string path, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await client.RequestAsync(method, body, null, path, cancellationToken);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            throw new TransientMailException("SendGrid did not answer: " + e.GetType().Name, e) { Unanswered = true };
+        }
+    }
+
+    private static void ThrowUnlessSuccess(Response response, string body, string what)
+    {
+        var status = (int)response.StatusCode;
+        if (status is >= 200 and < 300)
+        {
+            return;
+        }
+
+        if (status is 401 or 403)
+        {
+            throw new InvalidOperationException($"SendGrid refused the API key ({status}): check the setting 'SendGrid__ApiKey'.");
+        }
+
+        throw status == 429 || status >= 500
+            ? new TransientMailException($"SendGrid answered {status} to {what}")
+            : new InvalidOperationException($"SendGrid answered {status} to {what}: {Shorten(body)}");
     }
 
     private SendGridMessage Build(string cycleId, string kind, RenderedMail mail, IReadOnlyList<MailRecipient> recipients, IReadOnlyList<MailAttachment>? attachments)

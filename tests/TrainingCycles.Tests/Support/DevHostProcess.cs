@@ -25,6 +25,9 @@ public sealed class DevHostProcess : IAsyncDisposable
 
     public string BaseUrl { get; }
 
+    /// <summary>The OS process id (a test reads its CPU time to find the instance doing the work).</summary>
+    public int ProcessId => _process.Id;
+
     public string Output
     {
         get
