@@ -56,8 +56,7 @@ public sealed class CoordinatorFunctions(CycleStore cycles, NominationStore stor
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "cycles/{cycleId}/nomination/letters")] HttpRequest request,
         string cycleId)
     {
-        var lang = Language(request);
-        var (cycle, quota, refused) = await ResolveAsync(request, cycleId, lang);
+        var (lang, cycle, quota, refused) = await ResolveAsync(request, cycleId);
         if (refused is not null)
         {
             return refused;
@@ -111,8 +110,7 @@ public sealed class CoordinatorFunctions(CycleStore cycles, NominationStore stor
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "cycles/{cycleId}/nomination/nominees")] HttpRequest request,
         string cycleId)
     {
-        var lang = Language(request);
-        var (cycle, quota, refused) = await ResolveAsync(request, cycleId, lang);
+        var (lang, cycle, quota, refused) = await ResolveAsync(request, cycleId);
         if (refused is not null)
         {
             return refused;
@@ -129,6 +127,7 @@ public sealed class CoordinatorFunctions(CycleStore cycles, NominationStore stor
             FullName = Get("fullName"),
             Nip = Get("nip"),
             BirthDate = Get("birthDate"),
+            BirthPlace = Get("birthPlace"),
             Gender = Get("gender"),
             Email = Get("email"),
             Phone = Get("phone"),
@@ -156,8 +155,7 @@ public sealed class CoordinatorFunctions(CycleStore cycles, NominationStore stor
         string cycleId,
         string nomineeId)
     {
-        var lang = Language(request);
-        var (cycle, quota, refused) = await ResolveAsync(request, cycleId, lang);
+        var (lang, cycle, quota, refused) = await ResolveAsync(request, cycleId);
         if (refused is not null)
         {
             return refused;
@@ -178,17 +176,19 @@ public sealed class CoordinatorFunctions(CycleStore cycles, NominationStore stor
         return Back(request, quota, lang, "withdrawn");
     }
 
-    /// <summary>The cycle and the quota the request names (<c>?quota=</c>), if the caller may act for that agency.</summary>
-    private async Task<(CycleRecord? Cycle, QuotaEntity? Quota, IActionResult? Refused)> ResolveAsync(HttpRequest request, string cycleId, string lang)
+    /// <summary>Every coordinator post's preamble: the page language, the cycle and the quota the request names
+    /// (<c>?quota=</c>) if the caller may act for that agency — else the 404 page to answer with.</summary>
+    private async Task<(string Lang, CycleRecord? Cycle, QuotaEntity? Quota, IActionResult? Refused)> ResolveAsync(HttpRequest request, string cycleId)
     {
+        var lang = Language(request);
         IActionResult NotFound() => View.Message(lang, StatusCodes.Status404NotFound, nameof(Texts.Nom_NotFound_Title), nameof(Texts.Nom_NotFound_Text));
         if (await cycles.GetAsync(cycleId) is not { } cycle)
         {
-            return (null, null, NotFound());
+            return (lang, null, null, NotFound());
         }
 
         var quota = await store.QuotaAsync(cycleId, request.Query["quota"].FirstOrDefault() ?? "");
-        return quota is null || !NominationFunctions.MaySee(request, cycleId, quota) ? (cycle, null, NotFound()) : (cycle, quota, null);
+        return quota is null || !NominationFunctions.MaySee(request, cycleId, quota) ? (lang, cycle, null, NotFound()) : (lang, cycle, quota, null);
     }
 
     private static async Task<IFormCollection?> ReadFormAsync(HttpRequest request)

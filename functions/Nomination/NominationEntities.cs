@@ -77,6 +77,10 @@ public sealed class NomineeEntity : ITableEntity
     public string Phone { get; set; } = "";
     public string Position { get; set; } = "";
     public string? Rank { get; set; }
+
+    /// <summary>yyyy-MM-dd, checked against the NIP when nominated; goes into the registration on approval.</summary>
+    public string? BirthDate { get; set; }
+    public string? BirthPlace { get; set; }
     public string Language { get; set; } = "id";
     public string LetterId { get; set; } = "";
     public string Status { get; set; } = NomineeStatus.Nominated;

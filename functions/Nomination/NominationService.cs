@@ -16,6 +16,7 @@ public sealed record NomineeForm
     public string FullName { get; init; } = "";
     public string Nip { get; init; } = "";
     public string BirthDate { get; init; } = "";
+    public string BirthPlace { get; init; } = "";
     public string Gender { get; init; } = "";
     public string Email { get; init; } = "";
     public string Phone { get; init; } = "";
@@ -166,6 +167,8 @@ public sealed class NominationService(
             Rank = form.Rank,
             Consent = true,
             Language = form.Language,
+            // The birth date is checked below against the NIP with the gender (one message on the NIP field).
+            BirthPlace = form.BirthPlace,
         }, regencies, today);
         var problems = errors.ToList();
 
@@ -217,6 +220,8 @@ public sealed class NominationService(
             Phone = valid.Phone,
             Position = valid.Position,
             Rank = valid.Rank,
+            BirthDate = birthDate!.Value.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+            BirthPlace = valid.BirthPlace,
             Language = valid.Language,
             LetterId = letter!.RowKey,
             Status = NomineeStatus.Nominated,
@@ -289,8 +294,9 @@ public sealed class NominationService(
         }
 
         var quota = await store.QuotaAsync(cycle.CycleId, nominee.QuotaId, ct);
-        var form = new ValidatedRegistration(nominee.FullName, nominee.Nip, nominee.Email, nominee.Phone, nominee.Agency, quota?.AgencyLevel ?? "", quota?.Regency, nominee.Position, nominee.Rank, nominee.Language);
-        var registered = await registrations.RegisterAsync(cycle, form, null, ct, actor: actor);
+        var form = new ValidatedRegistration(nominee.FullName, nominee.Nip, nominee.Email, nominee.Phone, nominee.Agency, quota?.AgencyLevel ?? "", quota?.Regency, nominee.Position, nominee.Rank, nominee.Language, nominee.BirthPlace, nominee.BirthDate);
+        // The nominee fills one of the seats their agency's quota held (see NominationSeatHolds): the whole capacity counts.
+        var registered = await registrations.RegisterAsync(cycle, form, null, ct, actor: actor, heldSeat: true);
         ParticipantEntity? participant = registered.Participant;
         switch (registered.Outcome)
         {
