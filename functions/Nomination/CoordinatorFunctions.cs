@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask.Client;
 using TrainingCycles.Cycles;
 using TrainingCycles.Identity;
 using TrainingCycles.Infrastructure;
@@ -108,6 +109,7 @@ public sealed class CoordinatorFunctions(CycleStore cycles, NominationStore stor
     [Requires(Permission.Nominate, AccessScope.Cycle)]
     public async Task<IActionResult> AddNominee(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "cycles/{cycleId}/nomination/nominees")] HttpRequest request,
+        [DurableClient] DurableTaskClient durable,
         string cycleId)
     {
         var (lang, cycle, quota, refused) = await ResolveAsync(request, cycleId);
@@ -137,7 +139,7 @@ public sealed class CoordinatorFunctions(CycleStore cycles, NominationStore stor
             Language = Get("language") == "en" ? "en" : "id",
         };
         var replaces = Get("replaces") is { Length: > 0 } r ? r : null;
-        var attempt = await nominations.NominateAsync(cycle!, quota!, values, replaces, AuditActors.Of(request), request.HttpContext.RequestAborted);
+        var attempt = await nominations.NominateAsync(durable, cycle!, quota!, values, replaces, AuditActors.Of(request), request.HttpContext.RequestAborted);
         if (attempt.Nominee is not null)
         {
             return Back(request, quota!, lang, replaces is null ? "added" : "replaced");

@@ -200,6 +200,7 @@ public sealed class NominationFunctions(CycleStore cycles, NominationStore store
                 birthPlace = n.BirthPlace,
                 letterId = n.LetterId,
                 status = n.Status,
+                acceptedAt = n.AcceptedAt,
                 reason = n.Reason,
                 participantId = n.ParticipantId,
                 nominatedAt = n.NominatedAt,
@@ -236,6 +237,7 @@ public sealed class NominationFunctions(CycleStore cycles, NominationStore store
         var (outcome, decided, participant) = await nominations.DecideAsync(durable, cycle!, nominee, input.Decision == "approve", input.Reason, AuditActors.Of(request), request.HttpContext.RequestAborted);
         return outcome switch
         {
+            DecisionOutcome.AwaitingAcceptance => Http.Error(StatusCodes.Status409Conflict, "awaiting_acceptance", nameof(Texts.Error_Nom_AwaitingAcceptance)),
             DecisionOutcome.ReasonRequired => Http.Error(StatusCodes.Status400BadRequest, "reason_required", nameof(Texts.Error_Nom_ReasonRequired)),
             DecisionOutcome.NotNominated => Http.Error(StatusCodes.Status409Conflict, "already_decided", nameof(Texts.Error_Nom_AlreadyDecided), [nominee.Status]),
             DecisionOutcome.NipTaken => Http.Error(StatusCodes.Status409Conflict, "nip_taken", nameof(Texts.Error_Nom_NipRegistered)),
