@@ -90,6 +90,7 @@ public static class TrainingCyclesServiceCollectionExtensions
             sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(Mailer))));
         services.AddEmailSignIn(configuration);
         services.AddSingleton<Nomination.NominationStore>();
+        services.AddSingleton<Registration.ISeatHolds, Nomination.NominationSeatHolds>(); // #19: quota seats kept from the open form
         services.AddSingleton<Nomination.NominationService>();
         services.AddSingleton<Nomination.NominationMail>();
         services.AddPrivacy();

@@ -304,6 +304,7 @@ public sealed class CycleFunctions(CycleStore cycles, AuditLog audit, TimeProvid
             : cycle.Definition.RegistrationClosesAt),
         Sessions = change.Sessions ?? cycle.Definition.Sessions,
         Reminders = change.Reminders ?? cycle.Definition.Reminders,
+        Nomination = change.Nomination ?? cycle.Definition.Nomination,
     };
 
     /// <summary>What a reschedule changes, as the audit trail keeps it before and after.</summary>
@@ -380,7 +381,8 @@ public sealed class CycleFunctions(CycleStore cycles, AuditLog audit, TimeProvid
 
 public sealed record CancelRequest(string? Reason);
 
-public sealed record RescheduleRequest(string? RegistrationOpensAt, string? RegistrationClosesAt, IReadOnlyList<SessionDefinition>? Sessions, ReminderOffsets? Reminders);
+/// <param name="Nomination">#19: new nomination settings (e.g. an earlier deadline); the nomination workflow notices within its recheck.</param>
+public sealed record RescheduleRequest(string? RegistrationOpensAt, string? RegistrationClosesAt, IReadOnlyList<SessionDefinition>? Sessions, ReminderOffsets? Reminders, NominationSettings? Nomination = null);
 
 public sealed record SessionView(string Id, string Title, DateTimeOffset StartsAt, DateTimeOffset EndsAt);
 

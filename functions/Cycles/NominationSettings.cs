@@ -18,4 +18,8 @@ public sealed record NominationSettings
 
     /// <summary><c>waitlist</c>: unused seats promote people from the waitlist; <c>open</c>: they stay for the open form.</summary>
     public string ReleaseTo { get; init; } = ReleaseToWaitlist;
+
+    /// <summary>When true, each nominee is mailed their own link and must accept the nomination there before the
+    /// organizer can approve (register) them; declining frees the seat for the agency and tells the coordinator.</summary>
+    public bool NomineeMustAccept { get; init; }
 }

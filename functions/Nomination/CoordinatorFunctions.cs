@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask.Client;
 using TrainingCycles.Cycles;
 using TrainingCycles.Identity;
 using TrainingCycles.Infrastructure;
@@ -56,8 +57,7 @@ public sealed class CoordinatorFunctions(CycleStore cycles, NominationStore stor
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "cycles/{cycleId}/nomination/letters")] HttpRequest request,
         string cycleId)
     {
-        var lang = Language(request);
-        var (cycle, quota, refused) = await ResolveAsync(request, cycleId, lang);
+        var (lang, cycle, quota, refused) = await ResolveAsync(request, cycleId);
         if (refused is not null)
         {
             return refused;
@@ -109,10 +109,10 @@ public sealed class CoordinatorFunctions(CycleStore cycles, NominationStore stor
     [Requires(Permission.Nominate, AccessScope.Cycle)]
     public async Task<IActionResult> AddNominee(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "cycles/{cycleId}/nomination/nominees")] HttpRequest request,
+        [DurableClient] DurableTaskClient durable,
         string cycleId)
     {
-        var lang = Language(request);
-        var (cycle, quota, refused) = await ResolveAsync(request, cycleId, lang);
+        var (lang, cycle, quota, refused) = await ResolveAsync(request, cycleId);
         if (refused is not null)
         {
             return refused;
@@ -129,6 +129,7 @@ public sealed class CoordinatorFunctions(CycleStore cycles, NominationStore stor
             FullName = Get("fullName"),
             Nip = Get("nip"),
             BirthDate = Get("birthDate"),
+            BirthPlace = Get("birthPlace"),
             Gender = Get("gender"),
             Email = Get("email"),
             Phone = Get("phone"),
@@ -138,7 +139,7 @@ public sealed class CoordinatorFunctions(CycleStore cycles, NominationStore stor
             Language = Get("language") == "en" ? "en" : "id",
         };
         var replaces = Get("replaces") is { Length: > 0 } r ? r : null;
-        var attempt = await nominations.NominateAsync(cycle!, quota!, values, replaces, AuditActors.Of(request), request.HttpContext.RequestAborted);
+        var attempt = await nominations.NominateAsync(durable, cycle!, quota!, values, replaces, AuditActors.Of(request), request.HttpContext.RequestAborted);
         if (attempt.Nominee is not null)
         {
             return Back(request, quota!, lang, replaces is null ? "added" : "replaced");
@@ -156,8 +157,7 @@ public sealed class CoordinatorFunctions(CycleStore cycles, NominationStore stor
         string cycleId,
         string nomineeId)
     {
-        var lang = Language(request);
-        var (cycle, quota, refused) = await ResolveAsync(request, cycleId, lang);
+        var (lang, cycle, quota, refused) = await ResolveAsync(request, cycleId);
         if (refused is not null)
         {
             return refused;
@@ -178,17 +178,19 @@ public sealed class CoordinatorFunctions(CycleStore cycles, NominationStore stor
         return Back(request, quota, lang, "withdrawn");
     }
 
-    /// <summary>The cycle and the quota the request names (<c>?quota=</c>), if the caller may act for that agency.</summary>
-    private async Task<(CycleRecord? Cycle, QuotaEntity? Quota, IActionResult? Refused)> ResolveAsync(HttpRequest request, string cycleId, string lang)
+    /// <summary>Every coordinator post's preamble: the page language, the cycle and the quota the request names
+    /// (<c>?quota=</c>) if the caller may act for that agency — else the 404 page to answer with.</summary>
+    private async Task<(string Lang, CycleRecord? Cycle, QuotaEntity? Quota, IActionResult? Refused)> ResolveAsync(HttpRequest request, string cycleId)
     {
+        var lang = Language(request);
         IActionResult NotFound() => View.Message(lang, StatusCodes.Status404NotFound, nameof(Texts.Nom_NotFound_Title), nameof(Texts.Nom_NotFound_Text));
         if (await cycles.GetAsync(cycleId) is not { } cycle)
         {
-            return (null, null, NotFound());
+            return (lang, null, null, NotFound());
         }
 
         var quota = await store.QuotaAsync(cycleId, request.Query["quota"].FirstOrDefault() ?? "");
-        return quota is null || !NominationFunctions.MaySee(request, cycleId, quota) ? (cycle, null, NotFound()) : (cycle, quota, null);
+        return quota is null || !NominationFunctions.MaySee(request, cycleId, quota) ? (lang, cycle, null, NotFound()) : (lang, cycle, quota, null);
     }
 
     private static async Task<IFormCollection?> ReadFormAsync(HttpRequest request)

@@ -12,6 +12,9 @@ public static class NomineeStatus
     public const string Rejected = nameof(Rejected);
     public const string Withdrawn = nameof(Withdrawn);
 
+    /// <summary>The nominee declined through their own link (cycles with <c>nomineeMustAccept</c>); the seat went back.</summary>
+    public const string Declined = nameof(Declined);
+
     public static bool HoldsSeat(string status) => status is Nominated or Approved;
 }
 
@@ -77,6 +80,10 @@ public sealed class NomineeEntity : ITableEntity
     public string Phone { get; set; } = "";
     public string Position { get; set; } = "";
     public string? Rank { get; set; }
+
+    /// <summary>yyyy-MM-dd, checked against the NIP when nominated; goes into the registration on approval.</summary>
+    public string? BirthDate { get; set; }
+    public string? BirthPlace { get; set; }
     public string Language { get; set; } = "id";
     public string LetterId { get; set; } = "";
     public string Status { get; set; } = NomineeStatus.Nominated;
@@ -86,6 +93,9 @@ public sealed class NomineeEntity : ITableEntity
     public DateTimeOffset NominatedAt { get; set; }
     public string NominatedBy { get; set; } = "";
     public DateTimeOffset? DecidedAt { get; set; }
+
+    /// <summary>When the nominee accepted through their own link (cycles with <c>nomineeMustAccept</c>).</summary>
+    public DateTimeOffset? AcceptedAt { get; set; }
     public string? DecidedBy { get; set; }
 }
 

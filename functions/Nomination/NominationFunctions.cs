@@ -127,19 +127,10 @@ public sealed class NominationFunctions(CycleStore cycles, NominationStore store
         string cycleId,
         string quotaId)
     {
-        if (await cycles.GetAsync(cycleId) is not { } cycle)
+        var (cycle, input, refused) = await CycleAndBodyAsync<CoordinatorRequest>(request, cycleId);
+        if (refused is not null)
         {
-            return Http.NotFound(Missing.Cycle);
-        }
-
-        if (await Http.ReadBodyAsync(request, MaxJsonBytes) is not { } body)
-        {
-            return Http.TooLarge(MaxJsonBytes);
-        }
-
-        if (!Http.TryParseJson<CoordinatorRequest>(body, out var input, out var error))
-        {
-            return error!;
+            return refused;
         }
 
         if (await store.QuotaAsync(cycleId, quotaId) is null)
@@ -165,7 +156,7 @@ public sealed class NominationFunctions(CycleStore cycles, NominationStore store
             return Http.Error(StatusCodes.Status400BadRequest, "invalid_coordinator", nameof(Texts.Error_Nom_Coordinator), null, errors);
         }
 
-        var quota = await nominations.ReplaceCoordinatorAsync(durable, cycle, quotaId, name, email, input.Language == "en" ? "en" : "id", RequestCaller.Of(request)!, AuditActors.Of(request), request.HttpContext.RequestAborted);
+        var quota = await nominations.ReplaceCoordinatorAsync(durable, cycle!, quotaId, name, email, input.Language == "en" ? "en" : "id", RequestCaller.Of(request)!, AuditActors.Of(request), request.HttpContext.RequestAborted);
         return quota is null
             ? Http.Error(StatusCodes.Status404NotFound, "not_found", nameof(Texts.Error_Nom_QuotaNotFound))
             : Http.Ok(new { quotaId, coordinatorName = quota.CoordinatorName, coordinatorEmail = quota.CoordinatorEmail });
@@ -205,8 +196,11 @@ public sealed class NominationFunctions(CycleStore cycles, NominationStore store
                 phone = n.Phone,
                 position = n.Position,
                 rank = n.Rank,
+                birthDate = n.BirthDate,
+                birthPlace = n.BirthPlace,
                 letterId = n.LetterId,
                 status = n.Status,
+                acceptedAt = n.AcceptedAt,
                 reason = n.Reason,
                 participantId = n.ParticipantId,
                 nominatedAt = n.NominatedAt,
@@ -224,19 +218,10 @@ public sealed class NominationFunctions(CycleStore cycles, NominationStore store
         string cycleId,
         string nomineeId)
     {
-        if (await cycles.GetAsync(cycleId) is not { } cycle)
+        var (cycle, input, refused) = await CycleAndBodyAsync<DecisionRequest>(request, cycleId);
+        if (refused is not null)
         {
-            return Http.NotFound(Missing.Cycle);
-        }
-
-        if (await Http.ReadBodyAsync(request, MaxJsonBytes) is not { } body)
-        {
-            return Http.TooLarge(MaxJsonBytes);
-        }
-
-        if (!Http.TryParseJson<DecisionRequest>(body, out var input, out var error))
-        {
-            return error!;
+            return refused;
         }
 
         if (await store.NomineeAsync(cycleId, nomineeId) is not { } nominee)
@@ -249,9 +234,10 @@ public sealed class NominationFunctions(CycleStore cycles, NominationStore store
             return Http.Error(StatusCodes.Status400BadRequest, "invalid_decision", nameof(Texts.Error_Nom_Decision));
         }
 
-        var (outcome, decided, participant) = await nominations.DecideAsync(durable, cycle, nominee, input.Decision == "approve", input.Reason, AuditActors.Of(request), request.HttpContext.RequestAborted);
+        var (outcome, decided, participant) = await nominations.DecideAsync(durable, cycle!, nominee, input.Decision == "approve", input.Reason, AuditActors.Of(request), request.HttpContext.RequestAborted);
         return outcome switch
         {
+            DecisionOutcome.AwaitingAcceptance => Http.Error(StatusCodes.Status409Conflict, "awaiting_acceptance", nameof(Texts.Error_Nom_AwaitingAcceptance)),
             DecisionOutcome.ReasonRequired => Http.Error(StatusCodes.Status400BadRequest, "reason_required", nameof(Texts.Error_Nom_ReasonRequired)),
             DecisionOutcome.NotNominated => Http.Error(StatusCodes.Status409Conflict, "already_decided", nameof(Texts.Error_Nom_AlreadyDecided), [nominee.Status]),
             DecisionOutcome.NipTaken => Http.Error(StatusCodes.Status409Conflict, "nip_taken", nameof(Texts.Error_Nom_NipRegistered)),
@@ -280,6 +266,23 @@ public sealed class NominationFunctions(CycleStore cycles, NominationStore store
         headers.CacheControl = "private, no-store";
         headers.XContentTypeOptions = "nosniff";
         return new FileContentResult(content, "application/pdf") { FileDownloadName = letter.FileName };
+    }
+
+    /// <summary>The organizer API's preamble: the cycle and the JSON body, or the answer refusing them (404, 413, 400).</summary>
+    private async Task<(CycleRecord? Cycle, T? Input, IActionResult? Refused)> CycleAndBodyAsync<T>(HttpRequest request, string cycleId)
+        where T : class
+    {
+        if (await cycles.GetAsync(cycleId) is not { } cycle)
+        {
+            return (null, null, Http.NotFound(Missing.Cycle));
+        }
+
+        if (await Http.ReadBodyAsync(request, MaxJsonBytes) is not { } body)
+        {
+            return (cycle, null, Http.TooLarge(MaxJsonBytes));
+        }
+
+        return Http.TryParseJson<T>(body, out var input, out var error) ? (cycle, input, null) : (cycle, null, error);
     }
 
     /// <summary>Whether the caller sees this agency's quota: everyone with a cycle-wide grant; a coordinator only their own.</summary>

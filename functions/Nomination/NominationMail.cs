@@ -25,7 +25,13 @@ public static class NominationMailKinds
     /// <summary>To their coordinator, with the reason.</summary>
     public const string RejectedCoordinator = "nomination-rejected-coordinator";
 
-    public static readonly IReadOnlyList<string> All = [Coordinator, Reminder, Rejected, RejectedCoordinator];
+    /// <summary>To the nominee (cycles with <c>nomineeMustAccept</c>): their own link to accept or decline.</summary>
+    public const string Ask = "nomination-ask";
+
+    /// <summary>To the coordinator: the nominee declined, the seat is back in the quota.</summary>
+    public const string DeclinedCoordinator = "nomination-declined-coordinator";
+
+    public static readonly IReadOnlyList<string> All = [Coordinator, Reminder, Rejected, RejectedCoordinator, Ask, DeclinedCoordinator];
 }
 
 /// <summary>One nomination mail: ids only (a quota or nominee id), the activity reads the rest.</summary>
@@ -35,7 +41,7 @@ public sealed record NominationMailRequest(string CycleId, string Kind, string S
 /// Sends a nomination mail through a one-activity orchestration (a SendGrid outage delays it under the SendGrid retry
 /// policy instead of losing it), exactly once per (kind, occurrence, quota or nominee) through the email log.
 /// </summary>
-public sealed class NominationMail(CycleStore cycles, NominationStore store, EmailLog emailLog, Mailer mailer, EmailSignIn signIn, IOptions<EmailSignInOptions> signInOptions, IOptions<TrainingCyclesOptions> options, ILogger<NominationMail> logger)
+public sealed class NominationMail(CycleStore cycles, NominationStore store, EmailLog emailLog, Mailer mailer, EmailSignIn signIn, Tokens tokens, IOptions<EmailSignInOptions> signInOptions, IOptions<TrainingCyclesOptions> options, ILogger<NominationMail> logger)
 {
     /// <summary>Schedules the mail under a deterministic instance id (a double request runs once). Never throws.</summary>
     public static async Task ScheduleAsync(DurableTaskClient durable, NominationMailRequest request, ILogger logger)
@@ -82,7 +88,7 @@ public sealed class NominationMail(CycleStore cycles, NominationStore store, Ema
             return 0;
         }
 
-        var toNominee = request.Kind == NominationMailKinds.Rejected;
+        var toNominee = request.Kind is NominationMailKinds.Rejected or NominationMailKinds.Ask;
         var language = toNominee ? nominee!.Language : quota.CoordinatorLanguage;
         var baseUri = options.Value.PublicBaseUri;
         var deadline = NominationRules.Deadline(cycle);
@@ -102,7 +108,12 @@ public sealed class NominationMail(CycleStore cycles, NominationStore store, Ema
         };
         var mail = MailTemplates.Render(request.Kind, language, values);
         var recipient = toNominee
-            ? new MailRecipient(request.SubjectId, nominee!.Email, nominee.FullName, new Dictionary<string, string> { ["name"] = nominee.FullName, ["link"] = "", ["number"] = "" })
+            ? new MailRecipient(request.SubjectId, nominee!.Email, nominee.FullName, new Dictionary<string, string>
+            {
+                ["name"] = nominee.FullName,
+                ["link"] = request.Kind == NominationMailKinds.Ask ? NomineeResponse.Link(tokens, baseUri, cycle, nominee) : "",
+                ["number"] = "",
+            })
             : new MailRecipient(request.SubjectId, quota.CoordinatorEmail, quota.CoordinatorName, new Dictionary<string, string>
             {
                 ["name"] = quota.CoordinatorName,

@@ -16,6 +16,7 @@ public sealed record NomineeForm
     public string FullName { get; init; } = "";
     public string Nip { get; init; } = "";
     public string BirthDate { get; init; } = "";
+    public string BirthPlace { get; init; } = "";
     public string Gender { get; init; } = "";
     public string Email { get; init; } = "";
     public string Phone { get; init; } = "";
@@ -33,6 +34,9 @@ public enum DecisionOutcome
     Rejected,
     NotNominated,
     ReasonRequired,
+
+    /// <summary>The cycle asks nominees to accept first, and this one has not (yet).</summary>
+    AwaitingAcceptance,
     NipTaken,
     EmailTaken,
 }
@@ -116,6 +120,35 @@ public sealed class NominationService(
     }
 
     /// <summary>Checks the letter by content, stores it in the private container, records it for the quota.</summary>
+    /// <summary>
+    /// The nominee's own answer (cycles with <c>nomineeMustAccept</c>). Accept: recorded, the organizer may now approve.
+    /// Decline: the nomination ends like a withdrawal (seat and NIP claim back to the agency) and the coordinator is told.
+    /// Null when the nomination is no longer open to an answer (decided, withdrawn, replaced).
+    /// </summary>
+    public async Task<NomineeEntity?> RespondAsync(DurableTaskClient durable, CycleRecord cycle, NomineeEntity nominee, bool accept, CancellationToken ct = default)
+    {
+        var actor = AuditActor.Participant();
+        if (accept)
+        {
+            var accepted = await store.AcceptAsync(cycle.CycleId, nominee.RowKey, ct);
+            if (accepted is not null && nominee.AcceptedAt is null)
+            {
+                await audit.WriteAsync(cycle.CycleId, actor, "nomination.accepted", null, nominee.Agency + " " + nominee.RowKey, ct);
+            }
+
+            return accepted;
+        }
+
+        var declined = await store.SettleAsync(cycle.CycleId, nominee.RowKey, NomineeStatus.Declined, null, null, "nominee", ct);
+        if (declined is not null)
+        {
+            await audit.WriteAsync(cycle.CycleId, actor, "nomination.declined", null, nominee.Agency + " " + nominee.RowKey, ct);
+            await NominationMail.ScheduleAsync(durable, new NominationMailRequest(cycle.CycleId, NominationMailKinds.DeclinedCoordinator, nominee.RowKey, "declined"), logger);
+        }
+
+        return declined;
+    }
+
     public async Task<(LetterEntity? Letter, LetterProblem Problem)> UploadLetterAsync(CycleRecord cycle, QuotaEntity quota, byte[] content, string fileName, AuditActor actor, CancellationToken ct = default)
     {
         var (problem, pages) = LetterCheck.Check(content);
@@ -149,7 +182,7 @@ public sealed class NominationService(
         (await Letters.GetBlobClient(LetterBlobName(cycleId, letter.RowKey)).DownloadContentAsync(ct)).Value.Content.ToArray();
 
     /// <summary>Validates and nominates (or, with <paramref name="replaces"/>, replaces a nominee). The errors say why not, per field.</summary>
-    public async Task<NominationAttempt> NominateAsync(CycleRecord cycle, QuotaEntity quota, NomineeForm form, string? replaces, AuditActor actor, CancellationToken ct = default)
+    public async Task<NominationAttempt> NominateAsync(DurableTaskClient durable, CycleRecord cycle, QuotaEntity quota, NomineeForm form, string? replaces, AuditActor actor, CancellationToken ct = default)
     {
         var regencies = cycle.Definition.Regencies is { Count: > 0 } list ? list : CycleDefinitionValidator.CentralKalimantanRegencies;
         var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
@@ -166,6 +199,8 @@ public sealed class NominationService(
             Rank = form.Rank,
             Consent = true,
             Language = form.Language,
+            // The birth date is checked below against the NIP with the gender (one message on the NIP field).
+            BirthPlace = form.BirthPlace,
         }, regencies, today);
         var problems = errors.ToList();
 
@@ -217,6 +252,8 @@ public sealed class NominationService(
             Phone = valid.Phone,
             Position = valid.Position,
             Rank = valid.Rank,
+            BirthDate = birthDate!.Value.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+            BirthPlace = valid.BirthPlace,
             Language = valid.Language,
             LetterId = letter!.RowKey,
             Status = NomineeStatus.Nominated,
@@ -228,6 +265,11 @@ public sealed class NominationService(
         {
             case NominateOutcome.Nominated:
                 await audit.WriteAsync(cycle.CycleId, actor, replaces is null ? "nomination.added" : "nomination.replaced", null, quota.Agency + " " + nominee.RowKey + (replaces is null ? "" : " ← " + replaces), ct);
+                if (cycle.Definition.Nomination?.NomineeMustAccept == true)
+                {
+                    await NominationMail.ScheduleAsync(durable, new NominationMailRequest(cycle.CycleId, NominationMailKinds.Ask, nominee.RowKey, "ask"), logger);
+                }
+
                 return new NominationAttempt(nominee, []);
             case NominateOutcome.QuotaFull:
                 return new NominationAttempt(null, [FieldError.Of("", nameof(Texts.Field_Nom_QuotaFull), quota.Seats)]);
@@ -288,9 +330,15 @@ public sealed class NominationService(
             return (DecisionOutcome.Rejected, rejected, null);
         }
 
+        if (cycle.Definition.Nomination?.NomineeMustAccept == true && nominee.AcceptedAt is null)
+        {
+            return (DecisionOutcome.AwaitingAcceptance, nominee, null);
+        }
+
         var quota = await store.QuotaAsync(cycle.CycleId, nominee.QuotaId, ct);
-        var form = new ValidatedRegistration(nominee.FullName, nominee.Nip, nominee.Email, nominee.Phone, nominee.Agency, quota?.AgencyLevel ?? "", quota?.Regency, nominee.Position, nominee.Rank, nominee.Language);
-        var registered = await registrations.RegisterAsync(cycle, form, null, ct, actor: actor);
+        var form = new ValidatedRegistration(nominee.FullName, nominee.Nip, nominee.Email, nominee.Phone, nominee.Agency, quota?.AgencyLevel ?? "", quota?.Regency, nominee.Position, nominee.Rank, nominee.Language, nominee.BirthPlace, nominee.BirthDate);
+        // The nominee fills one of the seats their agency's quota held (see NominationSeatHolds): the whole capacity counts.
+        var registered = await registrations.RegisterAsync(cycle, form, null, ct, actor: actor, heldSeat: true);
         ParticipantEntity? participant = registered.Participant;
         switch (registered.Outcome)
         {

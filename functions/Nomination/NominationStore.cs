@@ -354,6 +354,35 @@ public sealed class NominationStore(AppTables tables, TimeProvider time)
         }
     }
 
+    /// <summary>The nominee accepted through their own link: the row under its ETag, while still nominated. Null when not.</summary>
+    public async Task<NomineeEntity?> AcceptAsync(string cycleId, string nomineeId, CancellationToken ct = default)
+    {
+        var table = await TableAsync(ct);
+        for (var attempt = 0; ; attempt++)
+        {
+            if (await NomineeAsync(cycleId, nomineeId, ct) is not { Status: NomineeStatus.Nominated } n)
+            {
+                return null;
+            }
+
+            if (n.AcceptedAt is not null)
+            {
+                return n;
+            }
+
+            n.AcceptedAt = time.GetUtcNow();
+            try
+            {
+                await table.UpdateEntityAsync(n, n.ETag, TableUpdateMode.Replace, ct);
+                return n;
+            }
+            catch (RequestFailedException e) when (e.Status == 412 && attempt < MaxAttempts)
+            {
+                await Task.Delay(Random.Shared.Next(1, 20), ct);
+            }
+        }
+    }
+
     /// <summary>Marks the quota released at the deadline, once: the seats nobody held. Null when it was released already.</summary>
     public async Task<QuotaEntity?> ReleaseAsync(string cycleId, string quotaId, CancellationToken ct = default)
     {

@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using TrainingCycles.Cycles;
 using TrainingCycles.Infrastructure;
@@ -12,7 +13,23 @@ namespace TrainingCycles.Nomination;
 // Wire contracts (in orchestration history): ids, times and reminder keys only — never names, emails or NIPs.
 public sealed record NominationWorkflowInput(string CycleId, IReadOnlyList<string>? SentReminders = null);
 
-public sealed record NominationPlan(DateTimeOffset Deadline, IReadOnlyList<TimeSpan> Reminders, bool Ended, bool Released);
+/// <summary>The cycle's nomination settings as the workflow reads them; <see cref="Recheck"/> bounds every sleep so a
+/// deadline moved earlier (a reschedule) is noticed within that time.</summary>
+public sealed record NominationPlan(DateTimeOffset Deadline, IReadOnlyList<TimeSpan> Reminders, bool Ended, bool Released, TimeSpan? Recheck = null);
+
+public enum NominationStepKind
+{
+    /// <summary>Sleep until <see cref="NominationNext.At"/>, then send the reminder <see cref="NominationNext.Key"/>.</summary>
+    Remind,
+
+    /// <summary>Sleep until <see cref="NominationNext.At"/> (the deadline or the next recheck), then read the plan again.</summary>
+    Wait,
+
+    /// <summary>The deadline has come: release the seats now.</summary>
+    Release,
+}
+
+public sealed record NominationNext(NominationStepKind Kind, DateTimeOffset At, string? Key = null);
 
 public sealed record NominationStep(string CycleId, string Key);
 
@@ -26,7 +43,7 @@ public sealed record NominationRelease(int QuotasReleased, int SeatsReleased, IR
 /// deadline, where it releases the seats no agency used, once: each quota's <c>Released</c> flag is set under its ETag,
 /// and the promotions fill only seats that are free, so a replay or a second run after a restart changes nothing more.
 /// </summary>
-public sealed class NominationWorkflow(CycleStore cycles, NominationStore store, ParticipantStore participants, NominationMail mail, AuditLog audit, TimeProvider time, ILogger<NominationWorkflow> logger)
+public sealed class NominationWorkflow(CycleStore cycles, NominationStore store, ParticipantStore participants, NominationMail mail, AuditLog audit, TimeProvider time, IConfiguration configuration, ILogger<NominationWorkflow> logger)
 {
     public static string InstanceId(string cycleId) => "nomination-" + cycleId;
 
@@ -58,33 +75,24 @@ public sealed class NominationWorkflow(CycleStore cycles, NominationStore store,
 
         var now = new DateTimeOffset(context.CurrentUtcDateTime, TimeSpan.Zero);
         var sent = input.SentReminders ?? [];
-        (DateTimeOffset At, string Key)? next = null;
-        foreach (var offset in plan.Reminders)
+        var next = Next(plan, now, sent);
+        if (next.Kind == NominationStepKind.Remind)
         {
-            var at = plan.Deadline - offset;
-            var key = string.Create(CultureInfo.InvariantCulture, $"r-{System.Xml.XmlConvert.ToString(offset)}@{plan.Deadline.UtcDateTime:yyyyMMddTHHmmssZ}");
-            if (!sent.Contains(key) && at >= now && (next is null || at < next.Value.At))
+            await context.CreateTimer(next.At.UtcDateTime, CancellationToken.None);
+            if (context.CurrentUtcDateTime - next.At.UtcDateTime <= CycleOrchestration.ReminderGrace)
             {
-                next = (at, key);
-            }
-        }
-
-        if (next is { } reminder)
-        {
-            await context.CreateTimer(reminder.At.UtcDateTime, CancellationToken.None);
-            if (context.CurrentUtcDateTime - reminder.At.UtcDateTime <= CycleOrchestration.ReminderGrace)
-            {
-                await context.CallActivityAsync<int>(nameof(SendNominationReminders), new NominationStep(input.CycleId, reminder.Key), RetryPolicies.SendGrid);
+                await context.CallActivityAsync<int>(nameof(SendNominationReminders), new NominationStep(input.CycleId, next.Key!), RetryPolicies.SendGrid);
             }
 
-            context.ContinueAsNew(input with { SentReminders = [.. sent, reminder.Key] });
+            context.ContinueAsNew(input with { SentReminders = [.. sent, next.Key!] });
             return 0;
         }
 
-        if (plan.Deadline > now)
+        if (next.Kind == NominationStepKind.Wait)
         {
-            // Wake at the deadline and read the plan again (a reschedule may have moved it later).
-            await context.CreateTimer(plan.Deadline.UtcDateTime, CancellationToken.None);
+            // Wake at the deadline or the recheck, whichever is first, and read the plan again: a reschedule may have
+            // moved the deadline (later, or earlier — then the recheck notices it within the bound).
+            await context.CreateTimer(next.At.UtcDateTime, CancellationToken.None);
             context.ContinueAsNew(input);
             return 0;
         }
@@ -99,6 +107,45 @@ public sealed class NominationWorkflow(CycleStore cycles, NominationStore store,
         return release.SeatsReleased;
     }
 
+    /// <summary>How long the workflow sleeps at most before reading the plan again (setting <c>TrainingCycles__Nomination__RecheckSeconds</c>).</summary>
+    public static readonly TimeSpan DefaultRecheck = TimeSpan.FromMinutes(15);
+
+    /// <summary>
+    /// The workflow's decision, pure (tested without the engine): the earliest reminder not yet sent whose time has not
+    /// passed — unless a recheck comes first, then a wait until the recheck; else a wait until the deadline (or the
+    /// recheck); at or after the deadline the release. Reminder keys name the deadline, so a moved deadline gets its own.
+    /// </summary>
+    public static NominationNext Next(NominationPlan plan, DateTimeOffset now, IReadOnlyCollection<string> sent)
+    {
+        if (plan.Deadline <= now)
+        {
+            return new NominationNext(NominationStepKind.Release, now);
+        }
+
+        var recheck = now + (plan.Recheck is { } r && r > TimeSpan.Zero ? r : DefaultRecheck);
+        (DateTimeOffset At, string Key)? next = null;
+        foreach (var offset in plan.Reminders)
+        {
+            var at = plan.Deadline - offset;
+            var key = ReminderKey(offset, plan.Deadline);
+            if (!sent.Contains(key) && at >= now && (next is null || at < next.Value.At))
+            {
+                next = (at, key);
+            }
+        }
+
+        if (next is { } reminder && reminder.At <= recheck)
+        {
+            return new NominationNext(NominationStepKind.Remind, reminder.At, reminder.Key);
+        }
+
+        var wake = next is { } later && later.At < plan.Deadline ? later.At : plan.Deadline;
+        return new NominationNext(NominationStepKind.Wait, wake < recheck ? wake : recheck);
+    }
+
+    public static string ReminderKey(TimeSpan offset, DateTimeOffset deadline) =>
+        string.Create(CultureInfo.InvariantCulture, $"r-{System.Xml.XmlConvert.ToString(offset)}@{deadline.UtcDateTime:yyyyMMddTHHmmssZ}");
+
     [Function(nameof(LoadNominationPlan))]
     public async Task<NominationPlan> LoadNominationPlan([ActivityTrigger] string cycleId)
     {
@@ -108,7 +155,10 @@ public sealed class NominationWorkflow(CycleStore cycles, NominationStore store,
         }
 
         var quotas = await store.QuotasAsync(cycleId);
-        return new NominationPlan(NominationRules.Deadline(cycle), NominationRules.Reminders(cycle), cycle.Phase is CyclePhase.Cancelled or CyclePhase.Completed, quotas.Count > 0 && quotas.All(q => q.Released));
+        var recheck = int.TryParse(configuration["TrainingCycles:Nomination:RecheckSeconds"], NumberStyles.Integer, CultureInfo.InvariantCulture, out var seconds) && seconds > 0
+            ? TimeSpan.FromSeconds(seconds)
+            : DefaultRecheck;
+        return new NominationPlan(NominationRules.Deadline(cycle), NominationRules.Reminders(cycle), cycle.Phase is CyclePhase.Cancelled or CyclePhase.Completed, quotas.Count > 0 && quotas.All(q => q.Released), recheck);
     }
 
     /// <summary>One reminder to each coordinator whose quota is not filled; the email log keeps it to one per quota and key.</summary>
@@ -150,7 +200,7 @@ public sealed class NominationWorkflow(CycleStore cycles, NominationStore store,
         var promoted = new List<string>();
         if (NominationRules.ReleasesToWaitlist(cycle))
         {
-            var pending = (await store.QuotasAsync(cycleId)).Sum(q => Math.Max(0, q.Held - q.Approved));
+            var pending = NominationSeatHolds.Held(await store.QuotasAsync(cycleId));
             for (var attempt = 0; attempt < 200; attempt++)
             {
                 var counters = await participants.CountersAsync(cycleId);

@@ -89,6 +89,7 @@ public sealed class NominationHolder(AppTables tables, StorageAccount storage) :
         {
             [nameof(NomineeEntity.FullName)] = n.FullName, [nameof(NomineeEntity.Nip)] = n.Nip, [nameof(NomineeEntity.Email)] = n.Email, [nameof(NomineeEntity.Phone)] = n.Phone,
             [nameof(NomineeEntity.Position)] = n.Position, [nameof(NomineeEntity.Rank)] = n.Rank, [nameof(NomineeEntity.Agency)] = n.Agency,
+            [nameof(NomineeEntity.BirthDate)] = n.BirthDate, [nameof(NomineeEntity.BirthPlace)] = n.BirthPlace,
             [nameof(NomineeEntity.Status)] = n.Status, [nameof(NomineeEntity.Reason)] = n.Reason, [nameof(NomineeEntity.LetterId)] = n.LetterId,
         })]);
     }

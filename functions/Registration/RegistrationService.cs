@@ -44,8 +44,15 @@ public sealed record RemovalResult(RemovalOutcome Outcome, ParticipantEntity? Pr
 /// <see cref="RegistrationCommitter"/> (one counters update for everyone in the transaction, seats in arrival
 /// order); a change of details moves alone; a withdrawal and its promotion are one transaction.
 /// </summary>
-public sealed class RegistrationService(ParticipantStore participants, RegistrationCommitter committer, AuditLog audit, TimeProvider time)
+public sealed class RegistrationService(ParticipantStore participants, RegistrationCommitter committer, AuditLog audit, TimeProvider time, ISeatHolds holds)
 {
+    /// <summary>
+    /// The seats a registration may fill (#19): the capacity less the seats held for agency quotas, unless the caller
+    /// fills one of those held seats itself (<paramref name="heldSeat"/>: an approved nominee), then the whole capacity.
+    /// </summary>
+    public async Task<int> CapacityAsync(CycleRecord cycle, bool heldSeat = false, CancellationToken cancellationToken = default) =>
+        heldSeat ? cycle.Entity.Capacity : Math.Max(0, cycle.Entity.Capacity - await holds.HeldAsync(cycle, cancellationToken));
+
     /// <summary>How long a request keeps retrying lost races before answering 503 (busy) rather than 500.</summary>
     private static readonly TimeSpan ContentionBudget = TimeSpan.FromSeconds(20);
 
@@ -53,8 +60,9 @@ public sealed class RegistrationService(ParticipantStore participants, Registrat
     /// Registers (or changes the details of) a person. <paramref name="invitedParticipantId"/> is the row the person's
     /// own link names, or null for the open form. With <paramref name="detailsOnly"/> (an organizer's correction) an
     /// invitee's details change without registering them. <paramref name="actor"/> names who acted in the audit trail.
+    /// <paramref name="heldSeat"/>: see <see cref="CapacityAsync"/>.
     /// </summary>
-    public async Task<RegistrationResult> RegisterAsync(CycleRecord cycle, ValidatedRegistration form, string? invitedParticipantId, CancellationToken cancellationToken = default, bool detailsOnly = false, AuditActor? actor = null, string? reason = null)
+    public async Task<RegistrationResult> RegisterAsync(CycleRecord cycle, ValidatedRegistration form, string? invitedParticipantId, CancellationToken cancellationToken = default, bool detailsOnly = false, AuditActor? actor = null, string? reason = null, bool heldSeat = false)
     {
         var cycleId = cycle.CycleId;
         var nipKey = ParticipantStore.NipIndexKey(cycleId, form.Nip);
@@ -137,7 +145,7 @@ public sealed class RegistrationService(ParticipantStore participants, Registrat
             if (!wasRegistered && !detailsOnly)
             {
                 // A new seat or waitlist place: the counters row changes, so it goes through the cycle's group commit.
-                var pending = new PendingRegistration(p, existing is null, indexChanges, keys, cycle.Entity.Capacity);
+                var pending = new PendingRegistration(p, existing is null, indexChanges, keys, await CapacityAsync(cycle, heldSeat, cancellationToken));
                 if (await committer.CommitAsync(cycleId, pending, cancellationToken) is not { } committed)
                 {
                     if (!optimistic || attempt > 0)
@@ -293,7 +301,7 @@ public sealed class RegistrationService(ParticipantStore participants, Registrat
         // Through the cycle's group commit, with the registrations arriving meanwhile: a withdrawal that raced
         // them for the counters row on its own lost to every instance's registration batches (503s in a rush).
         var cycleId = cycle.CycleId;
-        var result = await committer.WithdrawAsync(new PendingWithdrawal(cycleId, participantId, promote, cycle.Entity.Capacity), cancellationToken);
+        var result = await committer.WithdrawAsync(new PendingWithdrawal(cycleId, participantId, promote, await CapacityAsync(cycle, cancellationToken: cancellationToken)), cancellationToken);
         if (!result.Withdrawn)
         {
             return result;
@@ -340,7 +348,7 @@ public sealed class RegistrationService(ParticipantStore participants, Registrat
     /// <summary>A seat was freed: the first on the waitlist takes it, in the caller's transaction (row and counters together).</summary>
     private async Task<ParticipantEntity?> PromoteFirstWaitlistedAsync(CycleRecord cycle, CountersEntity counters, ParticipantTransaction changes, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        if (counters.Waitlisted <= 0 || counters.Confirmed >= cycle.Entity.Capacity || await participants.FirstWaitlistedAsync(cycle.CycleId, cancellationToken) is not { } promoted)
+        if (counters.Waitlisted <= 0 || counters.Confirmed >= await CapacityAsync(cycle, cancellationToken: cancellationToken) || await participants.FirstWaitlistedAsync(cycle.CycleId, cancellationToken) is not { } promoted)
         {
             return null;
         }

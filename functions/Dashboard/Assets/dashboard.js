@@ -1912,7 +1912,8 @@
         q.items.map((a) => h('tr', { 'data-quota': a.quotaId },
           h('th', { scope: 'row' }, a.agency, a.regency ? h('small', { text: a.regency }) : null),
           ['seats', 'nominated', 'approved', 'rejected', 'letters'].map((k) => h('td', { class: 'num', text: number(a[k]) })),
-          h('td', {}, a.coordinatorName || '—', a.coordinatorEmail ? h('small', { text: a.coordinatorEmail }) : null),
+          h('td', {}, a.coordinatorName || '—', a.coordinatorEmail ? h('small', { text: a.coordinatorEmail }) : null,
+            runs ? h('button', { type: 'button', class: 'secondary small', text: t('nom.replace'), 'aria-label': t('nom.replaceFor', { agency: a.agency }), onclick: () => coordinatorDialog(cycle, a) }) : null),
           h('td', {}, a.released ? h('span', { class: 'badge', text: t('nom.released', { n: number(a.releasedSeats) }) })
             : a.outstanding ? h('span', { class: 'badge st-Waitlisted', text: t('nom.outstanding') }) : h('span', { class: 'badge st-Confirmed', text: t('nom.filled') })),
           h('td', {}, downloadLink(`cycles/${id}/nominees?format=csv&quota=${encodeURIComponent(a.quotaId)}`, `nominees-${cycle.cycleId}-${a.quotaId}.csv`, 'CSV',
@@ -1926,7 +1927,8 @@
           h('td', {}, n.position || '—', n.rank ? h('small', { text: n.rank }) : null),
           h('td', {}, n.letterId ? h('a', { href: new URL(`cycles/${id}/letters/${encodeURIComponent(n.letterId)}`, API).href, text: t('nom.letter'),
             'aria-label': t('nom.letterFor', { name: n.fullName }) }) : '—'),
-          h('td', {}, h('span', { class: `badge nom-${n.status}`, text: t('nom.st.' + n.status) }), n.reason ? h('small', { text: n.reason }) : null),
+          h('td', {}, h('span', { class: `badge nom-${n.status}`, text: t('nom.st.' + n.status) }), n.reason ? h('small', { text: n.reason }) : null,
+            n.acceptedAt && n.status === 'Nominated' ? h('small', { class: 'nom-accepted', text: t('nom.accepted') }) : null),
           runs ? h('td', {}, n.status === 'Nominated' ? h('div', { class: 'actions' },
             h('button', { type: 'button', class: 'small', text: t('nom.approve'), 'aria-label': t('nom.approveFor', { name: n.fullName }), onclick: (e) => approveNominee(cycle, n, e.currentTarget) }),
             h('button', { type: 'button', class: 'danger small', text: t('nom.reject'), 'aria-label': t('nom.rejectFor', { name: n.fullName }), onclick: () => rejectDialog(cycle, n) })) : '—') : null)), 'nom-nominees'),
@@ -1970,6 +1972,40 @@
     el = dialog(t('nom.rejectFor', { name: nominee.fullName }), form);
     no.addEventListener('click', () => el.close());
     reason.focus();
+  }
+
+  /** #19b: an organizer replaces an agency's coordinator (the grant moves, the new one is mailed a sign-in link). */
+  function coordinatorDialog(cycle, quota) {
+    const fields = new FieldMap();
+    const summary = h('div', {});
+    const name = input('text', { maxlength: 200, autocomplete: 'off' });
+    const email = input('email', { maxlength: 254, autocomplete: 'off' });
+    const language = h('select', {}, h('option', { value: 'id', text: 'Bahasa Indonesia' }), h('option', { value: 'en', text: 'English' }));
+    const yes = h('button', { type: 'submit', text: t('nom.replace') });
+    const no = h('button', { type: 'button', class: 'secondary', text: t('confirm.back') });
+    let el = null;
+    const form = h('form', { novalidate: true, onsubmit: async (e) => {
+      e.preventDefault();
+      yes.disabled = true;
+      const r = await api(`cycles/${encodeURIComponent(cycle.cycleId)}/quotas/${encodeURIComponent(quota.quotaId)}/coordinator`, { method: 'POST', json: { name: name.value.trim(), email: email.value.trim(), language: language.value } });
+      yes.disabled = false;
+      if (!r.ok) {
+        const details = Array.isArray(r.data?.error?.details) ? r.data.error.details : [];
+        return fields.show(summary, details.length ? details : [{ field: 'name', text: r.message }]);
+      }
+
+      el.close();
+      await route();
+      announce(t('nom.replacedDone', { agency: quota.agency, name: r.data.coordinatorName }));
+    } },
+    h('p', { text: t('nom.replaceText') }), summary,
+    fields.field('name', t('nom.coordName'), name),
+    fields.field('email', t('nom.coordEmail'), email),
+    fields.field('language', t('nom.coordLanguage'), language),
+    h('div', { class: 'actions' }, yes, no));
+    el = dialog(t('nom.replaceFor', { agency: quota.agency }), form);
+    no.addEventListener('click', () => el.close());
+    name.focus();
   }
 
   function quotaImport(cycle) {

@@ -9,7 +9,8 @@ using static Microsoft.Playwright.Assertions;
 
 namespace TrainingCycles.Tests.Dashboard;
 
-/// <summary>The nomination tab (#19): quotas per agency, decisions with a required reason, letters, export, quota import; a coordinator sees no controls.</summary>
+/// <summary>The nomination tab (#19): quotas per agency, decisions with a required reason, letters, export, quota import,
+/// replacing a coordinator; a coordinator sees no controls.</summary>
 public sealed class DashboardNominationBrowserTests(Browser browser) : IClassFixture<Browser>
 {
     private const string AgencyA = "Dinas Sosial Kabupaten Kapuas";
@@ -87,6 +88,21 @@ public sealed class DashboardNominationBrowserTests(Browser browser) : IClassFix
         await d.ExpectStatusAsync("2 instansi diimpor; kuota 4 kursi, 2 kursi terbuka.");
         await Expect(rowA.Locator("td.num").First).ToHaveTextAsync("3");
         Assert.Equal(3, (await store.QuotaAsync(cycleId, quotaA))!.Seats);
+
+        // #19b: replace A's coordinator from the tab: a bad address is named in the dialog; then the grant moves and the new one is mailed once.
+        await rowA.GetByRole(AriaRole.Button, new() { Name = $"Ganti koordinator {AgencyA}" }).ClickAsync();
+        var replace = page.GetByRole(AriaRole.Dialog);
+        await replace.GetByLabel("Nama koordinator baru").FillAsync("Rina Marlina, S.H.");
+        await replace.GetByLabel("Email koordinator baru").FillAsync("bukan-alamat");
+        await replace.GetByRole(AriaRole.Button, new() { Name = "Ganti koordinator", Exact = true }).ClickAsync();
+        await Expect(replace.Locator(".summary")).ToBeVisibleAsync();
+        await d.AssertAccessibleAsync("replace coordinator dialog with its error");
+        await replace.GetByLabel("Email koordinator baru").FillAsync("rina.kapuas@kalteng.example");
+        await replace.GetByRole(AriaRole.Button, new() { Name = "Ganti koordinator", Exact = true }).ClickAsync();
+        await d.ExpectStatusAsync($"Koordinator {AgencyA} sekarang Rina Marlina, S.H.");
+        await Expect(rowA).ToContainTextAsync("rina.kapuas@kalteng.example");
+        Assert.Equal("rina.kapuas@kalteng.example", (await store.QuotaAsync(cycleId, quotaA))!.CoordinatorEmail);
+        Assert.Single(await NominationFlowTests.WaitForMailsAsync(world, NominationMailKinds.Coordinator, 3), m => m.To == "rina.kapuas@kalteng.example");
 
         await page.GetByRole(AriaRole.Button, new() { Name = "English" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Region, new() { Name = "Quotas per agency" })).ToBeVisibleAsync();

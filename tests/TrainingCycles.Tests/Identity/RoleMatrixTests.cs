@@ -175,7 +175,8 @@ public sealed class RoleMatrixTests(RoleWorld fixture, ITestOutputHelper output)
         "VerifyLetter" /* #20: public letter verification, like VerifyCertificate */,
         "AbsenceRequestPage" /* #20: the participant's personal link is the proof */,
         // #22: a person's own record, behind a link mailed to the address on record
-        "ShowRecordsRequest", "RequestRecordsLink", "ShowRecordsHistory"];
+        "ShowRecordsRequest", "RequestRecordsLink", "ShowRecordsHistory",
+        "ShowNominationAnswer", "SubmitNominationAnswer" /* #19: the nominee's own signed link is the proof */];
 
 
     private static IEnumerable<FunctionDescriptor> Http() => FunctionCatalog.Load().Functions.Where(f => f.Kind == FunctionKind.Http);
