@@ -63,6 +63,8 @@ public static class TrainingCyclesServiceCollectionExtensions
         services.AddSingleton<ParticipantTimelines>();
         services.AddSingleton<CertificateCorrections>();
         services.AddSingleton<Ledger>();
+        services.AddSingleton<BiodataStore>(); // #22 biodata confirmation
+        services.AddSingleton<BiodataService>();
         services.AddSingleton<ICertificateLedger>(sp => sp.GetRequiredService<Ledger>());
         services.AddSingleton<CompletionFollowUp>();
         services.AddSingleton<SelfCheckIn>();

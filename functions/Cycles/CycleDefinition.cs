@@ -77,6 +77,10 @@ public sealed record RecordsSettings
 
     /// <summary>SIASN <c>lokasi</c>; when blank, the city named last in the venue (or the venue).</summary>
     public string? Location { get; init; }
+
+    /// <summary>#22: until when participants may confirm or ask to correct how they will be printed (docs/biodata.md);
+    /// the certificate phase waits for it, then issues the unconfirmed with what is on file. Unset: no confirmation round.</summary>
+    public string? BiodataDeadline { get; init; }
 }
 
 public sealed record SessionDefinition

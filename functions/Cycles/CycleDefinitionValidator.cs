@@ -229,6 +229,11 @@ public static partial class CycleDefinitionValidator
                     errors.Add(new(field, Text.Both(nameof(Texts.Field_Cycle_RecordsText))));
                 }
             }
+
+            if (records.BiodataDeadline is not null)
+            {
+                Time(records.BiodataDeadline, "records.biodataDeadline", zone, errors); // #22
+            }
         }
 
         if (definition.Privacy is { } privacy)

@@ -28,7 +28,10 @@ public sealed class AppTables
     /// <summary>The person's record across cycles, by NIP (Records/Ledger.cs).</summary>
     public const string Ledger = nameof(Ledger);
 
-    public static readonly IReadOnlyList<string> All = [Cycles, Participants, Attendance, Certificates, EmailLog, AuditLog, Lookups, EmailEvents, AccessGrants, SignIn, Completion, ErasureRequests, Ledger];
+    /// <summary>#22: biodata confirmations and correction requests before documents are issued (Records/BiodataStore.cs).</summary>
+    public const string Biodata = nameof(Biodata);
+
+    public static readonly IReadOnlyList<string> All = [Cycles, Participants, Attendance, Certificates, EmailLog, AuditLog, Lookups, EmailEvents, AccessGrants, SignIn, Completion, ErasureRequests, Ledger, Biodata];
 
     private readonly StorageAccount _account;
     private readonly string _prefix;

@@ -21,6 +21,7 @@ public static class PrivacyServices
         services.AddSingleton<IPersonalDataHolder, NominationHolder>();
         services.AddSingleton<IPersonalDataHolder, LedgerHolder>();
         services.AddSingleton<IPersonalDataHolder, AbsenceHolder>(); // #20
+        services.AddSingleton<IPersonalDataHolder, BiodataHolder>(); // #22 biodata confirmation
         services.AddSingleton<PersonalDataRegistry>();
         services.AddSingleton<ErasureStore>();
         services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.SectionName).ValidateOnStart(); // #23a retention and breach

@@ -152,6 +152,8 @@ public sealed class RoleMatrixTests(RoleWorld fixture, ITestOutputHelper output)
         ["ListAgencyRecords"] = ([A, O, C], On.Cycle),
         ["ExportSiasnCsv"] = ([A, O, C], On.Cycle),
         ["DownloadCertificatesZip"] = ([A, O, C], On.Cycle),
+        ["ListBiodataRequests"] = ([A, O], On.Cycle),
+        ["DecideBiodataRequest"] = ([A, O], On.Cycle),
 
         // #19 nomination: organizers run quotas and decisions; a coordinator sees and nominates for their own agency.
         ["ImportQuotas"] = ([A, O], On.Cycle),
@@ -176,7 +178,8 @@ public sealed class RoleMatrixTests(RoleWorld fixture, ITestOutputHelper output)
         "AbsenceRequestPage" /* #20: the participant's personal link is the proof */,
         // #22: a person's own record, behind a link mailed to the address on record
         "ShowRecordsRequest", "RequestRecordsLink", "ShowRecordsHistory",
-        "ShowNominationAnswer", "SubmitNominationAnswer" /* #19: the nominee's own signed link is the proof */];
+        "ShowNominationAnswer", "SubmitNominationAnswer" /* #19: the nominee's own signed link is the proof */,
+        "ShowBiodata", "SubmitBiodata" /* #22: the participant's manage link is the proof */];
 
 
     private static IEnumerable<FunctionDescriptor> Http() => FunctionCatalog.Load().Functions.Where(f => f.Kind == FunctionKind.Http);
