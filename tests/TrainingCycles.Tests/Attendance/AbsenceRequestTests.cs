@@ -113,15 +113,6 @@ public sealed class AbsenceRequestTests
         Assert.Equal(HttpStatusCode.OK, (await w.World.Http.PostAsync(url, Form("s2", "Sick", null, null))).StatusCode);
         var lockUrl = $"api/cycles/{w.CycleId}/roster/lock";
 
-        var refused = await w.World.Organizer.PostAsync(lockUrl, null);
-        var refusedBody = await refused.Content.ReadFromJsonAsync<JsonElement>();
-        Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
-        Assert.Equal("roster_open_items", refusedBody.GetProperty("error").GetProperty("code").GetString());
-        Assert.Single(refusedBody.GetProperty("error").GetProperty("details").GetProperty("pendingAbsenceRequests").EnumerateArray());
-        Assert.NotEmpty(refusedBody.GetProperty("error").GetProperty("messageEn").GetString()!);
-
-        Assert.Equal(HttpStatusCode.OK, (await w.World.Organizer.PostAsJsonAsync($"api/cycles/{w.CycleId}/absence-requests/s2~{ids[0]}/decision", new { decision = "reject", note = "Tanpa surat dokter" })).StatusCode);
-
         // Not before every session is over (no check-in or automatic absence can add a mark after the lock), and marked.
         var notEnded = await w.World.Organizer.PostAsync(lockUrl, null);
         Assert.Equal(HttpStatusCode.Conflict, notEnded.StatusCode);
@@ -132,6 +123,14 @@ public sealed class AbsenceRequestTests
             Assert.Equal(HttpStatusCode.OK, (await w.PutMarksAsync(session, new { marks = ids.Select(id => new { participantId = id, status = "Absent" }).ToArray() })).StatusCode);
         }
 
+        var refused = await w.World.Organizer.PostAsync(lockUrl, null);
+        var refusedBody = await refused.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+        Assert.Equal("roster_open_items", refusedBody.GetProperty("error").GetProperty("code").GetString());
+        Assert.Single(refusedBody.GetProperty("error").GetProperty("details").GetProperty("pendingAbsenceRequests").EnumerateArray());
+        Assert.NotEmpty(refusedBody.GetProperty("error").GetProperty("messageEn").GetString()!);
+
+        Assert.Equal(HttpStatusCode.OK, (await w.World.Organizer.PostAsJsonAsync($"api/cycles/{w.CycleId}/absence-requests/s2~{ids[0]}/decision", new { decision = "reject", note = "Tanpa surat dokter" })).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await w.World.Organizer.PostAsync(lockUrl, null)).StatusCode);
 
         var marks = await w.PutMarksAsync("s1", new { marks = new[] { new { participantId = ids[1], status = "Present" } } });
