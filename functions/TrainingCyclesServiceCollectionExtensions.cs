@@ -73,6 +73,7 @@ public static class TrainingCyclesServiceCollectionExtensions
         services.AddSingleton<AbsenceStore>(); // #20 excused absence and the roster lock
         services.AddSingleton<AbsenceService>();
         services.AddSingleton<RosterLock>();
+        services.AddSingleton<RosterLockGate>(); // #20
         services.AddSingleton<AbsenceMail>();
         services.AddSingleton<CompletionStore>();
         // Post-test scores for the completion rule: the imported CSV first, then the evaluation's own tests, which win

@@ -17,7 +17,7 @@ namespace TrainingCycles.Attendance;
 /// </summary>
 public sealed class AbsenceFunctions(
     CycleStore cycles, ParticipantStore participants, Tokens tokens, AbsenceStore store, AbsenceService absences, RosterLock rosterLock,
-    CompletionFollowUp followUp, AuditLog audit)
+    CompletionFollowUp followUp, AuditLog audit, RosterLockGate gate)
 {
     private const int MaxFormBytes = EvidenceCheck.MaxBytes + 64 * 1024;
 
@@ -128,6 +128,7 @@ public sealed class AbsenceFunctions(
     [Requires(Permission.RunCycle, AccessScope.Cycle)]
     public async Task<IActionResult> LockRoster(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "cycles/{cycleId}/roster/lock")] HttpRequest request,
+        [DurableClient] DurableTaskClient durable,
         string cycleId)
     {
         var ct = request.HttpContext.RequestAborted;
@@ -137,7 +138,13 @@ public sealed class AbsenceFunctions(
         }
 
         var (already, refusal) = await rosterLock.LockAsync(cycle, AuditActors.Of(request), ct);
-        return refusal?.ToResult() ?? Http.Ok(new { cycleId, locked = true, already });
+        if (refusal is not null)
+        {
+            return refusal.ToResult();
+        }
+
+        await gate.SignalAsync(durable, cycleId, ct); // also when already locked: a lost event is raised again
+        return Http.Ok(new { cycleId, locked = true, already });
     }
 
     [Function(nameof(ReopenRoster))]

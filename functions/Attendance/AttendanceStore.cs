@@ -81,6 +81,38 @@ public sealed class CheckInModeEntity : ITableEntity
     public DateTimeOffset ChangedAt { get; set; }
 }
 
+/// <summary>What a fenced mark write did: committed, refused because the roster is locked, or raced another write (read again).</summary>
+public enum FencedWrite
+{
+    Written,
+    Locked,
+    Conflict,
+}
+
+/// <summary>
+/// Table <c>Attendance</c>, PK = cycle (the marks' own partition), RK = <c>~fence|{sessionId}</c>: the roster lock as the
+/// marks see it (#20). The lock row itself lives with the absence requests (<see cref="RosterLockEntity"/>), a different
+/// partition, so a transaction cannot read it with a mark; this row is its stand-in next to the marks.
+/// </summary>
+public sealed class RosterFenceEntity : ITableEntity
+{
+    public const string Prefix = "~fence|";
+
+    public static string Key(string sessionId) => Prefix + sessionId;
+
+    public string PartitionKey { get; set; } = "";
+    public string RowKey { get; set; } = "";
+    public DateTimeOffset? Timestamp { get; set; }
+    public ETag ETag { get; set; }
+    public string SessionId { get; set; } = "";
+    public bool Locked { get; set; }
+
+    /// <summary>The lock attempt that set it.</summary>
+    public string? Owner { get; set; }
+
+    public DateTimeOffset? ChangedAt { get; set; }
+}
+
 public sealed class AttendanceStore(AppTables tables)
 {
     public static string ModePartition(string cycleId) => cycleId + "~modes";
@@ -159,13 +191,117 @@ public sealed class AttendanceStore(AppTables tables)
     {
         var table = await tables.GetAsync(AppTables.Attendance, cancellationToken);
         var result = new List<AttendanceEntity>();
-        await foreach (var row in table.QueryAsync<AttendanceEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {cycleId}"), cancellationToken: cancellationToken))
+        // The roster fence rows (RK "~fence|…") share the partition; every mark key sorts before '~'.
+        await foreach (var row in table.QueryAsync<AttendanceEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {cycleId} and RowKey lt {RosterFenceEntity.Prefix}"), cancellationToken: cancellationToken))
         {
             result.Add(row);
         }
 
         return result;
     }
+
+    /// <summary>The fence row of a session as stored now (null: never written — not locked).</summary>
+    public async Task<RosterFenceEntity?> FenceAsync(string cycleId, string sessionId, CancellationToken cancellationToken = default)
+    {
+        var table = await tables.GetAsync(AppTables.Attendance, cancellationToken);
+        var row = await table.GetEntityIfExistsAsync<RosterFenceEntity>(cycleId, RosterFenceEntity.Key(sessionId), cancellationToken: cancellationToken);
+        return row.HasValue ? row.Value : null;
+    }
+
+    /// <summary>The fence rows of a cycle, by session id.</summary>
+    public async Task<IReadOnlyDictionary<string, RosterFenceEntity>> FencesAsync(string cycleId, CancellationToken cancellationToken = default)
+    {
+        var table = await tables.GetAsync(AppTables.Attendance, cancellationToken);
+        var result = new Dictionary<string, RosterFenceEntity>(StringComparer.Ordinal);
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {cycleId} and RowKey ge {RosterFenceEntity.Prefix} and RowKey lt {"~fence}"}");
+        await foreach (var row in table.QueryAsync<RosterFenceEntity>(filter, cancellationToken: cancellationToken))
+        {
+            result[row.SessionId] = row;
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// Sets the fence of every listed session (the roster lock's first step, and the reopening's): written without a
+    /// condition, so from this write on every fenced mark transaction that read the fence before fails (its ETag moved)
+    /// and every later one reads it. <paramref name="owner"/> names the lock attempt, so a refused attempt lifts only its own.
+    /// </summary>
+    public async Task SetFencesAsync(string cycleId, IEnumerable<string> sessionIds, bool locked, string owner, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        var table = await tables.GetAsync(AppTables.Attendance, cancellationToken);
+        foreach (var chunk in sessionIds.Chunk(100))
+        {
+            await table.SubmitTransactionAsync(chunk.Select(s => new TableTransactionAction(TableTransactionActionType.UpsertReplace,
+                new RosterFenceEntity { PartitionKey = cycleId, RowKey = RosterFenceEntity.Key(s), SessionId = s, Locked = locked, Owner = owner, ChangedAt = now })), cancellationToken);
+        }
+    }
+
+    /// <summary>Lifts the fences a refused lock attempt set, each only if nobody wrote it since (another attempt's lock stays).</summary>
+    public async Task LiftOwnFencesAsync(string cycleId, string owner, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        var table = await tables.GetAsync(AppTables.Attendance, cancellationToken);
+        foreach (var fence in (await FencesAsync(cycleId, cancellationToken)).Values.Where(f => f.Locked && f.Owner == owner))
+        {
+            fence.Locked = false;
+            fence.ChangedAt = now;
+            try
+            {
+                await table.UpdateEntityAsync(fence, fence.ETag, TableUpdateMode.Replace, cancellationToken);
+            }
+            catch (RequestFailedException e) when (e.Status is 404 or 412)
+            {
+                // Another lock attempt (or a reopening) wrote it after us: theirs stands.
+            }
+        }
+    }
+
+    /// <summary>
+    /// Commits mark writes of one session (at most <see cref="MaxFencedActions"/>, all in the cycle's partition) in one
+    /// entity-group transaction together with a merge of the session's fence row under the ETag read here — after the
+    /// caller read the rows it replaces. A lock sets the fence first and only then reads the marks, so storage orders
+    /// every mark against it: committed before the fence (the lock sees it), or refused (the ETag moved, or the fence
+    /// now says locked). See docs/attendance.md, "Locked roster".
+    /// </summary>
+    public async Task<FencedWrite> SubmitFencedAsync(string cycleId, string sessionId, IReadOnlyList<TableTransactionAction> actions, CancellationToken cancellationToken = default)
+    {
+        var fence = await FenceAsync(cycleId, sessionId, cancellationToken);
+        return await SubmitFencedAsync(cycleId, sessionId, fence, actions, cancellationToken);
+    }
+
+    /// <summary>The commit of <see cref="SubmitFencedAsync(string, string, IReadOnlyList{TableTransactionAction}, CancellationToken)"/> under a fence read earlier.</summary>
+    public async Task<FencedWrite> SubmitFencedAsync(string cycleId, string sessionId, RosterFenceEntity? fence, IReadOnlyList<TableTransactionAction> actions, CancellationToken cancellationToken = default)
+    {
+        if (actions.Count is 0 or > MaxFencedActions)
+        {
+            throw new ArgumentOutOfRangeException(nameof(actions), actions.Count, "1 to 99 actions");
+        }
+
+        if (fence?.Locked == true)
+        {
+            return FencedWrite.Locked;
+        }
+
+        var touch = new TableEntity(cycleId, RosterFenceEntity.Key(sessionId)) { [nameof(RosterFenceEntity.SessionId)] = sessionId, [nameof(RosterFenceEntity.Locked)] = false };
+        var table = await tables.GetAsync(AppTables.Attendance, cancellationToken);
+        try
+        {
+            await table.SubmitTransactionAsync([.. actions, fence is null
+                ? new TableTransactionAction(TableTransactionActionType.Add, touch)
+                : new TableTransactionAction(TableTransactionActionType.UpdateMerge, touch, fence.ETag)], cancellationToken);
+            return FencedWrite.Written;
+        }
+        catch (TableTransactionFailedException e) when (e.Status is 404 or 409 or 412)
+        {
+            return FencedWrite.Conflict;
+        }
+    }
+
+    /// <summary>One row: added (it must not exist) or replaced under its ETag, fenced like a batch.</summary>
+    public Task<FencedWrite> WriteFencedAsync(AttendanceEntity row, bool add, CancellationToken cancellationToken = default) =>
+        SubmitFencedAsync(row.PartitionKey, row.SessionId, [add ? new TableTransactionAction(TableTransactionActionType.Add, row) : new TableTransactionAction(TableTransactionActionType.UpdateReplace, row, row.ETag)], cancellationToken);
+
+    public const int MaxFencedActions = 99;
 
     /// <summary>The rows of one session (a key range: <c>{sessionId}|</c> up to <c>{sessionId}}</c>, since '}' follows '|').</summary>
     public async Task<IReadOnlyList<AttendanceEntity>> ForSessionAsync(string cycleId, string sessionId, CancellationToken cancellationToken = default)

@@ -3,6 +3,9 @@ using TrainingCycles.Infrastructure;
 
 namespace TrainingCycles.Attendance;
 
+/// <summary>A person's verdict as the rule would give it now, with the score and the override it used.</summary>
+public sealed record CompletionPreview(CompletionResult Result, decimal? PostTestScore, CompletionOverride? Override);
+
 /// <summary>
 /// The one run of the completion rule over stored inputs — attendance marks, post-test scores, organizer overrides —
 /// used by the workflow (<see cref="AttendanceActivities.EvaluateCompletion"/>, everyone) and by corrections
@@ -48,6 +51,31 @@ public sealed class CompletionEvaluation(AttendanceStore attendance, Participant
         await participants.RecordEligibilityAsync(cycle.CycleId, verdicts, cancellationToken);
         await audit.WriteManyAsync(cycle.CycleId, audits, cancellationToken);
         return outcomes;
+    }
+
+    /// <summary>
+    /// The same run over the same stored inputs (marks, post-test scores, overrides) for the listed people, whatever their
+    /// status, written nowhere: the attendance export and the dashboard's live "meets rule" preview (#20), so what an
+    /// organizer sees before the workflow decides is what the workflow will decide.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, CompletionPreview>> PreviewAsync(CycleRecord cycle, IReadOnlyCollection<string> participantIds, CancellationToken cancellationToken = default)
+    {
+        var rule = cycle.Definition.Completion ?? new CompletionRule();
+        var marks = (await attendance.ForCycleAsync(cycle.CycleId, cancellationToken))
+            .GroupBy(a => a.ParticipantId)
+            .ToDictionary(g => g.Key, g => (IReadOnlyDictionary<string, string>)g.ToDictionary(a => a.SessionId, a => a.Status), StringComparer.Ordinal);
+        var scores = rule.MinimumPostTestScore is null ? new Dictionary<string, decimal>() : await ScoresAsync(cycle.CycleId, cancellationToken);
+        var overrides = await completion.OverridesAsync(cycle.CycleId, cancellationToken);
+        var result = new Dictionary<string, CompletionPreview>(StringComparer.Ordinal);
+        foreach (var id in participantIds)
+        {
+            var ov = overrides.TryGetValue(id, out var o) ? new CompletionOverride(o.Outcome, o.Reason) : null;
+            decimal? score = scores.TryGetValue(id, out var s) ? s : null;
+            result[id] = new CompletionPreview(
+                CompletionRuleEvaluator.Evaluate(rule, cycle.Schedule.Sessions, marks.GetValueOrDefault(id) ?? new Dictionary<string, string>(), score, ov), score, ov);
+        }
+
+        return result;
     }
 
     /// <summary>Every source's scores; a source registered later wins for the same person (the evaluation capability's over the import).</summary>

@@ -8,7 +8,7 @@ namespace TrainingCycles.Attendance;
 /// <summary>A door scan: refused with a reason, or the person and their row with what happened (recorded, confirmed, already).</summary>
 public sealed record DoorCheckInResult(Refusal? Refused, ParticipantEntity? Participant = null, AttendanceEntity? Row = null, string? Outcome = null);
 
-/// <summary>One pending check-in after a decision: confirmed, rejected, or notPending (decided elsewhere, or never held).</summary>
+/// <summary>One pending check-in after a decision: confirmed, rejected, notPending (decided elsewhere, or never held), or locked (the roster is locked).</summary>
 public sealed record PendingOutcome(string ParticipantId, string Outcome, string? Status);
 
 /// <summary>
@@ -76,7 +76,13 @@ public sealed class PresenceDesk(ParticipantStore participants, AttendanceStore 
                 MarkedAt = now,
                 ETag = existing?.ETag ?? default,
             };
-            if (existing is null ? await attendance.TryAddAsync(row, cancellationToken) : await attendance.TryReplaceAsync(row, cancellationToken))
+            var written = await attendance.WriteFencedAsync(row, add: existing is null, cancellationToken); // #20: refused once the roster is locked
+            if (written == FencedWrite.Locked)
+            {
+                return new(AbsenceService.RosterLocked);
+            }
+
+            if (written == FencedWrite.Written)
             {
                 await audit.WriteAsync(cycle.CycleId, actor, "attendance.door-checkin", participant.RowKey, $"{sessionId}: {existing?.Status ?? "—"} → {row.Status}", cancellationToken);
                 return new(null, participant, row, existing is null ? "recorded" : "confirmed");
@@ -149,7 +155,14 @@ public sealed class PresenceDesk(ParticipantStore participants, AttendanceStore 
                 row.MarkedBy = actor.Name;
                 row.MarkedAt = now;
                 row.Note = string.IsNullOrWhiteSpace(d.Note) ? row.Note : d.Note.Trim();
-                if (await attendance.TryReplaceAsync(row, cancellationToken))
+                var written = await attendance.WriteFencedAsync(row, add: false, cancellationToken);
+                if (written == FencedWrite.Locked)
+                {
+                    result = new PendingOutcome(id, "locked", AttendanceStatus.Pending); // #20: the roster was locked meanwhile
+                    break;
+                }
+
+                if (written == FencedWrite.Written)
                 {
                     await audit.WriteAsync(cycleId, actor, confirm ? "attendance.pending-confirmed" : "attendance.pending-rejected", id, $"{sessionId}: {AttendanceStatus.Pending} → {row.Status}", cancellationToken);
                     result = new PendingOutcome(id, confirm ? "confirmed" : "rejected", row.Status);

@@ -39,7 +39,7 @@ public sealed record MarkError(int Index, string? ParticipantId, string Field, s
 /// </summary>
 public sealed class RosterFunctions(
     CycleStore cycles, ParticipantStore participants, AttendanceStore attendance, RosterMarking marking, AuditLog audit,
-    CompletionFollowUp followUp, TimeProvider time)
+    CompletionFollowUp followUp, TimeProvider time, CompletionEvaluation evaluation)
 {
     public const int MaxMarks = 1000;
     public const int MaxBodyBytes = 1024 * 1024;
@@ -198,15 +198,14 @@ public sealed class RosterFunctions(
         var byParticipant = (await attendance.ForCycleAsync(cycleId, cancellationToken))
             .GroupBy(r => r.ParticipantId)
             .ToDictionary(g => g.Key, g => g.ToDictionary(r => r.SessionId, StringComparer.Ordinal), StringComparer.Ordinal);
-        var roster = (await participants.ListAsync(cycleId, cancellationToken))
+        var people = (await participants.ListAsync(cycleId, cancellationToken))
             .Where(p => p.Status == ParticipantStatus.Confirmed || byParticipant.ContainsKey(p.RowKey))
             .OrderBy(p => p.FullName ?? p.Email, StringComparer.CurrentCultureIgnoreCase).ThenBy(p => p.RowKey, StringComparer.Ordinal)
-            .Select(p =>
-            {
-                IReadOnlyDictionary<string, AttendanceEntity> marks = byParticipant.GetValueOrDefault(p.RowKey) ?? new Dictionary<string, AttendanceEntity>();
-                var result = CompletionRuleEvaluator.Evaluate(rule, cycle.Schedule.Sessions, marks.ToDictionary(m => m.Key, m => m.Value.Status));
-                return new RosterLine(p, marks, result);
-            })
+            .ToList();
+        // #20: with post-test scores and overrides, the same run the workflow makes.
+        var previews = await evaluation.PreviewAsync(cycle, [.. people.Select(p => p.RowKey)], cancellationToken);
+        var roster = people
+            .Select(p => new RosterLine(p, byParticipant.GetValueOrDefault(p.RowKey) ?? new Dictionary<string, AttendanceEntity>(), previews[p.RowKey]))
             .ToList();
 
         if (string.Equals(request.Query["format"], "csv", StringComparison.OrdinalIgnoreCase))
@@ -235,11 +234,18 @@ public sealed class RosterFunctions(
                 explanationEn = l.Result.ExplanationEn,
                 eligible = l.Participant.Eligible,
                 certificateNumber = l.Participant.CertificateNumber,
+                outcome = l.Result.Outcome,
+                postTestScore = l.Preview.PostTestScore,
+                overridden = l.Preview.Override is not null,
+                overrideReason = l.Preview.Override?.Reason,
             }).ToList(),
         });
     }
 
-    private sealed record RosterLine(ParticipantEntity Participant, IReadOnlyDictionary<string, AttendanceEntity> Marks, CompletionResult Result);
+    private sealed record RosterLine(ParticipantEntity Participant, IReadOnlyDictionary<string, AttendanceEntity> Marks, CompletionPreview Preview)
+    {
+        public CompletionResult Result => Preview.Result;
+    }
 
     /// <summary>CSV for spreadsheets: one line per participant, one column per session; formula-like cells are escaped.</summary>
     private static byte[] ToCsv(IReadOnlyList<ScheduledSession> sessions, IReadOnlyList<RosterLine> roster)
@@ -250,7 +256,7 @@ public sealed class RosterFunctions(
         using (var csv = new CsvWriter(writer, config))
         {
             string[] head = ["participant_id", "registration_number", "full_name", "nip", "agency", "participant_status"];
-            string[] tail = ["counted", "total", "percent", "meets_rule", "eligible", "completion", "completion_en", "certificate_number"];
+            string[] tail = ["counted", "total", "percent", "meets_rule", "eligible", "completion", "completion_en", "certificate_number", "outcome", "post_test_score", "overridden", "override_reason"];
             foreach (var header in head.Concat(sessions.Select(s => $"{s.Id}: {s.Title}")).Concat(tail))
             {
                 csv.WriteField(header);
@@ -265,7 +271,8 @@ public sealed class RosterFunctions(
                     p.RowKey, p.RegistrationNumber, p.FullName, p.Nip, p.Agency, p.Status,
                     .. sessions.Select(s => line.Marks.GetValueOrDefault(s.Id)?.Status),
                     r.Counted.ToString(CultureInfo.InvariantCulture), r.Total.ToString(CultureInfo.InvariantCulture), r.Percent.ToString(CultureInfo.InvariantCulture),
-                    r.Eligible ? "true" : "false", p.Eligible is null ? "" : p.Eligible.Value ? "true" : "false", r.Explanation, r.ExplanationEn, p.CertificateNumber];
+                    r.Eligible ? "true" : "false", p.Eligible is null ? "" : p.Eligible.Value ? "true" : "false", r.Explanation, r.ExplanationEn, p.CertificateNumber,
+                    r.Outcome, line.Preview.PostTestScore?.ToString(CultureInfo.InvariantCulture), line.Preview.Override is null ? "false" : "true", line.Preview.Override?.Reason];
                 foreach (var value in values)
                 {
                     csv.WriteField(value ?? "");

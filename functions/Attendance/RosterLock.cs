@@ -21,9 +21,18 @@ public sealed class RosterLock(AbsenceStore store, ParticipantStore participants
 {
     public const int MaxReasonLength = 500;
 
-    /// <summary>Locks the roster; the refusal lists what is still open. Locking a locked roster answers it as it is.</summary>
+    /// <summary>
+    /// Locks the roster; the refusal lists what is still open. Locking a locked roster answers it as it is.
+    /// The lock and the marks live in different partitions, so no transaction covers both. Storage decides the race
+    /// anyway, in this order: (1) the sessions' fence rows in the marks' partition say locked — from that write on, a
+    /// mark either committed before it (its transaction merged the fence under the old ETag) or is refused (the ETag
+    /// moved, or it reads "locked"); (2) the open items are checked again on the marks as they now stand, none can
+    /// change any more; (3) the lock row is written under the ETag read first, which absence requests also touch.
+    /// A refused attempt lifts only the fences it set (<see cref="AttendanceStore.LiftOwnFencesAsync"/>).
+    /// </summary>
     public async Task<(bool Already, Refusal? Refused)> LockAsync(CycleRecord cycle, AuditActor actor, CancellationToken cancellationToken)
     {
+        var sessions = cycle.Schedule.Sessions.Select(s => s.Id).ToList();
         for (var attempt = 0; attempt < 5; attempt++)
         {
             var current = await store.LockAsync(cycle.CycleId, cancellationToken);
@@ -32,12 +41,17 @@ public sealed class RosterLock(AbsenceStore store, ParticipantStore participants
                 return (true, null);
             }
 
-            var pending = (await store.ListAsync(cycle.CycleId, cancellationToken)).Where(r => r.Status == AbsenceStatus.Pending).Select(r => r.Id).ToList();
-            var unmarked = await UnmarkedAsync(cycle, cancellationToken);
-            if (pending.Count > 0 || unmarked.Count > 0)
+            if (await OpenItemsAsync(cycle, cancellationToken) is { } open)
             {
-                return (false, new Refusal(StatusCodes.Status409Conflict, "roster_open_items", nameof(Texts.Error_Roster_OpenItems), [unmarked.Count, pending.Count],
-                    new { unmarked, pendingAbsenceRequests = pending }));
+                return (false, open);
+            }
+
+            var owner = Guid.NewGuid().ToString("N");
+            await attendance.SetFencesAsync(cycle.CycleId, sessions, locked: true, owner, time.GetUtcNow(), cancellationToken);
+            if (await OpenItemsAsync(cycle, cancellationToken) is { } openNow)
+            {
+                await attendance.LiftOwnFencesAsync(cycle.CycleId, owner, time.GetUtcNow(), cancellationToken);
+                return (false, openNow);
             }
 
             var row = new RosterLockEntity
@@ -60,6 +74,7 @@ public sealed class RosterLock(AbsenceStore store, ParticipantStore participants
             }
             catch (RequestFailedException e) when (e.Status is 409 or 412)
             {
+                await attendance.LiftOwnFencesAsync(cycle.CycleId, owner, time.GetUtcNow(), cancellationToken);
                 continue;
             }
 
@@ -69,6 +84,27 @@ public sealed class RosterLock(AbsenceStore store, ParticipantStore participants
 
         return (false, new Refusal(StatusCodes.Status409Conflict, "busy", nameof(Texts.Error_Att_Busy)));
     }
+
+    /// <summary>Why the roster cannot be locked now: a session not over yet, an unmarked participant, a pending absence request; null when nothing is open.</summary>
+    private async Task<Refusal?> OpenItemsAsync(CycleRecord cycle, CancellationToken cancellationToken)
+    {
+        // Every session over (by time, or training ended early): no check-in or automatic absence can add a mark later.
+        var now = time.GetUtcNow();
+        var running = cycle.Schedule.Sessions.Where(s => !Ended(cycle, s, now)).Select(s => s.Id).ToList();
+        if (running.Count > 0)
+        {
+            return new Refusal(StatusCodes.Status409Conflict, "roster_sessions_not_ended", nameof(Texts.Error_Roster_SessionsNotEnded), [running.Count], new { sessionsNotEnded = running });
+        }
+
+        var pending = (await store.ListAsync(cycle.CycleId, cancellationToken)).Where(r => r.Status == AbsenceStatus.Pending).Select(r => r.Id).ToList();
+        var unmarked = await UnmarkedAsync(cycle, cancellationToken);
+        return pending.Count > 0 || unmarked.Count > 0
+            ? new Refusal(StatusCodes.Status409Conflict, "roster_open_items", nameof(Texts.Error_Roster_OpenItems), [unmarked.Count, pending.Count], new { unmarked, pendingAbsenceRequests = pending })
+            : null;
+    }
+
+    /// <summary>Whether a session is over, as the workflow's automatic absence sees it (<see cref="AttendanceActivities.FinalizeAttendance"/>).</summary>
+    public static bool Ended(CycleRecord cycle, ScheduledSession session, DateTimeOffset now) => session.EndsAt <= now || cycle.Entity.TrainingEndedAt is not null;
 
     /// <summary>Reopens a locked roster (administrators), audited with the reason; the number of the reopening keys the re-run.</summary>
     public async Task<(int Reopened, Refusal? Refused)> ReopenAsync(CycleRecord cycle, string? reason, AuditActor actor, CancellationToken cancellationToken)
@@ -85,6 +121,8 @@ public sealed class RosterLock(AbsenceStore store, ParticipantStore participants
             return (0, new Refusal(StatusCodes.Status409Conflict, "roster_not_locked", nameof(Texts.Error_Roster_NotLocked)));
         }
 
+        // The fences first: a reopening cut off here leaves the lock row locked, and a second reopening finishes it.
+        await attendance.SetFencesAsync(cycle.CycleId, cycle.Schedule.Sessions.Select(s => s.Id), locked: false, "reopen", time.GetUtcNow(), cancellationToken);
         current.Locked = false;
         current.ChangedBy = actor.Name;
         current.ChangedAt = time.GetUtcNow();
@@ -107,7 +145,7 @@ public sealed class RosterLock(AbsenceStore store, ParticipantStore participants
     public async Task<IReadOnlyList<string>> UnmarkedAsync(CycleRecord cycle, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var ended = cycle.Schedule.Sessions.Where(s => s.EndsAt <= now).ToList();
+        var ended = cycle.Schedule.Sessions.Where(s => Ended(cycle, s, now)).ToList();
         if (ended.Count == 0)
         {
             return [];

@@ -20,7 +20,7 @@ public sealed record MarkingResult(Refusal? Refused, IReadOnlyList<ValidMark> Ma
 /// Bulk marking of one session from the organizer's roster (<see cref="RosterFunctions"/> is its trigger):
 /// all or nothing on the shape, idempotent, every actual change audited.
 /// </summary>
-public sealed class RosterMarking(ParticipantStore participants, AttendanceStore attendance, AppTables tables, AuditLog audit, TimeProvider time, ILogger<RosterMarking> logger, AbsenceStore absences)
+public sealed class RosterMarking(ParticipantStore participants, AttendanceStore attendance, AuditLog audit, TimeProvider time, ILogger<RosterMarking> logger, AbsenceStore absences)
 {
     public async Task<MarkingResult> MarkAsync(string cycleId, string sessionId, MarkAttendanceRequest input, AuditActor actor, CancellationToken cancellationToken)
     {
@@ -54,8 +54,10 @@ public sealed class RosterMarking(ParticipantStore participants, AttendanceStore
             return Refused(new Refusal(StatusCodes.Status422UnprocessableEntity, "invalid_marks", nameof(Texts.Error_Att_InvalidMarks), [errors.Count], errors));
         }
 
-        var changes = await ApplyAsync(cycleId, sessionId, marks, actor, cancellationToken);
-        return changes is null
+        var (changes, locked) = await ApplyAsync(cycleId, sessionId, marks, actor, cancellationToken);
+        return locked
+            ? new MarkingResult(AbsenceService.RosterLocked, marks, changes ?? []) // locked meanwhile: what committed before it counts, the rest is refused
+            : changes is null
             ? Refused(new Refusal(StatusCodes.Status409Conflict, "busy", nameof(Texts.Error_Att_Busy)))
             : new MarkingResult(null, marks, changes);
     }
@@ -115,9 +117,8 @@ public sealed class RosterMarking(ParticipantStore participants, AttendanceStore
     /// (a check-in racing a mark makes the batch fail and be recomputed, never silently lost), and audits each
     /// change once it is committed. Null when the session kept changing under us.
     /// </summary>
-    private async Task<List<MarkChange>?> ApplyAsync(string cycleId, string sessionId, List<ValidMark> marks, AuditActor actor, CancellationToken cancellationToken)
+    private async Task<(List<MarkChange>? Changes, bool Locked)> ApplyAsync(string cycleId, string sessionId, List<ValidMark> marks, AuditActor actor, CancellationToken cancellationToken)
     {
-        var table = await tables.GetAsync(AppTables.Attendance, cancellationToken);
         var applied = new List<MarkChange>();
         for (var attempt = 0; attempt < 8; attempt++)
         {
@@ -129,48 +130,61 @@ public sealed class RosterMarking(ParticipantStore participants, AttendanceStore
                 .ToList();
             if (pending.Count == 0)
             {
-                return applied;
+                return (applied, false);
             }
 
-            try
+            var raced = false;
+
+            // #20: each chunk commits with the session's roster fence (one slot of the 100 a transaction holds).
+            foreach (var chunk in pending.Chunk(AttendanceStore.MaxFencedActions))
             {
-                foreach (var chunk in pending.Chunk(100))
+                var actions = chunk.Select(x =>
                 {
-                    var actions = chunk.Select(x =>
+                    var entity = new AttendanceEntity
                     {
-                        var entity = new AttendanceEntity
-                        {
-                            PartitionKey = cycleId,
-                            RowKey = AttendanceStore.Key(sessionId, x.Mark.ParticipantId),
-                            SessionId = sessionId,
-                            ParticipantId = x.Mark.ParticipantId,
-                            Status = x.Mark.Status,
-                            CheckedInAt = x.Row?.CheckedInAt,
-                            Source = AttendanceSource.Roster,
-                            MarkedBy = actor.Name,
-                            MarkedAt = now,
-                            Note = x.Mark.Note,
-                        };
-                        return x.Row is null
-                            ? new TableTransactionAction(TableTransactionActionType.Add, entity)
-                            : new TableTransactionAction(TableTransactionActionType.UpdateReplace, entity, x.Row.ETag);
-                    }).ToList();
-                    await table.SubmitTransactionAsync(actions, cancellationToken);
-                    var changes = chunk.Select(x => new MarkChange(x.Mark.ParticipantId, x.Row?.Status, x.Mark.Status, x.Mark.Note)).ToList();
-                    applied.AddRange(changes);
-                    await audit.WriteManyAsync(cycleId, [.. changes.Select(c => AuditEntry.By(actor, now, "attendance.marked", c.ParticipantId, AuditDetails(sessionId, c)))], cancellationToken);
+                        PartitionKey = cycleId,
+                        RowKey = AttendanceStore.Key(sessionId, x.Mark.ParticipantId),
+                        SessionId = sessionId,
+                        ParticipantId = x.Mark.ParticipantId,
+                        Status = x.Mark.Status,
+                        CheckedInAt = x.Row?.CheckedInAt,
+                        Source = AttendanceSource.Roster,
+                        MarkedBy = actor.Name,
+                        MarkedAt = now,
+                        Note = x.Mark.Note,
+                    };
+                    return x.Row is null
+                        ? new TableTransactionAction(TableTransactionActionType.Add, entity)
+                        : new TableTransactionAction(TableTransactionActionType.UpdateReplace, entity, x.Row.ETag);
+                }).ToList();
+                var written = await attendance.SubmitFencedAsync(cycleId, sessionId, actions, cancellationToken);
+                if (written == FencedWrite.Locked)
+                {
+                    return (applied, true);
                 }
 
-                return applied;
+                if (written == FencedWrite.Conflict)
+                {
+                    raced = true;
+                    break;
+                }
+
+                var changes = chunk.Select(x => new MarkChange(x.Mark.ParticipantId, x.Row?.Status, x.Mark.Status, x.Mark.Note)).ToList();
+                applied.AddRange(changes);
+                await audit.WriteManyAsync(cycleId, [.. changes.Select(c => AuditEntry.By(actor, now, "attendance.marked", c.ParticipantId, AuditDetails(sessionId, c)))], cancellationToken);
             }
-            catch (TableTransactionFailedException e) when (e.Status is 409 or 412)
+
+            if (!raced)
             {
-                // A check-in or another organizer wrote one of these rows meanwhile: read again, recompute what differs.
-                logger.LogInformation("Attendance marks for session {SessionId} of cycle {CycleId} raced another write; retrying", sessionId, cycleId);
+                return (applied, false);
             }
+
+            // A check-in or another organizer wrote one of these rows meanwhile: read again, recompute what differs.
+            logger.LogInformation("Attendance marks for session {SessionId} of cycle {CycleId} raced another write; retrying", sessionId, cycleId);
+            await Task.Delay(Random.Shared.Next(5, 25 * (attempt + 1)), cancellationToken); // concurrent markers of a session share its fence row
         }
 
-        return null;
+        return (null, false);
     }
 
     private static string AuditDetails(string sessionId, MarkChange c) =>

@@ -132,6 +132,12 @@ public sealed record CompletionRule
 
     /// <summary>Numbering of letters of participation, tokens as <see cref="CertificateSettings.NumberFormat"/>; "{seq:000}/SKTM/{yyyy}" when omitted.</summary>
     public string? LetterNumberFormat { get; init; }
+
+    /// <summary>#20: the workflow waits for the organizer's roster lock before the rule and the documents (false: it does not, as before).</summary>
+    public bool RequireRosterLock { get; init; }
+
+    /// <summary>With <see cref="RequireRosterLock"/>: after this many hours past the end of training it issues on what is marked; null = waits until locked.</summary>
+    public int? RosterLockWaitHours { get; init; }
 }
 
 public sealed record CertificateSettings

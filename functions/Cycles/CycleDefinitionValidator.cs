@@ -391,6 +391,11 @@ public static partial class CycleDefinitionValidator
             errors.Add(new("completion.letterNumberFormat", Text.Both(nameof(Texts.Field_Cycle_NumberFormat))));
         }
 
+        if (rule.RosterLockWaitHours is < 1 or > 24 * 90)
+        {
+            errors.Add(new("completion.rosterLockWaitHours", Text.Both(nameof(Texts.Field_Cycle_RosterLockWaitHours), 24 * 90)));
+        }
+
         if (rule.CertificateShowsEarnedJp && totalJp == 0)
         {
             errors.Add(new("completion.certificateShowsEarnedJp", Text.Both(nameof(Texts.Field_Cycle_EarnedJpNeedsJp))));

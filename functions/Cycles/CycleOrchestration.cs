@@ -169,7 +169,7 @@ public static class CycleOrchestration
                     {
                         case null:
                         case CycleCommand.EndTraining:
-                            return Next(context, input with { Phase = CyclePhase.Completing, Entered = false });
+                            return Next(context, input with { Phase = CyclePhase.Completing, Entered = false, RosterGate = true }); // #20: see RosterLockGate
                     }
                 }
             }
@@ -181,6 +181,7 @@ public static class CycleOrchestration
                 // #22: with a biodata deadline set, ask for confirmation and wait for it (Records/BiodataWorkflow.cs; same instance id as BiodataWorkflow.GateInstanceId).
                 await context.CallSubOrchestratorAsync(nameof(Records.BiodataWorkflow.BiodataGateOrchestrator), input.CycleId, RetryPolicies.Storage.WithInstanceId(input.CycleId + ":biodata-gate"));
                 await context.CallActivityAsync<StepResult>(nameof(AttendanceActivities.FinalizeAttendance), input.CycleId, RetryPolicies.Storage);
+                await RosterLockGate.AwaitAsync(context, input, counts, plan.ScheduleVersion); // #20
                 await context.CallActivityAsync<StepResult>(nameof(AttendanceActivities.EvaluateCompletion), input.CycleId, RetryPolicies.Storage);
                 await context.CallActivityAsync<StepResult>(nameof(CertificateActivities.IssueCertificates), input.CycleId, RetryPolicies.Storage);
                 await context.CallActivityAsync<StepResult>(nameof(Certificates.Letters.LetterFunctions.IssueLetters), input.CycleId, RetryPolicies.Storage); // #20

@@ -3,7 +3,7 @@ namespace TrainingCycles.Cycles;
 // Wire contracts of the cycle orchestration: they live in orchestration history, so renaming a property breaks
 // instances in flight. Ids, times and counts only — never personal data.
 
-public sealed record CycleWorkflowInput(string CycleId, CyclePhase Phase, bool Entered = false, IReadOnlyList<string>? SentReminders = null);
+public sealed record CycleWorkflowInput(string CycleId, CyclePhase Phase, bool Entered = false, IReadOnlyList<string>? SentReminders = null, bool RosterGate = false);
 
 /// <summary>What the orchestrator needs to know about a cycle's timing, read fresh by an activity.</summary>
 public sealed record CyclePlan(

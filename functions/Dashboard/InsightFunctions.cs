@@ -27,7 +27,7 @@ public sealed record TimelineEntry(DateTimeOffset At, string Kind, string Source
 /// Read-only organizer views the dashboard needs beyond the cycle API: a participant's timeline (audit log, email log,
 /// SendGrid events, attendance rows merged by time), a cycle's progress figures for the charts, and its certificates.
 /// </summary>
-public sealed class InsightFunctions(CycleStore cycles, ParticipantStore participants, AttendanceStore attendance, AuditLog audit, EmailLog emailLog, ParticipantTimelines timelines, AppTables tables, CertificateIssuer issuer)
+public sealed class InsightFunctions(CycleStore cycles, ParticipantStore participants, AttendanceStore attendance, AuditLog audit, EmailLog emailLog, ParticipantTimelines timelines, AppTables tables, CertificateIssuer issuer, CompletionEvaluation completion)
 {
     /// <summary>Days shown in the registrations chart at most (the most recent ones).</summary>
     public const int MaxChartDays = 366;
@@ -54,9 +54,10 @@ public sealed class InsightFunctions(CycleStore cycles, ParticipantStore partici
         }
 
         await audit.ViewedAsync(cycleId, AuditActors.Of(request), "timeline", participantId, cancellationToken: cancellationToken);
-        var (entries, marks) = await timelines.ReadAsync(cycle, participantId, cancellationToken);
-        var rule = cycle.Definition.Completion ?? new CompletionRule();
-        var evaluation = CompletionRuleEvaluator.Evaluate(rule, cycle.Schedule.Sessions, marks);
+        var (entries, _) = await timelines.ReadAsync(cycle, participantId, cancellationToken);
+        // #20: the workflow's own run (marks, post-test score, override), recorded nowhere.
+        var preview = (await completion.PreviewAsync(cycle, [participantId], cancellationToken))[participantId];
+        var evaluation = preview.Result;
         return Http.Ok(new
         {
             cycleId,
@@ -84,7 +85,11 @@ public sealed class InsightFunctions(CycleStore cycles, ParticipantStore partici
                 certificateNumber = p.CertificateNumber,
             },
             // The rule applied to the marks as they stand now: "why" in both languages, decided or not yet.
-            completion = new { decided = p.Eligible is not null, meetsRule = evaluation.Eligible, evaluation.Counted, evaluation.Total, evaluation.Percent, evaluation.Explanation, evaluation.ExplanationEn },
+            completion = new
+            {
+                decided = p.Eligible is not null, meetsRule = evaluation.Eligible, evaluation.Counted, evaluation.Total, evaluation.Percent, evaluation.Explanation, evaluation.ExplanationEn,
+                evaluation.Outcome, preview.PostTestScore, overridden = preview.Override is not null, overrideReason = preview.Override?.Reason,
+            },
             entries,
         });
     }

@@ -46,6 +46,13 @@ public sealed class RegistrationFunctions(
             return ShowDocuments(cycle, lang, participant);
         }
 
+        if (purpose == TokenPurpose.Manage && participant is { CompletionOutcome: "Letter" /* #20 Attendance.CompletionOutcome.Letter */ } && cycle.Phase == CyclePhase.Completed)
+        {
+            // #20: a letter of participation instead of a certificate, downloaded with the same manage link.
+            var letter = $"/api/cycles/{cycle.CycleId}/my-letter?t={Uri.EscapeDataString(request.Query["manage"].FirstOrDefault() ?? "")}" + (lang == "en" ? "&lang=en" : "");
+            return View.Page<DocumentsPage>(lang, new DocumentsPage.Data(cycle, null, null, letter));
+        }
+
         if (ClosedPage(cycle, lang, participant) is { } closed)
         {
             return closed;

@@ -10,7 +10,7 @@ using TrainingCycles.Infrastructure.Views;
 namespace TrainingCycles.Certificates.Letters;
 
 /// <summary>#20: the workflow step that issues letters of participation, their public verification page and the organizer's download.</summary>
-public sealed class LetterFunctions(LetterIssuer letters, CycleStore cycles, AuditLog audit, ILogger<LetterFunctions> logger)
+public sealed class LetterFunctions(LetterIssuer letters, CycleStore cycles, AuditLog audit, ILogger<LetterFunctions> logger, Tokens tokens, ParticipantStore participants)
 {
     [Function(nameof(IssueLetters))]
     public async Task<StepResult> IssueLetters([ActivityTrigger] string cycleId)
@@ -79,6 +79,35 @@ public sealed class LetterFunctions(LetterIssuer letters, CycleStore cycles, Aud
         }
 
         await audit.ViewedAsync(cycleId, AuditActors.Of(request), "letter", participantId, cancellationToken: ct);
+        var content = (await letters.Container.GetBlobClient(letter.BlobName).DownloadContentAsync(ct)).Value.Content.ToArray();
+        return new FileContentResult(content, "application/pdf") { FileDownloadName = "surat-keterangan-" + letter.Number.Replace('/', '-') + ".pdf" };
+    }
+
+    /// <summary>
+    /// #20: the participant's own letter, from the link on their manage page (<c>?t=</c> = their manage token, as the
+    /// absence page): streamed through this function from the private container, never a blob URL; only a valid letter.
+    /// </summary>
+    [Function(nameof(DownloadMyLetter))]
+    public async Task<IActionResult> DownloadMyLetter(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "cycles/{cycleId}/my-letter")] HttpRequest request,
+        string cycleId)
+    {
+        var ct = request.HttpContext.RequestAborted;
+        var lang = Pages.Language(request);
+        var problem = tokens.Validate(request.Query["t"].FirstOrDefault(), TokenPurpose.Manage, out var claims);
+        var participant = problem == TokenProblem.None && claims!.CycleId == cycleId ? await participants.GetAsync(cycleId, claims.SubjectId, ct) : null;
+        if (participant is null || participant.TokenVersion != claims!.Version)
+        {
+            return View.Message(lang, StatusCodes.Status403Forbidden, nameof(Texts.Absence_Link_Title), problem == TokenProblem.Expired ? nameof(Texts.Absence_Link_Expired) : nameof(Texts.Absence_Link_Invalid));
+        }
+
+        var letter = await letters.GetAsync(cycleId, participant.RowKey, ct);
+        if (letter?.Sha256 is null || letter.Status != LetterStatus.Valid)
+        {
+            return View.Message(lang, StatusCodes.Status404NotFound, nameof(Texts.Letter_Mine_None_Title), nameof(Texts.Letter_Mine_None_Text));
+        }
+
+        await audit.WriteAsync(cycleId, AuditActors.Participant(request), "letter.downloaded", participant.RowKey, letter.Number, ct);
         var content = (await letters.Container.GetBlobClient(letter.BlobName).DownloadContentAsync(ct)).Value.Content.ToArray();
         return new FileContentResult(content, "application/pdf") { FileDownloadName = "surat-keterangan-" + letter.Number.Replace('/', '-') + ".pdf" };
     }

@@ -1482,6 +1482,7 @@
         h('button', { type: 'button', class: 'secondary', text: t('p.exportAttendance'), onclick: () => download(`cycles/${id}/attendance?format=csv`, `presensi-${cycle.cycleId}.csv`) })),
       codeSlot,
       presenceBlock(cycle, session, roster),
+      completionBlock(cycle), // #20
     ];
     if (roster.items.length === 0) return [nav, header, h('p', { class: 'notice', text: t('att.none') })];
 
@@ -2168,6 +2169,109 @@
         // The ZIP is streamed by the server: a plain link, so the browser writes it to disk as it comes.
         h('li', {}, h('a', { href: new URL(`cycles/${id}/certificates.zip`, API).href, download: `sertifikat-${cycle.cycleId}.zip`, id: 'rec-zip', text: t('rec.zip') }), ' ', h('small', { text: t('rec.zipHint') }))),
     ];
+  }
+
+  // ---- #20 completion: absence requests (approve / reject with a note, evidence), the roster lock and reopening
+
+  /** Below a session's roster: the cycle's absence requests and the roster lock. Filled when the API answers. */
+  function completionBlock(cycle) {
+    const section = h('section', { 'aria-labelledby': 'cp-heading', id: 'completion-block' }, h('h3', { id: 'cp-heading', text: t('cp.title') }), h('p', { text: t('loading') }));
+    fillCompletion(cycle, section);
+    return section;
+  }
+
+  async function fillCompletion(cycle, section, openItems) {
+    const id = encodeURIComponent(cycle.cycleId);
+    const r = await api(`cycles/${id}/absence-requests`);
+    const heading = h('h3', { id: 'cp-heading', text: t('cp.title') });
+    if (!r.ok) return section.replaceChildren(heading, h('p', { class: 'notice bad', role: 'alert', text: r.message }));
+    const { locked, requests } = r.data;
+    const titles = Object.fromEntries(cycle.schedule.sessions.map((s) => [s.id, s.title]));
+    const lockState = h('p', { id: 'roster-lock-state' }, h('span', { class: locked ? 'badge mk-Absent' : 'badge mk-Present', text: t(locked ? 'cp.locked' : 'cp.unlocked') }));
+    const actions = h('div', { class: 'actions' });
+    if (!locked && can('runCycle', cycle.cycleId)) {
+      actions.append(h('button', { type: 'button', id: 'roster-lock', text: t('cp.lock'), onclick: async (e) => {
+        e.target.disabled = true;
+        const answer = await api(`cycles/${id}/roster/lock`, { method: 'POST' });
+        if (answer.ok) {
+          await fillCompletion(cycle, section);
+          return announce(t('cp.lockDone'));
+        }
+
+        await fillCompletion(cycle, section, answer.data?.error?.details || null);
+        announce(answer.message, true);
+      } }));
+    }
+
+    if (locked && can('manageAccess', cycle.cycleId)) {
+      actions.append(h('button', { type: 'button', class: 'secondary', id: 'roster-reopen', text: t('cp.reopen'), onclick: () =>
+        noteDialog(t('cp.reopenTitle'), t('cp.reopenText'), t('cp.reason'), t('cp.reopen'), (reason) => api(`cycles/${id}/roster/reopen`, { method: 'POST', json: { reason } }),
+          async () => { await fillCompletion(cycle, section); announce(t('cp.reopenDone')); }) }));
+    }
+
+    const rows = requests.map((q) => {
+      const name = q.name || q.participantId;
+      const decide = (decision, note) => api(`cycles/${id}/absence-requests/${encodeURIComponent(q.requestId)}/decision`, { method: 'POST', json: { decision, note } });
+      const after = (decision) => async () => { await fillCompletion(cycle, section); announce(t('cp.decided.' + decision, { name })); };
+      const buttons = q.status === 'Pending' && !locked ? h('div', { class: 'actions' },
+        h('button', { type: 'button', class: 'small', text: t('cp.approve'), 'aria-label': t('cp.approveFor', { name }), onclick: async (e) => {
+          e.target.disabled = true;
+          const answer = await decide('approve', null);
+          if (!answer.ok) { e.target.disabled = false; return announce(answer.message, true); }
+          await after('approve')();
+        } }),
+        h('button', { type: 'button', class: 'small danger', text: t('cp.reject'), 'aria-label': t('cp.rejectFor', { name }), onclick: () =>
+          noteDialog(t('cp.rejectTitle', { name }), t('cp.rejectText'), t('cp.note'), t('cp.reject'), (note) => decide('reject', note), after('reject')) })) : null;
+      return h('tr', { 'data-request': q.requestId },
+        h('th', { scope: 'row', text: name }),
+        h('td', { text: titles[q.sessionId] || q.sessionId }),
+        h('td', { text: t('cp.why.' + q.reason) }),
+        h('td', { text: q.note || '—' }),
+        h('td', {}, q.hasEvidence && can('viewPersonalData', cycle.cycleId)
+          ? downloadLink(`cycles/${id}/absence-requests/${encodeURIComponent(q.requestId)}/evidence`, `bukti-izin-${q.sessionId}`, t('cp.evidence'), { 'aria-label': t('cp.evidenceFor', { name }) })
+          : '—'),
+        h('td', {}, h('span', { class: `badge cp-${q.status}`, text: t('cp.status.' + q.status) }), q.decisionNote ? h('small', { text: ' ' + q.decisionNote }) : null),
+        h('td', {}, buttons));
+    });
+    section.replaceChildren(heading, lockState, actions,
+      openItems ? openItemsList(openItems, titles) : null,
+      h('h4', { text: t('cp.requests') }),
+      rows.length === 0 ? h('p', { class: 'hint', text: t('cp.none') })
+        : simpleTable(t('cp.requests'), [t('cp.person'), t('cp.session'), t('cp.reason'), t('cp.note'), t('cp.evidence'), t('cp.status'), t('cp.actions')], rows, 'cp-requests'));
+  }
+
+  /** What the lock refusal listed: sessions not over, unmarked people (session|participant), pending requests. */
+  function openItemsList(details, titles) {
+    const items = [
+      ...(details.sessionsNotEnded || []).map((s) => t('cp.item.session', { session: titles[s] || s })),
+      ...(details.unmarked || []).map((key) => { const [s, p] = key.split('|'); return t('cp.item.unmarked', { session: titles[s] || s, participant: p }); }),
+      ...(details.pendingAbsenceRequests || []).map((q) => t('cp.item.pending', { request: q })),
+    ];
+    return h('div', { class: 'notice bad', id: 'roster-open-items' }, h('p', { text: t('cp.openItems') }), h('ul', {}, items.map((text) => h('li', { text }))));
+  }
+
+  /** A dialog asking for a required one-line note, then sending it; the API's refusal is shown next to the field. */
+  function noteDialog(title, text, label, submit, send, done) {
+    const fields = new FieldMap();
+    const summary = h('div', {});
+    const note = h('textarea', { rows: 3, maxlength: 500 });
+    const yes = h('button', { type: 'submit', class: 'danger', text: submit });
+    const no = h('button', { type: 'button', class: 'secondary', text: t('confirm.back') });
+    let el = null;
+    const form = h('form', { novalidate: true, onsubmit: async (e) => {
+      e.preventDefault();
+      if (!note.value.trim()) return fields.show(summary, [{ field: 'note', text: t('cp.noteRequired') }]);
+      yes.disabled = true;
+      const r = await send(note.value.trim());
+      yes.disabled = false;
+      if (!r.ok) return fields.show(summary, [{ field: 'note', text: r.message }]);
+      el.close();
+      await done();
+    } },
+    h('p', { text }), summary, fields.field('note', label, note), h('div', { class: 'actions' }, yes, no));
+    el = dialog(title, form);
+    no.addEventListener('click', () => el.close());
+    note.focus();
   }
 
   // ---------------------------------------------------------------- start

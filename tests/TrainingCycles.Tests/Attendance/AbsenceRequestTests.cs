@@ -113,6 +113,16 @@ public sealed class AbsenceRequestTests
         Assert.Equal(HttpStatusCode.OK, (await w.World.Http.PostAsync(url, Form("s2", "Sick", null, null))).StatusCode);
         var lockUrl = $"api/cycles/{w.CycleId}/roster/lock";
 
+        // Not before every session is over (no check-in or automatic absence can add a mark after the lock), and marked.
+        var notEnded = await w.World.Organizer.PostAsync(lockUrl, null);
+        Assert.Equal(HttpStatusCode.Conflict, notEnded.StatusCode);
+        Assert.Equal("roster_sessions_not_ended", (await notEnded.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetProperty("code").GetString());
+        w.Clock.Advance(TimeSpan.FromDays(6));
+        foreach (var session in new[] { "s1", "s2", "s3" })
+        {
+            Assert.Equal(HttpStatusCode.OK, (await w.PutMarksAsync(session, new { marks = ids.Select(id => new { participantId = id, status = "Absent" }).ToArray() })).StatusCode);
+        }
+
         var refused = await w.World.Organizer.PostAsync(lockUrl, null);
         var refusedBody = await refused.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
@@ -129,7 +139,7 @@ public sealed class AbsenceRequestTests
         Assert.Equal("roster_locked", error.GetProperty("code").GetString());
         Assert.Equal(Text.Get("en", nameof(Texts.Error_Roster_Locked)), error.GetProperty("messageEn").GetString());
         Assert.Equal(Text.Get("id", nameof(Texts.Error_Roster_Locked)), error.GetProperty("message").GetString());
-        Assert.Null(await w.MarkAsync("s1", ids[1]));
+        Assert.Equal(AttendanceStatus.Absent, (await w.MarkAsync("s1", ids[1]))!.Status);
         Assert.Equal(HttpStatusCode.Conflict, (await w.World.Organizer.PutAsJsonAsync($"api/cycles/{w.CycleId}/participants/{ids[1]}/completion-override", new { outcome = "Certificate", reason = "Tugas pengganti" })).StatusCode);
         Assert.Equal(HttpStatusCode.Conflict, (await w.World.Http.PostAsync(url, Form("s2", "Sick", null, null))).StatusCode); // asked again after the rejection: locked
 

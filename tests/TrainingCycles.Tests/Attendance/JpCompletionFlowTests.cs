@@ -76,6 +76,17 @@ public sealed class JpCompletionFlowTests
         var set = await world.Organizer.PutAsJsonAsync($"api/cycles/{cycleId}/participants/{overridden}/completion-override", new { outcome = "Certificate", reason = "Tugas dinas dari Gubernur (surat terlampir)" });
         Assert.Equal(HttpStatusCode.OK, set.StatusCode);
 
+        // The export and the dashboard's live preview run the workflow's evaluation: score and override included.
+        var export = (await world.Organizer.GetFromJsonAsync<JsonElement>($"api/cycles/{cycleId}/attendance")).GetProperty("items").EnumerateArray().ToDictionary(i => i.GetProperty("participantId").GetString()!);
+        Assert.Equal((true, "Certificate", true), (export[overridden].GetProperty("overridden").GetBoolean(), export[overridden].GetProperty("outcome").GetString(), export[overridden].GetProperty("meetsRule").GetBoolean()));
+        Assert.Contains("Tugas dinas", export[overridden].GetProperty("explanation").GetString(), StringComparison.Ordinal);
+        Assert.Equal((false, false, 65.5m), (export[lowScore].GetProperty("overridden").GetBoolean(), export[lowScore].GetProperty("meetsRule").GetBoolean(), export[lowScore].GetProperty("postTestScore").GetDecimal()));
+        var exportCsv = await world.Organizer.GetStringAsync($"api/cycles/{cycleId}/attendance?format=csv");
+        Assert.EndsWith(",outcome,post_test_score,overridden,override_reason", exportCsv.Split('\n')[0].TrimEnd('\r'), StringComparison.Ordinal);
+        Assert.Contains(exportCsv.Split('\n'), line => line.StartsWith(overridden, StringComparison.Ordinal) && line.Contains(",Certificate,80,true,Tugas dinas", StringComparison.Ordinal));
+        var preview = (await world.Organizer.GetFromJsonAsync<JsonElement>($"api/cycles/{cycleId}/participants/{overridden}/timeline")).GetProperty("completion");
+        Assert.Equal((true, true, "Certificate"), (preview.GetProperty("overridden").GetBoolean(), preview.GetProperty("meetsRule").GetBoolean(), preview.GetProperty("outcome").GetString()));
+
         await CycleApi.WaitForPhaseAsync(world.Organizer, cycleId, "Completed");
 
         var participants = world.Host.Services.GetRequiredService<ParticipantStore>();
@@ -111,6 +122,19 @@ public sealed class JpCompletionFlowTests
         var pdf = await download.Content.ReadAsByteArrayAsync();
         Assert.Equal(letterOfShort.Sha256, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(pdf)));
         Assert.Equal(HttpStatusCode.Unauthorized, (await world.Http.GetAsync($"api/cycles/{cycleId}/participants/{shortOf}/letter")).StatusCode);
+
+        // The participant's own letter, from their manage page, through the function with their manage link.
+        var tokens = world.Host.Services.GetRequiredService<Tokens>();
+        string Manage(string id) => Uri.EscapeDataString(tokens.Create(TokenPurpose.Manage, cycleId, id, DateTimeOffset.UtcNow.AddDays(7)));
+        var managePage = await world.Http.GetStringAsync($"api/cycles/{cycleId}/register?manage={Manage(shortOf)}");
+        Assert.Contains("id=\"letter-link\"", managePage, StringComparison.Ordinal);
+        Assert.DoesNotContain("id=\"letter-link\"", await world.Http.GetStringAsync($"api/cycles/{cycleId}/register?manage={Manage(full)}"), StringComparison.Ordinal);
+        var mine = await world.Http.GetAsync($"api/cycles/{cycleId}/my-letter?t={Manage(shortOf)}");
+        Assert.Equal((HttpStatusCode.OK, "application/pdf"), (mine.StatusCode, mine.Content.Headers.ContentType?.MediaType));
+        Assert.Equal(letterOfShort.Sha256, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(await mine.Content.ReadAsByteArrayAsync())));
+        Assert.Equal(HttpStatusCode.NotFound, (await world.Http.GetAsync($"api/cycles/{cycleId}/my-letter?t={Manage(full)}")).StatusCode); // a certificate, no letter
+        Assert.Equal(HttpStatusCode.Forbidden, (await world.Http.GetAsync($"api/cycles/{cycleId}/my-letter?t=forged")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await world.Http.GetAsync($"api/cycles/other/my-letter?t={Manage(shortOf)}")).StatusCode);
         var verify = await world.Http.SendAsync(new HttpRequestMessage(HttpMethod.Get, $"api/verify/letters/{letterOfShort.VerificationCode}") { Headers = { { "Accept", "application/json" } } });
         var verified = await verify.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal(("valid", letterOfShort.Number), (verified.GetProperty("status").GetString(), verified.GetProperty("letterNumber").GetString()));

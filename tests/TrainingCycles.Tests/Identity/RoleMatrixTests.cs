@@ -176,6 +176,7 @@ public sealed class RoleMatrixTests(RoleWorld fixture, ITestOutputHelper output)
         "TakeTest", "RateSession" /* #21: the participant's personal link is the proof */,
         "VerifyLetter" /* #20: public letter verification, like VerifyCertificate */,
         "AbsenceRequestPage" /* #20: the participant's personal link is the proof */,
+        "DownloadMyLetter" /* #20: the participant's own letter, their manage link is the proof */,
         // #22: a person's own record, behind a link mailed to the address on record
         "ShowRecordsRequest", "RequestRecordsLink", "ShowRecordsHistory",
         "ShowNominationAnswer", "SubmitNominationAnswer" /* #19: the nominee's own signed link is the proof */,
