@@ -4,7 +4,6 @@ using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using NodaTime;
-using NodaTime.Text;
 using TrainingCycles.Cycles;
 using TrainingCycles.Infrastructure;
 using TrainingCycles.Reminders;
@@ -63,17 +62,8 @@ public static class FollowUpOrchestration
     public static Task<bool> StartAsync(DurableTaskClient durable, string cycleId, CancellationToken cancellationToken = default) =>
         DurableStarts.StartOnceAsync(durable, nameof(FollowUpOrchestrator), new FollowUpInput(cycleId), InstanceId(cycleId), cancellationToken);
 
-    /// <summary>A period such as P3M, P90D or PT30S (tests); null when missing or not a period.</summary>
-    public static Period? ParsePeriod(string? value)
-    {
-        if (string.IsNullOrWhiteSpace(value))
-        {
-            return null;
-        }
-
-        var parsed = PeriodPattern.NormalizingIso.Parse(value.Trim());
-        return parsed.Success && parsed.Value != Period.Zero ? parsed.Value : null;
-    }
+    /// <summary>A period such as P3M, P90D or PT30S (tests); null when missing or not a positive period.</summary>
+    public static Period? ParsePeriod(string? value) => EvaluationPeriods.Parse(value);
 
     /// <summary>When the survey and the reminder go: the periods added in the cycle's zone (months are calendar months).</summary>
     public static FollowUpPlan Plan(CycleRecord cycle, DateTimeOffset completedAt)
