@@ -23,6 +23,10 @@ public sealed record NomineeForm
     public string Rank { get; init; } = "";
     public string LetterId { get; init; } = "";
     public string Language { get; init; } = "id";
+
+    /// <summary>#21: optional, the nominee's direct superior (the follow-up survey asks them).</summary>
+    public string SuperiorName { get; init; } = "";
+    public string SuperiorEmail { get; init; } = "";
 }
 
 public sealed record NominationAttempt(NomineeEntity? Nominee, IReadOnlyList<FieldError> Errors);
@@ -166,6 +170,8 @@ public sealed class NominationService(
             Rank = form.Rank,
             Consent = true,
             Language = form.Language,
+            SuperiorName = form.SuperiorName,
+            SuperiorEmail = form.SuperiorEmail,
         }, regencies, today);
         var problems = errors.ToList();
 
@@ -218,6 +224,8 @@ public sealed class NominationService(
             Position = valid.Position,
             Rank = valid.Rank,
             Language = valid.Language,
+            SuperiorName = valid.SuperiorName,
+            SuperiorEmail = valid.SuperiorEmail,
             LetterId = letter!.RowKey,
             Status = NomineeStatus.Nominated,
             NominatedAt = time.GetUtcNow(),
@@ -289,7 +297,8 @@ public sealed class NominationService(
         }
 
         var quota = await store.QuotaAsync(cycle.CycleId, nominee.QuotaId, ct);
-        var form = new ValidatedRegistration(nominee.FullName, nominee.Nip, nominee.Email, nominee.Phone, nominee.Agency, quota?.AgencyLevel ?? "", quota?.Regency, nominee.Position, nominee.Rank, nominee.Language);
+        var form = new ValidatedRegistration(nominee.FullName, nominee.Nip, nominee.Email, nominee.Phone, nominee.Agency, quota?.AgencyLevel ?? "", quota?.Regency, nominee.Position, nominee.Rank, nominee.Language,
+            SuperiorName: nominee.SuperiorName, SuperiorEmail: nominee.SuperiorEmail);
         var registered = await registrations.RegisterAsync(cycle, form, null, ct, actor: actor);
         ParticipantEntity? participant = registered.Participant;
         switch (registered.Outcome)
