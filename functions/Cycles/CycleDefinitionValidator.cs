@@ -286,6 +286,8 @@ public static partial class CycleDefinitionValidator
             }
         }
 
+        EvaluationPeriods.Check(definition.Evaluation, errors); // #21
+
         // A table property holds 32K characters; the definition is stored whole as JSON, so it must fit.
         if (errors.Count == 0 && System.Text.Json.JsonSerializer.Serialize(definition, CycleStore.Json).Length > MaxDefinitionJsonChars)
         {

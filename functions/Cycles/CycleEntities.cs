@@ -74,6 +74,12 @@ public sealed class ParticipantEntity : ITableEntity
 
     /// <summary>Date of birth, <c>yyyy-MM-dd</c> (#22 identity block).</summary>
     public string? BirthDate { get; set; }
+
+    /// <summary>#21: the direct superior (atasan langsung) the follow-up survey asks; optional, personal data.</summary>
+    public string? SuperiorName { get; set; }
+
+    /// <summary>#21: the superior's email address (lower case), where their follow-up survey goes.</summary>
+    public string? SuperiorEmail { get; set; }
     public string Language { get; set; } = "id";
     public string Status { get; set; } = ParticipantStatus.Invited;
     public bool Invited { get; set; }

@@ -27,6 +27,11 @@ public sealed record InviteeRow(int Line, string Email, string? FullName, string
 
     /// <summary>#22: <c>yyyy-MM-dd</c>.</summary>
     public string? BirthDate { get; init; }
+
+    /// <summary>#21: the direct superior the follow-up survey asks (<see cref="SuperiorDetails"/>).</summary>
+    public string? SuperiorName { get; init; }
+
+    public string? SuperiorEmail { get; init; }
 }
 
 /// <param name="Name">The row's name (or email) so a person finds the row; <param name="Value">the refused value as written.</param></param>
@@ -64,6 +69,8 @@ public static class InviteeImport
         ("rank", ["pangkat/golongan", "rank", "pangkat", "golongan", "grade", "rank/grade"]),
         ("birthPlace", ["tempat lahir", "birthPlace", "birth place", "tempat_lahir"]),
         ("birthDate", ["tanggal lahir", "birthDate", "birth date", "tgl lahir", "tanggal_lahir"]),
+        ("superiorName", ["nama atasan", "atasan", "atasan langsung", "superiorName", "superior name", "superior"]),
+        ("superiorEmail", ["email atasan", "email atasan langsung", "superiorEmail", "superior email"]),
         ("language", ["bahasa", "language", "lang"]),
     ];
 
@@ -309,6 +316,12 @@ public static class InviteeImport
             Error(column, message, field(column));
         }
 
+        var superior = SuperiorDetails.Check(field("superiorName"), field("superiorEmail"), normalizedEmail);
+        foreach (var (column, message) in superior.Errors)
+        {
+            Error(column, message, field(column));
+        }
+
         var lang = language?.Trim().ToLowerInvariant() switch
         {
             null or "" or "id" or "indonesia" or "bahasa indonesia" => "id",
@@ -331,6 +344,8 @@ public static class InviteeImport
                 Rank = Plain(rank),
                 BirthPlace = Plain(birth.Place),
                 BirthDate = birth.Date,
+                SuperiorName = superior.Name,
+                SuperiorEmail = superior.Email,
             });
         }
     }

@@ -6,7 +6,7 @@ using TrainingCycles.Infrastructure;
 namespace TrainingCycles.Cycles;
 
 /// <summary>A person's details as a registration form (or an organizer's correction) gives them.</summary>
-public sealed record RegistrantDetails(string FullName, string Nip, string Email, string Phone, string Agency, string AgencyLevel, string? Regency, string Position, string? Rank, string Language, string? BirthPlace = null, string? BirthDate = null, string? ConsentVersion = null);
+public sealed record RegistrantDetails(string FullName, string Nip, string Email, string Phone, string Agency, string AgencyLevel, string? Regency, string Position, string? Rank, string Language, string? BirthPlace = null, string? BirthDate = null, string? ConsentVersion = null, string? SuperiorName = null, string? SuperiorEmail = null);
 
 /// <summary>The completion rule's verdict for one participant, as recorded on the row.</summary>
 /// <summary>The completion rule's verdict; #20 adds the outcome (Certificate/Letter/None), the JP counted and the Indonesian explanation.</summary>
@@ -146,6 +146,8 @@ public sealed partial class ParticipantStore
         p.Rank = details.Rank;
         p.BirthPlace = details.BirthPlace;
         p.BirthDate = details.BirthDate;
+        p.SuperiorName = details.SuperiorName;
+        p.SuperiorEmail = details.SuperiorEmail;
         p.Language = details.Language;
         if (details.ConsentVersion is { } version && p.ConsentVersion != version)
         {

@@ -43,6 +43,8 @@ public sealed partial class ParticipantStore
             p.Rank = null;
             p.BirthPlace = null;
             p.BirthDate = null;
+            p.SuperiorName = null;
+            p.SuperiorEmail = null;
             p.EligibilityExplanation = null;
             p.TokenVersion++;
             p.UpdatedAt = now;

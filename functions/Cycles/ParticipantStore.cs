@@ -74,6 +74,8 @@ public sealed partial class ParticipantStore(AppTables tables, AuditLog audit, T
                         Rank = row.Rank,
                         BirthPlace = row.BirthPlace,
                         BirthDate = row.BirthDate,
+                        SuperiorName = row.SuperiorName,
+                        SuperiorEmail = row.SuperiorEmail,
                         Language = row.Language,
                         Status = ParticipantStatus.Invited,
                         Invited = true,

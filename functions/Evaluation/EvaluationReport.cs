@@ -10,6 +10,9 @@ public static class Ratings
 
     /// <summary>The follow-up survey months after completion (the alumnus's answer).</summary>
     public const string FollowUp = "followup";
+
+    /// <summary>The follow-up survey's superior (atasan langsung) about the alumnus: level 3, did the person's work change.</summary>
+    public const string FollowUpSuperior = "followup-superior";
     public const int MaxCommentLength = 1000;
 
     public static readonly IReadOnlyList<string> SessionItems =
@@ -21,10 +24,17 @@ public static class Ratings
     public static readonly IReadOnlyList<string> FollowUpItems =
         [nameof(Texts.Eval_Item_Applied), nameof(Texts.Eval_Item_Performance), nameof(Texts.Eval_Item_StillRelevant)];
 
+    public static readonly IReadOnlyList<string> SuperiorItems =
+        [nameof(Texts.Eval_Item_Sup_Applied), nameof(Texts.Eval_Item_Sup_Performance), nameof(Texts.Eval_Item_Sup_Recommend)];
+
+    /// <summary>The follow-up targets, each answered with its own personal link (token purpose).</summary>
+    public static bool IsFollowUp(string target) => target is FollowUp or FollowUpSuperior;
+
     public static IReadOnlyList<string> ItemsOf(string target) => target switch
     {
         Organisation => OrganisationItems,
         FollowUp => FollowUpItems,
+        FollowUpSuperior => SuperiorItems,
         _ => SessionItems,
     };
 
@@ -111,6 +121,7 @@ public static class EvaluationReport
         var targets = cycle.Schedule.Sessions.Select(s => (Id: s.Id, s.Title, Instructor: Evaluation.Ratings.InstructorOf(cycle.Definition, s.Id)))
             .Append((Id: Evaluation.Ratings.Organisation, Title: Text.Both(nameof(Texts.Eval_Rate_Organisation)).Id, Instructor: (string?)null))
             .Append((Id: Evaluation.Ratings.FollowUp, Title: Text.Both(nameof(Texts.Eval_Rate_FollowUp)).Id, Instructor: (string?)null))
+            .Append((Id: Evaluation.Ratings.FollowUpSuperior, Title: Text.Both(nameof(Texts.Eval_Rate_FollowUpSuperior)).Id, Instructor: (string?)null))
             .Select(t => Target(t.Id, t.Title, t.Instructor, ratings.Where(r => r.Target == t.Id).ToList()))
             .ToList();
         var instructors = targets.Where(t => t.Instructor is not null).GroupBy(t => t.Instructor!, StringComparer.Ordinal).Select(g =>

@@ -4,7 +4,6 @@ using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using NodaTime;
-using NodaTime.Text;
 using TrainingCycles.Cycles;
 using TrainingCycles.Infrastructure;
 using TrainingCycles.Reminders;
@@ -63,17 +62,8 @@ public static class FollowUpOrchestration
     public static Task<bool> StartAsync(DurableTaskClient durable, string cycleId, CancellationToken cancellationToken = default) =>
         DurableStarts.StartOnceAsync(durable, nameof(FollowUpOrchestrator), new FollowUpInput(cycleId), InstanceId(cycleId), cancellationToken);
 
-    /// <summary>A period such as P3M, P90D or PT30S (tests); null when missing or not a period.</summary>
-    public static Period? ParsePeriod(string? value)
-    {
-        if (string.IsNullOrWhiteSpace(value))
-        {
-            return null;
-        }
-
-        var parsed = PeriodPattern.NormalizingIso.Parse(value.Trim());
-        return parsed.Success && parsed.Value != Period.Zero ? parsed.Value : null;
-    }
+    /// <summary>A period such as P3M, P90D or PT30S (tests); null when missing or not a positive period.</summary>
+    public static Period? ParsePeriod(string? value) => EvaluationPeriods.Parse(value);
 
     /// <summary>When the survey and the reminder go: the periods added in the cycle's zone (months are calendar months).</summary>
     public static FollowUpPlan Plan(CycleRecord cycle, DateTimeOffset completedAt)
@@ -98,6 +88,17 @@ public sealed class FollowUpActivities(CycleStore cycles, ParticipantStore parti
     /// <summary>The survey link's purpose (a token for anything else is refused by the survey page).</summary>
     public const string TokenPurpose = "followup";
 
+    /// <summary>The superior's survey link: names the alumnus (subject) and the role, so neither link opens the other's survey.</summary>
+    public const string SuperiorTokenPurpose = "followup-superior";
+
+    /// <summary>The token purpose a rating target's link must carry.</summary>
+    public static string PurposeOf(string target) => target switch
+    {
+        Ratings.FollowUp => TokenPurpose,
+        Ratings.FollowUpSuperior => SuperiorTokenPurpose,
+        _ => Infrastructure.TokenPurpose.Manage,
+    };
+
     public static readonly TimeSpan LinkLifetime = TimeSpan.FromDays(60);
 
     [Function(nameof(StartFollowUpSurvey))]
@@ -121,7 +122,10 @@ public sealed class FollowUpActivities(CycleStore cycles, ParticipantStore parti
         return cycle is null ? new FollowUpPlan(false, default, default) : FollowUpOrchestration.Plan(cycle, cycle.Entity.CompletedAt ?? time.GetUtcNow());
     }
 
-    /// <summary>The alumni (eligible, confirmed) get the survey; the reminder goes only to those who have not answered.</summary>
+    /// <summary>
+    /// The alumni (eligible, confirmed) get the survey, and each one's superior where one was named gets theirs; the
+    /// reminder goes only to whoever of them has not answered. Returns the mails sent (alumni and superiors).
+    /// </summary>
     [Function(nameof(SendFollowUpWave))]
     public async Task<int> SendFollowUpWave([ActivityTrigger] FollowUpWave wave)
     {
@@ -130,25 +134,43 @@ public sealed class FollowUpActivities(CycleStore cycles, ParticipantStore parti
             return 0;
         }
 
-        var answered = wave.Occurrence == FollowUpOrchestration.ReminderOccurrence
-            ? (await store.ListRatingsAsync(cycle.CycleId)).Where(r => r.Target == Ratings.FollowUp).Select(r => r.ParticipantId).ToHashSet(StringComparer.Ordinal)
-            : [];
-        var alumni = (await participants.ListAsync(cycle.CycleId)).Where(p => p.Eligible == true && p.Status == ParticipantStatus.Confirmed && !answered.Contains(p.RowKey)).ToList();
-        var handled = await emailLog.HandledAsync(cycle.CycleId, MailKinds.FollowUpSurvey, wave.Occurrence);
-        var due = alumni.Where(p => !handled.Contains(p.RowKey)).ToList();
-        var sent = 0;
-        foreach (var group in due.GroupBy(p => p.Language == "en" ? "en" : "id"))
+        var reminder = wave.Occurrence == FollowUpOrchestration.ReminderOccurrence;
+        var ratings = reminder ? await store.ListRatingsAsync(cycle.CycleId) : [];
+        HashSet<string> Answered(string target) => ratings.Where(r => r.Target == target).Select(r => r.ParticipantId).ToHashSet(StringComparer.Ordinal);
+        var alumni = (await participants.ListAsync(cycle.CycleId)).Where(p => p.Eligible == true && p.Status == ParticipantStatus.Confirmed).ToList();
+
+        var alumnusAnswered = Answered(Ratings.FollowUp);
+        var sent = await SendAsync(cycle, wave.Occurrence, MailKinds.FollowUpSurvey, alumni.Where(p => !alumnusAnswered.Contains(p.RowKey)), p =>
         {
-            var rendered = composer.Render(cycle, MailKinds.FollowUpSurvey, group.Key);
+            var r = composer.Recipient(cycle, p, MailKinds.FollowUpSurvey);
+            return r with { Values = new Dictionary<string, string>(r.Values) { ["link"] = SurveyLink(cycle, p, Ratings.FollowUp) } };
+        });
+
+        var superiorAnswered = Answered(Ratings.FollowUpSuperior);
+        sent += await SendAsync(cycle, wave.Occurrence, MailKinds.FollowUpSuperior,
+            alumni.Where(p => !string.IsNullOrWhiteSpace(p.SuperiorEmail) && !superiorAnswered.Contains(p.RowKey)),
+            p => new MailRecipient(p.RowKey, p.SuperiorEmail!, p.SuperiorName, new Dictionary<string, string>
+            {
+                ["name"] = string.IsNullOrWhiteSpace(p.SuperiorName) ? Text.Get(p.Language == "en" ? "en" : "id", nameof(Texts.Eval_Superior_Salutation)) : p.SuperiorName,
+                ["link"] = SurveyLink(cycle, p, Ratings.FollowUpSuperior),
+                // For this kind the per-recipient "number" slot carries whom the survey is about: the alumnus's name.
+                ["number"] = p.FullName ?? p.RegistrationNumber ?? "",
+            }));
+        return sent;
+    }
+
+    /// <summary>Mails one kind of a wave, per language, in requests of up to 1,000; each person once per (kind, occurrence).</summary>
+    private async Task<int> SendAsync(CycleRecord cycle, string occurrence, string kind, IEnumerable<ParticipantEntity> people, Func<ParticipantEntity, MailRecipient> recipient)
+    {
+        var handled = await emailLog.HandledAsync(cycle.CycleId, kind, occurrence);
+        var sent = 0;
+        foreach (var group in people.Where(p => !handled.Contains(p.RowKey)).GroupBy(p => p.Language == "en" ? "en" : "id"))
+        {
+            var rendered = composer.Render(cycle, kind, group.Key);
             foreach (var chunk in group.Chunk(Mailer.MaxRecipientsPerRequest))
             {
-                var recipients = chunk.Select(p =>
-                {
-                    var r = composer.Recipient(cycle, p, MailKinds.FollowUpSurvey);
-                    return r with { Values = new Dictionary<string, string>(r.Values) { ["link"] = SurveyLink(cycle, p) } };
-                }).ToList();
-                var outcome = await mailer.SendAsync(cycle.CycleId, MailKinds.FollowUpSurvey, rendered, recipients);
-                await emailLog.RecordAsync(cycle.CycleId, MailKinds.FollowUpSurvey, wave.Occurrence, [
+                var outcome = await mailer.SendAsync(cycle.CycleId, kind, rendered, [.. chunk.Select(recipient)]);
+                await emailLog.RecordAsync(cycle.CycleId, kind, occurrence, [
                     .. outcome.Sent.Select(id => new EmailLogRecord(id, EmailStatus.Sent, outcome.MessageId, null)),
                     .. outcome.Rejected.Select(x => new EmailLogRecord(x.ParticipantId, EmailStatus.Rejected, null, x.Error))]);
                 sent += outcome.Sent.Count;
@@ -158,6 +180,6 @@ public sealed class FollowUpActivities(CycleStore cycles, ParticipantStore parti
         return sent;
     }
 
-    private string SurveyLink(CycleRecord cycle, ParticipantEntity p) =>
-        new Uri(options.Value.PublicBaseUri, $"api/cycles/{cycle.CycleId}/rate/{Ratings.FollowUp}?t={Uri.EscapeDataString(tokens.Create(TokenPurpose, cycle.CycleId, p.RowKey, time.GetUtcNow().Add(LinkLifetime), p.TokenVersion))}").ToString();
+    private string SurveyLink(CycleRecord cycle, ParticipantEntity p, string target) =>
+        new Uri(options.Value.PublicBaseUri, $"api/cycles/{cycle.CycleId}/rate/{target}?t={Uri.EscapeDataString(tokens.Create(PurposeOf(target), cycle.CycleId, p.RowKey, time.GetUtcNow().Add(LinkLifetime), p.TokenVersion))}").ToString();
 }

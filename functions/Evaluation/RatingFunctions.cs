@@ -29,7 +29,7 @@ public sealed class RatingFunctions(ParticipantLink links, EvaluationStore store
     {
         var ct = request.HttpContext.RequestAborted;
         var lang = Language(request);
-        var (link, refusal) = await links.ResolveAsync(request, cycleId, lang, ct, target == Ratings.FollowUp ? FollowUpActivities.TokenPurpose : TokenPurpose.Manage);
+        var (link, refusal) = await links.ResolveAsync(request, cycleId, lang, ct, FollowUpActivities.PurposeOf(target));
         if (link is null)
         {
             return refusal!;
@@ -50,7 +50,7 @@ public sealed class RatingFunctions(ParticipantLink links, EvaluationStore store
 
         var sessions = link.Cycle.Schedule.Sessions;
         var session = sessions.FirstOrDefault(s => s.Id == target);
-        if (session is null && target is not (Ratings.Organisation or Ratings.FollowUp))
+        if (session is null && target != Ratings.Organisation && !Ratings.IsFollowUp(target))
         {
             return View.Message(lang, StatusCodes.Status404NotFound, nameof(Texts.Eval_Rate_NotFound_Title), nameof(Texts.Eval_Rate_NotFound_Text));
         }
@@ -63,7 +63,7 @@ public sealed class RatingFunctions(ParticipantLink links, EvaluationStore store
         }
 
         var now = time.GetUtcNow();
-        var opensAt = session?.StartsAt ?? (target == Ratings.FollowUp ? link.Cycle.Entity.CompletedAt ?? sessions[^1].EndsAt : sessions[^1].StartsAt);
+        var opensAt = session?.StartsAt ?? (Ratings.IsFollowUp(target) ? link.Cycle.Entity.CompletedAt ?? sessions[^1].EndsAt : sessions[^1].StartsAt);
         if (now < opensAt || !isPost)
         {
             return now >= opensAt ? view.Show(RatingPage.Kind.Form, null)
@@ -126,7 +126,12 @@ public sealed class RatingFunctions(ParticipantLink links, EvaluationStore store
 
         public IActionResult Show(RatingPage.Kind kind, string? text, int status = StatusCodes.Status200OK, IReadOnlyList<int?>? chosen = null, string comment = "")
         {
-            var title = session?.Title ?? Text.Get(lang, target == Ratings.FollowUp ? nameof(Texts.Eval_Rate_FollowUp) : nameof(Texts.Eval_Rate_Organisation));
+            var title = session?.Title ?? Text.Get(lang, target switch
+            {
+                Ratings.FollowUp => nameof(Texts.Eval_Rate_FollowUp),
+                Ratings.FollowUpSuperior => nameof(Texts.Eval_Rate_FollowUpSuperior),
+                _ => nameof(Texts.Eval_Rate_Organisation),
+            });
             var instructor = session is null ? null : Ratings.InstructorOf(link.Cycle.Definition, session.Id);
             var action = $"{request.Path}?t={Uri.EscapeDataString(link.Token)}";
             return View.Page<RatingPage>(lang, new RatingPage.Data(kind, title, instructor, link.Cycle.Entity.Title, link.Participant.FullName ?? "", Items,

@@ -137,6 +137,8 @@ public sealed class CoordinatorFunctions(CycleStore cycles, NominationStore stor
             Rank = Get("rank"),
             LetterId = Get("letterId"),
             Language = Get("language") == "en" ? "en" : "id",
+            SuperiorName = Get("superiorName"),
+            SuperiorEmail = Get("superiorEmail"),
         };
         var replaces = Get("replaces") is { Length: > 0 } r ? r : null;
         var attempt = await nominations.NominateAsync(durable, cycle!, quota!, values, replaces, AuditActors.Of(request), request.HttpContext.RequestAborted);

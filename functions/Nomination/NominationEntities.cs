@@ -85,6 +85,11 @@ public sealed class NomineeEntity : ITableEntity
     public string? BirthDate { get; set; }
     public string? BirthPlace { get; set; }
     public string Language { get; set; } = "id";
+
+    /// <summary>#21: the nominee's direct superior, passed on to the registration at approval (personal data).</summary>
+    public string? SuperiorName { get; set; }
+
+    public string? SuperiorEmail { get; set; }
     public string LetterId { get; set; } = "";
     public string Status { get; set; } = NomineeStatus.Nominated;
     public string? Reason { get; set; }

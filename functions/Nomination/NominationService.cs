@@ -24,6 +24,10 @@ public sealed record NomineeForm
     public string Rank { get; init; } = "";
     public string LetterId { get; init; } = "";
     public string Language { get; init; } = "id";
+
+    /// <summary>#21: optional, the nominee's direct superior (the follow-up survey asks them).</summary>
+    public string SuperiorName { get; init; } = "";
+    public string SuperiorEmail { get; init; } = "";
 }
 
 public sealed record NominationAttempt(NomineeEntity? Nominee, IReadOnlyList<FieldError> Errors);
@@ -201,6 +205,8 @@ public sealed class NominationService(
             Language = form.Language,
             // The birth date is checked below against the NIP with the gender (one message on the NIP field).
             BirthPlace = form.BirthPlace,
+            SuperiorName = form.SuperiorName,
+            SuperiorEmail = form.SuperiorEmail,
         }, regencies, today);
         var problems = errors.ToList();
 
@@ -255,6 +261,8 @@ public sealed class NominationService(
             BirthDate = birthDate!.Value.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
             BirthPlace = valid.BirthPlace,
             Language = valid.Language,
+            SuperiorName = valid.SuperiorName,
+            SuperiorEmail = valid.SuperiorEmail,
             LetterId = letter!.RowKey,
             Status = NomineeStatus.Nominated,
             NominatedAt = time.GetUtcNow(),
@@ -336,7 +344,8 @@ public sealed class NominationService(
         }
 
         var quota = await store.QuotaAsync(cycle.CycleId, nominee.QuotaId, ct);
-        var form = new ValidatedRegistration(nominee.FullName, nominee.Nip, nominee.Email, nominee.Phone, nominee.Agency, quota?.AgencyLevel ?? "", quota?.Regency, nominee.Position, nominee.Rank, nominee.Language, nominee.BirthPlace, nominee.BirthDate);
+        var form = new ValidatedRegistration(nominee.FullName, nominee.Nip, nominee.Email, nominee.Phone, nominee.Agency, quota?.AgencyLevel ?? "", quota?.Regency, nominee.Position, nominee.Rank, nominee.Language, nominee.BirthPlace, nominee.BirthDate,
+            SuperiorName: nominee.SuperiorName, SuperiorEmail: nominee.SuperiorEmail);
         // The nominee fills one of the seats their agency's quota held (see NominationSeatHolds): the whole capacity counts.
         var registered = await registrations.RegisterAsync(cycle, form, null, ct, actor: actor, heldSeat: true);
         ParticipantEntity? participant = registered.Participant;

@@ -90,6 +90,7 @@ public sealed class NominationHolder(AppTables tables, StorageAccount storage) :
             [nameof(NomineeEntity.FullName)] = n.FullName, [nameof(NomineeEntity.Nip)] = n.Nip, [nameof(NomineeEntity.Email)] = n.Email, [nameof(NomineeEntity.Phone)] = n.Phone,
             [nameof(NomineeEntity.Position)] = n.Position, [nameof(NomineeEntity.Rank)] = n.Rank, [nameof(NomineeEntity.Agency)] = n.Agency,
             [nameof(NomineeEntity.BirthDate)] = n.BirthDate, [nameof(NomineeEntity.BirthPlace)] = n.BirthPlace,
+            [nameof(NomineeEntity.SuperiorName)] = n.SuperiorName, [nameof(NomineeEntity.SuperiorEmail)] = n.SuperiorEmail, // #21
             [nameof(NomineeEntity.Status)] = n.Status, [nameof(NomineeEntity.Reason)] = n.Reason, [nameof(NomineeEntity.LetterId)] = n.LetterId,
         })]);
     }
@@ -113,12 +114,13 @@ public sealed class NominationHolder(AppTables tables, StorageAccount storage) :
                 erased += await HolderRows.DeleteAsync(table, [new TableEntity(subject.CycleId, n.LetterId)], cancellationToken);
             }
 
-            if (ownLetter || n.FullName.Length + n.Nip.Length + n.Email.Length + n.Phone.Length + n.Position.Length + (n.Rank?.Length ?? 0) + (n.Reason?.Length ?? 0) > 0)
+            if (ownLetter || n.FullName.Length + n.Nip.Length + n.Email.Length + n.Phone.Length + n.Position.Length + (n.Rank?.Length ?? 0) + (n.Reason?.Length ?? 0) + (n.SuperiorName?.Length ?? 0) + (n.SuperiorEmail?.Length ?? 0) > 0)
             {
                 var cleared = new TableEntity(n.PartitionKey, n.RowKey)
                 {
                     [nameof(NomineeEntity.FullName)] = "", [nameof(NomineeEntity.Nip)] = "", [nameof(NomineeEntity.Email)] = "", [nameof(NomineeEntity.Phone)] = "",
                     [nameof(NomineeEntity.Position)] = "", [nameof(NomineeEntity.Rank)] = "", [nameof(NomineeEntity.Reason)] = "",
+                    [nameof(NomineeEntity.SuperiorName)] = "", [nameof(NomineeEntity.SuperiorEmail)] = "", // #21
                 };
                 if (ownLetter)
                 {

@@ -81,6 +81,8 @@ public sealed class ParticipantRecordHolder(ParticipantStore participants, Cycle
                 ["regency"] = p.Regency,
                 ["position"] = p.Position,
                 ["rank"] = p.Rank,
+                ["superiorName"] = p.SuperiorName, // #21
+                ["superiorEmail"] = p.SuperiorEmail,
                 ["language"] = p.Language,
                 ["status"] = p.Status,
                 ["invitedAt"] = HolderRows.Text(p.InvitedAt),

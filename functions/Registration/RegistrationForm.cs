@@ -21,6 +21,10 @@ public sealed record RegistrationForm
     /// <summary>#22: optional, printed on the certificate (<see cref="BirthDetails"/>).</summary>
     public string BirthPlace { get; init; } = "";
     public string BirthDate { get; init; } = "";
+
+    /// <summary>#21: optional, the direct superior the follow-up survey asks (<see cref="SuperiorDetails"/>).</summary>
+    public string SuperiorName { get; init; } = "";
+    public string SuperiorEmail { get; init; } = "";
     public bool Consent { get; init; }
     public string Language { get; init; } = "id";
 
@@ -39,6 +43,8 @@ public sealed record RegistrationForm
         Rank = Get(form, "rank"),
         BirthPlace = Get(form, "birthPlace"),
         BirthDate = Get(form, "birthDate"),
+        SuperiorName = Get(form, "superiorName"),
+        SuperiorEmail = Get(form, "superiorEmail"),
         Consent = form["consent"].Any(v => v is "yes" or "on" or "true"),
         Language = Get(form, "language") == "en" ? "en" : "id",
     };
@@ -56,6 +62,8 @@ public sealed record RegistrationForm
         Rank = p.Rank ?? "",
         BirthPlace = p.BirthPlace ?? "",
         BirthDate = p.BirthDate ?? "",
+        SuperiorName = p.SuperiorName ?? "",
+        SuperiorEmail = p.SuperiorEmail ?? "",
         Consent = p.ConsentAt is not null,
         Language = p.Language,
     };
@@ -68,7 +76,7 @@ public sealed record RegistrationForm
 }
 
 /// <summary>A checked form: normalised values, or errors keyed by field name, in both languages.</summary>
-public sealed record ValidatedRegistration(string FullName, string Nip, string Email, string Phone, string Agency, string AgencyLevel, string? Regency, string Position, string? Rank, string Language, string? BirthPlace = null, string? BirthDate = null);
+public sealed record ValidatedRegistration(string FullName, string Nip, string Email, string Phone, string Agency, string AgencyLevel, string? Regency, string Position, string? Rank, string Language, string? BirthPlace = null, string? BirthDate = null, string? SuperiorName = null, string? SuperiorEmail = null);
 
 public static class RegistrationValidator
 {
@@ -142,6 +150,8 @@ public static class RegistrationValidator
 
         var birth = BirthDetails.Check(form.BirthPlace, form.BirthDate, nip.IsValid ? nip.Normalized : null, today);
         errors.AddRange(birth.Errors.Select(e => new FieldError(e.Field, e.Message)));
+        var superior = SuperiorDetails.Check(form.SuperiorName, form.SuperiorEmail, email);
+        errors.AddRange(superior.Errors.Select(e => new FieldError(e.Field, e.Message)));
 
         if (!form.Consent)
         {
@@ -154,7 +164,7 @@ public static class RegistrationValidator
         }
 
         return (new ValidatedRegistration(name, nip.Normalized!, email, phone.E164!, form.Agency.Trim(), form.AgencyLevel, regency, form.Position.Trim(),
-            string.IsNullOrWhiteSpace(form.Rank) ? null : form.Rank.Trim(), form.Language, birth.Place, birth.Date), errors);
+            string.IsNullOrWhiteSpace(form.Rank) ? null : form.Rank.Trim(), form.Language, birth.Place, birth.Date, superior.Name, superior.Email), errors);
     }
 
     private static void Required(string value, string field, string requiredKey, int max, List<FieldError> errors)

@@ -227,7 +227,7 @@ public sealed class RegistrationService(ParticipantStore participants, Registrat
             return new RegistrationResult(RegistrationOutcome.ConfirmationExpired, p);
         }
 
-        var form = new ValidatedRegistration(p.FullName ?? "", p.Nip ?? "", p.Email, p.Phone ?? "", p.Agency ?? "", p.AgencyLevel ?? "", p.Regency, p.Position ?? "", p.Rank, p.Language, p.BirthPlace, p.BirthDate);
+        var form = new ValidatedRegistration(p.FullName ?? "", p.Nip ?? "", p.Email, p.Phone ?? "", p.Agency ?? "", p.AgencyLevel ?? "", p.Regency, p.Position ?? "", p.Rank, p.Language, p.BirthPlace, p.BirthDate, p.SuperiorName, p.SuperiorEmail);
         return await RegisterAsync(cycle, form, p.RowKey, cancellationToken);
     }
 
@@ -343,7 +343,7 @@ public sealed class RegistrationService(ParticipantStore participants, Registrat
 
     // Consent goes with the version of the notice the cycle's forms show now (#23).
     private static RegistrantDetails Details(ValidatedRegistration form, CycleRecord cycle) =>
-        new(form.FullName, form.Nip, form.Email, form.Phone, form.Agency, form.AgencyLevel, form.Regency, form.Position, form.Rank, form.Language, form.BirthPlace, form.BirthDate, ConsentNotice.For(cycle.Definition).Version);
+        new(form.FullName, form.Nip, form.Email, form.Phone, form.Agency, form.AgencyLevel, form.Regency, form.Position, form.Rank, form.Language, form.BirthPlace, form.BirthDate, ConsentNotice.For(cycle.Definition).Version, form.SuperiorName, form.SuperiorEmail);
 
     /// <summary>A seat was freed: the first on the waitlist takes it, in the caller's transaction (row and counters together).</summary>
     private async Task<ParticipantEntity?> PromoteFirstWaitlistedAsync(CycleRecord cycle, CountersEntity counters, ParticipantTransaction changes, DateTimeOffset now, CancellationToken cancellationToken)
@@ -361,9 +361,9 @@ public sealed class RegistrationService(ParticipantStore participants, Registrat
 }
 
 /// <summary>The printed and contact details of a participant, as the audit trail records a change to them.</summary>
-internal sealed record ParticipantDetails(string? FullName, string? Nip, string Email, string? Phone, string? Agency, string? AgencyLevel, string? Regency, string? Position, string? Rank, string Language, string? BirthPlace = null, string? BirthDate = null)
+internal sealed record ParticipantDetails(string? FullName, string? Nip, string Email, string? Phone, string? Agency, string? AgencyLevel, string? Regency, string? Position, string? Rank, string Language, string? BirthPlace = null, string? BirthDate = null, string? SuperiorName = null, string? SuperiorEmail = null)
 {
-    public static ParticipantDetails Of(ParticipantEntity p) => new(p.FullName, p.Nip, p.Email, p.Phone, p.Agency, p.AgencyLevel, p.Regency, p.Position, p.Rank, p.Language, p.BirthPlace, p.BirthDate);
+    public static ParticipantDetails Of(ParticipantEntity p) => new(p.FullName, p.Nip, p.Email, p.Phone, p.Agency, p.AgencyLevel, p.Regency, p.Position, p.Rank, p.Language, p.BirthPlace, p.BirthDate, p.SuperiorName, p.SuperiorEmail);
 
     /// <summary>Only the fields that changed, before and after (null, null when nothing did or there was no before).</summary>
     public static (Dictionary<string, string?>? Before, Dictionary<string, string?>? After) Changes(ParticipantDetails? before, ParticipantDetails after)

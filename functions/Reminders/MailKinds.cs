@@ -28,9 +28,12 @@ public static class MailKinds
     /// <summary>#21: the follow-up survey months after completion (occurrences "survey" and "reminder").</summary>
     public const string FollowUpSurvey = "follow-up-survey";
 
+    /// <summary>#21: the same follow-up to the alumnus's direct superior (their own link; email log keyed by the alumnus's id).</summary>
+    public const string FollowUpSuperior = "follow-up-superior";
+
     /// <summary>A person's link to their own training record across cycles (#22; custom arg <c>c</c> is "records").</summary>
     public const string RecordsLink = "records-link";
 
     public static readonly IReadOnlyList<string> All =
-        [Invitation, RegistrationReminder, Confirmation, Waitlisted, Promoted, TrainingReminder, ScheduleChanged, Cancelled, CertificateIssued, EmailCheck, PersonalLink, SignIn, EvaluationReminder, FollowUpSurvey, RecordsLink];
+        [Invitation, RegistrationReminder, Confirmation, Waitlisted, Promoted, TrainingReminder, ScheduleChanged, Cancelled, CertificateIssued, EmailCheck, PersonalLink, SignIn, EvaluationReminder, FollowUpSurvey, FollowUpSuperior, RecordsLink];
 }
