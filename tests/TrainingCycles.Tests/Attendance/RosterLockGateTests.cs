@@ -101,7 +101,7 @@ public sealed class RosterLockGateTests
     public async Task MarksRacingTheLockAreEitherRefusedOrInTheLockedRoster()
     {
         await using var w = await AttendanceWorld.StartAsync(sessions: 2);
-        var ids = await w.AddParticipantsAsync(24);
+        var ids = await w.AddParticipantsAsync(8);
         w.Clock.Advance(TimeSpan.FromDays(5));
         foreach (var session in new[] { "s1", "s2" })
         {
@@ -111,12 +111,12 @@ public sealed class RosterLockGateTests
         var marks = (from s in new[] { "s1", "s2" } from id in ids select (Session: s, Id: id)).ToList();
         var markTasks = marks.Select(async (m, i) =>
         {
-            await Task.Delay(i % 12 * 15);
+            await Task.Delay(i % 8 * 10);
             var response = await w.PutMarksAsync(m.Session, new { marks = new[] { new { participantId = m.Id, status = "Present" } } });
             var code = response.StatusCode == HttpStatusCode.OK ? "ok" : (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetProperty("code").GetString();
             return (m.Session, m.Id, Code: code);
         }).ToList();
-        await Task.Delay(60);
+        await Task.Delay(30);
         var locked = await w.World.Organizer.PostAsync($"api/cycles/{w.CycleId}/roster/lock", null);
         var results = await Task.WhenAll(markTasks);
         Assert.Equal(HttpStatusCode.OK, locked.StatusCode);
