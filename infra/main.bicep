@@ -98,6 +98,7 @@ var appTableNames = [
   'Completion'
   'ErasureRequests'
   'Ledger'
+  'Biodata' // #22 biodata confirmations and correction requests (on main; listed ahead so the merge needs no edit here)
   'TrainingCyclesHistory' // Durable: orchestration history
   'TrainingCyclesInstances' // Durable: instance status
   'TrainingCyclesPartitions' // Durable: table partition manager (leases)

@@ -5,6 +5,7 @@ using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TrainingCycles.Cycles;
+using TrainingCycles.Identity;
 using TrainingCycles.Infrastructure;
 using TrainingCycles.Infrastructure.Views;
 using TrainingCycles.Privacy.Views;
@@ -15,7 +16,7 @@ namespace TrainingCycles.Privacy;
 /// <summary>
 /// #23b: a person who lost their personal link asks for it by address (and, optionally, NIP): <c>GET/POST /api/my-data</c>.
 /// The answer is the same whether or not anything matched (the form cannot tell who trained here), requests are
-/// rate-limited per client like <c>/api/records/me</c>, and on a match every live participation of that address gets
+/// rate-limited per client like <c>/api/records/me</c> and per address like the email sign-in, and on a match every live participation of that address gets
 /// a short-lived link (<see cref="LinkLifetime"/>) to its data page, mailed to the address on record, off the request's
 /// path so the answer takes as long either way.
 /// </summary>
@@ -30,7 +31,9 @@ public sealed class MyDataLinkFunctions(MyDataLinks links)
         links.RequestAsync(request, cancellationToken);
 }
 
-public sealed class MyDataLinks(PersonErasure finder, CycleStore cycles, Tokens tokens, Mailer mailer, FormRateLimiter rateLimiter, IOptions<TrainingCyclesOptions> options, TimeProvider time, ILogger<MyDataLinks> logger)
+public sealed class MyDataLinks(
+    PersonErasure finder, CycleStore cycles, Tokens tokens, Mailer mailer, FormRateLimiter rateLimiter, SignInStore signIn, IOptions<EmailSignInOptions> signInOptions,
+    IOptions<TrainingCyclesOptions> options, TimeProvider time, ILogger<MyDataLinks> logger)
 {
     public const string MailKind = "my-data-link";
     public const int MaxFormBytes = 4 * 1024;
@@ -74,10 +77,13 @@ public sealed class MyDataLinks(PersonErasure finder, CycleStore cycles, Tokens 
             return View.Message(lang, StatusCodes.Status429TooManyRequests, nameof(Texts.Privacy_Request_TooMany_Title), nameof(Texts.Privacy_Request_TooMany_Text));
         }
 
+        // Per address as well, with the email sign-in's slots (SignInStore): unknown addresses take a slot too, so the
+        // rows look the same for every address; over the limit, the answer stays the same and nothing is sent.
+        var slot = await signIn.TryTakeLinkSlotAsync(email.ToLowerInvariant(), signInOptions.Value.LinksPerAddress, signInOptions.Value.AddressWindow, cancellationToken);
         var matches = (await finder.FindAsync(email, null, cancellationToken))
             .Where(p => string.Equals(p.Email, email, StringComparison.OrdinalIgnoreCase) && (nip is null || p.Nip == nip.Normalized))
             .ToList();
-        if (matches.Count > 0)
+        if (slot && matches.Count > 0)
         {
             _ = Task.Run(() => SendAsync(matches, lang), CancellationToken.None);
         }
