@@ -54,7 +54,7 @@ public sealed class ExactlyOnceSender(Mailer mailer, EmailLog emailLog, AppTable
                 // SendGrid took it; only the log write was lost. Record it, send nothing.
                 var rejected = (intent.GetString("Rejected") ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal);
                 await emailLog.RecordAsync(cycleId, kind, [.. keys.Select(k => (k.Occurrence, rejected.Contains(k.ParticipantId)
-                    ? new EmailLogRecord(k.ParticipantId, EmailStatus.Rejected, null, "SendGrid rejected the address")
+                    ? new EmailLogRecord(k.ParticipantId, EmailStatus.Rejected, null, Mailer.RejectedAddress)
                     : new EmailLogRecord(k.ParticipantId, EmailStatus.Sent, intent.GetString("MessageId"), null)))], cancellationToken);
                 settled += keys.Count;
             }

@@ -32,6 +32,9 @@ public sealed class Mailer(ISendGridClient client, IOptions<SendGridOptions> opt
 {
     public const int MaxRecipientsPerRequest = 1000;
 
+    /// <summary>The log's error for a personalization SendGrid named in a 400 (organizer-facing, as SendGrid says it).</summary>
+    public const string RejectedAddress = "SendGrid rejected the address";
+
     /// <param name="schedule">Optional: the request's <c>batch_id</c> and <c>send_at</c> (see <see cref="ExactlyOnceSender"/>).</param>
     public async Task<SendOutcome> SendAsync(string cycleId, string kind, RenderedMail mail, IReadOnlyList<MailRecipient> recipients, IReadOnlyList<MailAttachment>? attachments = null, CancellationToken cancellationToken = default, MailSchedule? schedule = null)
     {
@@ -92,7 +95,7 @@ public sealed class Mailer(ISendGridClient client, IOptions<SendGridOptions> opt
                 return new SendOutcome([], rejected, requests, null);
             }
 
-            rejected.AddRange(bad.Where(i => i < remaining.Count).Select(i => (remaining[i].ParticipantId, "SendGrid rejected the address")));
+            rejected.AddRange(bad.Where(i => i < remaining.Count).Select(i => (remaining[i].ParticipantId, RejectedAddress)));
             remaining = [.. remaining.Where((_, i) => !bad.Contains(i))];
         }
 
