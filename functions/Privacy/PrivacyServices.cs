@@ -24,7 +24,7 @@ public static class PrivacyServices
         services.AddSingleton<IPersonalDataHolder, BiodataHolder>(); // #22 biodata confirmation
         services.AddSingleton<PersonalDataRegistry>();
         services.AddSingleton<ErasureStore>();
-        services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.SectionName).ValidateOnStart(); // #23a retention and breach
+        services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.SectionName.Replace("__", ":", StringComparison.Ordinal)).ValidateOnStart(); // #23a retention and breach
         services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<RetentionOptions>, RetentionOptionsValidator>();
         services.AddSingleton(sp => new RetentionClock(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<RetentionService>();

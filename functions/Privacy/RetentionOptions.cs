@@ -11,7 +11,7 @@ namespace TrainingCycles.Privacy;
 /// </summary>
 public sealed class RetentionOptions
 {
-    public const string SectionName = "Privacy:Retention";
+    public const string SectionName = "Privacy__Retention";
 
     /// <summary>Everything about a participation, counted from the cycle's end (completed or cancelled).</summary>
     public string PersonalDataAfterCycle { get; set; } = "P2Y";

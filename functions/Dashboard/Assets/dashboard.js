@@ -211,7 +211,7 @@
     document.documentElement.lang = lang;
     document.querySelector('.skip').textContent = t('skip');
     const signedIn = Boolean(me);
-    const where = location.hash.startsWith('#/new') ? 'new' : location.hash.startsWith('#/access') ? 'access' : location.hash.startsWith('#/audit') ? 'audit' : location.hash.startsWith('#/records') ? 'records' : 'cycles';
+    const where = location.hash.startsWith('#/new') ? 'new' : location.hash.startsWith('#/access') ? 'access' : location.hash.startsWith('#/audit') ? 'audit' : location.hash.startsWith('#/records') ? 'records' : location.hash.startsWith('#/privacy') ? 'privacy' : 'cycles';
     const navLink = (href, text, current) => h('li', {}, h('a', { href, text, 'aria-current': current ? 'page' : null }));
     header.replaceChildren(h('div', { class: 'top-inner' },
       h('div', { class: 'brand' }, t('app.title'), h('small', { text: t('app.org') })),
@@ -220,7 +220,8 @@
         can('createCycle') ? navLink('#/new', t('nav.new'), where === 'new') : null,
         can('manageAccess') ? navLink('#/access', t('nav.access'), where === 'access') : null,
         can('viewAudit') ? navLink('#/audit', t('nav.audit'), where === 'audit') : null,
-        can('viewPersonalData') ? navLink('#/records', t('nav.records'), where === 'records') : null)) : null,
+        can('viewPersonalData') ? navLink('#/records', t('nav.records'), where === 'records') : null,
+        can('managePrivacy') ? navLink('#/privacy', t('nav.privacy'), where === 'privacy') : null)) : null,
       h('div', { class: 'tools' },
         signedIn ? h('span', { class: 'who', id: 'who' }, t('me.as', { name: me.user.name }),
           h('small', { text: me.grants.length ? me.grants.map(grantLabel).join('; ') : t('me.noRoles') })) : null,
@@ -301,7 +302,7 @@
     }
 
     const { parts, query } = parseHash();
-    const view = (parts[0] === 'cycles' && parts[1]) ? 'cycle' : parts[0] === 'new' ? 'new' : parts[0] === 'access' ? 'access' : parts[0] === 'audit' ? 'audit' : parts[0] === 'records' ? 'records' : 'list';
+    const view = (parts[0] === 'cycles' && parts[1]) ? 'cycle' : parts[0] === 'new' ? 'new' : parts[0] === 'access' ? 'access' : parts[0] === 'audit' ? 'audit' : parts[0] === 'records' ? 'records' : parts[0] === 'privacy' ? 'privacy' : 'list';
     const stillHere = () => seq === navSeq;
     main.replaceChildren(h('p', { text: t('loading') }));
     try {
@@ -309,6 +310,7 @@
       else if (view === 'access') await renderAccess(stillHere);
       else if (view === 'audit') await renderAudit(query, stillHere);
       else if (view === 'records') await renderRecords(query, stillHere);
+      else if (view === 'privacy') await renderPrivacy(query, stillHere);
       else if (view === 'cycle') await renderCycle(parts[1], parts[2] || 'overview', parts.slice(3), query, stillHere);
       else await renderList(stillHere);
     } catch (e) {
@@ -2272,6 +2274,64 @@
     el = dialog(title, form);
     no.addEventListener('click', () => el.close());
     note.focus();
+  }
+
+  // ---- #23a privacy: the retention report (what is due, or would be in a dry run) and the breach query with its CSV
+
+  async function renderPrivacy(query, stillHere) {
+    const report = await api('privacy/retention');
+    if (!report.ok) return failure(stillHere, report);
+    const r = report.data;
+    const last = r.lastRound;
+    const retention = h('section', { 'aria-labelledby': 'prv-retention' },
+      h('h2', { id: 'prv-retention', text: t('prv.retention') }),
+      h('p', { id: 'prv-mode', class: r.settings.dryRun ? 'notice' : null, text: r.settings.dryRun ? t('prv.dryRun') : t('prv.live') }),
+      h('p', { class: 'hint', text: t('prv.settings', { personal: r.settings.personalDataAfterCycle, letters: r.settings.lettersAfter, invitees: r.settings.neverRegisteredInviteesAfterRegistrationCloses, every: r.settings.interval }) }),
+      h('p', { id: 'prv-last' }, last ? [t('prv.lastRound', { round: last.round, count: last.items.reduce((n, i) => n + (last.dryRun ? i.due : i.participants), 0) }), ' ', timeEl(last.at, 'Asia/Jakarta', 'short')] : t('prv.noRound')),
+      r.due.length === 0 ? h('p', { class: 'notice', id: 'prv-none', text: t('prv.none') }) : simpleTable(t('prv.due'),
+        [t('prv.cycle'), t('prv.kind'), t('prv.since'), { text: t('prv.count'), num: true }, t('prv.people')],
+        r.due.map((d) => h('tr', { 'data-kind': d.kind },
+          h('th', { scope: 'row' }, d.title, h('small', { text: d.cycleId })),
+          h('td', { text: t('prv.kind.' + d.kind) }),
+          h('td', {}, timeEl(d.dueSince, 'Asia/Jakarta', 'short')),
+          h('td', { class: 'num', text: number(d.count) }),
+          h('td', {}, h('details', {}, h('summary', { text: t('prv.show') }), h('ul', {}, d.people.map((p) => h('li', { text: `${p.name || t('prv.erased')} (${p.participantId})` }))))))), 'prv-due'));
+
+    const from = input('datetime-local', { id: 'prv-from', value: query.get('from') || '' });
+    const to = input('datetime-local', { id: 'prv-to', value: query.get('to') || '' });
+    const resources = input('text', { id: 'prv-resources', value: query.get('resources') || '', autocomplete: 'off', spellcheck: 'false', 'aria-describedby': 'prv-resources-hint' });
+    const form = h('form', { class: 'filters', 'aria-label': t('prv.breach'), onsubmit: (e) => {
+      e.preventDefault();
+      const next = new URLSearchParams({ from: from.value, to: to.value });
+      if (resources.value.trim()) next.set('resources', resources.value.trim());
+      navigate('#/privacy?' + next.toString());
+    } },
+    h('div', { class: 'grid' },
+      h('div', { class: 'field' }, h('label', { for: 'prv-from', text: t('prv.from') }), from),
+      h('div', { class: 'field' }, h('label', { for: 'prv-to', text: t('prv.to') }), to),
+      h('div', { class: 'field' }, h('label', { for: 'prv-resources', text: t('prv.resources') }), h('span', { class: 'hint', id: 'prv-resources-hint', text: t('prv.resourcesHint') }), resources)),
+    h('div', { class: 'actions' }, h('button', { type: 'submit', text: t('prv.find') })));
+    let result = null;
+    if (query.get('from') && query.get('to')) {
+      const params = new URLSearchParams({ from: query.get('from'), to: query.get('to'), resources: query.get('resources') || '' });
+      const b = await api('privacy/breach?' + params.toString());
+      result = !b.ok ? h('p', { class: 'notice bad', role: 'alert', id: 'prv-error', text: b.message }) : [
+        h('p', { role: 'status', id: 'prv-count', text: t('prv.affected', { count: b.data.count, accesses: b.data.accesses }) }),
+        b.data.resourcesSeen.length ? h('p', { class: 'hint', text: t('prv.seen', { list: b.data.resourcesSeen.join(', ') }) }) : null,
+        h('p', {}, downloadLink('privacy/breach?' + params.toString() + '&format=csv', 'terdampak.csv', t('prv.csv'), { id: 'prv-csv' })),
+        b.data.people.length === 0 ? null : simpleTable(t('prv.breach'),
+          [t('prv.cycle'), t('prv.name'), t('prv.email'), t('prv.resources'), { text: t('prv.accesses'), num: true }],
+          b.data.people.map((p) => h('tr', {},
+            h('td', {}, p.cycleTitle, h('small', { text: p.cycleId })),
+            h('th', { scope: 'row' }, p.erased ? t('prv.erased') : p.fullName, h('small', { text: p.participantId })),
+            h('td', { text: p.email || '' }),
+            h('td', { text: p.resources.join(', ') }),
+            h('td', { class: 'num', text: number(p.accesses) }))), 'prv-people'),
+      ];
+    }
+
+    show(stillHere, t('prv.title'), h('h1', { text: t('prv.title') }), h('p', { class: 'lead', text: t('prv.lead') }), retention,
+      h('section', { 'aria-labelledby': 'prv-breach' }, h('h2', { id: 'prv-breach', text: t('prv.breach') }), h('p', { text: t('prv.breachLead') }), form, result));
   }
 
   // ---------------------------------------------------------------- start

@@ -123,6 +123,7 @@ public sealed class RetentionTests
         await using var world = await TestWorld.StartAsync(DurableBackend.AzureStorage, settings: new Dictionary<string, string?>
         {
             ["Privacy__Retention__Interval"] = "PT1S",
+            ["Privacy__Retention__DryRun"] = "false", // the sample's local default is a dry run
             ["Privacy__Retention__NeverRegisteredInviteesAfterRegistrationCloses"] = "PT1S",
         });
         var now = DateTimeOffset.UtcNow;
@@ -132,8 +133,10 @@ public sealed class RetentionTests
 
         // Started with the first cycle; each round continues as new after its timer.
         var participants = world.Host.Services.GetRequiredService<ParticipantStore>();
-        await WaitForAsync(async () => (await participants.ListAsync(cycleId)).All(ParticipantStore.IsAnonymised), TimeSpan.FromSeconds(60));
-        var entry = Assert.Single(await world.Host.Services.GetRequiredService<AuditLog>().ReadAsync(cycleId), e => e.Action == "privacy.retention");
+        var audit = world.Host.Services.GetRequiredService<AuditLog>();
+        await WaitForAsync(async () => (await audit.ReadAsync(cycleId)).Any(e => e.Action == "privacy.retention"), TimeSpan.FromSeconds(60));
+        Assert.True(ParticipantStore.IsAnonymised(Assert.Single(await participants.ListAsync(cycleId))));
+        var entry = Assert.Single(await audit.ReadAsync(cycleId), e => e.Action == "privacy.retention");
         Assert.Contains("kind=never-registered; due=1; participants=1;", entry.Details, StringComparison.Ordinal);
         var service = world.Host.Services.GetRequiredService<RetentionService>();
         await WaitForAsync(async () => (await service.LastRoundAsync())?.Round >= 3, TimeSpan.FromSeconds(30));
