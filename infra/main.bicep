@@ -98,7 +98,10 @@ var appTableNames = [
   'Completion'
   'ErasureRequests'
   'Ledger'
-  'Biodata' // #22 biodata confirmations and correction requests (on main; listed ahead so the merge needs no edit here)
+  'Biodata' // #22 biodata confirmations and correction requests
+  'Evaluation' // #21 tests, attempts, ratings, follow-up answers
+  'Nominations' // #19 quotas, nominees, letters, NIP claims
+  'Retention' // #23 retention rounds (ids and counts only)
   'TrainingCyclesHistory' // Durable: orchestration history
   'TrainingCyclesInstances' // Durable: instance status
   'TrainingCyclesPartitions' // Durable: table partition manager (leases)

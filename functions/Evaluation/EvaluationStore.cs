@@ -12,7 +12,7 @@ namespace TrainingCycles.Evaluation;
 /// </summary>
 public sealed class EvaluationStore(AppTables tables)
 {
-    public const string Table = "Evaluation";
+    public const string Table = AppTables.Evaluation;
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 

@@ -31,7 +31,18 @@ public sealed class AppTables
     /// <summary>#22: biodata confirmations and correction requests before documents are issued (Records/BiodataStore.cs).</summary>
     public const string Biodata = nameof(Biodata);
 
-    public static readonly IReadOnlyList<string> All = [Cycles, Participants, Attendance, Certificates, EmailLog, AuditLog, Lookups, EmailEvents, AccessGrants, SignIn, Completion, ErasureRequests, Ledger, Biodata];
+    /// <summary>#21: tests, attempts, ratings and follow-up answers (Evaluation/EvaluationStore.cs).</summary>
+    public const string Evaluation = nameof(Evaluation);
+
+    /// <summary>#19: quotas, nominees, letters and NIP claims (Nomination/NominationStore.cs).</summary>
+    public const string Nominations = nameof(Nominations);
+
+    /// <summary>#23: the retention workflow's rounds and cursors; ids and counts only (Privacy/RetentionService.cs).</summary>
+    public const string Retention = nameof(Retention);
+
+    /// <summary>Every table the app uses: infra/main.bicep declares and grants each (Infra.PrivacyHardeningTests), so a
+    /// feature's table is named here, not only in its own store.</summary>
+    public static readonly IReadOnlyList<string> All = [Cycles, Participants, Attendance, Certificates, EmailLog, AuditLog, Lookups, EmailEvents, AccessGrants, SignIn, Completion, ErasureRequests, Ledger, Biodata, Evaluation, Nominations, Retention];
 
     private readonly StorageAccount _account;
     private readonly string _prefix;

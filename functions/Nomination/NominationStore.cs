@@ -33,7 +33,7 @@ public sealed record NominateResult(NominateOutcome Outcome, NomineeEntity? Nomi
 /// </summary>
 public sealed class NominationStore(AppTables tables, TimeProvider time)
 {
-    public const string TableName = "Nominations";
+    public const string TableName = AppTables.Nominations;
     private const int MaxAttempts = 30;
 
     public static string NipClaimKey(string cycleId, string nip) => "nip-" + Ids.IndexHash(cycleId, nip);

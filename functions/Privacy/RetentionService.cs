@@ -55,7 +55,7 @@ public sealed record RetentionCandidate(string ParticipantId, string? Name, stri
 /// </summary>
 public sealed class RetentionService(CycleStore cycles, ParticipantStore participants, PersonalDataRegistry registry, AppTables tables, AuditLog audit, RetentionClock clock, IOptionsMonitor<RetentionOptions> options)
 {
-    public const string Table = "Retention";
+    public const string Table = AppTables.Retention;
 
     public RetentionOptions Options => options.CurrentValue;
 
