@@ -178,8 +178,7 @@ public static class CycleOrchestration
             {
                 var counts = await EnterAsync(context, input.CycleId, phase);
                 SetStatus(context, phase, counts, null, "issuing-certificates", plan);
-                // #22: with a biodata deadline set, ask for confirmation and wait for it (Records/BiodataWorkflow.cs; same instance id as BiodataWorkflow.GateInstanceId).
-                await context.CallSubOrchestratorAsync(nameof(Records.BiodataWorkflow.BiodataGateOrchestrator), input.CycleId, RetryPolicies.Storage.WithInstanceId(input.CycleId + ":biodata-gate"));
+                await BiodataGate.WaitAsync(context, input.CycleId); // #22: biodata confirmation deadline (Cycles/BiodataGate.cs)
                 await context.CallActivityAsync<StepResult>(nameof(AttendanceActivities.FinalizeAttendance), input.CycleId, RetryPolicies.Storage);
                 await RosterLockGate.AwaitAsync(context, input, counts, plan.ScheduleVersion); // #20
                 await context.CallActivityAsync<StepResult>(nameof(AttendanceActivities.EvaluateCompletion), input.CycleId, RetryPolicies.Storage);

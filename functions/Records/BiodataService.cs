@@ -167,8 +167,8 @@ public sealed class BiodataService(CycleStore cycles, ParticipantStore participa
             fullName = people[r.ParticipantId].FullName,
             status = r.Status,
             requestedAt = r.RequestedAt,
-            requested = r.Requested,
-            previous = r.Previous,
+            requested = r.RequestedValues(),
+            previous = r.PreviousValues(),
             decidedAt = r.DecidedAt,
             decidedBy = r.DecidedBy,
             reason = r.DecisionReason,
@@ -212,7 +212,7 @@ public sealed class BiodataService(CycleStore cycles, ParticipantStore participa
                 return row.Status == status ? (row, false, null) : (row, false, new Refusal(StatusCodes.Status409Conflict, "already_decided", nameof(Texts.Error_Biodata_AlreadyDecided)));
             }
 
-            if (accept.Value && row.Requested.TryGetValue(BiodataFields.Nip, out var nip) && await NipTakenAsync(cycle.CycleId, row.ParticipantId, nip, ct))
+            if (accept.Value && row.RequestedValues().TryGetValue(BiodataFields.Nip, out var nip) && await NipTakenAsync(cycle.CycleId, row.ParticipantId, nip, ct))
             {
                 return (row, false, new Refusal(StatusCodes.Status409Conflict, "nip_taken", nameof(Texts.Error_Biodata_NipTaken)));
             }
@@ -227,7 +227,7 @@ public sealed class BiodataService(CycleStore cycles, ParticipantStore participa
             }
 
             await audit.WriteAsync(cycle.CycleId, actor, accept.Value ? "biodata.correction-accepted" : "biodata.correction-rejected", row.ParticipantId,
-                row.RowKey + ": " + string.Join(",", row.Requested.Keys) + (note.Length == 0 ? "" : "; " + note), ct);
+                row.RowKey + ": " + string.Join(",", row.RequestedValues().Keys) + (note.Length == 0 ? "" : "; " + note), ct);
             await BiodataWorkflow.ScheduleDecisionAsync(durable, new BiodataDecisionInput(cycle.CycleId, row.RowKey), logger, ct);
             return (row, true, null);
         }

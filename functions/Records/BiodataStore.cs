@@ -65,9 +65,9 @@ public sealed class BiodataEntity : ITableEntity
     /// <summary>The certificate in force when an accepted correction came after issue: the one the reissue replaces.</summary>
     public string? ReissueOf { get; set; }
 
-    public IReadOnlyDictionary<string, string?> Requested => Parse(RequestedJson);
+    public IReadOnlyDictionary<string, string?> RequestedValues() => Parse(RequestedJson);
 
-    public IReadOnlyDictionary<string, string?> Previous => Parse(PreviousJson);
+    public IReadOnlyDictionary<string, string?> PreviousValues() => Parse(PreviousJson);
 
     public static string Json(IReadOnlyDictionary<string, string?> values) => JsonSerializer.Serialize(values);
 

@@ -13,16 +13,10 @@ namespace TrainingCycles.Records;
 // Wire contracts (orchestration history): ids, times and counts only, never personal data.
 public sealed record BiodataDecisionInput(string CycleId, string RequestKey);
 
-public sealed record BiodataDeadlineAt(DateTimeOffset? At);
-
-public sealed record BiodataGateResult(bool Waited, int Asked);
-
 /// <summary>
-/// The workflow side of biodata confirmation (docs/biodata.md). The gate runs as a sub-orchestration of the cycle
-/// workflow just before the certificate phase: with a deadline set, it asks everyone with a seat who has not
-/// answered (mail, once per person through the email log), waits on a durable timer until the deadline (read again
-/// after each wait, so a moved deadline is honoured), and returns; the certificate phase then issues what is on file.
-/// A decision runs as its own orchestration: apply it (through ParticipantStore, and after issue through the
+/// The workflow side of biodata confirmation (docs/biodata.md): the activities of the deadline gate the cycle
+/// orchestration runs before the certificate phase (<see cref="BiodataGate"/>: read the deadline, ask who has not
+/// answered), and the decision orchestration. A decision runs as its own orchestration: apply it (through ParticipantStore, and after issue through the
 /// certificate reissue path), then mail the person once.
 /// </summary>
 public sealed class BiodataWorkflow(
@@ -33,9 +27,6 @@ public sealed class BiodataWorkflow(
     public const string DecisionKind = "biodata-decision";
     public const string RequestOccurrence = "initial";
 
-    /// <summary>The gate's instance id (the cycle orchestration writes the same string inline: Cycles may not name Records).</summary>
-    public static string GateInstanceId(string cycleId) => cycleId + ":biodata-gate";
-
     public static string DecisionInstanceId(BiodataDecisionInput input) => $"{input.CycleId}:biodata:{input.RequestKey}";
 
     public static async Task ScheduleDecisionAsync(DurableTaskClient durable, BiodataDecisionInput input, ILogger logger, CancellationToken ct)
@@ -44,35 +35,12 @@ public sealed class BiodataWorkflow(
         logger.LogInformation("Biodata decision {RequestKey} of cycle {CycleId} {Outcome}", input.RequestKey, input.CycleId, started ? "scheduled" : "already scheduled");
     }
 
-    [Function(nameof(BiodataGateOrchestrator))]
-    public static async Task<BiodataGateResult> BiodataGateOrchestrator([OrchestrationTrigger] TaskOrchestrationContext context, string cycleId)
-    {
-        var log = context.CreateReplaySafeLogger(nameof(BiodataGateOrchestrator));
-        var deadline = await context.CallActivityAsync<BiodataDeadlineAt>(nameof(LoadBiodataDeadline), cycleId, RetryPolicies.Storage);
-        if (deadline.At is null)
-        {
-            return new BiodataGateResult(false, 0);
-        }
-
-        var asked = await context.CallActivityAsync<int>(nameof(SendBiodataRequests), cycleId, RetryPolicies.SendGrid);
-        var waited = false;
-        while (deadline.At is { } at && at.UtcDateTime > context.CurrentUtcDateTime)
-        {
-            log.LogInformation("Cycle {CycleId} waits for the biodata deadline {Deadline}", cycleId, at);
-            await context.CreateTimer(at.UtcDateTime, CancellationToken.None);
-            waited = true;
-            deadline = await context.CallActivityAsync<BiodataDeadlineAt>(nameof(LoadBiodataDeadline), cycleId, RetryPolicies.Storage);
-        }
-
-        return new BiodataGateResult(waited, asked);
-    }
-
-    [Function(nameof(LoadBiodataDeadline))]
+    [Function(BiodataGate.LoadDeadlineActivity)]
     public async Task<BiodataDeadlineAt> LoadBiodataDeadline([ActivityTrigger] string cycleId) =>
         new(await cycles.GetAsync(cycleId) is { } cycle ? BiodataService.Deadline(cycle) : null);
 
     /// <summary>Mails everyone with a seat who has not confirmed yet, once each (email log: biodata-request / initial).</summary>
-    [Function(nameof(SendBiodataRequests))]
+    [Function(BiodataGate.SendRequestsActivity)]
     public async Task<int> SendBiodataRequests([ActivityTrigger] string cycleId)
     {
         if (await cycles.GetAsync(cycleId) is not { } cycle || BiodataService.Deadline(cycle) is not { } deadline)
@@ -123,7 +91,7 @@ public sealed class BiodataWorkflow(
             return new StepResult(0);
         }
 
-        var asked = row.Requested;
+        var asked = row.RequestedValues();
         string? Of(string field) => asked.TryGetValue(field, out var v) ? v ?? "" : null;
         var change = new BiodataChange(Of(BiodataFields.FullName), Of(BiodataFields.Nip), Of(BiodataFields.BirthPlace), Of(BiodataFields.BirthDate), Of(BiodataFields.Rank), Of(BiodataFields.Position), Of(BiodataFields.Agency));
         var outcome = await participants.ApplyBiodataCorrectionAsync(input.CycleId, row.ParticipantId, change, time.GetUtcNow(), ct);
@@ -179,7 +147,7 @@ public sealed class BiodataWorkflow(
         var values = CycleValues(cycle, language, BiodataService.Deadline(cycle));
         values["decision"] = Text.Get(language, row.Status == BiodataStatus.Accepted ? nameof(Texts.Biodata_Decision_Accepted) : nameof(Texts.Biodata_Decision_Rejected));
         values["note"] = row.DecisionReason ?? "—";
-        values["changes"] = string.Join("\n", row.Requested.Select(c => "- " + Text.Get(language, BiodataLabels.Key(c.Key)) + ": " + (string.IsNullOrEmpty(c.Value) ? "—" : c.Value)));
+        values["changes"] = string.Join("\n", row.RequestedValues().Select(c => "- " + Text.Get(language, BiodataLabels.Key(c.Key)) + ": " + (string.IsNullOrEmpty(c.Value) ? "—" : c.Value)));
         var mail = MailTemplates.Render(DecisionKind, language, values);
         var outcome = await mailer.SendAsync(input.CycleId, DecisionKind, mail, [Recipient(person, Link(cycle, person, BiodataService.Deadline(cycle), language))]);
         var record = outcome.Rejected.Count > 0

@@ -2170,6 +2170,7 @@
         h('li', {}, downloadLink(`cycles/${id}/siasn.csv`, `siasn-${cycle.cycleId}.csv`, t('rec.siasn'), { id: 'rec-siasn' }), ' ', h('small', { text: t('rec.siasnHint') })),
         // The ZIP is streamed by the server: a plain link, so the browser writes it to disk as it comes.
         h('li', {}, h('a', { href: new URL(`cycles/${id}/certificates.zip`, API).href, download: `sertifikat-${cycle.cycleId}.zip`, id: 'rec-zip', text: t('rec.zip') }), ' ', h('small', { text: t('rec.zipHint') }))),
+      biodataView(cycle),
     ];
   }
 
@@ -2332,6 +2333,69 @@
 
     show(stillHere, t('prv.title'), h('h1', { text: t('prv.title') }), h('p', { class: 'lead', text: t('prv.lead') }), retention,
       h('section', { 'aria-labelledby': 'prv-breach' }, h('h2', { id: 'prv-breach', text: t('prv.breach') }), h('p', { text: t('prv.breachLead') }), form, result));
+  }
+
+  // ---- #22 records: biodata confirmation — counts, correction requests with accept/reject (docs/biodata.md)
+
+  const BIO_FIELDS = ['fullName', 'nip', 'birthPlace', 'birthDate', 'rank', 'position', 'agency'];
+
+  /** A section filled when the list arrives; the API decides who may see it (ViewPersonalData) and decide (RunCycle). */
+  function biodataView(cycle) {
+    const box = h('section', { id: 'bio', 'aria-labelledby': 'bio-title' }, h('h2', { id: 'bio-title', text: t('bio.title') }), h('p', { text: t('bio.loading') }));
+    loadBiodata(box, cycle.cycleId);
+    return box;
+  }
+
+  async function loadBiodata(box, cycleId) {
+    const id = encodeURIComponent(cycleId);
+    const r = await api(`cycles/${id}/biodata/requests`);
+    const content = [h('h2', { id: 'bio-title', text: t('bio.title') })];
+    if (!r.ok) {
+      content.push(h('p', { class: 'notice bad', role: 'alert', id: 'bio-error', text: r.message }));
+      return box.replaceChildren(...content);
+    }
+
+    const d = r.data;
+    content.push(h('p', { id: 'bio-deadline', text: d.deadline ? t('bio.deadline', { at: new Date(d.deadline).toLocaleString(locale(), { timeZone: 'Asia/Jakarta', dateStyle: 'long', timeStyle: 'short' }) + ' WIB' }) : t('bio.noDeadline') }));
+    content.push(h('ul', { id: 'bio-counts' },
+      h('li', { 'data-count': 'confirmed', text: t('bio.confirmed', { n: number(d.counts.confirmed), of: number(d.counts.participants) }) }),
+      h('li', { 'data-count': 'pending', text: t('bio.pending', { n: number(d.counts.correctionPending) }) }),
+      h('li', { 'data-count': 'noAnswer', text: t('bio.noAnswer', { n: number(d.counts.noAnswer) }) })));
+    if (d.requests.length === 0) {
+      content.push(h('p', { id: 'bio-none', text: t('bio.none') }));
+    } else {
+      content.push(simpleTable(t('bio.requests'), [t('bio.person'), t('bio.asked'), t('bio.status'), t('bio.decide')],
+        d.requests.map((q) => biodataRow(box, cycleId, q)), 'bio-requests'));
+    }
+
+    box.replaceChildren(...content);
+  }
+
+  function biodataRow(box, cycleId, q) {
+    const changes = h('ul', {}, BIO_FIELDS.filter((f) => f in q.requested).map((f) =>
+      h('li', {}, h('strong', { text: t('bio.f.' + f) + ': ' }), `${q.previous[f] || '—'} → ${q.requested[f] || '—'}`)));
+    let decide = h('span', { text: q.reason ? `${q.decidedBy || ''} — ${q.reason}` : (q.decidedBy || '—') });
+    if (q.status === 'Pending') {
+      const reasonId = uid('bio-reason');
+      const reason = input('text', { id: reasonId, maxlength: '500', autocomplete: 'off' });
+      const send = async (decision) => {
+        const path = `cycles/${encodeURIComponent(cycleId)}/biodata/requests/${encodeURIComponent(q.requestId)}/decision`;
+        const result = await api(path, { method: 'POST', json: { decision, reason: reason.value } });
+        if (!result.ok) return announce(result.message, true);
+        announce(t(decision === 'accept' ? 'bio.accepted' : 'bio.rejected', { name: q.fullName || '' }));
+        await loadBiodata(box, cycleId);
+      };
+      decide = h('div', { class: 'bio-decide' },
+        h('label', { for: reasonId, text: t('bio.reason') }), reason,
+        h('button', { type: 'button', class: 'bio-accept', text: t('bio.accept'), onclick: () => send('accept') }), ' ',
+        h('button', { type: 'button', class: 'bio-reject', text: t('bio.reject'), onclick: () => send('reject') }));
+    }
+
+    return h('tr', { 'data-request': q.requestId },
+      h('th', { scope: 'row', text: q.fullName || q.participantId }),
+      h('td', {}, changes),
+      h('td', {}, h('span', { class: 'badge', text: t('bio.st.' + q.status) })),
+      h('td', {}, decide));
   }
 
   // ---------------------------------------------------------------- start
