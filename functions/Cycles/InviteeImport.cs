@@ -70,7 +70,7 @@ public static class InviteeImport
         ("birthPlace", ["tempat lahir", "birthPlace", "birth place", "tempat_lahir"]),
         ("birthDate", ["tanggal lahir", "birthDate", "birth date", "tgl lahir", "tanggal_lahir"]),
         ("superiorName", ["nama atasan", "atasan", "atasan langsung", "superiorName", "superior name", "superior"]),
-        ("superiorEmail", ["email atasan", "email atasan langsung", "superiorEmail", "superior email"]),
+        ("superiorEmail", ["email atasan", "superiorEmail", "superior email"]),
         ("language", ["bahasa", "language", "lang"]),
     ];
 

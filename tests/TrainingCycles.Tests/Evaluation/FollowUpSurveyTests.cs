@@ -138,5 +138,18 @@ public sealed partial class FollowUpSurveyTests
         var bySuperiors = ratings.Single(r => r.GetProperty("target").GetString() == Ratings.FollowUpSuperior);
         Assert.Equal(1, bySuperiors.GetProperty("count").GetInt32());
         Assert.Equal(4.33m, bySuperiors.GetProperty("average").GetDecimal());
+
+        // The one-page PDF summary prints the same figures as the JSON, alumni and superiors apart, fonts embedded.
+        var pdfResponse = await second.Organizer.GetAsync($"api/cycles/{cycleId}/evaluation/summary.pdf");
+        Assert.Equal(HttpStatusCode.OK, pdfResponse.StatusCode);
+        Assert.Equal("application/pdf", pdfResponse.Content.Headers.ContentType?.MediaType);
+        var pdf = await pdfResponse.Content.ReadAsByteArrayAsync();
+        EvaluationSummaryPdfTests.AssertOneA4PageWithEmbeddedFonts(pdf);
+        var text = EvaluationSummaryPdfTests.TextOf(pdf);
+        var alumni = ratings.Single(r => r.GetProperty("target").GetString() == Ratings.FollowUp);
+        Assert.Contains("Survei pascapelatihan: alumni 1 " + TrainingCycles.Certificates.Letters.EvaluationSummaryRenderer.Figure(alumni.GetProperty("average").GetDecimal()), text, StringComparison.Ordinal);
+        Assert.Contains("Survei pascapelatihan: atasan langsung 1 4,33", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("Siti", text, StringComparison.Ordinal); // aggregates only: no names, no comments
+        Assert.DoesNotContain("rapi", text, StringComparison.Ordinal);
     }
 }

@@ -122,6 +122,7 @@ public sealed class RoleMatrixTests(RoleWorld fixture, ITestOutputHelper output)
         ["PutTest"] = ([A, O], On.Cycle),
         ["GetTest"] = ([A, O], On.Cycle),
         ["TestResults"] = ([A, O], On.Cycle),
+        ["EvaluationSummaryPdf"] = ([A, O], On.Cycle), // #21: the same permission as the results CSV
         ["RatingResults"] = ([A, O, V], On.Cycle),
         ["SessionRatings"] = ([A, O, I], On.Session),
 
