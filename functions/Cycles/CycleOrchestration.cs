@@ -169,7 +169,7 @@ public static class CycleOrchestration
                     {
                         case null:
                         case CycleCommand.EndTraining:
-                            return Next(context, input with { Phase = CyclePhase.Completing, Entered = false, RosterGate = true }); // #20: see RosterLockGate
+                            return Next(context, input with { Phase = CyclePhase.Completing, Entered = false, RosterGate = true }); // #20: see RosterLockWait
                     }
                 }
             }
@@ -180,7 +180,7 @@ public static class CycleOrchestration
                 SetStatus(context, phase, counts, null, "issuing-certificates", plan);
                 await BiodataGate.WaitAsync(context, input.CycleId); // #22: biodata confirmation deadline (Cycles/BiodataGate.cs)
                 await context.CallActivityAsync<StepResult>(nameof(AttendanceActivities.FinalizeAttendance), input.CycleId, RetryPolicies.Storage);
-                await RosterLockGate.AwaitAsync(context, input, counts, plan.ScheduleVersion); // #20
+                await RosterLockWait.AwaitAsync(context, input, counts, plan.ScheduleVersion); // #20
                 await context.CallActivityAsync<StepResult>(nameof(AttendanceActivities.EvaluateCompletion), input.CycleId, RetryPolicies.Storage);
                 await context.CallActivityAsync<StepResult>(nameof(CertificateActivities.IssueCertificates), input.CycleId, RetryPolicies.Storage);
                 await context.CallActivityAsync<StepResult>(nameof(Certificates.Letters.LetterFunctions.IssueLetters), input.CycleId, RetryPolicies.Storage); // #20

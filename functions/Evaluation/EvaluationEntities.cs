@@ -92,6 +92,9 @@ public sealed class AttemptEntity : ITableEntity
 
     /// <summary>Question ids answered correctly, comma-separated (the per-question results).</summary>
     public string CorrectIds { get; set; } = "";
+
+    /// <summary>#23: the version of the cycle's privacy notice the form showed when the attempt began (server-decided).</summary>
+    public string? NoticeVersion { get; set; }
 }
 
 /// <summary>
@@ -114,4 +117,7 @@ public sealed class RatingEntity : ITableEntity
     /// <summary>Plain text, bounded (<see cref="Ratings.MaxCommentLength"/>).</summary>
     public string Comment { get; set; } = "";
     public DateTimeOffset SubmittedAt { get; set; }
+
+    /// <summary>#23: the version of the cycle's privacy notice the form showed (server-decided).</summary>
+    public string? NoticeVersion { get; set; }
 }

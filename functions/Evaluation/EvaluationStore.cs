@@ -57,7 +57,7 @@ public sealed class EvaluationStore(AppTables tables)
     }
 
     /// <summary>The person's attempt, inserted on first open (insert-only: of two first opens one inserts, both read the same row).</summary>
-    public async Task<AttemptEntity> StartAsync(string cycleId, string kind, string participantId, DateTimeOffset now, CancellationToken cancellationToken = default)
+    public async Task<AttemptEntity> StartAsync(string cycleId, string kind, string participantId, DateTimeOffset now, CancellationToken cancellationToken = default, string? noticeVersion = null)
     {
         if (await GetAttemptAsync(cycleId, kind, participantId, cancellationToken) is { } existing)
         {
@@ -65,7 +65,7 @@ public sealed class EvaluationStore(AppTables tables)
         }
 
         var table = await tables.GetAsync(Table, cancellationToken);
-        var entity = new AttemptEntity { PartitionKey = cycleId, RowKey = AttemptKey(kind, participantId), Kind = kind, ParticipantId = participantId, StartedAt = now };
+        var entity = new AttemptEntity { PartitionKey = cycleId, RowKey = AttemptKey(kind, participantId), Kind = kind, ParticipantId = participantId, StartedAt = now, NoticeVersion = noticeVersion };
         try
         {
             var response = await table.AddEntityAsync(entity, cancellationToken);

@@ -108,6 +108,7 @@ public sealed class RatingFunctions(ParticipantLink links, EvaluationStore store
             Scores = string.Join(',', scores),
             Comment = comment,
             SubmittedAt = now,
+            NoticeVersion = ConsentNotice.For(link.Cycle.Definition).Version,
         }, ct);
         if (added && target == Ratings.Organisation && EvaluationGate.Applies(link.Cycle) && link.Cycle.Phase is CyclePhase.Completing or CyclePhase.Completed)
         {
@@ -135,7 +136,7 @@ public sealed class RatingFunctions(ParticipantLink links, EvaluationStore store
             var instructor = session is null ? null : Ratings.InstructorOf(link.Cycle.Definition, session.Id);
             var action = $"{request.Path}?t={Uri.EscapeDataString(link.Token)}";
             return View.Page<RatingPage>(lang, new RatingPage.Data(kind, title, instructor, link.Cycle.Entity.Title, link.Participant.FullName ?? "", Items,
-                chosen ?? [.. Items.Select(_ => (int?)null)], comment, text, action), status);
+                chosen ?? [.. Items.Select(_ => (int?)null)], comment, text, action, ConsentNotice.For(link.Cycle.Definition)), status);
         }
     }
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
+using TrainingCycles.Cycles;
 using TrainingCycles.Evaluation.Views;
 using TrainingCycles.Infrastructure;
 using TrainingCycles.Infrastructure.Views;
@@ -60,7 +61,7 @@ public sealed class TestTakingFunctions(ParticipantLink links, EvaluationStore s
             return page.Closed(isPost ? StatusCodes.Status409Conflict : StatusCodes.Status200OK, WindowText(test, now, link.Cycle.Schedule.TimeZone, lang));
         }
 
-        attempt ??= await store.StartAsync(cycleId, kind, link.Participant.RowKey, now, ct);
+        attempt ??= await store.StartAsync(cycleId, kind, link.Participant.RowKey, now, ct, ConsentNotice.For(link.Cycle.Definition).Version);
         var saved = EvaluationStore.Answers(attempt);
         var deadline = Deadline(test, attempt);
         if (!isPost)
@@ -178,7 +179,7 @@ public sealed class TestTakingFunctions(ParticipantLink links, EvaluationStore s
         {
             var questions = test.Questions.Select(q => new TestPage.Question(q.Id, q.Text, TestRules.OptionsOf(q, lang), answers.TryGetValue(q.Id, out var a) ? a : null, q.Points)).ToList();
             var deadlineText = deadline is { } d ? Text.Get(lang, nameof(Texts.Eval_Test_Deadline), Formatting.Time(d, link.Cycle.Schedule.TimeZone, lang)) : null;
-            return View.Page<TestPage>(lang, new TestPage.Data(TestPage.Kind.Form, Title, link.Cycle.Entity.Title, link.Participant.FullName ?? "", questions, error, notice, deadlineText, Action, null), status);
+            return View.Page<TestPage>(lang, new TestPage.Data(TestPage.Kind.Form, Title, link.Cycle.Entity.Title, link.Participant.FullName ?? "", questions, error, notice, deadlineText, Action, null, ConsentNotice.For(link.Cycle.Definition)), status);
         }
 
         public IActionResult Done(AttemptEntity attempt, int status, string? notice) =>

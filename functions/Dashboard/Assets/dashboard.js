@@ -549,6 +549,20 @@
     return { wrapper, box };
   }
 
+  /** #22: the identity rows the certificate prints under the name (certificate.printedFields), in the print order. */
+  function printedFieldsGroup(fields) {
+    const boxes = ['nip', 'birth', 'rank', 'position', 'agency'].map((value) => {
+      const box = input('checkbox', { id: uid('pf'), value, checked: true });
+      return { box, el: h('div', { class: 'check' }, box, h('label', { for: box.id, text: t('f.printed.' + value) })) };
+    });
+    const error = h('span', { class: 'error', id: uid('pfe') });
+    const hint = h('span', { class: 'hint', id: uid('pfh'), text: t('f.printed.hint') });
+    for (const b of boxes) b.box.setAttribute('aria-describedby', `${hint.id} ${error.id}`);
+    const el = h('fieldset', { class: 'field', id: 'printed-fields' }, h('legend', { text: t('f.printed') }), hint, error, ...boxes.map((b) => b.el));
+    fields.fields.set('certificate.printedFields', { wrapper: el, error, focus: boxes[0].box });
+    return { el, value: () => boxes.filter((b) => b.box.checked).map((b) => b.box.value) };
+  }
+
   /** Integer from a number input: undefined when empty, NaN when not a whole number. */
   function integer(control) {
     const text = control.value.trim();
@@ -745,6 +759,7 @@
     const lateCounts = checkbox(fields, 'completion.lateCounts', t('f.lateCounts'), true);
     const excusedCounts = checkbox(fields, 'completion.excusedCounts', t('f.excusedCounts'), false);
     const sessions = sessionEditor(fields, []);
+    const printed = printedFieldsGroup(fields);
     const beforeDeadline = reminderGroup(fields, 'reminders.beforeDeadline', t('f.beforeDeadline'), ['P3D', 'P1D']);
     const beforeTraining = reminderGroup(fields, 'reminders.beforeTraining', t('f.beforeTraining'), ['P1D', 'PT2H']);
     const submit = h('button', { type: 'submit', text: t('f.create') });
@@ -775,6 +790,7 @@
           numberFormat: c.numberFormat.value.trim(), trainingHours: ints['certificate.trainingHours'],
           signatoryName: c.signatoryName.value.trim(), signatoryTitle: c.signatoryTitle.value.trim(), signatoryNip: c.signatoryNip.value.trim() || null,
           signingPlace: c.signingPlace.value.trim() || null,
+          printedFields: printed.value(),
         },
         checkIn: { opensMinutesBeforeStart: ints['checkIn.opensMinutesBeforeStart'], closesMinutesAfterStart: ints['checkIn.closesMinutesAfterStart'], lateAfterMinutes: ints['checkIn.lateAfterMinutes'] },
         openRegistration: {
@@ -838,7 +854,8 @@
         fields.field('certificate.signatoryName', t('f.signatoryName'), c.signatoryName),
         fields.field('certificate.signatoryTitle', t('f.signatoryTitle'), c.signatoryTitle),
         fields.field('certificate.signatoryNip', t('f.signatoryNip'), c.signatoryNip, t('f.signatoryNip.hint')),
-        fields.field('certificate.signingPlace', t('f.signingPlace'), c.signingPlace, t('f.signingPlace.hint')))),
+        fields.field('certificate.signingPlace', t('f.signingPlace'), c.signingPlace, t('f.signingPlace.hint'))),
+      printed.el),
     fields.group('checkIn', t('sec.checkin'), h('div', { class: 'grid' },
       fields.field('checkIn.opensMinutesBeforeStart', t('f.opensMinutesBeforeStart'), c.opensMinutesBeforeStart),
       fields.field('checkIn.closesMinutesAfterStart', t('f.closesMinutesAfterStart'), c.closesMinutesAfterStart),

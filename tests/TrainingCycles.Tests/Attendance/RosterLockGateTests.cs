@@ -34,7 +34,7 @@ public sealed class RosterLockGateTests
     public void TheGateOpensWhenNotRequiredLockedOrTheWaitIsOver(bool require, bool locked, int? waitHours, double hoursAfterEnd, bool open, string why, double? recheckHours)
     {
         var rule = new CompletionRule { RequireRosterLock = require, RosterLockWaitHours = waitHours };
-        var state = RosterLockGate.Decide(rule, locked, End, End.AddHours(hoursAfterEnd));
+        var state = RosterLockWait.Decide(rule, locked, End, End.AddHours(hoursAfterEnd));
         Assert.Equal((open, why, recheckHours is { } h ? End.AddHours(h) : (DateTimeOffset?)null), (state.Open, state.Why, state.RecheckAt));
     }
 

@@ -75,6 +75,10 @@ public sealed class EvaluationFlowTests
         var opened = await Forms.GetAsync(w.World.Http, TakeUrl(w, "post", link[0]));
         Assert.Equal(HttpStatusCode.OK, opened.Response.StatusCode);
         Assert.Equal(7, opened.Page.QuerySelectorAll("input[type=radio]").Length);
+        // #23: the test form shows the cycle's privacy notice, and the attempt stores the version it showed.
+        var noticeVersion = opened.Page.QuerySelector("form .privacy-notice")?.GetAttribute("data-consent-version");
+        Assert.StartsWith("v-", noticeVersion, StringComparison.Ordinal);
+        Assert.Equal(noticeVersion, (await store.GetAttemptAsync(w.CycleId, TestKinds.Post, ids[0]))!.NoticeVersion);
         var saved = await Forms.PostAsync(w.World.Http, TakeUrl(w, "post", link[0]), new Dictionary<string, string> { ["q-q1"] = "1", ["action"] = "save" });
         Assert.Equal(HttpStatusCode.OK, saved.Response.StatusCode);
         Assert.Contains("1 dari 3", saved.Page.QuerySelector("#test-notice")!.TextContent, StringComparison.Ordinal);
@@ -133,7 +137,10 @@ public sealed class EvaluationFlowTests
         Assert.Equal(HttpStatusCode.UnprocessableEntity, missing.Response.StatusCode);
         var tooLong = await Forms.PostAsync(w.World.Http, rateUrl, new Dictionary<string, string>(form) { ["comment"] = new string('a', Ratings.MaxCommentLength + 1) });
         Assert.Equal(HttpStatusCode.UnprocessableEntity, tooLong.Response.StatusCode);
+        var ratePage = await Forms.GetAsync(w.World.Http, rateUrl);
+        Assert.Equal(noticeVersion, ratePage.Page.QuerySelector("form .privacy-notice")?.GetAttribute("data-consent-version"));
         Assert.Equal(HttpStatusCode.OK, (await Forms.PostAsync(w.World.Http, rateUrl, form)).Response.StatusCode);
+        Assert.Equal(noticeVersion, (await store.GetRatingAsync(w.CycleId, "s3", ids[2]))!.NoticeVersion);
         Assert.Equal(HttpStatusCode.Conflict, (await Forms.PostAsync(w.World.Http, rateUrl, form)).Response.StatusCode);
         var ratings = await w.JsonAsync($"api/cycles/{w.CycleId}/evaluation/ratings");
         var s3 = ratings.GetProperty("sessions").EnumerateArray().Single(s => s.GetProperty("target").GetString() == "s3");
