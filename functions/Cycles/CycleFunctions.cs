@@ -115,6 +115,8 @@ public sealed class CycleFunctions(CycleStore cycles, AuditLog audit, TimeProvid
                 logger.LogInformation("Started the workflow of cycle {CycleId} in phase {Phase}", cycle.CycleId, cycle.Phase);
             }
 
+            await MailOutboxDrainStart.EnsureAsync(durable, cycle.CycleId); // #24: the confirmation outbox's drain
+
             return true;
         }
         catch (Exception e) when (DependencyFailures.IsUnavailable(e))
