@@ -180,7 +180,7 @@ public static class CycleOrchestration
                 SetStatus(context, phase, counts, null, "issuing-certificates", plan);
                 await context.CallActivityAsync<StepResult>(nameof(AttendanceActivities.FinalizeAttendance), input.CycleId, RetryPolicies.Storage);
                 await context.CallActivityAsync<StepResult>(nameof(AttendanceActivities.EvaluateCompletion), input.CycleId, RetryPolicies.Storage);
-                await context.CallActivityAsync<StepResult>(nameof(CertificateActivities.IssueCertificates), input.CycleId, RetryPolicies.Storage);
+                await CertificateFanOut.IssueAsync(context, input.CycleId); // #24: numbering, then batches of ~250 at most 4 at a time
                 await context.CallActivityAsync<StepResult>(nameof(Certificates.Letters.LetterFunctions.IssueLetters), input.CycleId, RetryPolicies.Storage); // #20
                 await SendWaveAsync(context, input.CycleId, MailKinds.CertificateIssued, "initial");
                 counts = await EnterAsync(context, input.CycleId, CyclePhase.Completed);
