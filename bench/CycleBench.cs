@@ -473,9 +473,9 @@ public sealed class CycleRun
         await SampleHistoryAsync();
         var rows = await _history.RowsAsync(CycleId);
         History = DurableHistory.Figures(rows);
-        MailHistory = DurableHistory.Figures(await _history.RowsWithPrefixAsync($"mail-{CycleId}-"));
+        MailHistory = DurableHistory.Figures([.. await _history.RowsWithPrefixAsync($"mail-{CycleId}-"), .. await _history.RowsWithPrefixAsync($"outbox-{CycleId}")]); // #24: the outbox drain
         AllActivities = [.. DurableHistory.Activities(_historySeen.Values).OrderBy(a => a.ScheduledAt)];
-        CertificateActivities = [.. AllActivities.Where(a => a.ScheduledAt >= completing && a.Name is nameof(AttendanceActivities.FinalizeAttendance) or nameof(AttendanceActivities.EvaluateCompletion) or nameof(TrainingCycles.Certificates.CertificateActivities.IssueCertificates) or nameof(MailWaveActivity.SendMailWave))];
+        CertificateActivities = [.. AllActivities.Where(a => a.ScheduledAt >= completing && a.Name is nameof(AttendanceActivities.FinalizeAttendance) or nameof(AttendanceActivities.EvaluateCompletion) or nameof(TrainingCycles.Certificates.CertificateActivities.IssueCertificates) or nameof(TrainingCycles.Certificates.CertificateActivities.PrepareCertificates) or nameof(TrainingCycles.Certificates.CertificateActivities.IssueCertificateBatch) or nameof(MailWaveActivity.SendMailWave))];
     }
 
     public JsonObject ToJson() => new()

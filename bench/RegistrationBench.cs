@@ -62,7 +62,8 @@ public static class RegistrationBench
         var probeCost = world.Storage().Minus(probeBefore);
 
         var allRegistrations = Math.Max(1, registered + probed.Succeeded);
-        var mailHistory = DurableHistory.Figures(await new DurableHistory(world).RowsWithPrefixAsync($"mail-{cycleId}-"));
+        var history = new DurableHistory(world);
+        var mailHistory = DurableHistory.Figures([.. await history.RowsWithPrefixAsync($"mail-{cycleId}-"), .. await history.RowsWithPrefixAsync($"outbox-{cycleId}")]); // #24: the outbox drain
         var ratio = Stats.Ratio(forms.Throughput, floor.Throughput);
         var p95 = Stats.Percentile([.. forms.LatencyMs.Order()], 95);
         var json = new JsonObject

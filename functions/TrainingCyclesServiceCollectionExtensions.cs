@@ -41,6 +41,7 @@ public static class TrainingCyclesServiceCollectionExtensions
         services.AddSingleton<ParticipantStore>();
         services.AddSingleton<RegistrationCommitter>();
         services.AddSingleton<ParticipantMailQueue>();
+        services.AddSingleton<MailOutboxWaker>(); // #24
         services.AddSingleton<RegistrationService>();
         services.AddSingleton<FormRateLimiter>();
         services.AddSingleton<AttendanceStore>();

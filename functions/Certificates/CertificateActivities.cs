@@ -20,4 +20,25 @@ public sealed class CertificateActivities(CertificateIssuer certificates, Evalua
         logger.LogInformation("Certificates of cycle {CycleId}: {Numbered} numbered, {Issued} issued", cycleId, numbered, issued);
         return new StepResult(issued);
     }
+
+    /// <summary>#24: the fan-out's first step: the evaluation gate, numbering, and how many batches the rest takes.</summary>
+    [Function(nameof(PrepareCertificates))]
+    public async Task<CertificatePlan> PrepareCertificates([ActivityTrigger] string cycleId)
+    {
+        var heldBack = await evaluationGate.HoldBackAsync(cycleId); // #21: no number (so no PDF, no mail) before the final evaluation
+        var numbered = await certificates.AssignNumbersAsync(cycleId, heldBack);
+        var pending = await certificates.CountPendingAsync(cycleId);
+        var plan = new CertificatePlan(numbered, pending, CertificateFanOut.BatchesFor(pending));
+        logger.LogInformation("Certificates of cycle {CycleId}: {Numbered} numbered, {Pending} to issue in {Batches} batch(es)", cycleId, numbered, pending, plan.Batches);
+        return plan;
+    }
+
+    /// <summary>#24: one batch: renders, stores and records the pending certificates of its slice. Safe to run again.</summary>
+    [Function(nameof(IssueCertificateBatch))]
+    public async Task<StepResult> IssueCertificateBatch([ActivityTrigger] CertificateBatch batch)
+    {
+        var issued = await certificates.IssuePendingAsync(batch.CycleId, participantId => CertificateFanOut.BatchOf(participantId, batch.Count) == batch.Index);
+        Telemetry.CertificatesIssued.Add(issued);
+        return new StepResult(issued);
+    }
 }

@@ -119,7 +119,26 @@ public sealed partial class CertificateIssuer(
     }
 
     /// <summary>Renders and stores every numbered certificate that has no stored PDF yet. Safe to run again.</summary>
-    public async Task<int> IssuePendingAsync(string cycleId, CancellationToken cancellationToken = default)
+    public Task<int> IssuePendingAsync(string cycleId, CancellationToken cancellationToken = default) => IssuePendingAsync(cycleId, null, cancellationToken);
+
+    /// <summary>#24: the numbered participants without a certificate row yet (what the batches have to issue).</summary>
+    public async Task<int> CountPendingAsync(string cycleId, CancellationToken cancellationToken = default)
+    {
+        var certificatesTable = await tables.GetAsync(AppTables.Certificates, cancellationToken);
+        var existing = new HashSet<string>(StringComparer.Ordinal);
+        await foreach (var c in certificatesTable.QueryAsync<CertificateEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {cycleId}"), select: ["RowKey"], cancellationToken: cancellationToken))
+        {
+            existing.Add(c.RowKey);
+        }
+
+        return (await participants.ListAsync(cycleId, cancellationToken)).Count(p => p.CertificateId is not null && !existing.Contains(p.CertificateId));
+    }
+
+    /// <summary>
+    /// Renders and stores the numbered certificates without a stored PDF whose participant id <paramref name="inBatch"/>
+    /// accepts (all when null: one batch of the fan-out, <see cref="CertificateFanOut"/>). Safe to run again.
+    /// </summary>
+    public async Task<int> IssuePendingAsync(string cycleId, Func<string, bool>? inBatch, CancellationToken cancellationToken = default)
     {
         var cycle = await cycles.GetAsync(cycleId, cancellationToken) ?? throw new InvalidOperationException($"Cycle {cycleId} not found");
         var certificatesTable = await tables.GetAsync(AppTables.Certificates, cancellationToken);
@@ -137,7 +156,7 @@ public sealed partial class CertificateIssuer(
             }
         }
 
-        var pending = (await participants.ListAsync(cycleId, cancellationToken)).Where(p => p.CertificateId is not null && !existing.Contains(p.CertificateId)).ToList();
+        var pending = (await participants.ListAsync(cycleId, cancellationToken)).Where(p => p.CertificateId is not null && !existing.Contains(p.CertificateId) && (inBatch is null || inBatch(p.RowKey))).ToList();
 
         // Render and upload in parallel; one writer records the finished ones in transactions of up to 100 rows
         // per partition (lookups by code, lookups by id, certificate rows), so the rows cost 3 requests per 100

@@ -119,6 +119,8 @@ public sealed class CycleFunctions(CycleStore cycles, AuditLog audit, TimeProvid
                 }
             }
 
+            await MailOutboxDrainStart.EnsureAsync(durable, cycle.CycleId); // #24: the confirmation outbox's drain
+
             return true;
         }
         catch (Exception e) when (DependencyFailures.IsUnavailable(e))

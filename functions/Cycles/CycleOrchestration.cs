@@ -182,7 +182,7 @@ public static class CycleOrchestration
                 await context.CallActivityAsync<StepResult>(nameof(AttendanceActivities.FinalizeAttendance), input.CycleId, RetryPolicies.Storage);
                 await RosterLockWait.AwaitAsync(context, input, counts, plan.ScheduleVersion); // #20
                 await context.CallActivityAsync<StepResult>(nameof(AttendanceActivities.EvaluateCompletion), input.CycleId, RetryPolicies.Storage);
-                await context.CallActivityAsync<StepResult>(nameof(CertificateActivities.IssueCertificates), input.CycleId, RetryPolicies.Storage);
+                await CertificateFanOut.IssueAsync(context, input.CycleId); // #24: numbering, then batches of ~250 at most 4 at a time
                 await context.CallActivityAsync<StepResult>(nameof(Certificates.Letters.LetterFunctions.IssueLetters), input.CycleId, RetryPolicies.Storage); // #20
                 await SendWaveAsync(context, input.CycleId, MailKinds.CertificateIssued, "initial");
                 counts = await EnterAsync(context, input.CycleId, CyclePhase.Completed);

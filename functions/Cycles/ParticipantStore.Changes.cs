@@ -343,6 +343,54 @@ public sealed partial class ParticipantStore
         await table.UpdateEntityAsync(p, p.ETag, TableUpdateMode.Replace, cancellationToken);
     }
 
+    /// <summary>#24: the oldest mails waiting in the cycle's outbox (at most <paramref name="max"/>, in key order).</summary>
+    public async Task<IReadOnlyList<MailOutboxEntity>> QueuedMailAsync(string cycleId, int max, CancellationToken cancellationToken = default)
+    {
+        var table = await tables.GetAsync(AppTables.Participants, cancellationToken);
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {cycleId} and RowKey ge {MailOutboxEntity.Prefix} and RowKey lt {"ob."}");
+        var rows = new List<MailOutboxEntity>();
+        await foreach (var row in table.QueryAsync<MailOutboxEntity>(filter, maxPerPage: Math.Min(max, 1000), cancellationToken: cancellationToken))
+        {
+            rows.Add(row);
+            if (rows.Count >= max)
+            {
+                break;
+            }
+        }
+
+        return rows;
+    }
+
+    /// <summary>
+    /// #24: removes outbox rows whose mail the email log has recorded, under the ETag they were read with (a row
+    /// queued again meanwhile — a new occurrence is a new key, so only a retried batch — stays for the next drain).
+    /// </summary>
+    public async Task ClearQueuedMailAsync(string cycleId, IReadOnlyList<MailOutboxEntity> rows, CancellationToken cancellationToken = default)
+    {
+        var table = await tables.GetAsync(AppTables.Participants, cancellationToken);
+        foreach (var chunk in rows.Chunk(MaxActionsPerTransaction))
+        {
+            try
+            {
+                await table.SubmitTransactionAsync([.. chunk.Select(r => new TableTransactionAction(TableTransactionActionType.Delete, r, r.ETag))], cancellationToken);
+            }
+            catch (TableTransactionFailedException e) when (e.Status is 404 or 412)
+            {
+                // One row is gone (another drain cleared it) or was queued again: the rest one by one.
+                foreach (var r in chunk)
+                {
+                    try
+                    {
+                        await table.DeleteEntityAsync(cycleId, r.RowKey, r.ETag, cancellationToken);
+                    }
+                    catch (RequestFailedException one) when (one.Status is 404 or 412)
+                    {
+                    }
+                }
+            }
+        }
+    }
+
     /// <summary>An empty transaction in the cycle's partition, for the caller to fill with the store's row operations.</summary>
     public static ParticipantTransaction Begin(string cycleId) => new(cycleId);
 

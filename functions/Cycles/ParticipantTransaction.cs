@@ -41,6 +41,22 @@ public sealed class ParticipantTransaction
     /// <summary>Writes the counters row as changed by the operations before, under the ETag it was read with.</summary>
     public void ReplaceCounters(CountersEntity counters) => _actions.Add(new(TableTransactionActionType.UpdateReplace, counters, counters.ETag));
 
+    /// <summary>
+    /// #24: queues a mail to <paramref name="p"/> in this transaction (the outbox row; ids only). An upsert: the same
+    /// mail queued again (a retried batch) is the same row, and it never fails the transaction.
+    /// </summary>
+    public void QueueMail(ParticipantEntity p, string kind, string occurrence, DateTimeOffset now) =>
+        _actions.Add(new(TableTransactionActionType.UpsertReplace, new MailOutboxEntity
+        {
+            PartitionKey = CycleId,
+            RowKey = MailOutboxEntity.Key(p.RowKey, kind, occurrence),
+            ParticipantId = p.RowKey,
+            Kind = kind,
+            Occurrence = occurrence,
+            Language = p.Language == "en" ? "en" : "id",
+            QueuedAt = now,
+        }));
+
     /// <summary>Adds the operations of another transaction (built for the same cycle) after these.</summary>
     public void Append(ParticipantTransaction other)
     {

@@ -54,7 +54,7 @@ public sealed class NominationService(
     NominationStore store,
     ParticipantStore participants,
     RegistrationService registrations,
-    ParticipantMailQueue participantMail,
+    MailOutboxWaker outbox,
     GrantStore grants,
     AuditLog audit,
     StorageAccount storage,
@@ -368,8 +368,7 @@ public sealed class NominationService(
 
         var approved = await store.SettleAsync(cycle.CycleId, nominee.RowKey, NomineeStatus.Approved, null, participant!.RowKey, actor.Name, ct);
         await audit.WriteAsync(cycle.CycleId, actor, "nomination.approved", participant.RowKey, nominee.Agency + " " + nominee.RowKey, ct);
-        var kind = participant.Status == ParticipantStatus.Confirmed ? MailKinds.Confirmation : MailKinds.Waitlisted;
-        await participantMail.ScheduleAsync(durable, new ParticipantMailRequest(cycle.CycleId, participant.RowKey, kind, "r-" + participant.RegistrationNumber));
+        outbox.Wake(durable, cycle.CycleId); // #24: the confirmation is in the outbox, written with the registration
         return (DecisionOutcome.Approved, approved ?? nominee, participant);
     }
 }

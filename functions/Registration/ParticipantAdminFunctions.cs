@@ -38,7 +38,7 @@ public sealed record ParticipantCorrectionRequest
 /// Organizer actions on one participant: withdraw, correct, remove. Each is audited with the proven caller (and the
 /// fields a correction changed, before and after); a freed seat goes to the waitlist as usual.
 /// </summary>
-public sealed class ParticipantAdminFunctions(CycleStore cycles, ParticipantStore participants, RegistrationService registrations, ParticipantMailQueue mailQueue, TimeProvider time)
+public sealed class ParticipantAdminFunctions(CycleStore cycles, ParticipantStore participants, RegistrationService registrations, ParticipantMailQueue mailQueue, MailOutboxWaker outbox, TimeProvider time)
 {
     private const int MaxBodyBytes = 16 * 1024;
 
@@ -69,9 +69,9 @@ public sealed class ParticipantAdminFunctions(CycleStore cycles, ParticipantStor
             return NotRegistered();
         }
 
-        if (result.Promoted is { } promoted)
+        if (result.Promoted is not null)
         {
-            await mailQueue.ScheduleAsync(durable, ParticipantMailRequest.Promoted(cycleId, promoted.RowKey));
+            outbox.Wake(durable, cycleId); // #24: "a seat is yours" is in the outbox, written with the promotion
         }
 
         return Http.Ok(new { participantId, status = ParticipantStatus.Withdrawn, promoted = result.Promoted?.RowKey });
@@ -107,9 +107,9 @@ public sealed class ParticipantAdminFunctions(CycleStore cycles, ParticipantStor
                 return Http.Error(StatusCodes.Status409Conflict, "has_certificate", nameof(Texts.Error_Participant_HasCertificate));
         }
 
-        if (result.Promoted is { } promoted)
+        if (result.Promoted is not null)
         {
-            await mailQueue.ScheduleAsync(durable, ParticipantMailRequest.Promoted(cycleId, promoted.RowKey));
+            outbox.Wake(durable, cycleId); // #24: "a seat is yours" is in the outbox, written with the promotion
         }
 
         return Http.Ok(new { participantId, removed = true, promoted = result.Promoted?.RowKey });

@@ -3,6 +3,7 @@ using Azure.Data.Tables;
 using Microsoft.Extensions.Logging;
 using TrainingCycles.Cycles;
 using TrainingCycles.Infrastructure;
+using TrainingCycles.Reminders;
 
 namespace TrainingCycles.Registration;
 
@@ -39,8 +40,8 @@ public sealed class PendingWithdrawal(string cycleId, string participantId, bool
 
     public override IReadOnlyCollection<string> Keys { get; } = [participantId];
 
-    /// <summary>The row, and the row of the person promoted into the freed seat.</summary>
-    public override int ActionCount => 2;
+    /// <summary>The row, and the row of the person promoted into the freed seat with their "a seat is yours" outbox row.</summary>
+    public override int ActionCount => 3;
 
     internal string CycleId { get; } = cycleId;
 
@@ -51,6 +52,44 @@ public sealed class PendingWithdrawal(string cycleId, string participantId, bool
     internal override void Lost()
     {
         // The committer re-reads the row on every attempt, so a withdrawal never needs its caller to read again.
+    }
+
+    internal override void Reset()
+    {
+    }
+}
+
+/// <summary>
+/// #24: an organizer's removal waiting for its cycle's group commit, like a <see cref="PendingWithdrawal"/>: the row
+/// and its index rows go, the counters follow, a freed seat goes to the first on the waitlist — in the same
+/// transactions as the registrations arriving meanwhile, so it never races them for the counters row (alone it
+/// lost to every instance's registration batches). <see cref="Keys"/> names the index rows as the caller read them,
+/// so a registration claiming the same NIP or email never rides in the same transaction.
+/// </summary>
+public sealed class PendingRemoval(string cycleId, ParticipantEntity read, int capacity) : PendingSeatChange
+{
+    public string ParticipantId { get; } = read.RowKey;
+
+    public int Capacity { get; } = capacity;
+
+    public override IReadOnlyCollection<string> Keys { get; } = IndexKeys(cycleId, read);
+
+    /// <summary>The row, its two index rows, and the promoted row with its outbox row.</summary>
+    public override int ActionCount => 5;
+
+    internal string CycleId { get; } = cycleId;
+
+    /// <summary>The outcome, or null when the row's NIP or email changed since the caller read it (the caller reads again).</summary>
+    internal TaskCompletionSource<RemovalResult?> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    internal static string[] IndexKeys(string cycleId, ParticipantEntity p) =>
+        [p.RowKey, .. new[] { p.Nip is null ? null : ParticipantStore.NipIndexKey(cycleId, p.Nip), string.IsNullOrEmpty(p.Email) ? null : ParticipantStore.EmailIndexKey(cycleId, p.Email) }.OfType<string>()];
+
+    internal override void Fail(Exception e) => Completion.TrySetException(e);
+
+    internal override void Lost()
+    {
+        // The committer re-reads the row on every attempt.
     }
 
     internal override void Reset()
@@ -88,7 +127,8 @@ public sealed class PendingRegistration : PendingSeatChange
 
     public int Capacity { get; }
 
-    public override int ActionCount => 1 + IndexChanges.Count;
+    /// <summary>The row, its index rows and its confirmation's outbox row.</summary>
+    public override int ActionCount => 2 + IndexChanges.Count;
 
     internal override void Fail(Exception e) => Completion.TrySetException(e);
 
@@ -97,13 +137,21 @@ public sealed class PendingRegistration : PendingSeatChange
     /// <summary>The outcome, or null when this registration lost a race and the caller must read again.</summary>
     internal TaskCompletionSource<RegistrationOutcome?> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    /// <summary>Takes a seat or waitlist place in <paramref name="transaction"/> (row, then its index rows); the counters follow.</summary>
+    /// <summary>
+    /// Takes a seat or waitlist place in <paramref name="transaction"/> (row, then its index rows); the counters
+    /// follow. #24: the confirmation (or waitlisted) mail goes into the outbox in the same transaction, so a committed
+    /// registration always has its mail queued (the email log's key: kind, "r-" + registration number, person).
+    /// </summary>
     internal RegistrationOutcome Assign(ParticipantTransaction transaction, CountersEntity counters, DateTimeOffset now)
     {
         var seated = transaction.TakeSeat(Participant, IsNewRow, counters, Capacity, now);
         transaction.Append(IndexChanges);
+        transaction.QueueMail(Participant, seated ? MailKinds.Confirmation : MailKinds.Waitlisted, ConfirmationOccurrence(Participant), now);
         return seated ? RegistrationOutcome.Confirmed : RegistrationOutcome.Waitlisted;
     }
+
+    /// <summary>The occurrence of a registration's confirmation mail (as it was when the request path scheduled it).</summary>
+    public static string ConfirmationOccurrence(ParticipantEntity p) => "r-" + p.RegistrationNumber;
 
     /// <summary>Undoes <see cref="Assign"/> so a retried transaction starts from what is stored.</summary>
     internal override void Reset() => _original.RestoreTo(Participant);
@@ -135,6 +183,13 @@ public sealed class RegistrationCommitter(ParticipantStore participants, AuditLo
     {
         Enqueue(cycleId, registration);
         return registration.Completion.Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>#24: queues an organizer's removal (and the promotion into its seat) behind the registrations already waiting.</summary>
+    public Task<RemovalResult?> RemoveAsync(PendingRemoval removal, CancellationToken cancellationToken = default)
+    {
+        Enqueue(removal.CycleId, removal);
+        return removal.Completion.Task.WaitAsync(cancellationToken);
     }
 
     /// <summary>Queues a withdrawal (and the promotion into its seat) behind the registrations already waiting.</summary>
@@ -253,12 +308,13 @@ public sealed class RegistrationCommitter(ParticipantStore participants, AuditLo
             var owners = new List<PendingSeatChange?>();
             var outcomes = new Dictionary<PendingRegistration, RegistrationOutcome>();
             var withdrawn = new Dictionary<PendingWithdrawal, (ParticipantEntity Row, ParticipantEntity? Promoted)>();
+            var removed = new Dictionary<PendingRemoval, ParticipantEntity?>();
 
-            // Withdrawals first (read fresh on every attempt), then the first on the waitlist into the freed seats,
-            // then the new registrations: someone who waited keeps their place ahead of someone who just arrived.
+            // Withdrawals and removals first (read fresh on every attempt), then the first on the waitlist into the
+            // freed seats, then the new registrations: someone who waited keeps their place ahead of someone who just arrived.
             var withdrawals = pending.OfType<PendingWithdrawal>().ToList();
             var rows = await Task.WhenAll(withdrawals.Select(w => participants.GetAsync(lane.CycleId, w.ParticipantId)));
-            var freed = new List<PendingWithdrawal>();
+            var freed = new List<(PendingSeatChange Change, int Capacity)>();
             for (var i = 0; i < withdrawals.Count; i++)
             {
                 var w = withdrawals[i];
@@ -277,9 +333,11 @@ public sealed class RegistrationCommitter(ParticipantStore participants, AuditLo
                 withdrawn[w] = (row, null);
                 if (wasConfirmed && w.Promote)
                 {
-                    freed.Add(w);
+                    freed.Add((w, w.Capacity));
                 }
             }
+
+            await RemoveAsync(lane.CycleId, pending, transaction, owners, counters, removed, freed);
 
             if (freed.Count > 0 && counters.Waitlisted > 0)
             {
@@ -287,22 +345,31 @@ public sealed class RegistrationCommitter(ParticipantStore participants, AuditLo
                 var seats = Math.Min(freed.Count, freed[0].Capacity - counters.Confirmed);
                 var candidates = seats <= 0 ? [] : await participants.FirstWaitlistedAsync(lane.CycleId, seats + inBatch.Count);
                 var next = 0;
-                foreach (var w in freed)
+                foreach (var (change, capacity) in freed)
                 {
                     while (next < candidates.Count && inBatch.Contains(candidates[next].RowKey))
                     {
                         next++;
                     }
 
-                    if (next >= candidates.Count || counters.Confirmed >= w.Capacity)
+                    if (next >= candidates.Count || counters.Confirmed >= capacity)
                     {
                         break;
                     }
 
                     var promoted = candidates[next++];
                     transaction.Promote(promoted, counters, now);
+                    transaction.QueueMail(promoted, MailKinds.Promoted, PromotedOccurrence, now); // #24: the outbox
                     owners.Add(PromotionMarker);
-                    withdrawn[w] = (withdrawn[w].Row, promoted);
+                    owners.Add(PromotionMarker);
+                    if (change is PendingWithdrawal w)
+                    {
+                        withdrawn[w] = (withdrawn[w].Row, promoted);
+                    }
+                    else if (change is PendingRemoval r)
+                    {
+                        removed[r] = promoted;
+                    }
                 }
             }
 
@@ -333,6 +400,11 @@ public sealed class RegistrationCommitter(ParticipantStore participants, AuditLo
                 foreach (var (w, (row, promoted)) in withdrawn)
                 {
                     w.Completion.TrySetResult(new WithdrawalResult(true, row, promoted));
+                }
+
+                foreach (var (r, promoted) in removed)
+                {
+                    r.Completion.TrySetResult(new RemovalResult(RemovalOutcome.Removed, promoted));
                 }
 
                 foreach (var r in pending.OfType<PendingRegistration>())
@@ -381,6 +453,56 @@ public sealed class RegistrationCommitter(ParticipantStore participants, AuditLo
             }
         }
     }
+
+    /// <summary>
+    /// #24: the removals of the batch, each read fresh: gone → NotFound, certified → HasCertificate (both answered
+    /// now); else the row and the index rows it holds go, the counters forget it, and a confirmed seat is freed.
+    /// </summary>
+    private async Task RemoveAsync(string cycleId, List<PendingSeatChange> pending, ParticipantTransaction transaction, List<PendingSeatChange?> owners, CountersEntity counters, Dictionary<PendingRemoval, ParticipantEntity?> removed, List<(PendingSeatChange Change, int Capacity)> freed)
+    {
+        foreach (var r in pending.OfType<PendingRemoval>().ToList())
+        {
+            var row = await participants.GetAsync(cycleId, r.ParticipantId);
+            if (row is null || row.CertificateId is not null)
+            {
+                r.Completion.TrySetResult(new RemovalResult(row is null ? RemovalOutcome.NotFound : RemovalOutcome.HasCertificate, null));
+                pending.Remove(r);
+                continue;
+            }
+
+            if (!PendingRemoval.IndexKeys(cycleId, row).SequenceEqual(r.Keys))
+            {
+                r.Completion.TrySetResult(null); // its NIP or email changed since the caller read it: read again
+                pending.Remove(r);
+                continue;
+            }
+
+            var first = transaction.Count;
+            transaction.Remove(row);
+            foreach (var key in r.Keys.Skip(1))
+            {
+                if (await participants.FindIndexAsync(cycleId, key) is { } index && index.ParticipantId == row.RowKey)
+                {
+                    transaction.ReleaseIndex(index);
+                }
+            }
+
+            if (row.Status != ParticipantStatus.Unconfirmed)
+            {
+                ParticipantTransaction.CountRemoval(row, counters);
+            }
+
+            owners.AddRange(Enumerable.Repeat<PendingSeatChange?>(r, transaction.Count - first));
+            removed[r] = null;
+            if (row.Status == ParticipantStatus.Confirmed)
+            {
+                freed.Add((r, r.Capacity));
+            }
+        }
+    }
+
+    /// <summary>The occurrence of "a seat is yours" (the same for every path that promotes: the email log's key).</summary>
+    public const string PromotedOccurrence = "promoted";
 
     /// <summary>Stands for a promotion's action in the list of who owns which action of a transaction.</summary>
     private static readonly PendingSeatChange PromotionMarker = new PendingWithdrawal("", "", false, 0);

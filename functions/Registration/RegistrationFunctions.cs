@@ -18,7 +18,7 @@ namespace TrainingCycles.Registration;
 /// (from the confirmation email; view, change or withdraw).
 /// </summary>
 public sealed class RegistrationFunctions(
-    CycleStore cycles, ParticipantStore participants, RegistrationService registrations, ParticipantMailQueue mailQueue, EmailLog emailLog, Tokens tokens, MailComposer composer, FormRateLimiter rateLimiter, TimeProvider time, ILogger<RegistrationFunctions> logger)
+    CycleStore cycles, ParticipantStore participants, RegistrationService registrations, ParticipantMailQueue mailQueue, MailOutboxWaker outbox, EmailLog emailLog, Tokens tokens, MailComposer composer, FormRateLimiter rateLimiter, TimeProvider time, ILogger<RegistrationFunctions> logger)
 {
     public const int MaxFormBytes = 32 * 1024;
 
@@ -252,16 +252,19 @@ public sealed class RegistrationFunctions(
         logger.LogInformation("Registration refused for cycle {CycleId}: {Reason} {Fields}", cycleId, reason, fields ?? "");
     }
 
+    /// <summary>
+    /// #24: the confirmation (or waitlisted) mail is already in the outbox — written in the registration's own
+    /// transaction — so nothing is scheduled here: the request path makes no call to the workflow engine. The drain
+    /// is nudged in the background (never awaited) so the mail leaves within about a second.
+    /// </summary>
     private Task ScheduleOutcomeMailAsync(DurableTaskClient durable, CycleRecord cycle, RegistrationResult result)
     {
-        if (result.Outcome is not (RegistrationOutcome.Confirmed or RegistrationOutcome.Waitlisted))
+        if (result.Outcome is RegistrationOutcome.Confirmed or RegistrationOutcome.Waitlisted)
         {
-            return Task.CompletedTask;
+            outbox.Wake(durable, cycle.CycleId);
         }
 
-        var p = result.Participant!;
-        var kind = result.Outcome == RegistrationOutcome.Confirmed ? MailKinds.Confirmation : MailKinds.Waitlisted;
-        return mailQueue.ScheduleAsync(durable, new ParticipantMailRequest(cycle.CycleId, p.RowKey, kind, "r-" + p.RegistrationNumber));
+        return Task.CompletedTask;
     }
 
     private static FieldError TakenError(RegistrationOutcome outcome) => outcome == RegistrationOutcome.NipTaken
@@ -328,9 +331,9 @@ public sealed class RegistrationFunctions(
         }
 
         var result = await registrations.WithdrawAsync(cycle, participant.RowKey, promote: true);
-        if (result.Promoted is { } promoted)
+        if (result.Promoted is not null)
         {
-            await mailQueue.ScheduleAsync(durable, ParticipantMailRequest.Promoted(cycle.CycleId, promoted.RowKey));
+            outbox.Wake(durable, cycle.CycleId); // #24: "a seat is yours" is in the outbox, written with the promotion
         }
 
         return View.Message(lang, StatusCodes.Status200OK, nameof(Texts.Reg_Withdrawn_Title), nameof(Texts.Reg_Withdrawn_Text));

@@ -233,11 +233,13 @@ public sealed class RegistrationService(ParticipantStore participants, Registrat
 
     /// <summary>
     /// An organizer removes a row (a fake registration, an invitee added by mistake): the row and its index rows go, the
-    /// counters follow, and a freed seat goes to the first on the waitlist — one transaction. A person who holds a
+    /// counters follow, and a freed seat goes to the first on the waitlist (mailed through the outbox) — one transaction. A person who holds a
     /// certificate is never removed (revoke it first; the record stays).
     /// </summary>
     public async Task<RemovalResult> RemoveAsync(CycleRecord cycle, string participantId, AuditActor actor, string? reason, CancellationToken cancellationToken = default)
     {
+        // #24: through the cycle's group commit, like a withdrawal: alone it raced every instance's registration
+        // batches for the counters row. The committer reads the row again on every attempt.
         var cycleId = cycle.CycleId;
         var started = time.GetTimestamp();
         for (var attempt = 0; ; attempt++)
@@ -252,46 +254,22 @@ public sealed class RegistrationService(ParticipantStore participants, Registrat
                 return new RemovalResult(RemovalOutcome.HasCertificate, null);
             }
 
-            var removal = ParticipantStore.Begin(cycleId);
-            removal.Remove(p);
-            foreach (var key in new[] { p.Nip is null ? null : ParticipantStore.NipIndexKey(cycleId, p.Nip), string.IsNullOrEmpty(p.Email) ? null : ParticipantStore.EmailIndexKey(cycleId, p.Email) })
+            if (await committer.RemoveAsync(new PendingRemoval(cycleId, p, await CapacityAsync(cycle, cancellationToken: cancellationToken)), cancellationToken) is not { } result)
             {
-                if (key is not null && await participants.FindIndexAsync(cycleId, key, cancellationToken) is { } index && index.ParticipantId == p.RowKey)
-                {
-                    removal.ReleaseIndex(index);
-                }
-            }
-
-            ParticipantEntity? promoted = null;
-            if (p.Status != ParticipantStatus.Unconfirmed)
-            {
-                var counters = await participants.CountersAsync(cycleId, cancellationToken);
-                ParticipantTransaction.CountRemoval(p, counters);
-                if (p.Status == ParticipantStatus.Confirmed)
-                {
-                    promoted = await PromoteFirstWaitlistedAsync(cycle, counters, removal, time.GetUtcNow(), cancellationToken);
-                }
-
-                removal.ReplaceCounters(counters);
-            }
-
-            try
-            {
-                await participants.SubmitAsync(removal, cancellationToken);
-            }
-            catch (TableTransactionFailedException e) when (e.Status is 404 or 409 or 412)
-            {
-                await BackOffAsync(started, attempt, cancellationToken);
+                await BackOffAsync(started, attempt, cancellationToken); // the NIP or email changed meanwhile: read again
                 continue;
             }
 
-            await audit.WriteChangeAsync(cycleId, actor, "participant.removed", p.RowKey, Reasoned(p.RegistrationNumber, reason), ParticipantDetails.Of(p), null, cancellationToken);
-            if (promoted is not null)
+            if (result.Outcome == RemovalOutcome.Removed)
             {
-                await audit.WriteAsync(cycleId, AuditLog.System, "registration.promoted", promoted.RowKey, cancellationToken: cancellationToken);
+                await audit.WriteChangeAsync(cycleId, actor, "participant.removed", p.RowKey, Reasoned(p.RegistrationNumber, reason), ParticipantDetails.Of(p), null, cancellationToken);
+                if (result.Promoted is { } promoted)
+                {
+                    await audit.WriteAsync(cycleId, AuditLog.System, "registration.promoted", promoted.RowKey, cancellationToken: cancellationToken);
+                }
             }
 
-            return new RemovalResult(RemovalOutcome.Removed, promoted);
+            return result;
         }
     }
 
@@ -345,17 +323,6 @@ public sealed class RegistrationService(ParticipantStore participants, Registrat
     private static RegistrantDetails Details(ValidatedRegistration form, CycleRecord cycle) =>
         new(form.FullName, form.Nip, form.Email, form.Phone, form.Agency, form.AgencyLevel, form.Regency, form.Position, form.Rank, form.Language, form.BirthPlace, form.BirthDate, ConsentNotice.For(cycle.Definition).Version, form.SuperiorName, form.SuperiorEmail);
 
-    /// <summary>A seat was freed: the first on the waitlist takes it, in the caller's transaction (row and counters together).</summary>
-    private async Task<ParticipantEntity?> PromoteFirstWaitlistedAsync(CycleRecord cycle, CountersEntity counters, ParticipantTransaction changes, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        if (counters.Waitlisted <= 0 || counters.Confirmed >= await CapacityAsync(cycle, cancellationToken: cancellationToken) || await participants.FirstWaitlistedAsync(cycle.CycleId, cancellationToken) is not { } promoted)
-        {
-            return null;
-        }
-
-        changes.Promote(promoted, counters, now);
-        return promoted;
-    }
     private static string? Reasoned(string? details, string? reason) =>
         string.IsNullOrEmpty(reason) ? details : string.IsNullOrEmpty(details) ? reason : details + " — " + reason;
 }

@@ -35,6 +35,7 @@ public sealed partial class DependencyDirectionTests
         ["Infrastructure.Formatting -> Cycles.CycleSchedule"] = "date formatting converts with the cycle's time zone helper (CycleSchedule.ToLocal); the helper belongs in Infrastructure",
         ["Infrastructure.Formatting -> Cycles.ScheduledSession"] = "Formatting.DateRange formats a cycle's sessions; belongs in Cycles",
         ["Attendance.CompletionFollowUp -> Certificates.CertificateFollowUpOrchestration"] = "a correction after completion starts the certificate follow-up orchestration (the work itself now runs in the workflow); to invert, raise an event the Certificates layer handles",
+        ["Cycles.CycleOrchestration -> Certificates.CertificateFanOut"] = "#24: the certificate phase's bounded fan-out runs inline in the cycle orchestration (a sub-orchestration called by name would invert it)",
         ["Evaluation.RatingFunctions -> Certificates.CertificateFollowUpOrchestration"] = "as Attendance.CompletionFollowUp: the final evaluation a gated certificate waited for starts the follow-up (#21)",
     };
 
