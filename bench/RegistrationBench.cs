@@ -42,13 +42,13 @@ public static class RegistrationBench
         await WaitForConfirmationsAsync(world, warm.Succeeded, TimeSpan.FromMinutes(2));
 
         // The floor first, on a quiet dev host; the registrations then run with the background work they cause
-        // (each one schedules a confirmation-mail orchestration), which is part of their cost.
+        // (the outbox drain sending their confirmations), which is part of their cost.
         var floor = await InsertFloorAsync(floorTable, cycleId, from: warmup, count, clients);
         var before = world.Storage();
         var forms = await PostFormsAsync(world, cycleId, from: warmup, count, clients);
         var during = world.Storage().Minus(before);
         var mailsDone = Stopwatch.StartNew();
-        var registered = warm.Succeeded + forms.Succeeded; // each one scheduled a confirmation mail
+        var registered = warm.Succeeded + forms.Succeeded; // each one queued a confirmation mail (outbox row)
         var confirmations = await WaitForConfirmationsAsync(world, registered, TimeSpan.FromMinutes(5));
         var drainSeconds = mailsDone.Elapsed.TotalSeconds;
 

@@ -25,11 +25,14 @@ public sealed class BenchSmokeTests(ITestOutputHelper output)
         AssertLatency(registration["latencyMs"]!);
         AssertLatency(floor["latencyMs"]!);
         Assert.True((double)json["ratio"]! > 0);
-        Assert.True((double)json["storageRequestsPerRegistration"]! >= 2, "a registration reads and writes the participants table");
+        // The group commit writes many registrations (and their outbox rows) in one transaction: under 2 requests each is possible.
+        Assert.True((double)json["storageRequestsPerRegistration"]! > 0, "a registration reaches the participants table");
         Assert.Equal(24, (int)json["confirmationMails"]!["delivered"]!);
-        Assert.True((int)json["participantMailOrchestrations"]!["history"]!["instances"]! >= 20);
+        // #24: confirmations leave through the cycle's outbox drain (one orchestration), not one per batch of registrations.
+        Assert.InRange((int)json["participantMailOrchestrations"]!["history"]!["instances"]!, 1, 2);
+        Assert.True((double)json["participantMailOrchestrations"]!["registrationsPerOrchestration"]! >= 20);
         Assert.True((double)json["costProbe"]!["appPerRegistration"]! >= 2);
-        Assert.True((double)json["costProbe"]!["enginePerRegistration"]! > 0, "the confirmation mail runs as an orchestration");
+        Assert.True((double)json["costProbe"]!["enginePerRegistration"]! > 0, "the confirmation mail is drained by workflow work (the outbox)");
         Assert.NotNull(json["targets"]!["throughputRatio"]!["met"]);
         Assert.NotNull(json["targets"]!["p95Ms"]!["met"]);
     }
@@ -53,7 +56,7 @@ public sealed class BenchSmokeTests(ITestOutputHelper output)
         }
 
         Assert.True((double)cycle["certificatePhase"]!["seconds"]! > 0);
-        Assert.Contains(cycle["certificatePhase"]!["activities"]!.AsArray(), a => (string)a!["name"]! == "IssueCertificates");
+        Assert.Contains(cycle["certificatePhase"]!["activities"]!.AsArray(), a => (string)a!["name"]! == "IssueCertificateBatch"); // #24: the phase is a fan-out of batches
         Assert.True((long)cycle["storage"]!["app"]!["total"]! > 0);
         Assert.True((long)cycle["storage"]!["engine"]!["total"]! > 0, "the Durable engine's own storage traffic is counted");
         Assert.True((int)cycle["history"]!["cycle"]!["rows"]! > 0);
