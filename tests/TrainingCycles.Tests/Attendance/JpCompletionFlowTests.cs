@@ -128,6 +128,7 @@ public sealed class JpCompletionFlowTests
         string Manage(string id) => Uri.EscapeDataString(tokens.Create(TokenPurpose.Manage, cycleId, id, DateTimeOffset.UtcNow.AddDays(7)));
         var managePage = await world.Http.GetStringAsync($"api/cycles/{cycleId}/register?manage={Manage(shortOf)}");
         Assert.Contains("id=\"letter-link\"", managePage, StringComparison.Ordinal);
+        Assert.Contains("<title>Surat keterangan Anda", managePage, StringComparison.Ordinal); // not "Sertifikat Anda": they hold a letter
         Assert.DoesNotContain("id=\"letter-link\"", await world.Http.GetStringAsync($"api/cycles/{cycleId}/register?manage={Manage(full)}"), StringComparison.Ordinal);
         var mine = await world.Http.GetAsync($"api/cycles/{cycleId}/my-letter?t={Manage(shortOf)}");
         Assert.Equal((HttpStatusCode.OK, "application/pdf"), (mine.StatusCode, mine.Content.Headers.ContentType?.MediaType));
