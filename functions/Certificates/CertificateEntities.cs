@@ -39,6 +39,12 @@ public sealed class CertificateEntity : ITableEntity
 
     // What the public verification page shows: the holder and the training, copied at issue time.
     public string HolderName { get; set; } = "";
+
+    /// <summary>
+    /// The version (table Timestamp) of the participant row the document was rendered from: a correction applied to
+    /// that row afterwards (Records' biodata reconciliation) knows by storage, not by timing, that the document predates it.
+    /// </summary>
+    public DateTimeOffset? SourceRowAt { get; set; }
     public string TrainingTitle { get; set; } = "";
     public string TrainingDates { get; set; } = "";
     public string Language { get; set; } = "id";

@@ -384,6 +384,7 @@ public sealed partial class CertificateIssuer(
             Bytes = pdf.Length,
             IssuedAt = issuedAt,
             HolderName = p.FullName ?? "",
+            SourceRowAt = p.Timestamp,
             TrainingTitle = cycle.Entity.Title,
             TrainingDates = document.DatesText,
             Language = document.Language,

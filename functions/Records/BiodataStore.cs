@@ -59,6 +59,10 @@ public sealed class BiodataEntity : ITableEntity
     public string? DecisionReason { get; set; }
     public DateTimeOffset? AppliedAt { get; set; }
 
+    /// <summary>The participant row's Timestamp right after the correction was written: a certificate rendered from an
+    /// older version of the row (<c>CertificateEntity.SourceRowAt</c> before this) still prints the old data.</summary>
+    public DateTimeOffset? AppliedRowAt { get; set; }
+
     /// <summary>Applied, Unchanged or NipTaken (what the accepted correction did to the participant row).</summary>
     public string? ApplyOutcome { get; set; }
 

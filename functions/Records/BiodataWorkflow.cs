@@ -73,7 +73,63 @@ public sealed class BiodataWorkflow(
     public static async Task<int> BiodataDecisionOrchestrator([OrchestrationTrigger] TaskOrchestrationContext context, BiodataDecisionInput input)
     {
         await context.CallActivityAsync<StepResult>(nameof(ApplyBiodataDecision), input, RetryPolicies.Storage);
-        return await context.CallActivityAsync<int>(nameof(SendBiodataDecisionMail), input, RetryPolicies.SendGrid);
+        var sent = await context.CallActivityAsync<int>(nameof(SendBiodataDecisionMail), input, RetryPolicies.SendGrid);
+
+        // A certificate batch may have read the row before the correction and written its certificate after the check
+        // above: reconcile once the person's certificate is written (bounded wait while the certificate phase runs).
+        for (var round = 0; round < ReconcileRounds && !await context.CallActivityAsync<bool>(nameof(ReconcileBiodataCertificate), input, RetryPolicies.Storage); round++)
+        {
+            await context.CreateTimer(context.CurrentUtcDateTime.Add(ReconcileWait), CancellationToken.None);
+        }
+
+        return sent;
+    }
+
+    /// <summary>How long the reconciliation waits for a numbered certificate to be written: 240 × 30 s = 2 hours.</summary>
+    public const int ReconcileRounds = 240;
+    public static readonly TimeSpan ReconcileWait = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// True when nothing is left to do: the correction was not applied, the person has no certificate number yet (the
+    /// batch will read the corrected row), or their certificate was rendered from the corrected row (or is not valid).
+    /// A valid certificate rendered from an older version of the row is reissued (the old one superseded). False while
+    /// the certificate is numbered but not yet written and the cycle is still issuing.
+    /// </summary>
+    [Function(nameof(ReconcileBiodataCertificate))]
+    public async Task<bool> ReconcileBiodataCertificate([ActivityTrigger] BiodataDecisionInput input, [DurableClient] DurableTaskClient durable)
+    {
+        var ct = CancellationToken.None;
+        var row = await store.GetAsync(input.CycleId, input.RequestKey, ct);
+        if (row is not { Status: BiodataStatus.Accepted, AppliedRowAt: { } appliedRowAt } || row.ApplyOutcome != nameof(BiodataApplyOutcome.Applied)
+            || await participants.GetAsync(input.CycleId, row.ParticipantId, ct) is not { CertificateId: { } certificateId })
+        {
+            return true;
+        }
+
+        if (await issuer.GetAsync(input.CycleId, certificateId, ct) is not { } certificate)
+        {
+            return (await cycles.GetAsync(input.CycleId))?.Phase is not CyclePhase.Completing;
+        }
+
+        if (certificate.Status != CertificateStatus.Valid || certificate.SourceRowAt is not { } source || source >= appliedRowAt)
+        {
+            return true;
+        }
+
+        row.ReissueOf = certificateId;
+        if (!await store.TryReplaceAsync(row, ct))
+        {
+            throw new InvalidOperationException("The biodata request changed while being reconciled; the retry reads it again.");
+        }
+
+        var reissue = await corrections.ReissueAsync(certificateId, null, "biodata " + row.RowKey, AuditActor.System, durable, ct);
+        if (reissue.Outcome is ReissueOutcome.Busy)
+        {
+            throw new InvalidOperationException("The certificate is being changed; the retry resumes the reissue.");
+        }
+
+        logger.LogInformation("Biodata correction {RequestKey} of cycle {CycleId}: certificate rendered before it, reissued", row.RowKey, input.CycleId);
+        return true;
     }
 
     /// <summary>
@@ -95,8 +151,14 @@ public sealed class BiodataWorkflow(
         string? Of(string field) => asked.TryGetValue(field, out var v) ? v ?? "" : null;
         var change = new BiodataChange(Of(BiodataFields.FullName), Of(BiodataFields.Nip), Of(BiodataFields.BirthPlace), Of(BiodataFields.BirthDate), Of(BiodataFields.Rank), Of(BiodataFields.Position), Of(BiodataFields.Agency));
         var outcome = await participants.ApplyBiodataCorrectionAsync(input.CycleId, row.ParticipantId, change, time.GetUtcNow(), ct);
+        var after = await participants.GetAsync(input.CycleId, row.ParticipantId, ct);
+        if (outcome == BiodataApplyOutcome.Applied && row.AppliedRowAt is null)
+        {
+            row.AppliedRowAt = after?.Timestamp; // a retry keeps the first: later writes to the row only make it newer
+        }
+
         if (outcome != BiodataApplyOutcome.NipTaken && row.ReissueOf is null
-            && await participants.GetAsync(input.CycleId, row.ParticipantId, ct) is { CertificateId: { } certificateId }
+            && after is { CertificateId: { } certificateId }
             && await issuer.GetAsync(input.CycleId, certificateId, ct) is { Status: CertificateStatus.Valid })
         {
             row.ReissueOf = certificateId;

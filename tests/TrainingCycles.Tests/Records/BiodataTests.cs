@@ -9,6 +9,8 @@ using TrainingCycles.DevHost;
 using TrainingCycles.DevHost.MailSink;
 using TrainingCycles.Infrastructure;
 using TrainingCycles.Records;
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.DependencyInjection;
 using TrainingCycles.Tests.Support;
 using UglyToad.PdfPig;
 using static TrainingCycles.Tests.Certificates.CertificateSetup;
@@ -134,6 +136,46 @@ public sealed class BiodataTests
         Assert.Equal(original.RowKey, row!.ReissueOf);
         Assert.NotNull(row.AppliedAt);
         Assert.Contains(await world.Host.Services.GetRequiredService<AuditLog>().ReadAsync(p.PartitionKey, p.RowKey), a => a.Action == "certificate.reissued");
+    }
+
+    [Fact]
+    public async Task ACertificateRenderedFromTheRowBeforeAnAcceptedCorrectionIsReissuedByTheReconciliation()
+    {
+        await using var world = await TestWorld.StartAsync(DurableBackend.InMemory);
+        var original = await OneAsync(world, "Siti Aminah");
+        var services = world.Host.Services;
+        var participants = services.GetRequiredService<ParticipantStore>();
+
+        // The race's outcome, set up by hand: a certificate batch read the row, the correction was applied, the
+        // decision's own check found no certificate yet (no reissue recorded), and then the batch wrote the certificate.
+        Assert.Equal(BiodataApplyOutcome.Applied, await participants.ApplyBiodataCorrectionAsync(
+            original.PartitionKey, original.ParticipantId, new BiodataChange(Corrected, null, null, null, null, null, null), DateTimeOffset.UtcNow));
+        var after = (await participants.GetAsync(original.PartitionKey, original.ParticipantId))!;
+        Assert.True(original.SourceRowAt < after.Timestamp, "the certificate names the row version it was rendered from");
+        var requestKey = BiodataStore.RequestKey(original.ParticipantId, 1);
+        var table = await services.GetRequiredService<AppTables>().GetAsync(AppTables.Biodata);
+        await table.AddEntityAsync(new BiodataEntity
+        {
+            PartitionKey = original.PartitionKey, RowKey = requestKey, ParticipantId = original.ParticipantId, Status = BiodataStatus.Accepted,
+            AppliedAt = DateTimeOffset.UtcNow, ApplyOutcome = nameof(BiodataApplyOutcome.Applied), AppliedRowAt = after.Timestamp,
+        });
+
+        var workflow = ActivatorUtilities.CreateInstance<BiodataWorkflow>(services);
+        var durable = services.GetRequiredService<DurableTaskClient>();
+        var input = new BiodataDecisionInput(original.PartitionKey, requestKey);
+        Assert.True(await workflow.ReconcileBiodataCertificate(input, durable));
+        var old = (await ReloadAsync(world, original))!;
+        Assert.Equal(CertificateStatus.Superseded, old.Status);
+        var current = (await services.GetRequiredService<CertificateIssuer>().GetAsync(original.PartitionKey, old.SupersededBy!))!;
+        Assert.Equal(CertificateStatus.Valid, current.Status);
+        Assert.Equal(Corrected, current.HolderName);
+        Assert.True(current.SourceRowAt >= after.Timestamp);
+        Assert.Equal(original.RowKey, (await services.GetRequiredService<BiodataStore>().GetAsync(original.PartitionKey, requestKey, CancellationToken.None))!.ReissueOf);
+
+        // Run again (a retried activity, a replay): the new certificate came from the corrected row; nothing more.
+        Assert.True(await workflow.ReconcileBiodataCertificate(input, durable));
+        Assert.Equal(CertificateStatus.Valid, (await ReloadAsync(world, current))!.Status);
+        Assert.Equal("superseded", await VerifyStatusAsync(world, original.VerificationCode));
     }
 
     [Fact]
