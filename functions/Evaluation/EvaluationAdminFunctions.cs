@@ -124,7 +124,10 @@ public sealed class EvaluationAdminFunctions(CycleStore cycles, ParticipantStore
         });
     }
 
-    /// <summary>Ratings per session, per instructor and of the organisation: averages, distributions, comments without names.</summary>
+    /// <summary>
+    /// Ratings per session, per instructor and of the organisation: averages, distributions, comments without names
+    /// (<c>?format=csv</c>: one row per target × item; <c>&amp;part=comments</c>: the comments; <c>&amp;lang=en</c>: English item texts).
+    /// </summary>
     [Function(nameof(RatingResults))]
     [Requires(Permission.ViewReports, AccessScope.Cycle)]
     public async Task<IActionResult> RatingResults(
@@ -138,7 +141,21 @@ public sealed class EvaluationAdminFunctions(CycleStore cycles, ParticipantStore
         }
 
         var (targets, instructors) = EvaluationReport.Ratings(cycle, await store.ListRatingsAsync(cycleId, ct));
-        return Http.Ok(new { sessions = targets, instructors });
+        if (request.Query["format"].FirstOrDefault() != "csv")
+        {
+            return Http.Ok(new { sessions = targets, instructors });
+        }
+
+        var part = request.Query["part"].FirstOrDefault();
+        if (part is not (null or "" or "items" or RatingsCsv.Comments))
+        {
+            return Http.Error(StatusCodes.Status400BadRequest, "invalid_part", nameof(Texts.Error_Eval_UnknownCsvPart));
+        }
+
+        var lang = request.Query["lang"].FirstOrDefault() == "en" ? "en" : "id";
+        return part == RatingsCsv.Comments
+            ? new FileContentResult(RatingsCsv.CommentRows(targets, lang), "text/csv; charset=utf-8") { FileDownloadName = $"komentar-evaluasi-{cycleId}.csv" }
+            : new FileContentResult(RatingsCsv.Items(targets, lang), "text/csv; charset=utf-8") { FileDownloadName = $"penilaian-{cycleId}.csv" };
     }
 
     /// <summary>One session's ratings: organizers any time; the session's instructor once the cycle is completed.</summary>

@@ -2086,6 +2086,8 @@
       results ? gainSection(cycle, results) : null,
       h('section', { 'aria-labelledby': 'ev-sessions' },
         h('h3', { id: 'ev-sessions', text: t('ev.sessions') }),
+        h('p', {}, downloadLink(`cycles/${id}/evaluation/ratings?format=csv&lang=${lang}`, `penilaian-${cycle.cycleId}.csv`, t('ev.ratingsCsv'), { class: 'button secondary', id: 'ev-ratings-csv' }), ' ',
+          downloadLink(`cycles/${id}/evaluation/ratings?format=csv&part=comments&lang=${lang}`, `komentar-evaluasi-${cycle.cycleId}.csv`, t('ev.commentsCsv'), { class: 'button secondary', id: 'ev-comments-csv' })),
         simpleTable(t('ev.sessions'),
           [t('ev.target'), t('ev.instructor'), { text: t('ev.count'), num: true }, { text: t('ev.average'), num: true }, t('ev.distribution')],
           sessions.map((s) => h('tr', { 'data-target': s.target },

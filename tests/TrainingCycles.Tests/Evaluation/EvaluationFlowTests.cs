@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using TrainingCycles.Cycles;
 using TrainingCycles.Evaluation;
 using TrainingCycles.Infrastructure;
 using TrainingCycles.Tests.Attendance;
@@ -148,5 +149,48 @@ public sealed class EvaluationFlowTests
         Assert.Equal(4.2m, s3.GetProperty("average").GetDecimal());
         Assert.Equal("Materi bagus <b>sekali</b>", Assert.Single(s3.GetProperty("comments").EnumerateArray()).GetString());
         Assert.DoesNotContain("Peserta", ratings.GetRawText(), StringComparison.Ordinal);
+
+        // #21c the ratings as CSV: one row per target × item, invariant decimals, counts of 1..5; comments without names, formula-safe.
+        var orgForm = new Dictionary<string, string> { ["item-0"] = "4", ["item-1"] = "4", ["item-2"] = "4", ["item-3"] = "4", ["comment"] = "=HYPERLINK(\"http://x\")" };
+        Assert.Equal(HttpStatusCode.OK, (await Forms.PostAsync(w.World.Http, $"api/cycles/{w.CycleId}/rate/org?t={Uri.EscapeDataString(link[0])}", orgForm)).Response.StatusCode);
+        var bytes = await w.World.Organizer.GetByteArrayAsync($"api/cycles/{w.CycleId}/evaluation/ratings?format=csv");
+        Assert.Equal(Encoding.UTF8.Preamble.ToArray(), bytes.Take(3).ToArray());
+        var rows = ReadCsv(bytes);
+        Assert.Equal(["target_kind", "target_id", "title", "instructor", "item", "count", "average", "n1", "n2", "n3", "n4", "n5"], rows[0]);
+        var s3Rows = rows.Where(r => r[1] == "s3").ToList();
+        Assert.Equal(Ratings.SessionItems.Count, s3Rows.Count);
+        Assert.All(s3Rows, r => Assert.Equal("session", r[0]));
+        Assert.Equal(["Materi relevan dengan tugas saya", "1", "5", "0", "0", "0", "0", "1"], s3Rows[0][4..]);
+        Assert.Equal(["Waktu sesi digunakan dengan baik", "1", "3", "0", "0", "1", "0", "0"], s3Rows[3][4..]);
+        Assert.Equal(["0", ""], rows.First(r => r[1] == "s1")[5..7]);
+        Assert.Equal(["1", "4"], rows.First(r => r[0] == "organisation")[5..7]);
+        var english = ReadCsv(await w.World.Organizer.GetByteArrayAsync($"api/cycles/{w.CycleId}/evaluation/ratings?format=csv&lang=en"));
+        Assert.Equal("The material is relevant to my work", english.First(r => r[1] == "s3")[4]);
+        var commentsCsv = await w.World.Organizer.GetByteArrayAsync($"api/cycles/{w.CycleId}/evaluation/ratings?format=csv&part=comments");
+        var comments = ReadCsv(commentsCsv);
+        Assert.Equal(["target_kind", "target_id", "title", "comment"], comments[0]);
+        Assert.Equal("Materi bagus <b>sekali</b>", comments.Single(r => r[1] == "s3")[3]);
+        Assert.Equal("'=HYPERLINK(\"http://x\")", comments.Single(r => r[0] == "organisation")[3]);
+        var text = Encoding.UTF8.GetString(commentsCsv) + Encoding.UTF8.GetString(bytes);
+        foreach (var p in await w.World.Host.Services.GetRequiredService<ParticipantStore>().ListAsync(w.CycleId, CancellationToken.None))
+        {
+            Assert.DoesNotContain(p.FullName ?? "", text, StringComparison.Ordinal);
+            Assert.DoesNotContain(p.RowKey, text, StringComparison.Ordinal);
+        }
+
+        var badPart = await w.World.Organizer.GetAsync($"api/cycles/{w.CycleId}/evaluation/ratings?format=csv&part=names");
+        Assert.Equal(HttpStatusCode.BadRequest, badPart.StatusCode);
+    }
+
+    private static List<string[]> ReadCsv(byte[] bytes)
+    {
+        using var reader = new CsvHelper.CsvReader(new StreamReader(new MemoryStream(bytes), Encoding.UTF8), System.Globalization.CultureInfo.InvariantCulture);
+        var rows = new List<string[]>();
+        while (reader.Read())
+        {
+            rows.Add(reader.Parser.Record!);
+        }
+
+        return rows;
     }
 }
