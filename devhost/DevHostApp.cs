@@ -328,6 +328,8 @@ public sealed class DevHostApp : IAsyncDisposable
         _disposed = true;
         try
         {
+            // The engine first, while this host's worker can still finish what the engine handed it (see StopEngineAsync).
+            await _sidecar.StopEngineAsync(TimeSpan.FromSeconds(30));
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
             await _app.StopAsync(timeout.Token);
             await _app.DisposeAsync();

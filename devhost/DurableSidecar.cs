@@ -7,6 +7,9 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.DurableTask.Testing.Sidecar;
 using Microsoft.DurableTask.Testing.Sidecar.Grpc;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace TrainingCycles.DevHost;
 
@@ -26,10 +29,15 @@ public enum DurableBackend
 internal sealed class DurableSidecar : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private readonly EngineLifetime _engineLifetime;
+    private readonly ILogger _logger;
+    private bool _engineStopped;
 
-    private DurableSidecar(WebApplication app, GrpcChannel channel, IOrchestrationService service, string address)
+    private DurableSidecar(WebApplication app, EngineLifetime engineLifetime, ILogger logger, GrpcChannel channel, IOrchestrationService service, string address)
     {
         _app = app;
+        _engineLifetime = engineLifetime;
+        _logger = logger;
         Channel = channel;
         Service = service;
         Address = address;
@@ -83,19 +91,58 @@ internal sealed class DurableSidecar : IAsyncDisposable
         builder.Services.AddGrpc();
         builder.Services.AddSingleton(service);
         builder.Services.AddSingleton((IOrchestrationServiceClient)service);
-        builder.Services.AddSingleton<TaskHubGrpcServer>();
+        // The engine's start and stop follow a lifetime of our own, not the web app's: see StopEngineAsync.
+        var engineLifetime = new EngineLifetime();
+        builder.Services.AddSingleton(sp => new TaskHubGrpcServer(engineLifetime, loggerFactory, service, (IOrchestrationServiceClient)service, sp.GetRequiredService<IOptions<TaskHubGrpcServerOptions>>()));
         var app = builder.Build();
         app.MapGrpcService<TaskHubGrpcServer>();
         await app.StartAsync(cancellationToken);
+        engineLifetime.Started();
 
         var address = $"http://127.0.0.1:{port}";
-        return new DurableSidecar(app, GrpcChannel.ForAddress(address), service, address);
+        return new DurableSidecar(app, engineLifetime, loggerFactory.CreateLogger("TrainingCycles.DevHost.DurableSidecar"), GrpcChannel.ForAddress(address), service, address);
+    }
+
+    /// <summary>
+    /// Stops the engine while the worker is still connected, so the work items it holds complete and the partitions
+    /// are released at once for another host to take. Call it before the worker stops. Why not just stop the web app:
+    /// the Azure Storage provider drains its partitions before it lets go of them, waiting for every orchestration
+    /// work item it handed out. Once the worker has gone, those never come back; the provider then keeps renewing its
+    /// leases for ten minutes (no other host can take over) and throws from the gRPC server's fire-and-forget stop
+    /// handler, which ends the process. Bounded: if the drain does not finish in <paramref name="timeout"/>, the
+    /// engine is left to finish (or time out) on its own, its exception observed here, and this host is abandoned
+    /// the way a crashed one is; its leases expire as a dead host's do once its renewals fail.
+    /// </summary>
+    public async Task StopEngineAsync(TimeSpan timeout)
+    {
+        if (_engineStopped)
+        {
+            return;
+        }
+
+        _engineStopped = true;
+        if (Service is not AzureStorageOrchestrationService azureStorage)
+        {
+            _engineLifetime.Stopping(); // in memory: the dispatcher's stop is immediate
+            return;
+        }
+
+        var stop = azureStorage.StopAsync(isForced: true);
+        if (await Task.WhenAny(stop, Task.Delay(timeout)) == stop && stop.IsCompletedSuccessfully)
+        {
+            _engineLifetime.Stopping(); // the dispatcher's own stop now finds the service stopped and returns at once
+            return;
+        }
+
+        _ = stop.ContinueWith(t => _logger.LogWarning(t.Exception, "The Durable engine of a disposed dev host did not stop cleanly"), CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        _logger.LogWarning("The Durable engine did not release its partitions within {Timeout}; the host is abandoned like a crashed one", timeout);
     }
 
     public async ValueTask DisposeAsync()
     {
         try
         {
+            await StopEngineAsync(TimeSpan.FromSeconds(30));
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
             await _app.StopAsync(timeout.Token);
         }
@@ -105,6 +152,26 @@ internal sealed class DurableSidecar : IAsyncDisposable
             Channel.Dispose();
         }
     }
+}
+
+/// <summary>The start and stop signals the gRPC server's engine follows; the sidecar raises them itself.</summary>
+internal sealed class EngineLifetime : IHostApplicationLifetime
+{
+    private readonly CancellationTokenSource _started = new();
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly CancellationTokenSource _stopped = new();
+
+    public CancellationToken ApplicationStarted => _started.Token;
+
+    public CancellationToken ApplicationStopping => _stopping.Token;
+
+    public CancellationToken ApplicationStopped => _stopped.Token;
+
+    public void Started() => _started.Cancel();
+
+    public void Stopping() => _stopping.Cancel();
+
+    public void StopApplication() => Stopping();
 }
 
 /// <summary>The Durable settings from host.json that the local engine honours.</summary>

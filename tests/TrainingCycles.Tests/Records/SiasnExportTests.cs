@@ -21,7 +21,7 @@ using Xunit.Abstractions;
 
 namespace TrainingCycles.Tests.Records;
 
-public sealed class SiasnExportTests(ITestOutputHelper output)
+public sealed class SiasnExportTests
 {
     private static string FixturePath([CallerFilePath] string here = "") => Path.Combine(Path.GetDirectoryName(here)!, "Fixtures", "siasn-expected.csv");
 
@@ -188,53 +188,7 @@ public sealed class SiasnExportTests(ITestOutputHelper output)
         Assert.Equal(people[2].Nip + ".pdf", Assert.Single(kapuasZip.Entries).FullName);
     }
 
-    [Fact]
-    public async Task AZipOfTwoThousandCertificatesIsStreamedWithBoundedMemory()
-    {
-        await using var world = await TestWorld.StartAsync(DurableBackend.InMemory);
-        var container = world.Host.Services.GetRequiredService<CertificateIssuer>().Container;
-        await container.CreateIfNotExistsAsync(PublicAccessType.None);
-        const int Count = 2000, Size = 24 * 1024;
-        var items = Enumerable.Range(0, Count).Select(i => new ZipItem(CertificateSetup.Nip(i) + $"-{i:0000}.pdf", $"zip-test/{i:0000}.pdf")).ToList();
-        var hashes = new string[Count];
-        await Parallel.ForEachAsync(Enumerable.Range(0, Count), new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (i, ct) =>
-        {
-            var bytes = RandomNumberGenerator.GetBytes(Size); // incompressible, like a PDF's streams
-            hashes[i] = Convert.ToHexString(SHA256.HashData(bytes));
-            await container.GetBlobClient(items[i].BlobName).UploadAsync(new BinaryData(bytes), ct);
-        });
-
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        var baseline = GC.GetTotalMemory(forceFullCollection: true);
-        var sink = new MeasuringStream(baseline);
-        await CertificateZipResult.WriteAsync(container, items, sink, CancellationToken.None);
-        var total = (long)Count * Size;
-        output.WriteLine($"ZIP of {Count} × {Size / 1024} KB = {sink.Length / (1024 * 1024)} MB written; managed heap peaked {sink.PeakGrowth / (1024 * 1024)} MB above the start");
-        Assert.True(sink.Length > total, $"the archive holds {sink.Length} bytes");
-        // Built in memory, the archive alone would be ~47 MB on the heap; streamed, a few buffers are.
-        Assert.True(sink.PeakGrowth < total / 4, $"managed heap grew by {sink.PeakGrowth} bytes while writing {total} bytes");
-
-        // And it is a real archive: every entry there, in order, byte for byte (read back from the captured tail of the
-        // stream is not possible when nothing is kept, so the check reads a second archive of a sample).
-        using var sample = new MemoryStream();
-        await CertificateZipResult.WriteAsync(container, [.. items.Take(50)], sample, CancellationToken.None);
-        using var zip = new ZipArchive(new MemoryStream(sample.ToArray()), ZipArchiveMode.Read);
-        Assert.Equal(items.Take(50).Select(i => i.EntryName), zip.Entries.Select(e => e.FullName));
-        for (var i = 0; i < 50; i++)
-        {
-            using var data = new MemoryStream();
-            await using (var s = await zip.Entries[i].OpenAsync())
-            {
-                await s.CopyToAsync(data);
-            }
-
-            Assert.Equal(hashes[i], Convert.ToHexString(SHA256.HashData(data.ToArray())));
-        }
-    }
-
-    /// <summary>A write-only, non-seekable sink (like a response body) that keeps nothing and samples the managed heap.</summary>
-    private sealed class MeasuringStream(long baseline) : Stream
+    internal sealed class MeasuringStream(long baseline) : Stream
     {
         private long _length;
         private long _sinceSample;
@@ -286,4 +240,60 @@ public sealed class SiasnExportTests(ITestOutputHelper output)
             return ValueTask.CompletedTask;
         }
     }
+}
+
+/// <summary>Tests that measure the process's managed heap run alone (after the parallel collections): another test's
+/// allocations on the same heap would be counted as theirs.</summary>
+[CollectionDefinition(nameof(HeapMeasuringCollection), DisableParallelization = true)]
+public sealed class HeapMeasuringCollection;
+
+[Collection(nameof(HeapMeasuringCollection))]
+public sealed class CertificateZipMemoryTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task AZipOfTwoThousandCertificatesIsStreamedWithBoundedMemory()
+    {
+        await using var world = await TestWorld.StartAsync(DurableBackend.InMemory);
+        var container = world.Host.Services.GetRequiredService<CertificateIssuer>().Container;
+        await container.CreateIfNotExistsAsync(PublicAccessType.None);
+        const int Count = 2000, Size = 24 * 1024;
+        var items = Enumerable.Range(0, Count).Select(i => new ZipItem(CertificateSetup.Nip(i) + $"-{i:0000}.pdf", $"zip-test/{i:0000}.pdf")).ToList();
+        var hashes = new string[Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, Count), new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (i, ct) =>
+        {
+            var bytes = RandomNumberGenerator.GetBytes(Size); // incompressible, like a PDF's streams
+            hashes[i] = Convert.ToHexString(SHA256.HashData(bytes));
+            await container.GetBlobClient(items[i].BlobName).UploadAsync(new BinaryData(bytes), ct);
+        });
+
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        var baseline = GC.GetTotalMemory(forceFullCollection: true);
+        var sink = new SiasnExportTests.MeasuringStream(baseline);
+        await CertificateZipResult.WriteAsync(container, items, sink, CancellationToken.None);
+        var total = (long)Count * Size;
+        output.WriteLine($"ZIP of {Count} × {Size / 1024} KB = {sink.Length / (1024 * 1024)} MB written; managed heap peaked {sink.PeakGrowth / (1024 * 1024)} MB above the start");
+        Assert.True(sink.Length > total, $"the archive holds {sink.Length} bytes");
+        // Built in memory, the archive alone would be ~47 MB on the heap; streamed, a few buffers are.
+        Assert.True(sink.PeakGrowth < total / 4, $"managed heap grew by {sink.PeakGrowth} bytes while writing {total} bytes");
+
+        // And it is a real archive: every entry there, in order, byte for byte (read back from the captured tail of the
+        // stream is not possible when nothing is kept, so the check reads a second archive of a sample).
+        using var sample = new MemoryStream();
+        await CertificateZipResult.WriteAsync(container, [.. items.Take(50)], sample, CancellationToken.None);
+        using var zip = new ZipArchive(new MemoryStream(sample.ToArray()), ZipArchiveMode.Read);
+        Assert.Equal(items.Take(50).Select(i => i.EntryName), zip.Entries.Select(e => e.FullName));
+        for (var i = 0; i < 50; i++)
+        {
+            using var data = new MemoryStream();
+            await using (var s = await zip.Entries[i].OpenAsync())
+            {
+                await s.CopyToAsync(data);
+            }
+
+            Assert.Equal(hashes[i], Convert.ToHexString(SHA256.HashData(data.ToArray())));
+        }
+    }
+
+    /// <summary>A write-only, non-seekable sink (like a response body) that keeps nothing and samples the managed heap.</summary>
 }

@@ -42,11 +42,15 @@ public sealed class MailOutboxTests
         // One SendGrid request per kind and language carries many people, not one request per person.
         Assert.True(world.Host.Outbox.Messages.Count < 20, $"{world.Host.Outbox.Messages.Count} SendGrid requests for 20 mails");
 
-        // No engine call per request: the task hub has the cycle's workflow and its drain, nothing per registration.
+        // No engine call per request: the task hub has the cycle's workflow and its drain, nothing per registration
+        // (and the one app-wide retention workflow, #23, which the first cycle's start brings up).
         var instances = new List<string>();
         await foreach (var instance in world.Host.DurableClient.GetAllInstancesAsync(new OrchestrationQuery()))
         {
-            instances.Add(instance.InstanceId);
+            if (instance.InstanceId != TrainingCycles.Privacy.RetentionWorkflow.InstanceId)
+            {
+                instances.Add(instance.InstanceId);
+            }
         }
 
         Assert.Equal([cycleId, MailOutboxDrainStart.InstanceId(cycleId)], instances.Order(StringComparer.Ordinal));
