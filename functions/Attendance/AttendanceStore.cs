@@ -303,6 +303,17 @@ public sealed class AttendanceStore(AppTables tables)
 
     public const int MaxFencedActions = 99;
 
+    /// <summary>
+    /// How many times a fenced writer tries before it answers "busy": every mark of a session also touches the
+    /// session's fence row, so a door rush or several organizers on one session conflict on it (not on each other's
+    /// rows) and take turns; with <see cref="BackoffAsync"/>, sixteen tries span a few seconds of contention.
+    /// </summary>
+    public const int FencedAttempts = 16;
+
+    /// <summary>A short random wait after a fenced write lost the race, growing with the attempt (5 ms to ~0.3 s).</summary>
+    public static Task BackoffAsync(int attempt, CancellationToken cancellationToken) =>
+        Task.Delay(Random.Shared.Next(5, 20 << Math.Min(attempt, 4)), cancellationToken);
+
     /// <summary>The rows of one session (a key range: <c>{sessionId}|</c> up to <c>{sessionId}}</c>, since '}' follows '|').</summary>
     public async Task<IReadOnlyList<AttendanceEntity>> ForSessionAsync(string cycleId, string sessionId, CancellationToken cancellationToken = default)
     {

@@ -22,7 +22,7 @@ public sealed class PresenceDesk(ParticipantStore participants, AttendanceStore 
     public const int MaxScannedLength = 2000;
     public const string Confirm = "confirm";
     public const string Reject = "reject";
-    private const int Attempts = 5;
+    private const int Attempts = AttendanceStore.FencedAttempts;
 
     public async Task<DoorCheckInResult> DoorCheckInAsync(CycleRecord cycle, CheckInWindow window, string? scanned, AuditActor actor, CancellationToken cancellationToken)
     {
@@ -87,6 +87,8 @@ public sealed class PresenceDesk(ParticipantStore participants, AttendanceStore 
                 await audit.WriteAsync(cycle.CycleId, actor, "attendance.door-checkin", participant.RowKey, $"{sessionId}: {existing?.Status ?? "—"} → {row.Status}", cancellationToken);
                 return new(null, participant, row, existing is null ? "recorded" : "confirmed");
             }
+
+            await AttendanceStore.BackoffAsync(attempt, cancellationToken);
         }
 
         return new(new Refusal(StatusCodes.Status409Conflict, "busy", nameof(Texts.Error_Att_PresenceBusy)));
@@ -168,6 +170,8 @@ public sealed class PresenceDesk(ParticipantStore participants, AttendanceStore 
                     result = new PendingOutcome(id, confirm ? "confirmed" : "rejected", row.Status);
                     break;
                 }
+
+                await AttendanceStore.BackoffAsync(attempt, cancellationToken);
             }
 
             results.Add(result);

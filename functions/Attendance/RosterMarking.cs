@@ -120,7 +120,7 @@ public sealed class RosterMarking(ParticipantStore participants, AttendanceStore
     private async Task<(List<MarkChange>? Changes, bool Locked)> ApplyAsync(string cycleId, string sessionId, List<ValidMark> marks, AuditActor actor, CancellationToken cancellationToken)
     {
         var applied = new List<MarkChange>();
-        for (var attempt = 0; attempt < 8; attempt++)
+        for (var attempt = 0; attempt < AttendanceStore.FencedAttempts; attempt++)
         {
             var stored = (await attendance.ForSessionAsync(cycleId, sessionId, cancellationToken)).ToDictionary(r => r.ParticipantId, StringComparer.Ordinal);
             var now = time.GetUtcNow();
@@ -181,7 +181,7 @@ public sealed class RosterMarking(ParticipantStore participants, AttendanceStore
 
             // A check-in or another organizer wrote one of these rows meanwhile: read again, recompute what differs.
             logger.LogInformation("Attendance marks for session {SessionId} of cycle {CycleId} raced another write; retrying", sessionId, cycleId);
-            await Task.Delay(Random.Shared.Next(5, 25 * (attempt + 1)), cancellationToken); // concurrent markers of a session share its fence row
+            await AttendanceStore.BackoffAsync(attempt, cancellationToken); // concurrent markers of a session share its fence row
         }
 
         return (null, false);
