@@ -427,14 +427,14 @@ public sealed class RegistrationFunctions(
     private async Task<IActionResult> FormPageAsync(CycleRecord cycle, string lang, RegistrationForm values, IReadOnlyList<FieldError> errors, int status, string? notice = null, FieldError? resendError = null)
     {
         var counts = await cycles.CountsAsync(cycle);
-        return View.Page<RegistrationFormPage>(lang, new RegistrationFormPage.Data(cycle, values, errors, Math.Max(0, cycle.Entity.Capacity - counts.Confirmed), notice, resendError), status);
+        return View.Page<RegistrationFormPage>(lang, new RegistrationFormPage.Data(cycle, values, errors, Math.Max(0, await registrations.CapacityAsync(cycle) - counts.Confirmed), notice, resendError), status);
     }
 
     private async Task<IActionResult> ManagePageAsync(CycleRecord cycle, string lang, ParticipantEntity p, RegistrationForm values, IReadOnlyList<FieldError> errors, int status = StatusCodes.Status200OK, string? notice = null)
     {
         var counts = await cycles.CountsAsync(cycle);
         var canChange = time.GetUtcNow() < cycle.Schedule.RegistrationClosesAt;
-        return View.Page<ManagePage>(lang, new ManagePage.Data(cycle, p, values, errors, Math.Max(0, cycle.Entity.Capacity - counts.Confirmed), canChange, notice), status);
+        return View.Page<ManagePage>(lang, new ManagePage.Data(cycle, p, values, errors, Math.Max(0, await registrations.CapacityAsync(cycle) - counts.Confirmed), canChange, notice), status);
     }
 
     private static IActionResult ConfirmationPage(CycleRecord cycle, string lang, ParticipantEntity p, RegistrationOutcome outcome) =>

@@ -27,7 +27,14 @@ public sealed class NominationSeatHoldTests
         Assert.Equal(HttpStatusCode.OK, (await NominationFlowTests.PutQuotasAsync(world, cycleId, NominationFlowTests.QuotaCsv(4, 2))).StatusCode);
         var participants = world.Host.Services.GetRequiredService<ParticipantStore>();
 
-        // Capacity 10, quotas 6: the open form seats 4, the rest wait.
+        // Capacity 10, quotas 6: the open form says, and seats, 4; the rest wait.
+        async Task<string?> SeatsLeftAsync()
+        {
+            var page = Forms.Parse(await world.Http.GetStringAsync($"api/cycles/{cycleId}/register"));
+            return page.QuerySelectorAll("dt").FirstOrDefault(dt => dt.TextContent == "Kursi tersisa")?.NextElementSibling?.TextContent;
+        }
+
+        Assert.Equal("4", await SeatsLeftAsync());
         string Open(int i) => $"umum{i}@example.org";
         for (var i = 0; i < 9; i++)
         {
@@ -39,6 +46,7 @@ public sealed class NominationSeatHoldTests
         var before = await ByEmailAsync();
         Assert.All(Enumerable.Range(0, 4), i => Assert.Equal(ParticipantStatus.Confirmed, before[Open(i)].Status));
         Assert.All(Enumerable.Range(4, 5), i => Assert.Equal(ParticipantStatus.Waitlisted, before[Open(i)].Status));
+        Assert.StartsWith("Penuh", await SeatsLeftAsync(), StringComparison.Ordinal); // the held seats are not on offer
 
         // Agency A's nominee is approved into A's held seat, with the birth date and place the coordinator gave.
         var store = world.Host.Services.GetRequiredService<NominationStore>();

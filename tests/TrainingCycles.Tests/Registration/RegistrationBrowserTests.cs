@@ -22,7 +22,7 @@ public sealed class RegistrationBrowserTests(Browser browser) : IClassFixture<Br
         await page.GotoAsync($"{world.Host.BaseUrl}/api/cycles/{cycleId}/register");
         await page.GetByLabel("Nama lengkap beserta gelar").FillAsync("Dr. Siti Aminah, S.Sos., M.Si.");
         await page.GetByLabel("NIP").FillAsync("19850312201001300");          // 17 digits
-        await page.GetByLabel("Email").FillAsync("siti.aminah@example");      // no top-level domain
+        await page.GetByLabel("Email", new() { Exact = true }).FillAsync("siti.aminah@example");      // no top-level domain
         await page.GetByLabel("Nomor HP").FillAsync("12345");
         await page.GetByLabel("Nama instansi").FillAsync("Dinas Sosial Kabupaten Kapuas");
         await page.GetByLabel("Pemerintah Kabupaten").CheckAsync();
@@ -38,7 +38,7 @@ public sealed class RegistrationBrowserTests(Browser browser) : IClassFixture<Br
         await AssertAccessibleAsync(page);
 
         await page.GetByLabel("NIP").FillAsync("19850312 201001 2 005");
-        await page.GetByLabel("Email").FillAsync("siti.aminah@example.org");
+        await page.GetByLabel("Email", new() { Exact = true }).FillAsync("siti.aminah@example.org");
         await page.GetByLabel("Nomor HP").FillAsync("0812 3456 7890");
         await page.GetByRole(AriaRole.Button, new() { Name = "Daftar" }).ClickAsync();
 
