@@ -118,7 +118,8 @@ public sealed class EmailEventRecorder(AppTables tables, ParticipantStore partic
                 continue;
             }
 
-            if (StatusOf(type) is { } status)
+            // The superior's follow-up went to the superior's address: its fate says nothing about the participant's.
+            if (StatusOf(type) is { } status && Str(e, "k") != MailKinds.FollowUpSuperior)
             {
                 // The participant's latest delivery state; a later "delivered" does not hide an earlier bounce of another mail.
                 await participants.RecordEmailStatusAsync(cycleId!, participantId!, status, at);

@@ -112,7 +112,9 @@ public sealed class MailDeliveryTests
         var people = await world.Host.Services.GetRequiredService<ParticipantStore>().ListAsync(cycleId);
         var events = new JsonArray(
             new JsonObject { ["email"] = people[0].Email, ["event"] = "bounce", ["sg_event_id"] = "ev-1", ["timestamp"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds(), ["c"] = cycleId, ["p"] = people[0].RowKey, ["k"] = "invitation", ["reason"] = "550 mailbox unavailable" },
-            new JsonObject { ["email"] = people[1].Email, ["event"] = "delivered", ["sg_event_id"] = "ev-2", ["timestamp"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds(), ["c"] = cycleId, ["p"] = people[1].RowKey, ["k"] = "invitation" }).ToJsonString();
+            new JsonObject { ["email"] = people[1].Email, ["event"] = "delivered", ["sg_event_id"] = "ev-2", ["timestamp"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds(), ["c"] = cycleId, ["p"] = people[1].RowKey, ["k"] = "invitation" },
+            // #21: the superior's survey bounced; it went to the superior's address, not the participant's.
+            new JsonObject { ["email"] = "atasan@example.org", ["event"] = "bounce", ["sg_event_id"] = "ev-3", ["timestamp"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds(), ["c"] = cycleId, ["p"] = people[1].RowKey, ["k"] = MailKinds.FollowUpSuperior, ["reason"] = "550 mailbox unavailable" }).ToJsonString();
 
         var accepted = await PostEventsAsync(world, key, events, DateTimeOffset.UtcNow);
         var replayed = await PostEventsAsync(world, key, events, DateTimeOffset.UtcNow);
@@ -123,8 +125,8 @@ public sealed class MailDeliveryTests
         var tampered = await PostEventsAsync(world, key, events, DateTimeOffset.UtcNow, bodyOverride: events.Replace("bounce", "delivered", StringComparison.Ordinal));
 
         Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
-        Assert.Contains("\"recorded\":2", await accepted.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-        Assert.Contains("\"duplicates\":2", await replayed.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Contains("\"recorded\":3", await accepted.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Contains("\"duplicates\":3", await replayed.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.Unauthorized, unsigned.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, stale.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, forged.StatusCode);
