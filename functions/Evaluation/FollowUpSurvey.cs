@@ -153,8 +153,8 @@ public sealed class FollowUpActivities(CycleStore cycles, ParticipantStore parti
             {
                 ["name"] = string.IsNullOrWhiteSpace(p.SuperiorName) ? Text.Get(p.Language == "en" ? "en" : "id", nameof(Texts.Eval_Superior_Salutation)) : p.SuperiorName,
                 ["link"] = SurveyLink(cycle, p, Ratings.FollowUpSuperior),
-                // For this kind the per-recipient "number" slot carries whom the survey is about: the alumnus's name.
-                ["number"] = p.FullName ?? p.RegistrationNumber ?? "",
+                ["number"] = p.RegistrationNumber ?? "",
+                ["about"] = p.FullName ?? p.RegistrationNumber ?? "", // whom the survey is about: the alumnus
             }));
         return sent;
     }

@@ -10,12 +10,16 @@ public sealed record RenderedMail(string Subject, string Text, string Html);
 /// <summary>
 /// Templates kept in the repo (<c>Reminders/Templates/{kind}.{lang}.tmpl</c>: subject, ---, text, ---, HTML).
 /// Cycle-wide values are filled in once per wave (HTML-encoded in the HTML part). Per-recipient values
-/// ({{name}}, {{link}}, {{number}}, {{privacylink}}) become SendGrid substitution tokens, distinct for the text and HTML parts so
+/// ({{name}}, {{link}}, {{number}}, {{privacylink}}, {{about}}) become SendGrid substitution tokens, distinct for the text and HTML parts so
 /// each can carry its own encoding, letting one request serve up to 1,000 recipients.
 /// </summary>
 public static class MailTemplates
 {
-    public static readonly IReadOnlyList<string> PerRecipientFields = ["name", "link", "number", "privacylink"];
+    /// <summary>
+    /// The per-recipient fields. <c>about</c>: whom a mail to someone else is about (the alumnus, in the superior's
+    /// follow-up survey, #21); empty elsewhere.
+    /// </summary>
+    public static readonly IReadOnlyList<string> PerRecipientFields = ["name", "link", "number", "privacylink", "about"];
 
     /// <summary>The HTML frame every mail shares (<c>Templates/layout.html</c>): {{lang}} and {{body}}.</summary>
     private static readonly string Layout = Infrastructure.EmbeddedText.Read("TrainingCycles.Reminders.Templates.layout.html");
