@@ -8,7 +8,7 @@ namespace TrainingCycles.Attendance;
 /// <summary>A door scan: refused with a reason, or the person and their row with what happened (recorded, confirmed, already).</summary>
 public sealed record DoorCheckInResult(Refusal? Refused, ParticipantEntity? Participant = null, AttendanceEntity? Row = null, string? Outcome = null);
 
-/// <summary>One pending check-in after a decision: confirmed, rejected, notPending (decided elsewhere, or never held), or locked (the roster is locked).</summary>
+/// <summary>One pending check-in after a decision: confirmed, rejected, notPending (decided elsewhere, or never held), locked (the roster is locked), or busy (still pending: every try lost the race; ask again).</summary>
 public sealed record PendingOutcome(string ParticipantId, string Outcome, string? Status);
 
 /// <summary>
@@ -145,9 +145,9 @@ public sealed class PresenceDesk(ParticipantStore participants, AttendanceStore 
             for (var attempt = 0; attempt < Attempts; attempt++)
             {
                 var row = await attendance.GetAsync(cycleId, sessionId, id, cancellationToken);
-                result = result with { Status = row?.Status };
                 if (row is null || row.Status != AttendanceStatus.Pending)
                 {
+                    result = new PendingOutcome(id, "notPending", row?.Status);
                     break;
                 }
 
@@ -157,6 +157,7 @@ public sealed class PresenceDesk(ParticipantStore participants, AttendanceStore 
                 row.MarkedBy = actor.Name;
                 row.MarkedAt = now;
                 row.Note = string.IsNullOrWhiteSpace(d.Note) ? row.Note : d.Note.Trim();
+                result = new PendingOutcome(id, "busy", AttendanceStatus.Pending); // unless a try below wins
                 var written = await attendance.WriteFencedAsync(row, add: false, cancellationToken);
                 if (written == FencedWrite.Locked)
                 {

@@ -132,7 +132,7 @@ public sealed class PresenceFunctions(CycleStore cycles, AttendanceStore attenda
         }
 
         var results = await desk.DecideAsync(cycleId, window!, input.Decisions!, actor, cancellationToken);
-        var changed = results.Where(r => r.Outcome is not ("notPending" or "locked")).Select(r => r.ParticipantId).ToList();
+        var changed = results.Where(r => r.Outcome is not ("notPending" or "locked" or "busy")).Select(r => r.ParticipantId).ToList();
         var response = new Dictionary<string, object?> { ["cycleId"] = cycleId, ["sessionId"] = sessionId, ["changed"] = changed.Count, ["results"] = results };
         var current = await cycles.GetAsync(cycleId, cancellationToken) ?? cycle!;
         // Decided after the training: the rule is re-run for these people, and certificates follow as for a roster correction.
