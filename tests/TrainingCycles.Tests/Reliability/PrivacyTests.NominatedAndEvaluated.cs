@@ -28,7 +28,8 @@ public sealed partial class PrivacyTests
     private const string Coordinator = "koord.gumas@kalteng.example";
 
     private static readonly Person Nominee = new("Theresia Ngabut Lambung", "19880921 201001 2 008", "198809212010012008", "Theresia.Ngabut@Dinsos-Gumas.example",
-        "0813-5214-7706", "+6281352147706", SuperiorName: "Drs. Ambrosius Tingang, M.Si.", SuperiorEmail: "ambrosius.tingang@dinsos-gumas.example");
+        "0813-5214-7706", "+6281352147706", SuperiorName: "Drs. Ambrosius Tingang, M.Si.", SuperiorEmail: "ambrosius.tingang@dinsos-gumas.example",
+        BirthDate: "1988-09-21", BirthPlace: "Kuala Kurun");
 
     [Fact]
     public async Task ANominatedPersonWhoAnsweredTheEvaluationLeavesOnlyHerCertificateRecordAfterErasure()
@@ -70,8 +71,8 @@ public sealed partial class PrivacyTests
         var fields = NominationFlowTests.Nominee(1, letterId);
         fields["fullName"] = Nominee.Name;
         fields["nip"] = Nominee.NipTyped;
-        fields["birthDate"] = "1988-09-21";
-        fields["birthPlace"] = "Kuala Kurun";
+        fields["birthDate"] = Nominee.BirthDate!;
+        fields["birthPlace"] = Nominee.BirthPlace!;
         fields["gender"] = "2";
         fields["email"] = Nominee.EmailTyped;
         fields["phone"] = Nominee.PhoneTyped;

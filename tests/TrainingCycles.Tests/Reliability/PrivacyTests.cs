@@ -25,7 +25,9 @@ namespace TrainingCycles.Tests.Reliability;
 public sealed partial class PrivacyTests(ITestOutputHelper output)
 {
     /// <param name="SuperiorName">#21: the direct superior the person named (the follow-up survey asks them); erased with the participation.</param>
-    private sealed record Person(string Name, string NipTyped, string Nip, string EmailTyped, string PhoneTyped, string E164, string? SuperiorName = null, string? SuperiorEmail = null)
+    /// <param name="BirthPlace">Given on the nomination form (the certificate prints it); with <paramref name="BirthDate"/> (yyyy-MM-dd), searched when set.</param>
+    private sealed record Person(string Name, string NipTyped, string Nip, string EmailTyped, string PhoneTyped, string E164, string? SuperiorName = null, string? SuperiorEmail = null,
+        string? BirthDate = null, string? BirthPlace = null)
     {
         public string Email => EmailTyped.ToLowerInvariant();
 
@@ -52,6 +54,16 @@ public sealed partial class PrivacyTests(ITestOutputHelper output)
             {
                 yield return ("superior's email", SuperiorEmail);
                 yield return ("superior's email local part", SuperiorEmail.Split('@')[0]);
+            }
+
+            if (BirthDate is not null)
+            {
+                yield return ("birth date", BirthDate);
+            }
+
+            if (BirthPlace is not null)
+            {
+                yield return ("birth place", BirthPlace);
             }
         }
     }
