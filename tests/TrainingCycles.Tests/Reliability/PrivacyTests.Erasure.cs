@@ -135,7 +135,8 @@ public sealed partial class PrivacyTests
 
     /// <summary>
     /// Everything the app wrote, as text: every row of every table of the world (its tables and its task hub's),
-    /// every blob of its containers (PDF text extracted), its queues' messages, every log line, every mail-sink copy.
+    /// every blob of its containers and of its cycles in the shared nomination-letters and absence-evidence containers
+    /// (PDF text extracted), its queues' messages, every log line, every mail-sink copy.
     /// Left out, as stated: the certificate register's holder name, and the erasure receipt's recipient.
     /// </summary>
     private static async Task<List<(string Where, string? Place, string Text)>> AppTextAsync(TestWorld world, CapturedLogs logs)

@@ -155,6 +155,14 @@ public sealed partial class PrivacyTests
         await Task.Delay(500); // the last log lines
         output.WriteLine($"nomination, training, evaluation and follow-up on Azure Storage in {watch.Elapsed.TotalSeconds:0} s");
 
+        // Before any erasure, as in the first part of the test above: the nomination's, the evaluation's and the follow-up's
+        // workflows, the log lines and the mail metadata hold neither person's data.
+        var mustBeClean = (await TaskHubTextAsync(world)).Concat(logs.Lines.Select(l => ("log " + l.Category, l.AllText))).Concat(MailMetadata(world))
+            .Select(p => (p.Item1, (string?)null, p.Item2)).ToList();
+        var early = Hits(mustBeClean, Nominee).Concat(Hits(mustBeClean, other)).ToList();
+        Assert.True(early.Count == 0, string.Join("\n", early.Take(30).Select(h => h.Text)));
+        Assert.Contains(mustBeClean, p => p.Item1.Contains(FollowUpOrchestration.InstanceId(cycleId), StringComparison.Ordinal)); // the follow-up's history was searched
+
         // Export, erasure and the scan; the scan saw her in the nomination's and the evaluation's stores too.
         var before = await EraseOneAndScanAsync(world, cycleId, logs, Nominee, [other]);
         Assert.Contains("table:" + NominationStore.TableName, before);
