@@ -236,19 +236,23 @@ public sealed class MailSinkStore
     public void CountRejected() => Interlocked.Increment(ref _rejectedRequests);
 
     /// <summary>
-    /// Forgets every copy sent to <paramref name="email"/> (an erasure, docs/privacy.md): its deliveries and its
+    /// Forgets every copy sent to <paramref name="email"/>, and every copy about the participation
+    /// <paramref name="cycleId"/>/<paramref name="participantId"/> sent to someone else (custom args <c>c</c> and <c>p</c>:
+    /// the superior's follow-up survey names the alumnus) — an erasure, docs/privacy.md: those deliveries and their
     /// personalizations in the stored requests; a message left with nobody is dropped. Returns how many copies went.
     /// </summary>
-    public int Forget(string email)
+    public int Forget(string? email, string? cycleId = null, string? participantId = null)
     {
-        bool Same(string? a) => string.Equals(a?.Trim(), email.Trim(), StringComparison.OrdinalIgnoreCase);
+        bool Same(string? a) => email is { Length: > 0 } && string.Equals(a?.Trim(), email.Trim(), StringComparison.OrdinalIgnoreCase);
+        bool About(IReadOnlyDictionary<string, string> args) => cycleId is { Length: > 0 } && participantId is { Length: > 0 }
+            && args.GetValueOrDefault("c") == cycleId && args.GetValueOrDefault("p") == participantId;
         var forgotten = 0;
         lock (_gate)
         {
             for (var i = _messages.Count - 1; i >= 0; i--)
             {
                 var message = _messages[i];
-                var keep = message.Deliveries.Where(d => !Same(d.To)).ToList();
+                var keep = message.Deliveries.Where(d => !Same(d.To) && !About(d.CustomArgs)).ToList();
                 if (keep.Count == message.Deliveries.Count)
                 {
                     continue;
@@ -262,11 +266,18 @@ public sealed class MailSinkStore
                 }
 
                 var request = message.Request.DeepClone();
+                var globalArgs = Strings(request["custom_args"]);
                 if (request["personalizations"] is JsonArray personalizations)
                 {
                     foreach (var personalization in personalizations.ToList())
                     {
-                        if (personalization?["to"] is JsonArray to && to.Any(t => Same(t?["email"]?.GetValue<string>())))
+                        var args = new Dictionary<string, string>(globalArgs);
+                        foreach (var (key, value) in Strings(personalization?["custom_args"]))
+                        {
+                            args[key] = value;
+                        }
+
+                        if ((personalization?["to"] is JsonArray to && to.Any(t => Same(t?["email"]?.GetValue<string>()))) || About(args))
                         {
                             personalizations.Remove(personalization);
                         }
@@ -279,6 +290,16 @@ public sealed class MailSinkStore
 
         return forgotten;
     }
+
+    /// <summary>Deliveries to <paramref name="email"/> or about the participation (see <see cref="Forget"/>).</summary>
+    public IReadOnlyList<Delivery> Of(string? email, string cycleId, string participantId) =>
+        [.. Deliveries.Where(d => (email is { Length: > 0 } && string.Equals(d.To, email, StringComparison.OrdinalIgnoreCase))
+            || (d.CustomArgs.GetValueOrDefault("c") == cycleId && d.CustomArgs.GetValueOrDefault("p") == participantId))];
+
+    private static Dictionary<string, string> Strings(JsonNode? map) =>
+        map is JsonObject o
+            ? o.Where(p => p.Value is JsonValue v && v.GetValueKind() == JsonValueKind.String).ToDictionary(p => p.Key, p => p.Value!.GetValue<string>())
+            : [];
 
     public ReceivedMessage Add(JsonElement request, DateTimeOffset now)
     {

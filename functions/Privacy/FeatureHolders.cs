@@ -72,8 +72,8 @@ public sealed class CompletionHolder(AppTables tables, LetterIssuer letters) : I
 }
 
 /// <summary>
-/// The person's nomination: the nominee row is anonymised (it still counts against the agency's quota, so the seat
-/// figures stay true), the NIP claim is deleted, and a surat tugas that names only this person is deleted with its
+/// The person's nomination: the nominee row is anonymised — name, NIP, contact, position, birth data, superior, reason —
+/// (it still counts against the agency's quota, so the seat figures stay true), the NIP claim is deleted, and a surat tugas that names only this person is deleted with its
 /// PDF; a letter that also covers colleagues stays, as the agency's document about them too.
 /// </summary>
 public sealed class NominationHolder(AppTables tables, StorageAccount storage) : IPersonalDataHolder
@@ -114,12 +114,14 @@ public sealed class NominationHolder(AppTables tables, StorageAccount storage) :
                 erased += await HolderRows.DeleteAsync(table, [new TableEntity(subject.CycleId, n.LetterId)], cancellationToken);
             }
 
-            if (ownLetter || n.FullName.Length + n.Nip.Length + n.Email.Length + n.Phone.Length + n.Position.Length + (n.Rank?.Length ?? 0) + (n.Reason?.Length ?? 0) + (n.SuperiorName?.Length ?? 0) + (n.SuperiorEmail?.Length ?? 0) > 0)
+            if (ownLetter || n.FullName.Length + n.Nip.Length + n.Email.Length + n.Phone.Length + n.Position.Length + (n.Rank?.Length ?? 0) + (n.Reason?.Length ?? 0)
+                + (n.BirthDate?.Length ?? 0) + (n.BirthPlace?.Length ?? 0) + (n.SuperiorName?.Length ?? 0) + (n.SuperiorEmail?.Length ?? 0) > 0)
             {
                 var cleared = new TableEntity(n.PartitionKey, n.RowKey)
                 {
                     [nameof(NomineeEntity.FullName)] = "", [nameof(NomineeEntity.Nip)] = "", [nameof(NomineeEntity.Email)] = "", [nameof(NomineeEntity.Phone)] = "",
                     [nameof(NomineeEntity.Position)] = "", [nameof(NomineeEntity.Rank)] = "", [nameof(NomineeEntity.Reason)] = "",
+                    [nameof(NomineeEntity.BirthDate)] = "", [nameof(NomineeEntity.BirthPlace)] = "", // as on the participant row
                     [nameof(NomineeEntity.SuperiorName)] = "", [nameof(NomineeEntity.SuperiorEmail)] = "", // #21
                 };
                 if (ownLetter)

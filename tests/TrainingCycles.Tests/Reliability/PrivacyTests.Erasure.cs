@@ -23,9 +23,9 @@ namespace TrainingCycles.Tests.Reliability;
 /// </summary>
 public sealed partial class PrivacyTests
 {
-    private async Task EraseOneAndScanAsync(TestWorld world, string cycleId, CapturedLogs logs)
+    /// <summary>Exports, erases and scans <paramref name="person"/>; returns the places the scan found them in before.</summary>
+    private async Task<IReadOnlySet<string>> EraseOneAndScanAsync(TestWorld world, string cycleId, CapturedLogs logs, Person person, IReadOnlyList<Person> others)
     {
-        var person = People[0];
         var store = world.Host.Services.GetRequiredService<ParticipantStore>();
         var participant = (await store.ListAsync(cycleId)).Single(p => p.Nip == person.Nip);
         Assert.NotNull(participant.VerificationCode);
@@ -41,7 +41,7 @@ public sealed partial class PrivacyTests
             .SelectMany(s => s.GetProperty("places").EnumerateArray().Select(p => p.GetString()!)).ToHashSet(StringComparer.Ordinal);
         var notExported = before.Select(h => h.Place).Where(p => p is not null && !exported.Contains(p)).Distinct().ToList();
         Assert.True(notExported.Count == 0, "found before erasure but not in the export: " + string.Join(", ", notExported));
-        foreach (var value in new[] { person.Nip, person.Email, person.E164, person.Name })
+        foreach (var value in new[] { person.Nip, person.Email, person.E164, person.Name, person.SuperiorName, person.SuperiorEmail }.OfType<string>())
         {
             Assert.Contains(value, Normalize(exportJson), StringComparison.OrdinalIgnoreCase);
         }
@@ -107,8 +107,10 @@ public sealed partial class PrivacyTests
         }
 
         // The others are untouched.
-        Assert.All(People[1..], p => Assert.Contains(store.ListAsync(cycleId).Result, r => r.Nip == p.Nip));
+        var rest = await store.ListAsync(cycleId);
+        Assert.All(others, p => Assert.Contains(rest, r => r.Nip == p.Nip));
         output.WriteLine($"erasure of one person: {erasureSeconds:0.0} s; found in {before.Select(h => h.Where).Distinct().Count()} places before, {after.Count} after; export places: {string.Join(", ", exported.Order(StringComparer.Ordinal))}");
+        return before.Select(h => h.Place).OfType<string>().ToHashSet(StringComparer.Ordinal);
     }
 
     private sealed record Hit(string Where, string? Place, string Text);
@@ -133,7 +135,8 @@ public sealed partial class PrivacyTests
 
     /// <summary>
     /// Everything the app wrote, as text: every row of every table of the world (its tables and its task hub's),
-    /// every blob of its containers (PDF text extracted), its queues' messages, every log line, every mail-sink copy.
+    /// every blob of its containers and of its cycles in the shared nomination-letters and absence-evidence containers
+    /// (PDF text extracted), its queues' messages, every log line, every mail-sink copy.
     /// Left out, as stated: the certificate register's holder name, and the erasure receipt's recipient.
     /// </summary>
     private static async Task<List<(string Where, string? Place, string Text)>> AppTextAsync(TestWorld world, CapturedLogs logs)
@@ -166,22 +169,31 @@ public sealed partial class PrivacyTests
             }
         }
 
+        // The world's own containers, and the fixed-name ones every world shares (their blobs are named by cycle id).
         var blobs = new BlobServiceClient(world.Host.StorageConnectionString);
+        var cycleIds = (await world.Host.Services.GetRequiredService<CycleStore>().ListAsync()).Select(c => c.CycleId).ToList();
+        string[] shared = [TrainingCycles.Nomination.NominationService.LettersContainer, TrainingCycles.Attendance.AbsenceStore.EvidenceContainer];
         await foreach (var container in blobs.GetBlobContainersAsync())
         {
             var name = container.Name;
             var mine = name.EndsWith(world.Id.ToLowerInvariant(), StringComparison.Ordinal) || name.StartsWith(hub.ToLowerInvariant(), StringComparison.Ordinal);
-            if (!mine)
+            if (!mine && !shared.Contains(name))
             {
                 continue;
             }
 
+            var place = name.StartsWith("certs-", StringComparison.Ordinal) ? "blob:certificates" : shared.Contains(name) ? "blob:" + name : null;
             var client = blobs.GetBlobContainerClient(name);
             await foreach (var blob in client.GetBlobsAsync())
             {
+                if (shared.Contains(name) && !cycleIds.Any(c => blob.Name.StartsWith(c + "/", StringComparison.Ordinal)))
+                {
+                    continue; // another test's
+                }
+
                 var bytes = (await client.GetBlobClient(blob.Name).DownloadContentAsync()).Value.Content.ToArray();
                 var text = bytes.AsSpan().StartsWith("%PDF"u8) ? PdfText(bytes) : Encoding.UTF8.GetString(Gunzip(bytes));
-                result.Add(($"blob {name}/{blob.Name}", name.StartsWith("certs-", StringComparison.Ordinal) ? "blob:certificates" : null, text));
+                result.Add(($"blob {name}/{blob.Name}", place, text));
             }
         }
 

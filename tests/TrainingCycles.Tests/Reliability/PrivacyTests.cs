@@ -24,7 +24,10 @@ namespace TrainingCycles.Tests.Reliability;
 /// </summary>
 public sealed partial class PrivacyTests(ITestOutputHelper output)
 {
-    private sealed record Person(string Name, string NipTyped, string Nip, string EmailTyped, string PhoneTyped, string E164)
+    /// <param name="SuperiorName">#21: the direct superior the person named (the follow-up survey asks them); erased with the participation.</param>
+    /// <param name="BirthPlace">Given on the nomination form (the certificate prints it); with <paramref name="BirthDate"/> (yyyy-MM-dd), searched when set.</param>
+    private sealed record Person(string Name, string NipTyped, string Nip, string EmailTyped, string PhoneTyped, string E164, string? SuperiorName = null, string? SuperiorEmail = null,
+        string? BirthDate = null, string? BirthPlace = null)
     {
         public string Email => EmailTyped.ToLowerInvariant();
 
@@ -42,6 +45,26 @@ public sealed partial class PrivacyTests(ITestOutputHelper output)
             yield return ("phone national", "0" + E164[3..]);
             yield return ("phone subscriber", E164[3..]);
             yield return ("name", Name);
+            if (SuperiorName is not null)
+            {
+                yield return ("superior's name", SuperiorName);
+            }
+
+            if (SuperiorEmail is not null)
+            {
+                yield return ("superior's email", SuperiorEmail);
+                yield return ("superior's email local part", SuperiorEmail.Split('@')[0]);
+            }
+
+            if (BirthDate is not null)
+            {
+                yield return ("birth date", BirthDate);
+            }
+
+            if (BirthPlace is not null)
+            {
+                yield return ("birth place", BirthPlace);
+            }
         }
     }
 
@@ -196,7 +219,7 @@ public sealed partial class PrivacyTests(ITestOutputHelper output)
         Assert.Contains(logs.Lines, l => l.State.Any(s => s.Key == "Reason" && s.Value == "invalid-fields"));
 
         // #23: then one person's data is exported and erased, and everything the app wrote is searched again.
-        await EraseOneAndScanAsync(world, cycleId, logs);
+        await EraseOneAndScanAsync(world, cycleId, logs, People[0], People[1..]);
     }
 
     /// <summary>Every property of every row of the hub's History and Instances tables, and every hub blob (gunzipped), as text.</summary>
