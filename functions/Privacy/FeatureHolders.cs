@@ -78,7 +78,9 @@ public sealed class CompletionHolder(AppTables tables, LetterIssuer letters) : I
 /// </summary>
 public sealed class NominationHolder(AppTables tables, StorageAccount storage) : IPersonalDataHolder
 {
-    public string Name => "nomination";
+    public const string HolderName = "nomination";
+
+    public string Name => HolderName;
 
     public IReadOnlyList<string> Places => ["table:" + NominationStore.TableName, "blob:" + NominationService.LettersContainer];
 
@@ -157,7 +159,9 @@ public sealed class NominationHolder(AppTables tables, StorageAccount storage) :
     {
         await foreach (var other in table.QueryAsync<NomineeEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {cycleId} and LetterId eq {nominee.LetterId}"), cancellationToken: cancellationToken))
         {
-            if (other.RowKey != nominee.RowKey)
+            // Another nominee the letter still names (one anonymised already no longer counts: else a shared
+            // letter would outlive everyone it names).
+            if (other.RowKey != nominee.RowKey && other.FullName.Length + other.Nip.Length + other.Email.Length > 0)
             {
                 return true;
             }

@@ -18,6 +18,12 @@ public static class RetentionKind
     /// <summary>Assignment letters with their nominee rows and absence evidence, <see cref="RetentionOptions.LettersAfter"/> after the cycle ended.</summary>
     public const string Letters = "letters";
 
+    /// <summary>
+    /// Nominees who never became participants (rejected, withdrawn, declined, or still undecided when the cycle
+    /// ended): their nominee rows and the letters naming only them, on the letters' period. Ids are nominee ids.
+    /// </summary>
+    public const string Nominees = "nominees";
+
     /// <summary>The holders that keep letters and evidence files: retention removes them on their own period.</summary>
     public static readonly IReadOnlySet<string> LetterHolders = new HashSet<string>(StringComparer.Ordinal) { "nomination", "absence" };
 }
@@ -53,7 +59,7 @@ public sealed record RetentionCandidate(string ParticipantId, string? Name, stri
 /// <c>Retention</c> keeps only ids, times and counts: PK <c>done</c> (RK <c>{cycle}|{kind}</c>: nothing left, never
 /// looked at again), PK <c>cursor</c> (letters: the last participant id done), PK <c>round</c> (RK <c>last</c>).
 /// </summary>
-public sealed class RetentionService(CycleStore cycles, ParticipantStore participants, PersonalDataRegistry registry, AppTables tables, AuditLog audit, RetentionClock clock, IOptionsMonitor<RetentionOptions> options)
+public sealed class RetentionService(CycleStore cycles, ParticipantStore participants, TrainingCycles.Nomination.NominationStore nominations, PersonalDataRegistry registry, AppTables tables, AuditLog audit, RetentionClock clock, IOptionsMonitor<RetentionOptions> options)
 {
     public const string Table = AppTables.Retention;
 
@@ -97,7 +103,7 @@ public sealed class RetentionService(CycleStore cycles, ParticipantStore partici
 
                 var take = withIds ? Math.Min(room, due.Count) : 0;
                 room -= take;
-                items.Add(new RetentionItem(cycle.CycleId, kind, since, due.Count, [.. due.Take(take).Select(p => p.RowKey)], take == due.Count));
+                items.Add(new RetentionItem(cycle.CycleId, kind, since, due.Count, [.. due.Take(take).Select(p => p.ParticipantId)], take == due.Count));
             }
         }
 
@@ -126,12 +132,24 @@ public sealed class RetentionService(CycleStore cycles, ParticipantStore partici
         if (ended is { } end && RetentionOptions.After(end, o.Letters) is var letters && letters <= now)
         {
             yield return (RetentionKind.Letters, letters);
+            if (cycle.Definition.Nomination is not null)
+            {
+                yield return (RetentionKind.Nominees, letters);
+            }
         }
     }
 
-    /// <summary>The participants of the cycle the kind still has to process, by id.</summary>
-    private async Task<List<ParticipantEntity>> CandidatesAsync(TableClient table, string cycleId, string kind, CancellationToken cancellationToken)
+    /// <summary>The participants (nominees, for <see cref="RetentionKind.Nominees"/>) of the cycle the kind still has to process, by id.</summary>
+    private async Task<List<RetentionCandidate>> CandidatesAsync(TableClient table, string cycleId, string kind, CancellationToken cancellationToken)
     {
+        if (kind == RetentionKind.Nominees)
+        {
+            return [.. (await nominations.NomineesAsync(cycleId, ct: cancellationToken))
+                .Where(n => string.IsNullOrEmpty(n.ParticipantId) && n.FullName.Length + n.Nip.Length + n.Email.Length > 0)
+                .OrderBy(n => n.RowKey, StringComparer.Ordinal)
+                .Select(n => new RetentionCandidate(n.RowKey, n.FullName, n.Status))];
+        }
+
         var all = await participants.ListAsync(cycleId, cancellationToken);
         IEnumerable<ParticipantEntity> due = kind switch
         {
@@ -139,7 +157,7 @@ public sealed class RetentionService(CycleStore cycles, ParticipantStore partici
             RetentionKind.PersonalData => all.Where(p => !ParticipantStore.IsAnonymised(p)),
             _ => await AfterCursorAsync(table, cycleId, all, cancellationToken),
         };
-        return [.. due.OrderBy(p => p.RowKey, StringComparer.Ordinal)];
+        return [.. due.OrderBy(p => p.RowKey, StringComparer.Ordinal).Select(p => new RetentionCandidate(p.RowKey, ParticipantStore.IsAnonymised(p) ? null : p.FullName, p.Status))];
     }
 
     private static async Task<IEnumerable<ParticipantEntity>> AfterCursorAsync(TableClient table, string cycleId, IReadOnlyList<ParticipantEntity> all, CancellationToken cancellationToken)
@@ -152,6 +170,11 @@ public sealed class RetentionService(CycleStore cycles, ParticipantStore partici
     /// <summary>Anonymises one batch through the holders of its kind. Idempotent: a participant already done counts 0.</summary>
     public async Task<RetentionBatchResult> AnonymiseAsync(RetentionBatch batch, CancellationToken cancellationToken = default)
     {
+        if (batch.Kind == RetentionKind.Nominees)
+        {
+            return await AnonymiseNomineesAsync(batch, cancellationToken);
+        }
+
         var letters = batch.Kind == RetentionKind.Letters;
         var holders = registry.Holders.Where(h => RetentionKind.LetterHolders.Contains(h.Name) == letters)
             .OrderBy(h => h.Name == ParticipantRecordHolder.HolderName).ToList();
@@ -182,6 +205,26 @@ public sealed class RetentionService(CycleStore cycles, ParticipantStore partici
         {
             var table = await tables.GetAsync(Table, cancellationToken);
             await table.UpsertEntityAsync(new TableEntity("cursor", batch.CycleId + "|" + RetentionKind.Letters) { ["Cursor"] = batch.ParticipantIds.Max(StringComparer.Ordinal) }, TableUpdateMode.Replace, cancellationToken);
+        }
+
+        return new RetentionBatchResult(people, items);
+    }
+
+    /// <summary>Nominees who never became participants: the nomination holder, found by the nominee's own NIP and email.</summary>
+    private async Task<RetentionBatchResult> AnonymiseNomineesAsync(RetentionBatch batch, CancellationToken cancellationToken)
+    {
+        var holder = registry.Find(NominationHolder.HolderName) ?? throw new InvalidOperationException("The nomination holder is not registered.");
+        int people = 0, items = 0;
+        foreach (var id in batch.ParticipantIds.Order(StringComparer.Ordinal))
+        {
+            if (await nominations.NomineeAsync(batch.CycleId, id, cancellationToken) is not { } n || !string.IsNullOrEmpty(n.ParticipantId) || n.FullName.Length + n.Nip.Length + n.Email.Length == 0)
+            {
+                continue; // gone, a participant's (the other kinds take it), or done already
+            }
+
+            var erased = (await holder.EraseAsync(new PersonalDataSubject(batch.CycleId, id, n.Email is { Length: > 0 } e ? e : null, n.Nip is { Length: > 0 } nip ? nip : null, n.FullName, n.Phone), cancellationToken)).Erased;
+            items += erased;
+            people += erased > 0 ? 1 : 0;
         }
 
         return new RetentionBatchResult(people, items);
@@ -231,8 +274,7 @@ public sealed class RetentionService(CycleStore cycles, ParticipantStore partici
         foreach (var item in plan)
         {
             var title = (await cycles.GetAsync(item.CycleId, cancellationToken))?.Entity.Title ?? item.CycleId;
-            var people = (await CandidatesAsync(table, item.CycleId, item.Kind, cancellationToken)).Take(1000)
-                .Select(p => new RetentionCandidate(p.RowKey, ParticipantStore.IsAnonymised(p) ? null : p.FullName, p.Status)).ToList();
+            var people = (await CandidatesAsync(table, item.CycleId, item.Kind, cancellationToken)).Take(1000).ToList();
             result.Add((item, title, people));
         }
 

@@ -118,6 +118,64 @@ public sealed class RetentionTests
     }
 
     [Fact]
+    public async Task NomineesWhoNeverBecameParticipantsGoOnTheLettersPeriodAndASharedLetterGoesWithTheLastPersonItNames()
+    {
+        await using var world = await TestWorld.StartAsync(DurableBackend.InMemory);
+        var now = DateTimeOffset.UtcNow;
+        var cycleId = await Nomination.NominationFlowTests.CreateCycleAsync(world, capacity: 10);
+        Assert.Equal(HttpStatusCode.OK, (await Nomination.NominationFlowTests.PutQuotasAsync(world, cycleId, Nomination.NominationFlowTests.QuotaCsv(3, 1))).StatusCode);
+        var store = world.Host.Services.GetRequiredService<TrainingCycles.Nomination.NominationStore>();
+        var quota = TrainingCycles.Nomination.QuotaIds.For("Dinas Sosial Kabupaten Kapuas");
+        var coordinator = await People.SignInAsync(world, "koord.kapuas@kalteng.example");
+        await Nomination.NominationFlowTests.UploadAsync(coordinator, cycleId, quota, Nomination.NominationRulesTests.Pdf());
+        var letter = Assert.Single(await store.LettersAsync(cycleId, quota)).RowKey;
+        foreach (var i in new[] { 1, 2 })
+        {
+            // One surat tugas for both.
+            Assert.Equal(HttpStatusCode.SeeOther, (await coordinator.PostAsync($"api/cycles/{cycleId}/nomination/nominees?quota={quota}", new FormUrlEncodedContent(Nomination.NominationFlowTests.Nominee(i, letter)))).StatusCode);
+        }
+
+        var nominees = (await store.NomineesAsync(cycleId)).OrderBy(n => n.Nip, StringComparer.Ordinal).ToList();
+        var approvedOne = nominees.Single(n => n.Nip == Forms.Nip(1));
+        var rejectedOne = nominees.Single(n => n.Nip == Forms.Nip(2));
+        Assert.Equal(HttpStatusCode.OK, (await world.Organizer.PostAsJsonAsync($"api/cycles/{cycleId}/nominees/{approvedOne.RowKey}/decision", new { decision = "approve" })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await world.Organizer.PostAsJsonAsync($"api/cycles/{cycleId}/nominees/{rejectedOne.RowKey}/decision", new { decision = "reject", reason = "Bukan pekerja sosial" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, (await CycleApi.CommandAsync(world.Organizer, cycleId, "cancel", new { reason = "Banjir di Palangka Raya" })).StatusCode);
+        await CycleApi.WaitForPhaseAsync(world.Organizer, cycleId, "Cancelled");
+        var letterBlob = world.Host.Services.GetRequiredService<StorageAccount>().Blobs.GetBlobContainerClient(TrainingCycles.Nomination.NominationService.LettersContainer)
+            .GetBlobClient(TrainingCycles.Nomination.NominationService.LetterBlobName(cycleId, letter));
+        Assert.True((await letterBlob.ExistsAsync()).Value);
+
+        var clock = new FakeTimeProvider(now.AddYears(2).AddDays(1));
+        var options = new RetentionOptions { DryRun = false, BatchSize = 1 };
+        var retention = Service(world, clock, options);
+
+        // Two years on, the participant's personal data goes; the nominee rows and the letter stay for the letters' period.
+        Assert.Equal(1, await RoundAsync(retention, 1));
+        Assert.Equal(Forms.Nip(2), (await store.NomineeAsync(cycleId, rejectedOne.RowKey))!.Nip);
+        Assert.True((await letterBlob.ExistsAsync()).Value);
+
+        // Five years on: the approved nominee's row (letters kind, through the participant) and the rejected one's
+        // (nominees kind: never a participant, so no participant row leads to it); the letter named them both, so it
+        // goes with the second.
+        clock.Now = now.AddYears(5).AddDays(1);
+        options.DryRun = true;
+        Assert.Equal(2, await RoundAsync(retention, 2));
+        Assert.Contains((await retention.DueListAsync()).SelectMany(d => d.People), p => p.ParticipantId == rejectedOne.RowKey && p.Status == "Rejected");
+        options.DryRun = false;
+        Assert.Equal(2, await RoundAsync(retention, 3));
+        foreach (var n in await store.NomineesAsync(cycleId))
+        {
+            Assert.Equal(("", "", ""), (n.FullName, n.Nip, n.Email));
+        }
+
+        Assert.False((await letterBlob.ExistsAsync()).Value);
+        var audit = world.Host.Services.GetRequiredService<AuditLog>();
+        Assert.Contains(await audit.ReadAsync(cycleId), e => e.Action == "privacy.retention" && e.Details!.Contains("kind=nominees; due=1; participants=1;", StringComparison.Ordinal));
+        Assert.Equal(0, await RoundAsync(retention, 4));
+    }
+
+    [Fact]
     public async Task TheEternalWorkflowRunsRoundsOnTheDurableEngineAndAnonymisesWhatIsDue()
     {
         await using var world = await TestWorld.StartAsync(DurableBackend.AzureStorage, settings: new Dictionary<string, string?>
@@ -169,7 +227,7 @@ public sealed class RetentionTests
     private static RetentionService Service(TestWorld world, TimeProvider clock, RetentionOptions options)
     {
         var s = world.Host.Services;
-        return new RetentionService(s.GetRequiredService<CycleStore>(), s.GetRequiredService<ParticipantStore>(), s.GetRequiredService<PersonalDataRegistry>(),
+        return new RetentionService(s.GetRequiredService<CycleStore>(), s.GetRequiredService<ParticipantStore>(), s.GetRequiredService<TrainingCycles.Nomination.NominationStore>(), s.GetRequiredService<PersonalDataRegistry>(),
             s.GetRequiredService<AppTables>(), s.GetRequiredService<AuditLog>(), new RetentionClock(clock), new FixedOptions(options));
     }
 
