@@ -68,7 +68,9 @@ public sealed class PersonErasure(AppTables tables, CycleStore cycles, Participa
             return null;
         }
 
-        var requestId = Ids.RandomString(16);
+        // One request per participation it came through: a double click (or a retried post) finds the row the first
+        // wrote and starts nothing new, so the person gets one workflow and one receipt.
+        var requestId = RequestIdOf(from);
         var list = all.Select(p => new Participation(p.PartitionKey, p.RowKey)).ToList();
         var row = new TableEntity(Partition, requestId)
         {
@@ -80,10 +82,21 @@ public sealed class PersonErasure(AppTables tables, CycleStore cycles, Participa
             ["RequestedAt"] = time.GetUtcNow(),
         };
         var table = await tables.GetAsync(AppTables.ErasureRequests, cancellationToken);
-        await table.AddEntityAsync(row, cancellationToken);
+        try
+        {
+            await table.AddEntityAsync(row, cancellationToken);
+        }
+        catch (Azure.RequestFailedException e) when (e.Status == 409)
+        {
+            list = [.. ParticipationsOf((await GetAsync(requestId, cancellationToken))!)];
+        }
+
         await DurableStarts.StartOnceAsync(durable, nameof(PersonErasureWorkflow.PersonErasureOrchestrator), new PersonErasureInput(requestId, reason), InstanceId(requestId), cancellationToken);
         return (requestId, list);
     }
+
+    /// <summary>The request id of an erasure everywhere asked through this participation (its cycle and participant ids).</summary>
+    public static string RequestIdOf(ParticipantEntity from) => from.PartitionKey + "-" + from.RowKey;
 
     public async Task<TableEntity?> GetAsync(string requestId, CancellationToken cancellationToken = default)
     {
