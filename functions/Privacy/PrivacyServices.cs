@@ -32,6 +32,7 @@ public static class PrivacyServices
         services.AddSingleton<TrainingCycles.Cycles.ICycleStartCompanion, RetentionStartCompanion>();
         services.AddSingleton<PersonErasure>(); // #23b erasure everywhere
         services.AddSingleton<MyDataLinks>(); // #23b the my-data link by email
+        services.AddSingleton<NomineeErasure>(); // #23 nominees who never became participants
         return services;
     }
 }
