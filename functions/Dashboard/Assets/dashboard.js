@@ -1942,7 +1942,7 @@
       !nominees.ok ? h('p', { class: 'notice bad', role: 'alert', text: nominees.message }) : people.length === 0 ? h('p', { class: 'notice', text: t('nom.noNominees') }) : simpleTable(t('nom.nominees'),
         [t('nom.name'), t('nom.agency'), t('nom.position'), t('nom.letter'), t('nom.status'), runs ? t('nom.decide') : null].filter(Boolean),
         people.map((n) => h('tr', { 'data-nominee': n.nomineeId },
-          h('th', { scope: 'row' }, n.fullName, n.nip ? h('small', { class: 'nip', text: 'NIP ' + n.nip }) : null),
+          h('th', { scope: 'row' }, n.fullName || t('nom.erased'), n.nip ? h('small', { class: 'nip', text: 'NIP ' + n.nip }) : null),
           h('td', { text: n.agency }),
           h('td', {}, n.position || '—', n.rank ? h('small', { text: n.rank }) : null),
           h('td', {}, n.letterId ? h('a', { href: new URL(`cycles/${id}/letters/${encodeURIComponent(n.letterId)}`, API).href, text: t('nom.letter'),
@@ -1951,7 +1951,10 @@
             n.acceptedAt && n.status === 'Nominated' ? h('small', { class: 'nom-accepted', text: t('nom.accepted') }) : null),
           runs ? h('td', {}, n.status === 'Nominated' ? h('div', { class: 'actions' },
             h('button', { type: 'button', class: 'small', text: t('nom.approve'), 'aria-label': t('nom.approveFor', { name: n.fullName }), onclick: (e) => approveNominee(cycle, n, e.currentTarget) }),
-            h('button', { type: 'button', class: 'danger small', text: t('nom.reject'), 'aria-label': t('nom.rejectFor', { name: n.fullName }), onclick: () => rejectDialog(cycle, n) })) : '—') : null)), 'nom-nominees'),
+            h('button', { type: 'button', class: 'danger small', text: t('nom.reject'), 'aria-label': t('nom.rejectFor', { name: n.fullName }), onclick: () => rejectDialog(cycle, n) }))
+            // #23: one never seated (rejected, withdrawn, declined) has no participant page: the organizer erases on request.
+            : n.status !== 'Approved' && n.fullName ? h('button', { type: 'button', class: 'danger small', text: t('nom.erase'), 'aria-label': t('nom.eraseFor', { name: n.fullName }),
+              onclick: () => confirmDialog(t('nom.eraseFor', { name: n.fullName }), t('nom.eraseText'), () => eraseNominee(cycle, n)) }) : '—') : null)), 'nom-nominees'),
       runs ? quotaImport(cycle) : null,
     ];
   }
@@ -1966,6 +1969,13 @@
 
     await route();
     announce(t('nom.approvedDone', { name: nominee.fullName }));
+  }
+
+  async function eraseNominee(cycle, nominee) {
+    const r = await api(`cycles/${encodeURIComponent(cycle.cycleId)}/nominees/${encodeURIComponent(nominee.nomineeId)}/erase`, { method: 'POST', json: { reason: 'request' } });
+    if (!r.ok) return announce(r.message, true);
+    await route();
+    announce(t('nom.erasedDone', { name: nominee.fullName }));
   }
 
   function rejectDialog(cycle, nominee) {

@@ -75,6 +75,16 @@ public sealed class DashboardNominationBrowserTests(Browser browser) : IClassFix
         Assert.Contains("Surat tugas tidak ditandatangani", csv, StringComparison.Ordinal);
         Assert.DoesNotContain(AgencyB, csv, StringComparison.Ordinal);
 
+        // #23: the rejected one asks for their data to be erased; the organizer does it from the row (after a confirmation).
+        await Expect(nominees.Filter(new() { HasText = "Pegawai Nomor 1" }).GetByRole(AriaRole.Button)).ToHaveCountAsync(0); // a participant: their participation's erasure
+        await page.GetByRole(AriaRole.Button, new() { Name = "Hapus data Pegawai Nomor 2, S.Sos." }).ClickAsync();
+        await page.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "Ya, lanjutkan" }).ClickAsync();
+        await d.ExpectStatusAsync("Data usulan Pegawai Nomor 2, S.Sos. dihapus.");
+        await Expect(nominees.Filter(new() { HasText = "(data dihapus)" })).ToHaveCountAsync(1);
+        var erasedRow = (await store.NomineesAsync(cycleId, quotaA)).Single(n => n.Status == "Rejected");
+        Assert.Equal(("", ""), (erasedRow.FullName, erasedRow.Nip));
+        Assert.Equal(letterId, erasedRow.LetterId); // the letter also names the approved one: it stays
+
         // Quota import: a bad row is named and nothing changes; a good file raises A's quota.
         var file = page.GetByLabel("Berkas CSV kuota");
         var bad = NominationFlowTests.QuotaCsv(3, 1).Replace(";3;", ";tiga;", StringComparison.Ordinal);
