@@ -145,7 +145,7 @@ public sealed record PhaseStorage(string Phase, StorageSnapshot Storage);
 /// <summary>One cycle driven from creation to the last certificate email, and what it cost.</summary>
 public sealed class CycleRun
 {
-    private static readonly string[] PhaseOrder = ["Inviting", "RegistrationOpen", "AwaitingTraining", "InTraining", "Completing", "Completed"];
+    internal static readonly string[] PhaseOrder = ["Inviting", "RegistrationOpen", "AwaitingTraining", "InTraining", "Completing", "Completed"];
 
     // Training starts 6 s after registration closes; the training reminder goes out 3 s before that.
     private static readonly TimeSpan TrainingGap = TimeSpan.FromSeconds(6);
