@@ -24,7 +24,7 @@ public static class CycleBench
 
     public static async Task<BenchResult> RunAsync(BenchArgs args)
     {
-        args.AllowOnly("participants", "compare", "register", "register-clients", "window");
+        args.AllowOnly("participants", "compare", "register", "register-clients", "window", "ledger");
         var n = args.Int("participants", 1000);
         var compare = args.Int("compare", n > 100 ? 100 : 0);
         var options = new CycleOptions(args.Text("register", "batch"), args.Int("register-clients", 4), args.Double("window", 0));
@@ -33,12 +33,34 @@ public static class CycleBench
             throw new ArgumentException("--register is 'batch' (table transactions through the app's tables) or 'service' (RegistrationService.RegisterAsync).");
         }
 
+        // --ledger off: a diagnosis, not the app — the JP ledger (Records/) is told nothing, to show what it costs the
+        // certificate phase. The figures of record run with it on.
+        var ledger = args.Text("ledger", "on");
+        if (ledger is not ("on" or "off"))
+        {
+            throw new ArgumentException("--ledger is 'on' (the app as deployed) or 'off' (diagnosis: the JP ledger is not written).");
+        }
+
         var machine = Machine.Describe();
-        await using var world = await BenchWorld.StartAsync(DurableBackend.AzureStorage);
+        await using var world = await BenchWorld.StartAsync(DurableBackend.AzureStorage, services: ledger == "off" ? s => s.AddSingleton<TrainingCycles.Certificates.ICertificateLedger, NoLedger>() : null);
         world.CountAllRequests();
         var small = compare > 0 ? await CycleRun.RunAsync(world, compare, options) : null;
         var big = await CycleRun.RunAsync(world, n, options);
-        return Report(n, compare, options, machine, big, small);
+        var result = Report(n, compare, options, machine, big, small);
+        result.Json["ledger"] = ledger == "on" ? "on (as deployed)" : "off: diagnosis, the JP ledger was not written";
+        if (ledger == "off")
+        {
+            result.Json["command"] = (string)result.Json["command"]! + " --ledger off";
+            result.Table.Note("--ledger off: the JP ledger (Records/) was not written; a diagnosis of its cost, not the app as deployed.");
+        }
+
+        return result;
+    }
+
+    /// <summary>The JP ledger told nothing (<c>--ledger off</c>).</summary>
+    private sealed class NoLedger : TrainingCycles.Certificates.ICertificateLedger
+    {
+        public Task CertificatesChangedAsync(string cycleId, IReadOnlyCollection<string> participantIds, CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     private static string Key(int participants) => participants.ToString(System.Globalization.CultureInfo.InvariantCulture);
