@@ -19,7 +19,7 @@ public sealed class BenchArgs
     {
         if (args.Count == 0 || args[0].StartsWith('-'))
         {
-            throw new ArgumentException("Name a scenario first: registration, cycle or certificates.");
+            throw new ArgumentException("Name a scenario first: registration, cycle, certificates or scaleout.");
         }
 
         var values = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);

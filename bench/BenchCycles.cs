@@ -99,9 +99,11 @@ public static class BenchCycles
         };
     }
 
-    public static async Task<string> CreateAsync(BenchWorld world, JsonObject definition)
+    public static Task<string> CreateAsync(BenchWorld world, JsonObject definition) => CreateAsync(world.Organizer, definition);
+
+    public static async Task<string> CreateAsync(HttpClient organizer, JsonObject definition)
     {
-        using var response = await world.Organizer.PostAsync("api/cycles", new StringContent(definition.ToJsonString(), Encoding.UTF8, "application/json"));
+        using var response = await organizer.PostAsync("api/cycles", new StringContent(definition.ToJsonString(), Encoding.UTF8, "application/json"));
         var body = await response.Content.ReadAsStringAsync();
         if (response.StatusCode != HttpStatusCode.Created)
         {
@@ -123,9 +125,12 @@ public static class BenchCycles
         return JsonDocument.Parse(body).RootElement.GetProperty("imported").GetInt32();
     }
 
-    public static async Task CommandAsync(BenchWorld world, string cycleId, string command, JsonObject? body = null)
+    public static Task CommandAsync(BenchWorld world, string cycleId, string command, JsonObject? body = null) =>
+        CommandAsync(world.Organizer, cycleId, command, body);
+
+    public static async Task CommandAsync(HttpClient organizer, string cycleId, string command, JsonObject? body = null)
     {
-        using var response = await world.Organizer.PostAsync($"api/cycles/{cycleId}/{command}", body is null ? null : new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"));
+        using var response = await organizer.PostAsync($"api/cycles/{cycleId}/{command}", body is null ? null : new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"));
         if (response.StatusCode != HttpStatusCode.Accepted)
         {
             throw new InvalidOperationException($"'{command}' answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
@@ -134,17 +139,21 @@ public static class BenchCycles
 
     /// <summary>The phase the app last recorded for the cycle, read from its Cycles row with the bench's own client
     /// (the status endpoint would count participants on every poll, which is app traffic the bench would cause).</summary>
-    public static async Task<string> PhaseAsync(BenchWorld world, string cycleId)
+    public static Task<string> PhaseAsync(BenchWorld world, string cycleId) => PhaseAsync(world.Tables.GetTableClient(world.AppTable(AppTables.Cycles)), cycleId);
+
+    /// <summary>The same, from a given Cycles table (the scale-out scenario's instances use a table prefix of their own).</summary>
+    public static async Task<string> PhaseAsync(TableClient table, string cycleId)
     {
-        var table = world.Tables.GetTableClient(world.AppTable(AppTables.Cycles));
         var row = await table.GetEntityAsync<TableEntity>(CycleEntity.Partition, cycleId, select: [nameof(CycleEntity.Phase)]);
         return row.Value.GetString(nameof(CycleEntity.Phase));
     }
 
     /// <summary>When the app entered each phase, from its audit log ("cycle.phase" entries carry the time).</summary>
-    public static async Task<List<(string Phase, DateTimeOffset At)>> PhaseTimesAsync(BenchWorld world, string cycleId)
+    public static Task<List<(string Phase, DateTimeOffset At)>> PhaseTimesAsync(BenchWorld world, string cycleId) =>
+        PhaseTimesAsync(world.Tables.GetTableClient(world.AppTable(AppTables.AuditLog)), cycleId);
+
+    public static async Task<List<(string Phase, DateTimeOffset At)>> PhaseTimesAsync(TableClient table, string cycleId)
     {
-        var table = world.Tables.GetTableClient(world.AppTable(AppTables.AuditLog));
         var result = new List<(string, DateTimeOffset)>();
         await foreach (var e in table.QueryAsync<AuditEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {cycleId} and Action eq {"cycle.phase"}")))
         {

@@ -80,7 +80,7 @@ public sealed class BenchWorld : IAsyncDisposable
 
     public string AppTable(string table) => Services.GetRequiredService<AppTables>().PhysicalName(table);
 
-    public static async Task<BenchWorld> StartAsync(DurableBackend backend, IReadOnlyDictionary<string, string?>? settings = null)
+    public static async Task<BenchWorld> StartAsync(DurableBackend backend, IReadOnlyDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
     {
         var id = "b" + Guid.NewGuid().ToString("N")[..10];
         var taskHub = "bench" + id;
@@ -112,10 +112,10 @@ public sealed class BenchWorld : IAsyncDisposable
             WorkItemVisibilityTimeout = TimeSpan.FromMinutes(30),
             Settings = all,
             MinimumLogLevel = LogLevel.Warning,
-            ConfigureServices = services =>
+            ConfigureServices = collection =>
             {
                 // Same clients the app builds, plus a counting policy; the last registration wins.
-                services.AddSingleton(sp =>
+                collection.AddSingleton(sp =>
                 {
                     var tableOptions = new TableClientOptions();
                     tableOptions.AddPolicy(app.PolicyFor("table"), Azure.Core.HttpPipelinePosition.PerRetry);
@@ -123,6 +123,7 @@ public sealed class BenchWorld : IAsyncDisposable
                     blobOptions.AddPolicy(app.PolicyFor("blob"), Azure.Core.HttpPipelinePosition.PerRetry);
                     return StorageAccount.FromConfiguration(sp.GetRequiredService<IConfiguration>(), tableOptions, blobOptions);
                 });
+                services?.Invoke(collection);
             },
         });
         return new BenchWorld(host, id, taskHub, app);

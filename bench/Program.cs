@@ -9,8 +9,9 @@ public static class Program
     public const string Usage = """
         usage: dotnet run -c Release --project bench -- <scenario> [options]
           registration  [--count 2000] [--clients 32] [--warmup N]
-          cycle         [--participants 1000] [--compare 100] [--register batch|service] [--register-clients 4] [--window SECONDS]
+          cycle         [--participants 1000] [--compare 100] [--register batch|service] [--register-clients 4] [--window SECONDS] [--ledger on|off]
           certificates  [--count 200]
+          scaleout      [--rush 1000] [--clients 32] [--warmup N] [--instances 3] [--kill yes|no] [--work-item-timeout 15]
         """;
 
     public static async Task<int> Main(string[] args)
@@ -49,6 +50,7 @@ public static class Program
             "registration" => RegistrationBench.RunAsync(parsed),
             "cycle" => CycleBench.RunAsync(parsed),
             "certificates" => CertificateBench.RunAsync(parsed),
+            "scaleout" => ScaleOutBench.RunAsync(parsed),
             _ => throw new ArgumentException($"Unknown scenario '{parsed.Scenario}'."),
         };
     }

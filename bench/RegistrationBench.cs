@@ -115,17 +115,21 @@ public static class RegistrationBench
         return new BenchResult(json, table);
     }
 
-    private static async Task<Run> PostFormsAsync(BenchWorld world, string cycleId, int from, int count, int clients)
+    private static Task<Run> PostFormsAsync(BenchWorld world, string cycleId, int from, int count, int clients) =>
+        PostFormsAsync([world.Host.BaseUrl], world.Id, cycleId, from, count, clients);
+
+    /// <summary>Form posts by <paramref name="clients"/> clients, each with one connection; client k posts to
+    /// <c>baseUrls[k % baseUrls.Count]</c> (the scale-out scenario spreads them over its instances).</summary>
+    public static async Task<Run> PostFormsAsync(IReadOnlyList<string> baseUrls, string run, string cycleId, int from, int count, int clients)
     {
-        var run = world.Id;
         var next = from - 1;
         var latencies = new double[count];
         var statuses = new int[count];
         var clock = Stopwatch.StartNew();
-        await Task.WhenAll(Enumerable.Range(0, clients).Select(async _ =>
+        await Task.WhenAll(Enumerable.Range(0, clients).Select(async client =>
         {
             // One client per worker, each with its own connection: C people at C browsers.
-            using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1 }) { BaseAddress = new Uri(world.Host.BaseUrl + "/"), Timeout = TimeSpan.FromSeconds(100) };
+            using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1 }) { BaseAddress = new Uri(baseUrls[client % baseUrls.Count] + "/"), Timeout = TimeSpan.FromSeconds(100) };
             for (var i = Interlocked.Increment(ref next); i < from + count; i = Interlocked.Increment(ref next))
             {
                 var started = Stopwatch.GetTimestamp();
@@ -146,7 +150,8 @@ public static class RegistrationBench
         return new Run(count, clock.Elapsed, latencies, statuses.Count(s => s != (int)HttpStatusCode.OK), StatusCounts(statuses));
     }
 
-    private static async Task<Run> InsertFloorAsync(TableClient table, string partition, int from, int count, int clients)
+    /// <summary>The floor: single-entity inserts of a participant-sized row into one partition, same concurrency.</summary>
+    public static async Task<Run> InsertFloorAsync(TableClient table, string partition, int from, int count, int clients)
     {
         var next = from - 1;
         var latencies = new double[count];
@@ -217,7 +222,7 @@ public static class RegistrationBench
     private static JsonObject StatusCounts(int[] statuses) =>
         new(statuses.GroupBy(s => s).OrderBy(g => g.Key).Select(g => KeyValuePair.Create(g.Key == -1 ? "network" : g.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), (JsonNode?)g.Count())));
 
-    private sealed record Run(int Count, TimeSpan Elapsed, double[] LatencyMs, int Errors, JsonObject Statuses)
+    public sealed record Run(int Count, TimeSpan Elapsed, double[] LatencyMs, int Errors, JsonObject Statuses)
     {
         /// <summary>Successful registrations (or inserts) per second; errors do not count.</summary>
         public double Throughput => Succeeded / Elapsed.TotalSeconds;

@@ -14,12 +14,20 @@ public sealed class TextTable(string title)
 {
     private readonly List<string[]> _rows = [];
     private readonly List<string> _notes = [];
+    private string[] _header = ["figure", "value", "floor", "ratio", "target"];
 
     public string Title { get; } = title;
 
     public TextTable Row(string figure, string value, string floor = "", string ratio = "", string target = "")
     {
         _rows.Add([figure, value, floor, ratio, target]);
+        return this;
+    }
+
+    /// <summary>Other column headings (five; the scale-out table puts 1 and N instances side by side).</summary>
+    public TextTable Columns(string figure, string value, string floor, string ratio, string target)
+    {
+        _header = [figure, value, floor, ratio, target];
         return this;
     }
 
@@ -39,7 +47,7 @@ public sealed class TextTable(string title)
 
     public override string ToString()
     {
-        string[] header = ["figure", "value", "floor", "ratio", "target"];
+        var header = _header;
         var all = _rows.Prepend(header).ToList();
         var widths = Enumerable.Range(0, header.Length).Select(c => all.Where(r => r.Length > 1).Max(r => r[c].Length)).ToArray();
         var text = new StringBuilder().AppendLine(Title);

@@ -83,6 +83,31 @@ public sealed class BenchSmokeTests(ITestOutputHelper output)
         Assert.NotNull(json["targets"]!["certificatePhase10000"]!["met"]);
     }
 
+    [Fact]
+    public async Task ScaleOutScenarioRunsTheRushAndCertificatePhaseOnOneAndOnSeveralInstancesSideBySide()
+    {
+        // No kill here: the killed instance's partition leases alone take ~30 s to lapse (the full run measures it).
+        var json = await RunAsync("scaleout", "--rush", "8", "--clients", "2", "--warmup", "2", "--instances", "2", "--kill", "no");
+
+        Assert.Null(json["killed"]);
+        foreach (var (instances, run) in new[] { (1, json["runs"]!["1"]!), (2, json["runs"]!["2"]!) })
+        {
+            Assert.Equal(instances, (int)run["instances"]!);
+            Assert.Equal(instances, run["partitionsPerWorker"]!.AsObject().Count);
+            Assert.Equal(4, run["partitionsPerWorker"]!.AsObject().Sum(p => (int)p.Value!));
+            Assert.Equal(8, (int)run["rush"]!["statuses"]!["200"]!);
+            Assert.Equal(0, (int)run["floor"]!["errors"]!);
+            AssertLatency(run["rush"]!["latencyMs"]!);
+            AssertLatency(run["floor"]!["latencyMs"]!);
+            Assert.Equal(10, (int)run["confirmationMails"]!["delivered"]!);
+            Assert.Equal(10, (int)run["certificatePhase"]!["certificateMails"]!);
+            Assert.Equal(10, (int)run["certificatePhase"]!["distinctRecipients"]!);
+            Assert.True((double)run["certificatePhase"]!["seconds"]! > 0);
+            Assert.True((double)run["certificatePhase"]!["storeFloorSeconds"]! > 0);
+            Assert.Empty(run["warnings"]!.AsArray());
+        }
+    }
+
     private static void AssertLatency(JsonNode latency)
     {
         var (p50, p95, p99) = ((double)latency["p50"]!, (double)latency["p95"]!, (double)latency["p99"]!);

@@ -105,47 +105,12 @@ public sealed class MultiInstanceWorld : IAsyncDisposable
         _hosts[instance]?.Kill();
     }
 
-    /// <summary>Partition (control queue) → the worker id holding its unexpired lease, as the backend's table
-    /// partition manager stores them (table <c>{hub}Partitions</c>: CurrentOwner, ExpiresAt).</summary>
-    public async Task<IReadOnlyDictionary<string, string>> PartitionOwnersAsync()
-    {
-        var table = new Azure.Data.Tables.TableClient(Storage, TaskHub + "Partitions");
-        var owners = new Dictionary<string, string>(StringComparer.Ordinal);
-        try
-        {
-            await foreach (var row in table.QueryAsync<Azure.Data.Tables.TableEntity>())
-            {
-                if (row.GetString("CurrentOwner") is { Length: > 0 } owner && row.GetDateTimeOffset("ExpiresAt") is { } expires && expires > DateTimeOffset.UtcNow)
-                {
-                    owners[row.RowKey] = owner;
-                }
-            }
-        }
-        catch (Azure.RequestFailedException e) when (e.Status == 404)
-        {
-        }
-
-        return owners;
-    }
+    /// <summary>Partition (control queue) → the worker id holding its unexpired lease (<see cref="TaskHubPartitions"/>).</summary>
+    public Task<IReadOnlyDictionary<string, string>> PartitionOwnersAsync() => TaskHubPartitions.OwnersAsync(Storage, TaskHub);
 
     /// <summary>Waits until every partition is leased and at least <paramref name="workers"/> workers hold some.</summary>
-    public async Task<IReadOnlyDictionary<string, string>> WaitForPartitionSpreadAsync(int workers, int partitions, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        IReadOnlyDictionary<string, string> owners = new Dictionary<string, string>();
-        while (DateTime.UtcNow < deadline)
-        {
-            owners = await PartitionOwnersAsync();
-            if (owners.Count == partitions && owners.Values.Distinct().Count() >= workers)
-            {
-                return owners;
-            }
-
-            await Task.Delay(500);
-        }
-
-        throw new TimeoutException($"partitions not spread over {workers} workers: {string.Join(", ", owners.Select(o => o.Key + "=" + o.Value))}");
-    }
+    public Task<IReadOnlyDictionary<string, string>> WaitForPartitionSpreadAsync(int workers, int partitions, TimeSpan timeout) =>
+        TaskHubPartitions.WaitForSpreadAsync(Storage, TaskHub, workers, partitions, timeout);
 
     public async ValueTask DisposeAsync()
     {

@@ -1,12 +1,12 @@
 using System.Diagnostics;
 using System.Text;
-using TrainingCycles.DevHost;
 
-namespace TrainingCycles.Tests.Support;
+namespace TrainingCycles.DevHost;
 
 /// <summary>
 /// The dev host as a separate OS process (the same TrainingCycles.DevHost.dll a developer runs), configured
-/// through environment variables, so a test can SIGKILL it mid-work and start it again on the same storage.
+/// through environment variables, so a test (or the bench's <c>scaleout</c> scenario) can SIGKILL it mid-work and
+/// start it again on the same storage. It runs the TrainingCycles.DevHost.dll beside the calling program.
 /// </summary>
 public sealed class DevHostProcess : IAsyncDisposable
 {
@@ -39,9 +39,9 @@ public sealed class DevHostProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts the process with a 15 s work-item lock, so work a killed process held is retried within
-    /// seconds (the activities in these tests take well under that).</summary>
-    public static async Task<DevHostProcess> StartAsync(int port, string taskHub, IReadOnlyDictionary<string, string> environment)
+    /// <summary>Starts the process, by default with a 15 s work-item lock, so work a killed process held is retried
+    /// within seconds (the activities in the kill tests take well under that).</summary>
+    public static async Task<DevHostProcess> StartAsync(int port, string taskHub, IReadOnlyDictionary<string, string> environment, int workItemTimeoutSeconds = 15)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -50,7 +50,7 @@ public sealed class DevHostProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "TrainingCycles.DevHost.dll"), "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--task-hub", taskHub, "--quiet", "--work-item-timeout", "15" })
+        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "TrainingCycles.DevHost.dll"), "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--task-hub", taskHub, "--quiet", "--work-item-timeout", workItemTimeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture) })
         {
             start.ArgumentList.Add(arg);
         }
