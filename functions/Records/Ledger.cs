@@ -113,20 +113,30 @@ public sealed class Ledger(AppTables tables, CycleStore cycles, ParticipantStore
         });
     }
 
+    /// <summary>
+    /// The batch's own rows, by key: each participant's row, then the certificate row it names (one point read each).
+    /// Scanning the cycle's participants and certificates instead read the whole cycle per batch of 100 — 2 million rows
+    /// for a 10,000-person phase (#24 measured the phase at 344 s with it). Only when the named certificate is missing
+    /// or superseded (a reissue under way) are the participant's versions queried, as a single one's are.
+    /// </summary>
     private async Task<(Dictionary<string, ParticipantEntity> People, Dictionary<string, List<CertificateEntity>> Versions)> LoadAsync(string cycleId, HashSet<string> wanted, CancellationToken cancellationToken)
     {
-        var people = (await participants.ListAsync(cycleId, cancellationToken)).Where(p => wanted.Contains(p.RowKey)).ToDictionary(p => p.RowKey, StringComparer.Ordinal);
-        var versions = new Dictionary<string, List<CertificateEntity>>(StringComparer.Ordinal);
+        var people = new System.Collections.Concurrent.ConcurrentDictionary<string, ParticipantEntity>(StringComparer.Ordinal);
+        var versions = new System.Collections.Concurrent.ConcurrentDictionary<string, List<CertificateEntity>>(StringComparer.Ordinal);
         var certificatesTable = await tables.GetAsync(AppTables.Certificates, cancellationToken);
-        await foreach (var c in certificatesTable.QueryAsync<CertificateEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {cycleId}"), cancellationToken: cancellationToken))
+        await Parallel.ForEachAsync(wanted, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (id, ct) =>
         {
-            if (wanted.Contains(c.ParticipantId))
+            if (await participants.GetAsync(cycleId, id, ct) is not { } p)
             {
-                (versions.TryGetValue(c.ParticipantId, out var list) ? list : versions[c.ParticipantId] = []).Add(c);
+                return;
             }
-        }
 
-        return (people, versions);
+            people[id] = p;
+            var named = p.CertificateId is { Length: > 0 } certificateId ? await certificatesTable.GetEntityIfExistsAsync<CertificateEntity>(cycleId, certificateId, cancellationToken: ct) : null;
+            versions[id] = named is { HasValue: true } && named.Value!.Status != CertificateStatus.Superseded ? [named.Value] : (await LoadOneAsync(cycleId, id, ct)).Item2;
+        });
+
+        return (new Dictionary<string, ParticipantEntity>(people, StringComparer.Ordinal), new Dictionary<string, List<CertificateEntity>>(versions, StringComparer.Ordinal));
     }
 
     private async Task<(ParticipantEntity?, List<CertificateEntity>)> LoadOneAsync(string cycleId, string participantId, CancellationToken cancellationToken)
