@@ -13,8 +13,6 @@ namespace TrainingCycles.Privacy;
 /// </summary>
 public sealed class NomineePrivacyFunctions(CycleStore cycles, NomineeErasure nominees, AuditLog audit)
 {
-    private const int MaxBodyBytes = 4 * 1024;
-
     [Function(nameof(ExportNomineeData))]
     [Requires(Permission.ViewPersonalData, AccessScope.Cycle)]
     public async Task<IActionResult> ExportNomineeData(
@@ -41,27 +39,10 @@ public sealed class NomineePrivacyFunctions(CycleStore cycles, NomineeErasure no
         string nomineeId)
     {
         var ct = request.HttpContext.RequestAborted;
-        var body = await Http.ReadBodyAsync(request, MaxBodyBytes, ct);
-        if (body is null)
+        var (parsed, reason, bad) = await ErasureRequestBody.ReadAsync(request, ct);
+        if (bad is not null)
         {
-            return Http.TooLarge(MaxBodyBytes);
-        }
-
-        var parsed = new ErasureRequestBody();
-        if (body.Trim().Length > 0 && !Http.TryParseJson(body, out parsed, out var error))
-        {
-            return error!;
-        }
-
-        var reason = parsed?.Reason ?? ErasureReason.Request;
-        if (!ErasureReason.All.Contains(reason))
-        {
-            return Http.Error(StatusCodes.Status400BadRequest, "invalid_reason", nameof(Texts.Error_Privacy_InvalidReason), [string.Join(", ", ErasureReason.All)]);
-        }
-
-        if (PlainText.Line(parsed?.Actor, 200).Length == 0 && RequestCaller.Of(request) is null or { Method: "service" })
-        {
-            return Http.Error(StatusCodes.Status400BadRequest, "actor_required", nameof(Texts.Error_Participant_ActorRequired));
+            return bad;
         }
 
         var (subject, refusal) = await FindAsync(cycleId, nomineeId, ct);

@@ -11,8 +11,43 @@ namespace TrainingCycles.Privacy;
 /// <summary>What an organizer sends to erase a person's data: the reason code and, for automation only, the officer.</summary>
 public sealed record ErasureRequestBody
 {
+    private const int MaxBodyBytes = 4 * 1024;
+
     public string? Actor { get; init; }
     public string? Reason { get; init; }
+
+    /// <summary>
+    /// Reads and checks an erasure request (every erasure route's): at most 4 KiB of JSON (or none), a known reason
+    /// (default <see cref="ErasureReason.Request"/>), and a named officer unless a signed-in person sent it.
+    /// Returns the body and its reason, or the refusal.
+    /// </summary>
+    public static async Task<(ErasureRequestBody? Body, string Reason, IActionResult? Refusal)> ReadAsync(HttpRequest request, CancellationToken ct)
+    {
+        var text = await Http.ReadBodyAsync(request, MaxBodyBytes, ct);
+        if (text is null)
+        {
+            return (null, "", Http.TooLarge(MaxBodyBytes));
+        }
+
+        var parsed = new ErasureRequestBody();
+        if (text.Trim().Length > 0 && !Http.TryParseJson(text, out parsed, out var error))
+        {
+            return (null, "", error!);
+        }
+
+        var reason = parsed?.Reason ?? ErasureReason.Request;
+        if (!ErasureReason.All.Contains(reason))
+        {
+            return (null, "", Http.Error(StatusCodes.Status400BadRequest, "invalid_reason", nameof(Texts.Error_Privacy_InvalidReason), [string.Join(", ", ErasureReason.All)]));
+        }
+
+        if (PlainText.Line(parsed?.Actor, 200).Length == 0 && RequestCaller.Of(request) is null or { Method: "service" })
+        {
+            return (null, "", Http.Error(StatusCodes.Status400BadRequest, "actor_required", nameof(Texts.Error_Participant_ActorRequired)));
+        }
+
+        return (parsed, reason, null);
+    }
 }
 
 /// <summary>
@@ -22,8 +57,6 @@ public sealed record ErasureRequestBody
 /// </summary>
 public sealed class PrivacyFunctions(CycleStore cycles, ParticipantStore participants, PersonalDataRegistry registry, ErasureStore erasures, PersonErasure everywhere, AuditLog audit)
 {
-    private const int MaxBodyBytes = 4 * 1024;
-
     [Function(nameof(ExportPersonalData))]
     [Requires(Permission.ViewPersonalData, AccessScope.Cycle)]
     public async Task<IActionResult> ExportPersonalData(
@@ -57,27 +90,10 @@ public sealed class PrivacyFunctions(CycleStore cycles, ParticipantStore partici
         string participantId)
     {
         var ct = request.HttpContext.RequestAborted;
-        var body = await Http.ReadBodyAsync(request, MaxBodyBytes, ct);
-        if (body is null)
+        var (parsed, reason, refusal) = await ErasureRequestBody.ReadAsync(request, ct);
+        if (refusal is not null)
         {
-            return Http.TooLarge(MaxBodyBytes);
-        }
-
-        var parsed = new ErasureRequestBody();
-        if (body.Trim().Length > 0 && !Http.TryParseJson(body, out parsed, out var error))
-        {
-            return error!;
-        }
-
-        var reason = parsed?.Reason ?? ErasureReason.Request;
-        if (!ErasureReason.All.Contains(reason))
-        {
-            return Http.Error(StatusCodes.Status400BadRequest, "invalid_reason", nameof(Texts.Error_Privacy_InvalidReason), [string.Join(", ", ErasureReason.All)]);
-        }
-
-        if (PlainText.Line(parsed?.Actor, 200).Length == 0 && RequestCaller.Of(request) is null or { Method: "service" })
-        {
-            return Http.Error(StatusCodes.Status400BadRequest, "actor_required", nameof(Texts.Error_Participant_ActorRequired));
+            return refusal;
         }
 
         if (await cycles.GetAsync(cycleId, ct) is null)
@@ -108,21 +124,10 @@ public sealed class PrivacyFunctions(CycleStore cycles, ParticipantStore partici
         string participantId)
     {
         var ct = request.HttpContext.RequestAborted;
-        var body = await Http.ReadBodyAsync(request, MaxBodyBytes, ct);
-        if (body is null)
+        var (parsed, _, refusal) = await ErasureRequestBody.ReadAsync(request, ct); // erasure everywhere is always on request
+        if (refusal is not null)
         {
-            return Http.TooLarge(MaxBodyBytes);
-        }
-
-        var parsed = new ErasureRequestBody();
-        if (body.Trim().Length > 0 && !Http.TryParseJson(body, out parsed, out var error))
-        {
-            return error!;
-        }
-
-        if (PlainText.Line(parsed?.Actor, 200).Length == 0 && RequestCaller.Of(request) is null or { Method: "service" })
-        {
-            return Http.Error(StatusCodes.Status400BadRequest, "actor_required", nameof(Texts.Error_Participant_ActorRequired));
+            return refusal;
         }
 
         if (await cycles.GetAsync(cycleId, ct) is null)

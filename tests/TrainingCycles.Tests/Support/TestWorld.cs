@@ -41,36 +41,48 @@ public sealed class TestWorld : IAsyncDisposable
     {
         // reuseId: a second dev host over the same tables, container and task hub (a restart).
         var id = reuseId ?? "t" + Guid.NewGuid().ToString("N")[..12];
-        var port = Azurite.FreePort();
-        var baseUrl = $"http://127.0.0.1:{port}";
-        var all = new Dictionary<string, string?>
+        // A free port is only free until someone takes it: under load an outgoing connection can get it as its local
+        // port before the dev host binds it. Then the host is started again on another one.
+        for (var attempt = 1; ; attempt++)
         {
-            ["AzureWebJobsStorage"] = ownAzurite ? "UseDevelopmentStorage=true" : await SharedAzurite.ConnectionStringAsync(),
-            ["TrainingCycles__PublicBaseUrl"] = baseUrl,
-            ["TrainingCycles__TablePrefix"] = id,
-            ["TrainingCycles__CertificatesContainer"] = "certs-" + id,
-            ["TrainingCycles__SignIn__KeyContainer"] = "keys-" + id,
-            ["SendGrid__HostOverride"] = baseUrl,
-        };
-        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
-        {
-            all[key] = value;
-        }
+            var port = Azurite.FreePort();
+            var baseUrl = $"http://127.0.0.1:{port}";
+            var all = new Dictionary<string, string?>
+            {
+                ["AzureWebJobsStorage"] = ownAzurite ? "UseDevelopmentStorage=true" : await SharedAzurite.ConnectionStringAsync(),
+                ["TrainingCycles__PublicBaseUrl"] = baseUrl,
+                ["TrainingCycles__TablePrefix"] = id,
+                ["TrainingCycles__CertificatesContainer"] = "certs-" + id,
+                ["TrainingCycles__SignIn__KeyContainer"] = "keys-" + id,
+                ["SendGrid__HostOverride"] = baseUrl,
+            };
+            foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+            {
+                all[key] = value;
+            }
 
-        var host = await DevHostApp.StartAsync(new DevHostOptions
-        {
-            Port = port,
-            PrivateAzurite = true,
-            Azurite = AzuriteMode.InMemory,
-            Backend = backend,
-            TaskHubName = "hub" + id,
-            Settings = all,
-            ConfigureServices = services,
-            ExtraLoggerProvider = logs,
-            WorkItemVisibilityTimeout = workItemTimeout,
-            MinimumLogLevel = logs is not null || Environment.GetEnvironmentVariable("TEST_HOST_LOG") == "1" ? LogLevel.Information : LogLevel.Warning,
-        });
-        return new TestWorld(host, id);
+            try
+            {
+                var host = await DevHostApp.StartAsync(new DevHostOptions
+                {
+                    Port = port,
+                    PrivateAzurite = true,
+                    Azurite = AzuriteMode.InMemory,
+                    Backend = backend,
+                    TaskHubName = "hub" + id,
+                    Settings = all,
+                    ConfigureServices = services,
+                    ExtraLoggerProvider = logs,
+                    WorkItemVisibilityTimeout = workItemTimeout,
+                    MinimumLogLevel = logs is not null || Environment.GetEnvironmentVariable("TEST_HOST_LOG") == "1" ? LogLevel.Information : LogLevel.Warning,
+                });
+                return new TestWorld(host, id);
+            }
+            catch (IOException e) when (attempt < 3 && e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+            {
+                // taken meanwhile: another port
+            }
+        }
     }
 
     public async ValueTask DisposeAsync()
