@@ -142,6 +142,8 @@ public sealed class RoleMatrixTests(RoleWorld fixture, ITestOutputHelper output)
         // #23 privacy
         ["ExportPersonalData"] = ([A, O], On.Cycle),
         ["ErasePersonalData"] = ([A, O], On.Cycle),
+        ["ExportNomineeData"] = ([A, O], On.Cycle), // #23: a nominee never seated
+        ["EraseNomineeData"] = ([A, O], On.Cycle),
         ["ErasePersonEverywhere"] = ([A, O], On.AllCycles), // #23b: reaches every cycle the person is in
 
         // #23a retention report and breach query: administrators only (ManagePrivacy)

@@ -13,7 +13,7 @@ public sealed class NominationDeadlineTests
     public async Task TheDeadlineReleasesUnusedSeatsExactlyOnceAcrossARestartAndRemindsOnce()
     {
         var now = DateTimeOffset.UtcNow;
-        var a = await TestWorld.StartAsync();
+        var a = await TestWorld.StartAsync(workItemTimeout: TimeSpan.FromSeconds(15)); // a message the first host held when it went comes back in 15 s, not 5 min
         var definition = CycleApi.CompressedDefinition(DateTimeOffset.UtcNow, capacity: 5, closeAfterSeconds: 3600);
         var deadline = DateTimeOffset.UtcNow.AddSeconds(40);
         definition["nomination"] = new JsonObject { ["deadline"] = CycleApi.Iso(deadline), ["remindersBeforeDeadline"] = new JsonArray("PT28S"), ["releaseTo"] = "waitlist" };
@@ -27,7 +27,7 @@ public sealed class NominationDeadlineTests
         var id = a.Id;
         await a.DisposeAsync();
 
-        await using var b = await TestWorld.StartAsync(reuseId: id);
+        await using var b = await TestWorld.StartAsync(reuseId: id, workItemTimeout: TimeSpan.FromSeconds(15));
         var store = b.Host.Services.GetRequiredService<NominationStore>();
         var until = DateTime.UtcNow.AddSeconds(90);
         while ((await store.QuotasAsync(cycleId)).Any(q => !q.Released) && DateTime.UtcNow < until)
