@@ -48,6 +48,8 @@ public sealed class ScheduleBoundaryTests
     public async Task RegistrationClosedByAnEarlyDeadlineTimerClosesAtTheDeadlineTheMailsPromised()
     {
         await using var w = await AttendanceWorld.StartAsync();
+        // The cycle's own workflow first opens registration; stepping the phase before it did would race it.
+        await CycleApi.WaitForPhaseAsync(w.World.Organizer, w.CycleId, "RegistrationOpen");
         var deadline = w.Cycle.Schedule.RegistrationClosesAt;
         var activities = ActivatorUtilities.CreateInstance<CycleActivities>(w.World.Host.Services);
         w.Clock.Now = deadline - Early;
