@@ -73,9 +73,6 @@ public sealed class Ledger(AppTables tables, CycleStore cycles, ParticipantStore
     private const string IndexPrefix = "c-";
     private const int Attempts = 5;
 
-    /// <summary>Up to this many participants are read one by one; more, and the cycle's rows are read in one query each.</summary>
-    private const int PointReadLimit = 10;
-
     public static string IndexPartition(string cycleId) => IndexPrefix + cycleId;
 
     public async Task CertificatesChangedAsync(string cycleId, IReadOnlyCollection<string> participantIds, CancellationToken cancellationToken)
@@ -87,20 +84,16 @@ public sealed class Ledger(AppTables tables, CycleStore cycles, ParticipantStore
 
         var wanted = participantIds.ToHashSet(StringComparer.Ordinal);
 
-        // A batch reads the cycle's rows once; one or two read their own rows. Either view may be a moment old: the
-        // write below never lets an older certificate state replace a newer one, so that is safe.
-        (Dictionary<string, ParticipantEntity> People, Dictionary<string, List<CertificateEntity>> Versions)? preloaded =
-            wanted.Count > PointReadLimit ? await LoadAsync(cycle.CycleId, wanted, cancellationToken) : null;
+        // Each person's own rows, read by key (see LoadOneAsync). The view may be a moment old: the write below never
+        // lets an older certificate state replace a newer one, so that is safe.
         await Parallel.ForEachAsync(wanted, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (id, ct) =>
         {
             for (var attempt = 0; attempt < Attempts; attempt++)
             {
                 try
                 {
-                    var state = attempt == 0 && preloaded is not null
-                        ? (preloaded.Value.People.GetValueOrDefault(id), preloaded.Value.Versions.GetValueOrDefault(id) ?? [])
-                        : await LoadOneAsync(cycle.CycleId, id, ct);
-                    await SyncOneAsync(cycle, id, state.Item1, state.Item2, ct);
+                    var (p, versions) = await LoadOneAsync(cycle.CycleId, id, ct);
+                    await SyncOneAsync(cycle, id, p, versions, ct);
                     return;
                 }
                 catch (RequestFailedException e) when (e.Status is 404 or 409 or 412)
@@ -114,35 +107,22 @@ public sealed class Ledger(AppTables tables, CycleStore cycles, ParticipantStore
     }
 
     /// <summary>
-    /// The batch's own rows, by key: each participant's row, then the certificate row it names (one point read each).
-    /// Scanning the cycle's participants and certificates instead read the whole cycle per batch of 100 — 2 million rows
-    /// for a 10,000-person phase (#24 measured the phase at 344 s with it). Only when the named certificate is missing
-    /// or superseded (a reissue under way) are the participant's versions queried, as a single one's are.
+    /// One person's rows, by key: the participant row, then the certificate row it names. Only when that one is missing
+    /// or superseded (a reissue under way) are the participant's versions queried. Scanning the cycle's participants and
+    /// certificates instead (as this did for batches) read the whole cycle per chunk of 100 — 2 million rows for a
+    /// 10,000-person phase (#24 measured the phase at 344 s with it).
     /// </summary>
-    private async Task<(Dictionary<string, ParticipantEntity> People, Dictionary<string, List<CertificateEntity>> Versions)> LoadAsync(string cycleId, HashSet<string> wanted, CancellationToken cancellationToken)
-    {
-        var people = new System.Collections.Concurrent.ConcurrentDictionary<string, ParticipantEntity>(StringComparer.Ordinal);
-        var versions = new System.Collections.Concurrent.ConcurrentDictionary<string, List<CertificateEntity>>(StringComparer.Ordinal);
-        var certificatesTable = await tables.GetAsync(AppTables.Certificates, cancellationToken);
-        await Parallel.ForEachAsync(wanted, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (id, ct) =>
-        {
-            if (await participants.GetAsync(cycleId, id, ct) is not { } p)
-            {
-                return;
-            }
-
-            people[id] = p;
-            var named = p.CertificateId is { Length: > 0 } certificateId ? await certificatesTable.GetEntityIfExistsAsync<CertificateEntity>(cycleId, certificateId, cancellationToken: ct) : null;
-            versions[id] = named is { HasValue: true } && named.Value!.Status != CertificateStatus.Superseded ? [named.Value] : (await LoadOneAsync(cycleId, id, ct)).Item2;
-        });
-
-        return (new Dictionary<string, ParticipantEntity>(people, StringComparer.Ordinal), new Dictionary<string, List<CertificateEntity>>(versions, StringComparer.Ordinal));
-    }
-
     private async Task<(ParticipantEntity?, List<CertificateEntity>)> LoadOneAsync(string cycleId, string participantId, CancellationToken cancellationToken)
     {
         var p = await participants.GetAsync(cycleId, participantId, cancellationToken);
         var certificatesTable = await tables.GetAsync(AppTables.Certificates, cancellationToken);
+        if (p?.CertificateId is { Length: > 0 } certificateId
+            && await certificatesTable.GetEntityIfExistsAsync<CertificateEntity>(cycleId, certificateId, cancellationToken: cancellationToken) is { HasValue: true } named
+            && named.Value!.Status != CertificateStatus.Superseded)
+        {
+            return (p, [named.Value]);
+        }
+
         var versions = new List<CertificateEntity>();
         await foreach (var c in certificatesTable.QueryAsync<CertificateEntity>(
             TableClient.CreateQueryFilter($"PartitionKey eq {cycleId} and ParticipantId eq {participantId}"), cancellationToken: cancellationToken))
