@@ -148,6 +148,7 @@ public static class CertificateBench
     {
         using var pdf = new PdfDocument();
         pdf.Options.CompressContentStreams = true;
+        pdf.Options.FlateEncodeMode = PdfFlateEncodeMode.BestSpeed; // the certificate's own options (#24)
         var page = pdf.AddPage();
         page.Width = XUnit.FromPoint(A4Long);
         page.Height = XUnit.FromPoint(A4Short);

@@ -27,9 +27,9 @@ public sealed class CertificateActivities(CertificateIssuer certificates, Evalua
     {
         var heldBack = await evaluationGate.HoldBackAsync(cycleId); // #21: no number (so no PDF, no mail) before the final evaluation
         var numbered = await certificates.AssignNumbersAsync(cycleId, heldBack);
-        var pending = await certificates.CountPendingAsync(cycleId);
-        var plan = new CertificatePlan(numbered, pending, CertificateFanOut.BatchesFor(pending));
-        logger.LogInformation("Certificates of cycle {CycleId}: {Numbered} numbered, {Pending} to issue in {Batches} batch(es)", cycleId, numbered, pending, plan.Batches);
+        var pending = await certificates.PendingAsync(cycleId);
+        var plan = new CertificatePlan(numbered, pending.Count, CertificateFanOut.BatchesFor(pending.Count), CertificateFanOut.StartsOf(pending));
+        logger.LogInformation("Certificates of cycle {CycleId}: {Numbered} numbered, {Pending} to issue in {Batches} batch(es)", cycleId, numbered, pending.Count, plan.Batches);
         return plan;
     }
 
@@ -37,7 +37,7 @@ public sealed class CertificateActivities(CertificateIssuer certificates, Evalua
     [Function(nameof(IssueCertificateBatch))]
     public async Task<StepResult> IssueCertificateBatch([ActivityTrigger] CertificateBatch batch)
     {
-        var issued = await certificates.IssuePendingAsync(batch.CycleId, participantId => CertificateFanOut.BatchOf(participantId, batch.Count) == batch.Index);
+        var issued = await certificates.IssuePendingAsync(batch.CycleId, batch);
         Telemetry.CertificatesIssued.Add(issued);
         return new StepResult(issued);
     }

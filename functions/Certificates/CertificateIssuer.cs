@@ -121,8 +121,8 @@ public sealed partial class CertificateIssuer(
     /// <summary>Renders and stores every numbered certificate that has no stored PDF yet. Safe to run again.</summary>
     public Task<int> IssuePendingAsync(string cycleId, CancellationToken cancellationToken = default) => IssuePendingAsync(cycleId, null, cancellationToken);
 
-    /// <summary>#24: the numbered participants without a certificate row yet (what the batches have to issue).</summary>
-    public async Task<int> CountPendingAsync(string cycleId, CancellationToken cancellationToken = default)
+    /// <summary>#24: the numbered participants without a certificate row yet (what the batches have to issue), in id order.</summary>
+    public async Task<IReadOnlyList<string>> PendingAsync(string cycleId, CancellationToken cancellationToken = default)
     {
         var certificatesTable = await tables.GetAsync(AppTables.Certificates, cancellationToken);
         var existing = new HashSet<string>(StringComparer.Ordinal);
@@ -131,23 +131,31 @@ public sealed partial class CertificateIssuer(
             existing.Add(c.RowKey);
         }
 
-        return (await participants.ListAsync(cycleId, cancellationToken)).Count(p => p.CertificateId is not null && !existing.Contains(p.CertificateId));
+        return [.. (await participants.ListAsync(cycleId, cancellationToken)).Where(p => p.CertificateId is not null && !existing.Contains(p.CertificateId)).Select(p => p.RowKey).Order(StringComparer.Ordinal)];
     }
 
+    /// <summary>#24: how many numbered participants have no certificate row yet.</summary>
+    public async Task<int> CountPendingAsync(string cycleId, CancellationToken cancellationToken = default) => (await PendingAsync(cycleId, cancellationToken)).Count;
+
     /// <summary>
-    /// Renders and stores the numbered certificates without a stored PDF whose participant id <paramref name="inBatch"/>
-    /// accepts (all when null: one batch of the fan-out, <see cref="CertificateFanOut"/>). Safe to run again.
+    /// Renders and stores the numbered certificates without a stored PDF, of the whole cycle (<paramref name="batch"/>
+    /// null) or of one batch of the fan-out (<see cref="CertificateFanOut"/>): a range of participant ids, read by key,
+    /// so a batch reads its own rows and not the cycle's. Safe to run again.
     /// </summary>
-    public async Task<int> IssuePendingAsync(string cycleId, Func<string, bool>? inBatch, CancellationToken cancellationToken = default)
+    public async Task<int> IssuePendingAsync(string cycleId, CertificateBatch? batch, CancellationToken cancellationToken = default)
     {
         var cycle = await cycles.GetAsync(cycleId, cancellationToken) ?? throw new InvalidOperationException($"Cycle {cycleId} not found");
         var certificatesTable = await tables.GetAsync(AppTables.Certificates, cancellationToken);
         await Container.CreateIfNotExistsAsync(PublicAccessType.None, cancellationToken: cancellationToken);
 
+        var (from, to) = batch?.From is not null || batch?.To is not null ? (batch.From ?? ParticipantStore.FirstId, batch.To ?? ParticipantStore.AfterLastId) : (ParticipantStore.FirstId, ParticipantStore.AfterLastId);
+        var inBatch = batch is { From: null, To: null, Count: > 1 } hashed ? (Func<string, bool>)(id => CertificateFanOut.BatchOf(id, hashed.Count) == hashed.Index) : (_ => true);
+
         var logo = await LogoAsync(cycleId, cancellationToken);
         var existing = new HashSet<string>(StringComparer.Ordinal);
         var latest = new Dictionary<string, (int Version, string Id)>(StringComparer.Ordinal);
-        await foreach (var c in certificatesTable.QueryAsync<CertificateEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {cycleId}"), select: ["RowKey", nameof(CertificateEntity.ParticipantId), nameof(CertificateEntity.Version)], cancellationToken: cancellationToken))
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {cycleId} and ParticipantId ge {from} and ParticipantId lt {to}");
+        await foreach (var c in certificatesTable.QueryAsync<CertificateEntity>(filter, select: ["RowKey", nameof(CertificateEntity.ParticipantId), nameof(CertificateEntity.Version)], cancellationToken: cancellationToken))
         {
             existing.Add(c.RowKey);
             if (!latest.TryGetValue(c.ParticipantId, out var known) || c.Version > known.Version)
@@ -156,17 +164,21 @@ public sealed partial class CertificateIssuer(
             }
         }
 
-        var pending = (await participants.ListAsync(cycleId, cancellationToken)).Where(p => p.CertificateId is not null && !existing.Contains(p.CertificateId) && (inBatch is null || inBatch(p.RowKey))).ToList();
+        var numbered = (await participants.ListRangeAsync(cycleId, from, to, cancellationToken)).Where(p => p.CertificateId is not null && inBatch(p.RowKey)).ToList();
+        var pending = numbered.Where(p => !existing.Contains(p.CertificateId!)).ToList();
+
+        // Certificates an earlier attempt recorded: that attempt may have failed before the ledger heard of them.
+        await ledger.CertificatesRecordedBeforeAsync(cycleId, [.. numbered.Where(p => existing.Contains(p.CertificateId!)).Select(p => p.RowKey)], cancellationToken);
 
         // Render and upload in parallel; one writer records the finished ones in transactions of up to 100 rows
         // per partition (lookups by code, lookups by id, certificate rows), so the rows cost 3 requests per 100
         // certificates instead of 3 per certificate. A row is only written after its PDF is stored.
         var issued = 0;
-        var finished = Channel.CreateUnbounded<CertificateEntity>(); // not SingleReader: that variant cannot report Count
+        var finished = Channel.CreateUnbounded<IssuedCertificate>(); // not SingleReader: that variant cannot report Count
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var recorder = Task.Run(async () =>
         {
-            var buffer = new List<CertificateEntity>(RowsPerTransaction);
+            var buffer = new List<IssuedCertificate>(RowsPerTransaction);
             try
             {
                 await foreach (var entity in finished.Reader.ReadAllAsync(stop.Token))
@@ -197,7 +209,7 @@ public sealed partial class CertificateIssuer(
             {
                 // Normally version 1; a participant who already has a row is in the middle of a reissue.
                 var previous = latest.TryGetValue(p.RowKey, out var row) ? row : ((int Version, string? Id))(0, null);
-                await finished.Writer.WriteAsync(await RenderAndStoreAsync(cycle, p, previous.Version + 1, previous.Id, logo, ct), ct);
+                await finished.Writer.WriteAsync(new IssuedCertificate(p, await RenderAndStoreAsync(cycle, p, previous.Version + 1, previous.Id, logo, ct)), ct);
             });
         }
         catch (OperationCanceledException) when (recorder.IsFaulted && !cancellationToken.IsCancellationRequested)
@@ -230,7 +242,7 @@ public sealed partial class CertificateIssuer(
     public async Task<CertificateEntity> IssueOneAsync(CycleRecord cycle, ParticipantEntity p, int version, string? supersedes = null, CancellationToken cancellationToken = default)
     {
         var entity = await RenderAndStoreAsync(cycle, p, version, supersedes, await LogoAsync(cycle.CycleId, cancellationToken), cancellationToken);
-        await RecordAsync([entity], cancellationToken);
+        await RecordAsync([new IssuedCertificate(p, entity)], cancellationToken);
         return entity;
     }
 
@@ -397,7 +409,7 @@ public sealed partial class CertificateIssuer(
     /// partition. Upserts, so a retry rewrites the same rows. The certificate row goes last: its presence means
     /// "PDF stored and findable".
     /// </summary>
-    private async Task RecordAsync(IReadOnlyList<CertificateEntity> stored, CancellationToken cancellationToken)
+    private async Task RecordAsync(IReadOnlyList<IssuedCertificate> stored, CancellationToken cancellationToken)
     {
         if (stored.Count == 0)
         {
@@ -409,14 +421,14 @@ public sealed partial class CertificateIssuer(
         foreach (var chunk in stored.Chunk(RowsPerTransaction))
         {
             await Task.WhenAll(
-                lookups.SubmitTransactionAsync([.. chunk.Select(e => new TableTransactionAction(TableTransactionActionType.UpsertReplace,
-                    new LookupEntity { PartitionKey = LookupEntity.VerifyPartition, RowKey = e.VerificationCode, CycleId = e.PartitionKey, CertificateId = e.RowKey }))], cancellationToken),
-                lookups.SubmitTransactionAsync([.. chunk.Select(e => new TableTransactionAction(TableTransactionActionType.UpsertReplace,
-                    new LookupEntity { PartitionKey = LookupEntity.CertificatePartition, RowKey = e.RowKey, CycleId = e.PartitionKey, CertificateId = e.RowKey }))], cancellationToken));
-            foreach (var cycleRows in chunk.GroupBy(e => e.PartitionKey, StringComparer.Ordinal))
+                lookups.SubmitTransactionAsync([.. chunk.Select(i => new TableTransactionAction(TableTransactionActionType.UpsertReplace,
+                    new LookupEntity { PartitionKey = LookupEntity.VerifyPartition, RowKey = i.Certificate.VerificationCode, CycleId = i.Certificate.PartitionKey, CertificateId = i.Certificate.RowKey }))], cancellationToken),
+                lookups.SubmitTransactionAsync([.. chunk.Select(i => new TableTransactionAction(TableTransactionActionType.UpsertReplace,
+                    new LookupEntity { PartitionKey = LookupEntity.CertificatePartition, RowKey = i.Certificate.RowKey, CycleId = i.Certificate.PartitionKey, CertificateId = i.Certificate.RowKey }))], cancellationToken));
+            foreach (var cycleRows in chunk.GroupBy(i => i.Certificate.PartitionKey, StringComparer.Ordinal))
             {
-                await certificates.SubmitTransactionAsync([.. cycleRows.Select(e => new TableTransactionAction(TableTransactionActionType.UpsertReplace, e))], cancellationToken);
-                await ledger.CertificatesChangedAsync(cycleRows.Key, [.. cycleRows.Select(e => e.ParticipantId)], cancellationToken);
+                await certificates.SubmitTransactionAsync([.. cycleRows.Select(i => new TableTransactionAction(TableTransactionActionType.UpsertReplace, i.Certificate))], cancellationToken);
+                await ledger.CertificatesIssuedAsync(cycleRows.Key, [.. cycleRows], cancellationToken);
             }
         }
     }

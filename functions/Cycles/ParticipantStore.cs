@@ -25,7 +25,12 @@ public sealed partial class ParticipantStore(AppTables tables, AuditLog audit, T
 
     public static string NipIndexKey(string cycleId, string nip) => "ix-nip-" + Ids.IndexHash(cycleId, nip);
 
-    private static string ParticipantFilter(string cycleId) => TableClient.CreateQueryFilter($"PartitionKey eq {cycleId} and RowKey ge {"p"} and RowKey lt {"q"}");
+    /// <summary>Participant ids start with "p" (<see cref="Ids.New"/>): every one is ≥ this and &lt; <see cref="AfterLastId"/>.</summary>
+    public const string FirstId = "p";
+
+    public const string AfterLastId = "q";
+
+    private static string ParticipantFilter(string cycleId) => TableClient.CreateQueryFilter($"PartitionKey eq {cycleId} and RowKey ge {FirstId} and RowKey lt {AfterLastId}");
 
     /// <summary>
     /// Adds the invitees not yet on the list. Idempotent: re-importing the same rows changes nothing (the email
@@ -134,6 +139,20 @@ public sealed partial class ParticipantStore(AppTables tables, AuditLog audit, T
         var table = await tables.GetAsync(AppTables.Participants, cancellationToken);
         var result = new List<ParticipantEntity>();
         await foreach (var p in table.QueryAsync<ParticipantEntity>(ParticipantFilter(cycleId), cancellationToken: cancellationToken))
+        {
+            result.Add(p);
+        }
+
+        return result;
+    }
+
+    /// <summary>#24: the participants whose id is in [<paramref name="from"/>, <paramref name="to"/>), read by key range.</summary>
+    public async Task<IReadOnlyList<ParticipantEntity>> ListRangeAsync(string cycleId, string from, string to, CancellationToken cancellationToken = default)
+    {
+        var table = await tables.GetAsync(AppTables.Participants, cancellationToken);
+        var result = new List<ParticipantEntity>();
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {cycleId} and RowKey ge {(string.CompareOrdinal(from, FirstId) > 0 ? from : FirstId)} and RowKey lt {(string.CompareOrdinal(to, AfterLastId) < 0 ? to : AfterLastId)}");
+        await foreach (var p in table.QueryAsync<ParticipantEntity>(filter, cancellationToken: cancellationToken))
         {
             result.Add(p);
         }

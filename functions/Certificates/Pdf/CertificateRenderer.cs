@@ -31,6 +31,9 @@ public static class CertificateRenderer
 
         using var pdf = new PdfDocument();
         pdf.Options.CompressContentStreams = true;
+        // #24: half a render went into deflating the three embedded font subsets at the default level; the fastest
+        // level took a 10,000-person phase's render from ~2.2 to ~1.4 ms each for ~20 % more bytes (54 → 65 KB).
+        pdf.Options.FlateEncodeMode = PdfFlateEncodeMode.BestSpeed;
         // The holder is deliberately absent from the metadata, which indexers and mail scanners read.
         pdf.Info.Title = TextFitter.Plain($"{heading} – {doc.TrainingTitle}");
         pdf.Info.Subject = TextFitter.Plain(doc.CertificateNumber);

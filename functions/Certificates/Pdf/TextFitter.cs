@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
 using PdfSharp.Drawing;
@@ -103,7 +104,15 @@ internal static class TextFitter
         return Result(smallest, kept);
     }
 
-    public static XFont CreateFont(XFontStyleEx style, double size) => new(CertificateFonts.Family, size, style);
+    /// <summary>
+    /// One <see cref="XFont"/> per style and size for the process: fitting tries many sizes per text, and creating an
+    /// XFont takes PDFsharp's global font lock (the #24 profile put ~10 % of a render there). Sizes step by
+    /// <see cref="SizeStep"/> between the specs' bounds, so the cache stays a few hundred entries. An XFont is immutable
+    /// once made and is not tied to a document (each document maps it to its own embedded font), so sharing is safe.
+    /// </summary>
+    public static XFont CreateFont(XFontStyleEx style, double size) => Fonts.GetOrAdd((style, size), static key => new(CertificateFonts.Family, key.Size, key.Style));
+
+    private static readonly ConcurrentDictionary<(XFontStyleEx Style, double Size), XFont> Fonts = new();
 
     /// <summary>
     /// Makes untrusted text printable: composes combining marks (NFC), turns line breaks and other control characters

@@ -115,6 +115,33 @@ public sealed class LedgerTests
     }
 
     [Fact]
+    public async Task ALateFirstIssueNoticeNeverReplacesANewerStateAndMatchesTheGeneralPath()
+    {
+        await using var world = await TestWorld.StartAsync(DurableBackend.InMemory);
+        var cycleId = await NewCycleAsync(world, DateTimeOffset.UtcNow, 16);
+        var people = await CertificateSetup.AddEligibleAsync(world, cycleId, ["Dr. Siti Aminah, S.Sos., M.Si.", "Budi Santoso, S.Kom."]);
+        var issued = await CertificateSetup.IssueAsync(world, cycleId); // the phase's path: index and rows inserted, no reads
+        var ledger = world.Host.Services.GetRequiredService<Ledger>();
+        var fast = (await ledger.ForNipAsync(people[1].Nip!)).Single();
+
+        // What the general path writes from the stored rows is the same record.
+        var participants = world.Host.Services.GetRequiredService<TrainingCycles.Cycles.ParticipantStore>();
+        var cycle = (await world.Host.Services.GetRequiredService<TrainingCycles.Cycles.CycleStore>().GetAsync(cycleId))!;
+        var second = (await participants.GetAsync(cycleId, people[1].RowKey))!;
+        var general = Ledger.Build(cycle, second, [issued.Single(c => c.ParticipantId == second.RowKey)], DateTimeOffset.UtcNow)!;
+        Assert.Equal((general.PartitionKey, general.RowKey, general.CertificateId, general.Jp, general.Year, general.FullName, general.Status, general.StartDate),
+            (fast.PartitionKey, fast.RowKey, fast.CertificateId, fast.Jp, fast.Year, fast.FullName, fast.Status, fast.StartDate));
+
+        // Revoked; then the first issue's notice arrives again (a late retry): the row stays revoked, nothing is added.
+        var first = issued.Single(c => c.ParticipantId == people[0].RowKey);
+        using var revoke = await world.Organizer.PostAsJsonAsync($"api/certificates/{first.RowKey}/revoke", new { reason = "Kehadiran tidak memenuhi syarat" });
+        Assert.Equal(HttpStatusCode.OK, revoke.StatusCode);
+        await ledger.CertificatesIssuedAsync(cycleId, [new IssuedCertificate(people[0], first)], CancellationToken.None);
+        var row = Assert.Single(await ledger.ForNipAsync(people[0].Nip!));
+        Assert.Equal(CertificateStatus.Revoked, row.Status);
+    }
+
+    [Fact]
     public void YearsSumValidCertificatesOnlyAgainstTwentyJp()
     {
         LedgerEntity Row(int year, int jp, string status) => new() { Year = year, Jp = jp, Status = status };
