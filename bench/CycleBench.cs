@@ -134,7 +134,7 @@ public static class CycleBench
         table.Row("Durable engine (queues, history, instances)", big.Storage.EngineTotal.ToString("N0", System.Globalization.CultureInfo.InvariantCulture), "", "", string.Join(", ", big.Storage.Engine.Select(e => $"{e.Key} {e.Value:N0}")));
         foreach (var p in big.StorageByPhase)
         {
-            table.Row("  during " + p.Phase, $"app {p.Storage.AppTotal:N0}", $"engine {p.Storage.EngineTotal:N0}");
+            table.Row("  during " + p.Phase, $"app {p.Storage.AppTotal:N0}", $"engine {p.Storage.EngineTotal:N0}", "", $"CPU: process {Stats.F(p.Cpu.App, 1)} s, Azurite {Stats.F(p.Cpu.Azurite, 1)} s of {Stats.F(p.WallSeconds, 1)} s");
         }
 
         table.Section("Durable history");
@@ -162,7 +162,17 @@ public sealed record Wave(string Kind, int Recipients, int Requests, int MaxReci
     public int TargetRequests => Math.Max(1, (Recipients + CycleBench.MaxRecipientsPerRequest - 1) / CycleBench.MaxRecipientsPerRequest);
 }
 
-public sealed record PhaseStorage(string Phase, StorageSnapshot Storage);
+/// <summary>What one phase cost: storage requests, and CPU seconds of the bench process (app, engine, bench) and of Azurite, over its wall time.</summary>
+public sealed record PhaseStorage(string Phase, StorageSnapshot Storage, Cpu Cpu, double WallSeconds);
+
+/// <summary>CPU seconds used so far by this process (the dev host runs in it) and by its private Azurite (a single-threaded Node process).</summary>
+public sealed record Cpu(double App, double Azurite)
+{
+    public static Cpu Now(BenchWorld world) =>
+        new(Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds, world.Host.AzuriteProcessorTime?.TotalSeconds ?? double.NaN);
+
+    public Cpu Minus(Cpu earlier) => new(Stats.Round(App - earlier.App, 2), Stats.Round(Azurite - earlier.Azurite, 2));
+}
 
 /// <summary>One cycle driven from creation to the last certificate email, and what it cost.</summary>
 public sealed class CycleRun
@@ -176,7 +186,7 @@ public sealed class CycleRun
     private readonly BenchWorld _world;
     private readonly DurableHistory _history;
     private readonly Stopwatch _clock = new();
-    private readonly List<(string Phase, double At, StorageSnapshot Storage)> _marks = [];
+    private readonly List<(string Phase, double At, StorageSnapshot Storage, Cpu Cpu)> _marks = [];
     private readonly Dictionary<string, TableEntity> _historySeen = new(StringComparer.Ordinal);
     private string _phase = "";
 
@@ -300,7 +310,7 @@ public sealed class CycleRun
                 var changed = phase != _phase;
                 if (changed)
                 {
-                    _marks.Add((phase, _clock.Elapsed.TotalSeconds, _world.Storage()));
+                    _marks.Add((phase, _clock.Elapsed.TotalSeconds, _world.Storage(), Cpu.Now(_world)));
                     _phase = phase;
                 }
 
@@ -483,7 +493,9 @@ public sealed class CycleRun
         for (var i = 0; i < _marks.Count; i++)
         {
             var end = i + 1 < _marks.Count ? _marks[i + 1].Storage : _world.Storage();
-            StorageByPhase.Add(new PhaseStorage(_marks[i].Phase, end.Minus(_marks[i].Storage)));
+            var cpuEnd = i + 1 < _marks.Count ? _marks[i + 1].Cpu : Cpu.Now(_world);
+            var wall = (i + 1 < _marks.Count ? _marks[i + 1].At : _clock.Elapsed.TotalSeconds) - _marks[i].At;
+            StorageByPhase.Add(new PhaseStorage(_marks[i].Phase, end.Minus(_marks[i].Storage), cpuEnd.Minus(_marks[i].Cpu), wall));
         }
 
         Waves = [.. _world.Host.Outbox.Messages
@@ -529,7 +541,7 @@ public sealed class CycleRun
             ["app"] = new JsonObject { ["total"] = Storage.AppTotal, ["perParticipant"] = Stats.Round((double)Storage.AppTotal / Participants, 2), ["byKind"] = Json.Counts(Storage.App) },
             ["engine"] = new JsonObject { ["total"] = Storage.EngineTotal, ["byService"] = Json.Counts(Storage.Engine) },
             ["benchOwnReads"] = Storage.Bench.Values.Sum(),
-            ["byPhase"] = new JsonArray([.. StorageByPhase.Select(p => (JsonNode)new JsonObject { ["phase"] = p.Phase, ["app"] = p.Storage.AppTotal, ["engine"] = p.Storage.EngineTotal })]),
+            ["byPhase"] = new JsonArray([.. StorageByPhase.Select(p => (JsonNode)new JsonObject { ["phase"] = p.Phase, ["app"] = p.Storage.AppTotal, ["engine"] = p.Storage.EngineTotal, ["wallSeconds"] = Stats.Round(p.WallSeconds, 2), ["cpuSecondsBenchProcess"] = p.Cpu.App, ["cpuSecondsAzurite"] = double.IsNaN(p.Cpu.Azurite) ? null : (double?)p.Cpu.Azurite })]),
             ["note"] = "app = the app's own table/blob clients (pipeline policy); engine = every other Azure SDK request to this Azurite (Azure-Core event source) minus the bench's own reads",
         },
         ["history"] = new JsonObject

@@ -28,6 +28,21 @@ internal sealed partial class Azurite : IAsyncDisposable
     public int QueuePort { get; }
     public int TablePort { get; }
     public bool StartedByUs => _process is not null;
+
+    /// <summary>The CPU time the Azurite process this host started has used so far (the bench reports it per phase); null when it reuses one.</summary>
+    public TimeSpan? ProcessorTime
+    {
+        get
+        {
+            if (_process is null)
+            {
+                return null;
+            }
+
+            _process.Refresh();
+            return _process.TotalProcessorTime;
+        }
+    }
     public int? ProcessId => _process?.Id;
 
     public string ConnectionString =>

@@ -96,6 +96,9 @@ public sealed class DevHostApp : IAsyncDisposable
 
     public string StorageConnectionString { get; }
 
+    /// <summary>CPU time of the private Azurite this host started, null when it uses one it did not start.</summary>
+    public TimeSpan? AzuriteProcessorTime => _azurite?.ProcessorTime;
+
     internal DurableHubSettings Hub { get; }
 
     /// <summary>The Durable worker id this host leases task hub partitions under.</summary>
