@@ -43,9 +43,13 @@ public static class RegistrationBench
 
         // The floor first, on a quiet dev host; the registrations then run with the background work they cause
         // (the outbox drain sending their confirmations), which is part of their cost.
+        var floorCpu = Cpu.Now(world);
         var floor = await InsertFloorAsync(floorTable, cycleId, from: warmup, count, clients);
+        floorCpu = Cpu.Now(world).Minus(floorCpu);
         var before = world.Storage();
+        var formsCpu = Cpu.Now(world);
         var forms = await PostFormsAsync(world, cycleId, from: warmup, count, clients);
+        formsCpu = Cpu.Now(world).Minus(formsCpu);
         var during = world.Storage().Minus(before);
         var mailsDone = Stopwatch.StartNew();
         var registered = warm.Succeeded + forms.Succeeded; // each one queued a confirmation mail (outbox row)
@@ -78,6 +82,14 @@ public static class RegistrationBench
             ["floor"] = floor.ToJson(),
             ["floorDescription"] = "Azure.Data.Tables AddEntityAsync of one participant-sized row (same partition), same Azurite, same concurrency",
             ["ratio"] = ratio,
+            ["cpuMsEach"] = new JsonObject
+            {
+                ["description"] = "CPU milliseconds per registration / per floor insert over the timed run: this process (Kestrel, the app, the Durable worker and the bench's clients) and its private Azurite",
+                ["registrationProcess"] = Stats.Round(formsCpu.App * 1000 / count, 3),
+                ["registrationAzurite"] = Stats.Round(formsCpu.Azurite * 1000 / count, 3),
+                ["floorProcess"] = Stats.Round(floorCpu.App * 1000 / count, 3),
+                ["floorAzurite"] = Stats.Round(floorCpu.Azurite * 1000 / count, 3),
+            },
             ["storageRequestsPerRegistration"] = Stats.Round((double)during.AppTotal / count),
             ["storageRequestsByKind"] = Json.Counts(during.App),
             ["costProbe"] = new JsonObject
@@ -106,6 +118,7 @@ public static class RegistrationBench
             .Row("latency p50 (ms)", Stats.F((double)latency["p50"]!), Stats.F((double)floorLatency["p50"]!))
             .Row("latency p95 (ms)", Stats.F(p95), Stats.F((double)floorLatency["p95"]!), "", $"< {TargetP95Ms} ms: {(p95 < TargetP95Ms ? "met" : "NOT met")}")
             .Row("latency p99 (ms)", Stats.F((double)latency["p99"]!), Stats.F((double)floorLatency["p99"]!))
+            .Row("CPU ms per registration: this process / Azurite", $"{Stats.F(formsCpu.App * 1000 / count, 2)} / {Stats.F(formsCpu.Azurite * 1000 / count, 2)}", $"{Stats.F(floorCpu.App * 1000 / count, 2)} / {Stats.F(floorCpu.Azurite * 1000 / count, 2)} per insert", "", "process = Kestrel, app, engine and the bench's own clients")
             .Row("errors", forms.Errors.ToString(System.Globalization.CultureInfo.InvariantCulture), floor.Errors.ToString(System.Globalization.CultureInfo.InvariantCulture))
             .Row("storage requests per registration (app, timed run)", Stats.F((double)during.AppTotal / count, 2), "1", "", string.Join(", ", during.App.Select(k => $"{k.Key} {k.Value:N0}")))
             .Row("  with its confirmation mail (probe): app", Stats.F((double)probeCost.AppTotal / probe, 2), "1")
