@@ -139,6 +139,14 @@ public sealed class LedgerTests
         await ledger.CertificatesIssuedAsync(cycleId, [new IssuedCertificate(people[0], first)], CancellationToken.None);
         var row = Assert.Single(await ledger.ForNipAsync(people[0].Nip!));
         Assert.Equal(CertificateStatus.Revoked, row.Status);
+
+        // The index row lost but the ledger row there (a half-done earlier write): the index insert passes, the row's
+        // insert conflicts, and the reading path decides — still the revoked row, and the index is back.
+        var table = await world.Host.Services.GetRequiredService<AppTables>().GetAsync(Ledger.Table);
+        await table.DeleteEntityAsync(Ledger.IndexPartition(cycleId), people[0].RowKey);
+        await ledger.CertificatesIssuedAsync(cycleId, [new IssuedCertificate(people[0], first)], CancellationToken.None);
+        Assert.Equal(CertificateStatus.Revoked, Assert.Single(await ledger.ForNipAsync(people[0].Nip!)).Status);
+        Assert.Equal(people[0].Nip, (await table.GetEntityAsync<LedgerIndexEntity>(Ledger.IndexPartition(cycleId), people[0].RowKey)).Value.Nip);
     }
 
     [Fact]
