@@ -134,17 +134,8 @@ public sealed partial class ParticipantStore(AppTables tables, AuditLog audit, T
         return keys;
     }
 
-    public async Task<IReadOnlyList<ParticipantEntity>> ListAsync(string cycleId, CancellationToken cancellationToken = default)
-    {
-        var table = await tables.GetAsync(AppTables.Participants, cancellationToken);
-        var result = new List<ParticipantEntity>();
-        await foreach (var p in table.QueryAsync<ParticipantEntity>(ParticipantFilter(cycleId), cancellationToken: cancellationToken))
-        {
-            result.Add(p);
-        }
-
-        return result;
-    }
+    public Task<IReadOnlyList<ParticipantEntity>> ListAsync(string cycleId, CancellationToken cancellationToken = default) =>
+        ListRangeAsync(cycleId, FirstId, AfterLastId, cancellationToken);
 
     /// <summary>#24: the participants whose id is in [<paramref name="from"/>, <paramref name="to"/>), read by key range.</summary>
     public async Task<IReadOnlyList<ParticipantEntity>> ListRangeAsync(string cycleId, string from, string to, CancellationToken cancellationToken = default)
