@@ -172,6 +172,9 @@ public sealed record Cpu(double App, double Azurite)
         new(Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds, world.Host.AzuriteProcessorTime?.TotalSeconds ?? double.NaN);
 
     public Cpu Minus(Cpu earlier) => new(Stats.Round(App - earlier.App, 2), Stats.Round(Azurite - earlier.Azurite, 2));
+
+    /// <summary>A figure for the JSON: null where Azurite's CPU is unknown (NaN, which JSON cannot hold).</summary>
+    public static JsonNode? Json(double value) => double.IsNaN(value) ? null : JsonValue.Create(value);
 }
 
 /// <summary>One cycle driven from creation to the last certificate email, and what it cost.</summary>
@@ -541,7 +544,7 @@ public sealed class CycleRun
             ["app"] = new JsonObject { ["total"] = Storage.AppTotal, ["perParticipant"] = Stats.Round((double)Storage.AppTotal / Participants, 2), ["byKind"] = Json.Counts(Storage.App) },
             ["engine"] = new JsonObject { ["total"] = Storage.EngineTotal, ["byService"] = Json.Counts(Storage.Engine) },
             ["benchOwnReads"] = Storage.Bench.Values.Sum(),
-            ["byPhase"] = new JsonArray([.. StorageByPhase.Select(p => (JsonNode)new JsonObject { ["phase"] = p.Phase, ["app"] = p.Storage.AppTotal, ["engine"] = p.Storage.EngineTotal, ["wallSeconds"] = Stats.Round(p.WallSeconds, 2), ["cpuSecondsBenchProcess"] = p.Cpu.App, ["cpuSecondsAzurite"] = double.IsNaN(p.Cpu.Azurite) ? null : (double?)p.Cpu.Azurite })]),
+            ["byPhase"] = new JsonArray([.. StorageByPhase.Select(p => (JsonNode)new JsonObject { ["phase"] = p.Phase, ["app"] = p.Storage.AppTotal, ["engine"] = p.Storage.EngineTotal, ["wallSeconds"] = Stats.Round(p.WallSeconds, 2), ["cpuSecondsBenchProcess"] = p.Cpu.App, ["cpuSecondsAzurite"] = Cpu.Json(p.Cpu.Azurite) })]),
             ["note"] = "app = the app's own table/blob clients (pipeline policy); engine = every other Azure SDK request to this Azurite (Azure-Core event source) minus the bench's own reads",
         },
         ["history"] = new JsonObject

@@ -28,7 +28,9 @@ public sealed class EmailSignInBrowserTests(Browser browser) : IClassFixture<Bro
         await page.GotoAsync(link);
         await AssertAccessibleAsync(page);
         await page.GetByRole(AriaRole.Button, new() { Name = "Masuk" }).ClickAsync();
-        await page.WaitForLoadStateAsync();
+        // Waits for the redirect itself (a load-state wait after the click can watch the page being left); generous,
+        // because the suite starts dozens of hosts at once around this test.
+        await page.WaitForURLAsync("**/api/dashboard", new() { Timeout = 90_000 });
         Assert.True(page.Url.EndsWith("/api/dashboard", StringComparison.Ordinal), page.Url + "\n" + await page.ContentAsync());
 
         var session = await FetchAsync(page, "GET", "signin/session");

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -175,7 +176,10 @@ public sealed partial class MyDataAcrossCyclesTests
     private static async Task<OrchestrationMetadata> WaitForPersonErasureAsync(TestWorld world)
     {
         var table = await world.Host.Services.GetRequiredService<AppTables>().GetAsync(AppTables.ErasureRequests);
-        for (var i = 0; i < 300; i++)
+        // Two participations × every holder is some 45 activities: 12 s alone, over 30 s beside the suite's multi-instance
+        // tests on two cores (it timed out there once at 30 s).
+        var waited = Stopwatch.StartNew();
+        while (waited.Elapsed < TimeSpan.FromSeconds(150))
         {
             await foreach (var row in table.QueryAsync<Azure.Data.Tables.TableEntity>(Azure.Data.Tables.TableClient.CreateQueryFilter($"PartitionKey eq {PersonErasure.Partition}")))
             {
