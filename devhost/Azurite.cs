@@ -99,9 +99,12 @@ internal sealed partial class Azurite : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        // --max-semi-space-size: Azurite allocates per request and keeps blobs in its heap; V8's default young
+        // generation made it collect constantly. At 64 MB the 10,000-person certificate phase took 52 s instead of
+        // 71 s with Azurite's CPU 48.6 s instead of 67.0 s (#24; 128 MB measured the same as 64).
         foreach (var arg in new[]
                  {
-                     entry, "--silent", "--skipApiVersionCheck", "--loose", "--disableTelemetry",
+                     "--max-semi-space-size=64", entry, "--silent", "--skipApiVersionCheck", "--loose", "--disableTelemetry",
                      "--blobHost", "127.0.0.1", "--blobPort", blobPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
                      "--queueHost", "127.0.0.1", "--queuePort", queuePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
                      "--tableHost", "127.0.0.1", "--tablePort", tablePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
