@@ -148,7 +148,7 @@ public sealed partial class CertificateIssuer(
         var certificatesTable = await tables.GetAsync(AppTables.Certificates, cancellationToken);
         await Container.CreateIfNotExistsAsync(PublicAccessType.None, cancellationToken: cancellationToken);
 
-        var (from, to) = batch?.From is not null || batch?.To is not null ? (batch.From ?? ParticipantStore.FirstId, batch.To ?? ParticipantStore.AfterLastId) : (ParticipantStore.FirstId, ParticipantStore.AfterLastId);
+        var (from, to) = (batch?.From ?? ParticipantStore.FirstId, batch?.To ?? ParticipantStore.AfterLastId);
         var inBatch = batch is { From: null, To: null, Count: > 1 } hashed ? (Func<string, bool>)(id => CertificateFanOut.BatchOf(id, hashed.Count) == hashed.Index) : (_ => true);
 
         var logo = await LogoAsync(cycleId, cancellationToken);
